@@ -1,0 +1,93 @@
+/**
+ * Shared plumbing of the thin CLI: backend start-up, option parsing helpers, error reporting and
+ * progress bars. Commands only parse, call the library and print.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { initBackend, type BackendChoice } from '../src/backend.js';
+import { ConnfitError, InputError } from '../src/errors.js';
+
+/** Exit codes: 0 ok, 1 internal failure, 2 bad input or options. */
+export const EXIT_INPUT = 2;
+export const EXIT_FAILURE = 1;
+
+export function parseNumber(name: string, opts: { positive?: boolean; nonNegative?: boolean; integer?: boolean } = {}) {
+  return (raw: string): number => {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number, got '${raw}'`);
+    if (opts.integer && !Number.isInteger(v)) throw new InvalidArgumentError(`${name} must be a whole number, got '${raw}'`);
+    if (opts.positive && !(v > 0)) throw new InvalidArgumentError(`${name} must be > 0, got '${raw}'`);
+    if (opts.nonNegative && !(v >= 0)) throw new InvalidArgumentError(`${name} must be >= 0, got '${raw}'`);
+    return v;
+  };
+}
+
+export function parseChoice<T extends string>(name: string, choices: readonly T[]) {
+  return (raw: string): T => {
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw new InvalidArgumentError(`${name} must be one of ${choices.join(', ')}, got '${raw}'`);
+    }
+    return raw as T;
+  };
+}
+
+/** Start the tensor backend chosen by the global --backend option. */
+export async function startBackend(cmd: Command): Promise<string> {
+  const choice = (cmd.optsWithGlobals().backend ?? 'auto') as BackendChoice;
+  return initBackend(choice);
+}
+
+/** Run a command body; turn errors into a clear message and a non-zero exit. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (err instanceof InputError || err instanceof RangeError) {
+        process.stderr.write(`connfit: error: ${err.message}\n`);
+        process.exitCode = EXIT_INPUT;
+      } else if (err instanceof ConnfitError) {
+        process.stderr.write(`connfit: error: ${err.message}\n`);
+        process.exitCode = EXIT_FAILURE;
+      } else {
+        const e = err as Error;
+        process.stderr.write(`connfit: internal error: ${e?.message ?? String(err)}\n`);
+        if (process.env.CONNFIT_DEBUG) process.stderr.write(`${e?.stack}\n`);
+        process.exitCode = EXIT_FAILURE;
+      }
+    }
+  };
+}
+
+/**
+ * A progress bar on stderr for long jobs; silent when stderr is not a terminal or with --quiet, so
+ * scripted and --json runs stay clean.
+ */
+export function progressBar(label: string, quiet = false) {
+  if (quiet || !process.stderr.isTTY) {
+    return { update: (_done: number, _total: number) => {}, stop: () => {} };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {eta_formatted} left`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done: number, total: number) {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.setTotal(total);
+      bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** Print machine-readable JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,45 @@
+/**
+ * Tensor backend selection. tfjs-node (native TensorFlow) when it loads, else WebAssembly, else the
+ * pure-JS cpu backend. Everything in connfit runs on any of them; wasm is the default on machines where
+ * the native TensorFlow download is impossible.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = BackendName | 'node' | 'auto';
+
+let active: BackendName | undefined;
+
+async function tryNode(): Promise<boolean> {
+  try {
+    // Optional dependency: its native library is downloaded at install time, which fails offline.
+    const name = '@tensorflow/tfjs-node';
+    await import(name);
+    return await tf.setBackend('tensorflow');
+  } catch {
+    return false;
+  }
+}
+
+/** Initialise the backend once; later calls return the active one (or switch if `choice` differs). */
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendName> {
+  const want: BackendChoice = choice === 'node' ? 'tensorflow' : choice;
+  if (active && (want === 'auto' || want === active)) return active;
+  const order: BackendName[] = want === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [want];
+  for (const name of order) {
+    const ok = name === 'tensorflow' ? await tryNode() : await tf.setBackend(name).catch(() => false);
+    if (ok) {
+      await tf.ready();
+      active = name;
+      return name;
+    }
+  }
+  throw new Error(`tensor backend '${choice}' is not available (tried ${order.join(', ')})`);
+}
+
+export function activeBackend(): BackendName | undefined {
+  return active;
+}
+
+export { tf };

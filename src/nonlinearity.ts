@@ -1,0 +1,49 @@
+/**
+ * The single-unit nonlinearities φ of THEORY §1.2, in float64 (simulation, statistics) and as tfjs
+ * ops (losses under autodiff). erf(√π x/2) has slope 1 at 0 like tanh and closed-form Gaussian
+ * integrals.
+ */
+import erf from '@stdlib/math-base-special-erf';
+import { tf } from './backend.js';
+
+export type PhiName = 'tanh' | 'erf';
+export const PHI_NAMES: readonly PhiName[] = ['tanh', 'erf'];
+
+const HALF_SQRT_PI = Math.sqrt(Math.PI) / 2;
+
+export interface Nonlinearity {
+  name: PhiName;
+  /** φ(x) */
+  f(x: number): number;
+  /** φ'(x) */
+  df(x: number): number;
+  /** φ applied to a tensor, differentiable. */
+  tensor(x: tf.Tensor): tf.Tensor;
+}
+
+const tanhPhi: Nonlinearity = {
+  name: 'tanh',
+  f: Math.tanh,
+  df: (x) => {
+    const t = Math.tanh(x);
+    return 1 - t * t;
+  },
+  tensor: (x) => tf.tanh(x),
+};
+
+const erfPhi: Nonlinearity = {
+  name: 'erf',
+  f: (x) => erf(HALF_SQRT_PI * x),
+  df: (x) => Math.exp(-(Math.PI / 4) * x * x),
+  tensor: (x) => tf.erf(tf.mul(x, HALF_SQRT_PI)),
+};
+
+export function nonlinearity(name: PhiName): Nonlinearity {
+  if (name === 'tanh') return tanhPhi;
+  if (name === 'erf') return erfPhi;
+  throw new Error(`unknown nonlinearity '${String(name)}' (expected one of ${PHI_NAMES.join(', ')})`);
+}
+
+export function isPhiName(s: string): s is PhiName {
+  return (PHI_NAMES as readonly string[]).includes(s);
+}

@@ -1,0 +1,108 @@
+/**
+ * Network specification: the stochastic rate network of THEORY §1.1 with the coupling ensembles of
+ * §1.3a and the populations of §2.5.
+ *
+ *   τ dx_i/dt = −U'(x_i) + Σ_j J_ij φ(x_j) + sqrt(2Dτ) ξ_i(t),   U(x) = x²/2 − s·log cosh x
+ *
+ * i.e. in model time (t/τ) the noise intensity is D in the sqrt(2D)ξ convention of §0.2.
+ * Couplings: for i in population a, j in population b,
+ *   J_ij = J0_ab/N_b + sqrt(g²_ab/N_b) z_ij,   z_ij ~ N(0,1) i.i.d. (self-couplings included).
+ * With one population this is J0/N + (g/√N) z.
+ */
+import { z } from 'zod';
+import { PHI_NAMES, type PhiName } from '../nonlinearity.js';
+
+export const PopulationSchema = z.object({
+  name: z.string().min(1),
+  size: z.number().int().positive(),
+  D: z.number().nonnegative().optional(),
+});
+
+/** The `--populations <file.json>` format. */
+export const PopulationsFileSchema = z
+  .object({
+    populations: z.array(PopulationSchema).min(1),
+    /** g²_ab: variance × N_b of couplings from population b onto a (rows: target a). */
+    g2: z.array(z.array(z.number().nonnegative())),
+    /** J0_ab: mean × N_b (optional, default 0). */
+    J0: z.array(z.array(z.number())).optional(),
+  })
+  .superRefine((v, ctx) => {
+    const P = v.populations.length;
+    const check = (name: 'g2' | 'J0', m: number[][] | undefined) => {
+      if (!m) return;
+      if (m.length !== P) ctx.addIssue({ code: 'custom', path: [name], message: `must have ${P} rows (one per population), got ${m.length}` });
+      m.forEach((row, a) => {
+        if (row.length !== P) ctx.addIssue({ code: 'custom', path: [name, a], message: `must have ${P} entries, got ${row.length}` });
+      });
+    };
+    check('g2', v.g2);
+    check('J0', v.J0);
+    const names = new Set<string>();
+    v.populations.forEach((p, a) => {
+      if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['populations', a, 'name'], message: `duplicate population name '${p.name}'` });
+      names.add(p.name);
+    });
+  });
+export type PopulationsFile = z.infer<typeof PopulationsFileSchema>;
+
+export interface NetworkSpec {
+  phi: PhiName;
+  /** Population sizes (one entry for an unstructured network). */
+  sizes: number[];
+  names: string[];
+  /** g²_ab, P×P, row-major by target. */
+  g2: number[][];
+  /** J0_ab, P×P. */
+  J0: number[][];
+  /** Noise intensity per population (model time units). */
+  D: number[];
+  /** Time constant in the user's time unit. */
+  tau: number;
+  /** Leak shape s of U(x) = x²/2 − s log cosh x. */
+  s: number;
+}
+
+export function networkSize(spec: NetworkSpec): number {
+  return spec.sizes.reduce((a, b) => a + b, 0);
+}
+
+/** The one-population network J = J0/N + (g/√N) Z. */
+export function iidNetwork(p: { N: number; g: number; D: number; J0?: number; phi?: PhiName; tau?: number; s?: number }): NetworkSpec {
+  return {
+    phi: p.phi ?? 'tanh',
+    sizes: [p.N],
+    names: ['all'],
+    g2: [[p.g * p.g]],
+    J0: [[p.J0 ?? 0]],
+    D: [p.D],
+    tau: p.tau ?? 1,
+    s: p.s ?? 0,
+  };
+}
+
+export function networkFromPopulations(file: PopulationsFile, defaults: { D: number; phi: PhiName; tau: number; s: number }): NetworkSpec {
+  const P = file.populations.length;
+  return {
+    phi: defaults.phi,
+    sizes: file.populations.map((p) => p.size),
+    names: file.populations.map((p) => p.name),
+    g2: file.g2,
+    J0: file.J0 ?? Array.from({ length: P }, () => new Array<number>(P).fill(0)),
+    D: file.populations.map((p) => p.D ?? defaults.D),
+    tau: defaults.tau,
+    s: defaults.s,
+  };
+}
+
+/** Population index of every unit. */
+export function populationOf(spec: NetworkSpec): Int32Array {
+  const out = new Int32Array(networkSize(spec));
+  let k = 0;
+  spec.sizes.forEach((n, a) => {
+    for (let i = 0; i < n; i++) out[k++] = a;
+  });
+  return out;
+}
+
+export { PHI_NAMES };

@@ -1,0 +1,164 @@
+/**
+ * Euler–Maruyama simulation of the rate network (THEORY §1.1, the reference discretisation of §0.2).
+ * In model time with step h = dt/τ:
+ *   x[k+1] = x[k] + h(−x[k] + s·tanh x[k] + J φ(x[k])) + sqrt(2 D h) ξ[k]
+ * The N×N product runs as a tfjs matMul (row vector × Jᵀ, no transpose flag: that path is slow on
+ * wasm); couplings and noise come from one seeded stream so the same seed gives the same output.
+ */
+import { tf } from '../backend.js';
+import { nonlinearity } from '../nonlinearity.js';
+import { normalGenerator } from '../random.js';
+import type { Recording } from '../recording/types.js';
+import { networkSize, populationOf, type NetworkSpec } from './network.js';
+
+export interface SimulateOptions {
+  /** Integration and sampling step in the user's time unit. */
+  dt: number;
+  /** Recorded steps (after burn-in). */
+  steps: number;
+  burnIn?: number;
+  /** Number of recorded units (spread evenly over the network) or explicit indices. Default: all. */
+  observe?: number | number[];
+  seed: number;
+  /** Keep the coupling matrix in the result (N² doubles). */
+  keepCouplings?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RealisedCouplings {
+  /** sqrt(N_b · Var(J_ij)) per block, rows target a — the realised g_ab. */
+  g: number[][];
+  /** N_b · mean(J_ij) per block. */
+  J0: number[][];
+}
+
+export interface SimulationResult {
+  recording: Recording;
+  observedUnits: number[];
+  realised: RealisedCouplings;
+  /** Row-major J (J[i*N+j] = J_ij) when keepCouplings. */
+  couplings?: Float64Array;
+}
+
+export function evenlySpacedUnits(N: number, k: number): number[] {
+  if (k >= N) return Array.from({ length: N }, (_, i) => i);
+  return Array.from({ length: k }, (_, i) => Math.floor((i * N) / k));
+}
+
+/** Draw J (row-major) and its realised block statistics. */
+export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Float64Array; realised: RealisedCouplings } {
+  const N = networkSize(spec);
+  const pop = populationOf(spec);
+  const P = spec.sizes.length;
+  const J = new Float64Array(N * N);
+  const sum = Array.from({ length: P }, () => new Float64Array(P));
+  const sum2 = Array.from({ length: P }, () => new Float64Array(P));
+  for (let i = 0; i < N; i++) {
+    const a = pop[i];
+    for (let j = 0; j < N; j++) {
+      const b = pop[j];
+      const Nb = spec.sizes[b];
+      const v = spec.J0[a][b] / Nb + Math.sqrt(spec.g2[a][b] / Nb) * normal();
+      J[i * N + j] = v;
+      sum[a][b] += v;
+      sum2[a][b] += v * v;
+    }
+  }
+  const g: number[][] = [];
+  const J0: number[][] = [];
+  for (let a = 0; a < P; a++) {
+    g.push([]);
+    J0.push([]);
+    for (let b = 0; b < P; b++) {
+      const n = spec.sizes[a] * spec.sizes[b];
+      const mean = sum[a][b] / n;
+      const variance = sum2[a][b] / n - mean * mean;
+      g[a].push(Math.sqrt(variance * spec.sizes[b]));
+      J0[a].push(mean * spec.sizes[b]);
+    }
+  }
+  return { J, realised: { g, J0 } };
+}
+
+export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise<SimulationResult> {
+  const N = networkSize(spec);
+  const h = opt.dt / spec.tau;
+  if (!(h > 0) || !Number.isFinite(h)) throw new RangeError(`dt/tau must be positive, got ${h}`);
+  const burnIn = opt.burnIn ?? 0;
+  const observed = Array.isArray(opt.observe) ? opt.observe : evenlySpacedUnits(N, opt.observe ?? N);
+  const n = observed.length;
+  const normal = normalGenerator(opt.seed);
+  const phi = nonlinearity(spec.phi);
+  const pop = populationOf(spec);
+
+  const { J, realised } = drawCouplings(spec, normal);
+  // Jᵀ row-major so that the row vector φ(x) times it gives (J φ)ᵀ.
+  const Jt = new Float32Array(N * N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) Jt[j * N + i] = J[i * N + j];
+  const noiseScale = new Float32Array(N);
+  for (let i = 0; i < N; i++) noiseScale[i] = Math.sqrt(2 * spec.D[pop[i]] * h);
+
+  const total = burnIn + opt.steps + 1; // steps+1 samples so that steps differences exist
+  const data = new Float64Array((opt.steps + 1) * n);
+  const chunk = 256;
+  const noise = new Float32Array(chunk * N);
+  const jt = tf.tensor2d(Jt, [N, N]);
+  const x0 = new Float32Array(N);
+  for (let i = 0; i < N; i++) x0[i] = normal();
+  let x: tf.Tensor = tf.tensor2d(x0, [1, N]);
+  const leak = spec.s;
+  try {
+    for (let k0 = 0; k0 < total; k0 += chunk) {
+      const m = Math.min(chunk, total - k0);
+      for (let r = 0; r < m; r++) {
+        const off = r * N;
+        for (let i = 0; i < N; i++) noise[off + i] = noiseScale[i] * normal();
+      }
+      const rows: tf.Tensor[] = [];
+      for (let r = 0; r < m; r++) {
+        const k = k0 + r;
+        if (k >= burnIn) rows.push(x.clone());
+        const eta = tf.tensor2d(noise.subarray(r * N, (r + 1) * N), [1, N]);
+        const next = tf.tidy(() => {
+          const drive = tf.matMul(phi.tensor(x), jt);
+          let dx = tf.sub(drive, x);
+          if (leak !== 0) dx = tf.add(dx, tf.mul(tf.tanh(x), leak));
+          return tf.add(tf.add(x, tf.mul(dx, h)), eta);
+        });
+        eta.dispose();
+        x.dispose();
+        x = next;
+      }
+      if (rows.length) {
+        const block = tf.concat(rows, 0);
+        const vals = block.dataSync();
+        block.dispose();
+        rows.forEach((t) => t.dispose());
+        const startSample = Math.max(0, k0 - burnIn);
+        for (let r = 0; r < rows.length; r++) {
+          const dst = (startSample + r) * n;
+          const src = r * N;
+          for (let q = 0; q < n; q++) data[dst + q] = vals[src + observed[q]];
+        }
+      }
+      opt.onProgress?.(Math.min(k0 + m, total), total);
+    }
+    const vals = x.dataSync();
+    if (!vals.every(Number.isFinite)) throw new Error('simulation diverged (non-finite activity): reduce dt or g');
+  } finally {
+    x.dispose();
+    jt.dispose();
+  }
+  const nSamples = opt.steps + 1;
+  const time = new Float64Array(nSamples);
+  for (let t = 0; t < nSamples; t++) time[t] = t * opt.dt;
+  const recording: Recording = {
+    data,
+    nSamples,
+    nUnits: n,
+    dt: opt.dt,
+    unitNames: observed.map((i) => `u${i}`),
+    time,
+  };
+  return { recording, observedUnits: observed, realised, couplings: opt.keepCouplings ? J : undefined };
+}
