@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../src/version.js';
 import { registerInfo } from './commands/info.js';
+import { registerInspect } from './commands/inspect.js';
 
 const program = new Command();
 program
@@ -29,11 +30,13 @@ Examples:
   $ connfit info`,
   );
 
-registerInfo(program);
-
+// Before registering commands: commander copies this setting to subcommands created afterwards.
 program.exitOverride((err) => {
-  // commander's own usage errors (unknown option, bad choice): exit 2 like other input errors.
+  // commander's own usage errors (unknown option, bad value): exit 2 like other input errors.
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
+
+registerInfo(program);
+registerInspect(program);
 
 await program.parseAsync(process.argv);

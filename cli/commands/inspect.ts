@@ -1,0 +1,111 @@
+import { Option, type Command } from 'commander';
+import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
+import { action, parseNumber, printJson } from '../common.js';
+
+interface InspectOptions {
+  layout?: RecordingLayout;
+  format?: RecordingFormat;
+  header: boolean;
+  dt?: number;
+  json?: boolean;
+}
+
+function median(sorted: Float64Array): number {
+  const n = sorted.length;
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+function summary(values: Float64Array): { min: number; median: number; max: number } {
+  const s = values.slice().sort();
+  return { min: s[0], median: median(s), max: s[s.length - 1] };
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined ? '-' : String(Number(v.toPrecision(6)));
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('read a recording (.csv/.tsv/.txt, .npy, .json), check it and print its size, dt and per-unit statistics')
+    .argument('<recording>', 'recording file: rows = samples, columns = units (see --layout)')
+    .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
+    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'npy', 'json']))
+    .option('--no-header', 'CSV without unit names (a bare numeric matrix); units are named u0, u1, ...')
+    .option('--dt <dt>', 'sampling interval (checked against a time column if the file has one)', parseNumber('--dt', { positive: true }))
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ connfit inspect rec.csv\n' +
+        '  $ connfit inspect activity.csv --layout unit-by-time --no-header --dt 0.4545 --json',
+    )
+    .action(
+      action(async (file: string, opts: InspectOptions) => {
+        const readOpts: ReadOptions = { header: opts.header };
+        if (opts.layout) readOpts.layout = opts.layout;
+        if (opts.format) readOpts.format = opts.format;
+        if (opts.dt !== undefined) readOpts.dt = opts.dt;
+        const rec = await readRecording(file, readOpts);
+        const { nSamples, nUnits, data } = rec;
+
+        // Per-unit mean and standard deviation (two passes, population std).
+        const mean = new Float64Array(nUnits);
+        const std = new Float64Array(nUnits);
+        for (let t = 0; t < nSamples; t++) {
+          const base = t * nUnits;
+          for (let i = 0; i < nUnits; i++) mean[i] += data[base + i];
+        }
+        for (let i = 0; i < nUnits; i++) mean[i] /= nSamples;
+        for (let t = 0; t < nSamples; t++) {
+          const base = t * nUnits;
+          for (let i = 0; i < nUnits; i++) {
+            const d = data[base + i] - mean[i];
+            std[i] += d * d;
+          }
+        }
+        for (let i = 0; i < nUnits; i++) std[i] = Math.sqrt(std[i] / nSamples);
+
+        const dtSource = opts.dt !== undefined ? 'given' : rec.time ? 'time column' : rec.dt !== undefined ? 'file' : 'unknown';
+        const duration = rec.dt !== undefined ? nSamples * rec.dt : undefined;
+        const dropped = rec.droppedConstantUnits ?? [];
+        const info = {
+          file,
+          format: rec.source?.format,
+          sha256: rec.source?.sha256,
+          units: nUnits,
+          samples: nSamples,
+          dt: rec.dt ?? null,
+          dtSource,
+          duration: duration ?? null,
+          droppedConstantUnits: dropped,
+          unitNames: rec.unitNames,
+          mean: summary(mean),
+          std: summary(std),
+          perUnit: rec.unitNames.map((name, i) => ({ name, mean: mean[i], std: std[i] })),
+        };
+        if (opts.json) {
+          printJson(info);
+          return;
+        }
+        const names = rec.unitNames.length <= 8 ? rec.unitNames.join(', ') : `${rec.unitNames.slice(0, 8).join(', ')}, …`;
+        const droppedText = dropped.length
+          ? `${dropped.length} (${dropped.length <= 8 ? dropped.join(', ') : dropped.slice(0, 8).join(', ') + ', …'})`
+          : 'none';
+        const dtText = rec.dt !== undefined ? `${fmt(rec.dt)} (${dtSource})` : 'unknown (pass --dt or add a time column)';
+        const durText = duration !== undefined ? `${fmt(duration)} (samples × dt)` : 'unknown';
+        const m = info.mean;
+        const s = info.std;
+        process.stdout.write(
+          `file: ${file} (${info.format}, sha256 ${info.sha256?.slice(0, 12)}…)\n` +
+            `units: ${nUnits} (${names})\n` +
+            `samples: ${nSamples}\n` +
+            `dt: ${dtText}\n` +
+            `duration: ${durText}\n` +
+            `dropped constant units: ${droppedText}\n` +
+            `unit mean: min ${fmt(m.min)}, median ${fmt(m.median)}, max ${fmt(m.max)}\n` +
+            `unit std: min ${fmt(s.min)}, median ${fmt(s.median)}, max ${fmt(s.max)}\n`,
+        );
+      }),
+    );
+}

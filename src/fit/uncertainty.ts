@@ -1,0 +1,126 @@
+/**
+ * Uncertainty from the curvature of the loss at the optimum (observed information): the Hessian of the
+ * negative log-likelihood in θ by central differences of the autodiff gradient, its inverse as the
+ * Laplace/asymptotic covariance, and the delta method for every reported quantity. Positive quantities
+ * get intervals on the log scale (they cannot cross zero).
+ */
+import { Matrix, inverse, EigenvalueDecomposition } from 'ml-matrix';
+import type { ValueAndGradient } from './lbfgs.js';
+
+export interface Estimate {
+  value: number;
+  se: number;
+  ci95: [number, number];
+}
+
+const Z95 = 1.959963984540054;
+
+/** Hessian of `scale·f` at x by central differences of the gradient (symmetrised). */
+export function hessian(fg: (x: Float64Array) => ValueAndGradient, x: Float64Array, scale: number, step = 5e-3): Float64Array[] {
+  const n = x.length;
+  const H = Array.from({ length: n }, () => new Float64Array(n));
+  for (let j = 0; j < n; j++) {
+    const h = step * Math.max(1, Math.abs(x[j]));
+    const xp = Float64Array.from(x);
+    const xm = Float64Array.from(x);
+    xp[j] += h;
+    xm[j] -= h;
+    const gp = fg(xp).g;
+    const gm = fg(xm).g;
+    for (let i = 0; i < n; i++) H[i][j] = ((gp[i] - gm[i]) / (2 * h)) * scale;
+  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (H[i][j] + H[j][i]);
+      H[i][j] = v;
+      H[j][i] = v;
+    }
+  return H;
+}
+
+export interface Covariance {
+  matrix: Float64Array[];
+  /** false when the Hessian was not positive definite (flat or saddle direction). */
+  positiveDefinite: boolean;
+  smallestEigenvalue: number;
+}
+
+export function covarianceFromHessian(H: Float64Array[]): Covariance {
+  const n = H.length;
+  if (n === 0) return { matrix: [], positiveDefinite: true, smallestEigenvalue: Infinity };
+  const M = new Matrix(H.map((r) => Array.from(r)));
+  const eig = new EigenvalueDecomposition(M, { assumeSymmetric: true });
+  const ev = eig.realEigenvalues;
+  const minEv = Math.min(...ev);
+  const positiveDefinite = minEv > 0 && Number.isFinite(minEv);
+  let cov: Matrix;
+  if (positiveDefinite) cov = inverse(M);
+  else {
+    // Pseudo-inverse over the curved directions; flat directions get infinite variance below.
+    const V = eig.eigenvectorMatrix;
+    const maxEv = Math.max(...ev.map(Math.abs));
+    cov = Matrix.zeros(n, n);
+    ev.forEach((l, k) => {
+      if (l > 1e-10 * maxEv) {
+        const v = V.getColumnVector(k);
+        cov.add(v.mmul(v.transpose()).mul(1 / l));
+      }
+    });
+  }
+  const matrix = Array.from({ length: n }, (_, i) => Float64Array.from(cov.getRow(i)));
+  if (!positiveDefinite) {
+    // Mark the non-identified directions: parameters loading on them get NaN variance.
+    const V = eig.eigenvectorMatrix;
+    ev.forEach((l, k) => {
+      if (!(l > 0)) for (let i = 0; i < n; i++) if (Math.abs(V.get(i, k)) > 1e-3) matrix[i][i] = Number.NaN;
+    });
+  }
+  return { matrix, positiveDefinite, smallestEigenvalue: minEv };
+}
+
+/** Gradient of a scalar function of θ by central differences (float64, analytic maps only). */
+export function numericGradient(q: (x: Float64Array) => number, x: Float64Array, step = 1e-6): Float64Array {
+  const g = new Float64Array(x.length);
+  for (let j = 0; j < x.length; j++) {
+    const h = step * Math.max(1, Math.abs(x[j]));
+    const xp = Float64Array.from(x);
+    const xm = Float64Array.from(x);
+    xp[j] += h;
+    xm[j] -= h;
+    g[j] = (q(xp) - q(xm)) / (2 * h);
+  }
+  return g;
+}
+
+export interface DerivedQuantity {
+  name: string;
+  fn: (theta: Float64Array) => number;
+  positive: boolean;
+}
+
+/** Delta-method estimates and the correlation matrix of the derived quantities. */
+export function deltaMethod(quantities: DerivedQuantity[], theta: Float64Array, cov: Float64Array[]) {
+  const grads = quantities.map((q) => numericGradient(q.fn, theta));
+  const n = theta.length;
+  const covQ = quantities.map((_, a) =>
+    quantities.map((__, b) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s += grads[a][i] * cov[i][j] * grads[b][j];
+      return s;
+    }),
+  );
+  const estimates: Record<string, Estimate> = {};
+  quantities.forEach((q, a) => {
+    const value = q.fn(theta);
+    const se = Math.sqrt(Math.max(covQ[a][a], 0));
+    let ci95: [number, number];
+    if (!Number.isFinite(se)) ci95 = [Number.NaN, Number.NaN];
+    else if (q.positive && value > 0) {
+      const sl = se / value;
+      ci95 = [value * Math.exp(-Z95 * sl), value * Math.exp(Z95 * sl)];
+    } else ci95 = [value - Z95 * se, value + Z95 * se];
+    estimates[q.name] = { value, se: Number.isFinite(covQ[a][a]) ? se : Number.NaN, ci95 };
+  });
+  const correlation = covQ.map((row, a) => row.map((v, b) => v / Math.sqrt(covQ[a][a] * covQ[b][b])));
+  return { estimates, correlation, names: quantities.map((q) => q.name) };
+}

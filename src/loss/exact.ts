@@ -1,0 +1,187 @@
+/**
+ * The exact discrete-time rate-function loss, THEORY §2.3: per-unit Gaussian marginal likelihood of
+ * Bayesian linear regression with the coupling rows integrated out,
+ *   y_i ~ N(Φ b_i, K),  K = σ² I_T + (g²/N) Φ Φᵀ,  b_i = (J0/N)·1.
+ * One eigendecomposition G = ΦᵀΦ = QΛQᵀ and the projections A_c = Qᵀ Φᵀ B_c of the basis series make
+ * every later evaluation O(N) (Woodbury + determinant lemma). It assumes the recorded units are the
+ * whole network (the kernel has the rank of the recorded population); for subsamples use Whittle.
+ */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { tf } from '../backend.js';
+import type { Nonlinearity } from '../nonlinearity.js';
+import { type ModelConfig, type ParamLayout, unpackTensor } from '../model/parameters.js';
+import { basisPairs, type BasisSpec } from '../statistics/spectra.js';
+import type { SeriesSource } from '../statistics/spectra.js';
+import { basisWeights, type LossFunction } from './whittle.js';
+
+export interface ExactStatistics {
+  T: number;
+  n: number;
+  basis: BasisSpec;
+  pairs: [number, number][];
+  /** eigenvalues λ_k of G = ΦᵀΦ */
+  lambda: Float64Array;
+  /** q = Qᵀ1 */
+  q: Float64Array;
+  /** per pair (c ≤ d): M_k = A_c[k]·A_d[k], k = 1..n */
+  M: Float64Array[];
+  /** per basis: r_k = A_c[k]·1 */
+  r: Float64Array[];
+  /** ⟨B_c, B_d⟩_F per pair */
+  yy: number[];
+  /** 1ᵀ Φᵀ B_c 1 per basis */
+  phiY: number[];
+  /** 1ᵀ G 1 */
+  oneGone: number;
+  /** Q (row-major n×n), Φᵀy for the posterior over coupling rows (§2.3) */
+  Q?: Float64Array;
+}
+
+function basisMatrix(name: string, src: SeriesSource, T: number, spec: BasisSpec): Float32Array {
+  const n = src.nUnits;
+  const out = new Float32Array(T * n);
+  const d = src.data;
+  const f = spec.fixed;
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < n; i++) {
+      const x0 = d[t * n + i];
+      const x1 = d[(t + 1) * n + i];
+      let v: number;
+      switch (name) {
+        case 'x1': v = x1; break;
+        case 'x0': v = x0; break;
+        case 'tanh': v = Math.tanh(x0); break;
+        case 'y': v = f!.a * x1 + f!.b * x0 - (f!.s !== 0 ? f!.s * Math.tanh(x0) : 0); break;
+        default: throw new Error(`unknown basis ${name}`);
+      }
+      out[t * n + i] = v;
+    }
+  }
+  return out;
+}
+
+/** One O(T N² + N³) pass: Gram matrix, its eigendecomposition and the projected basis statistics. */
+export function exactStatistics(src: SeriesSource, basis: BasisSpec, phi: Nonlinearity): ExactStatistics {
+  const n = src.nUnits;
+  const T = src.nSamples - 1;
+  const C = basis.names.length;
+  const pairs = basisPairs(C);
+  const phiArr = new Float32Array(T * n);
+  for (let k = 0; k < T * n; k++) phiArr[k] = phi.f(src.data[k]);
+  const yy: number[] = [];
+  const phiY: number[] = [];
+  const Bs = basis.names.map((name) => basisMatrix(name, src, T, basis));
+  pairs.forEach(([c, d]) => {
+    let s = 0;
+    const u = Bs[c];
+    const v = Bs[d];
+    for (let k = 0; k < u.length; k++) s += u[k] * v[k];
+    yy.push(s);
+  });
+  // Φᵀ materialised once: matMul with a transpose flag is slow on wasm.
+  const { G, PhiTB } = tf.tidy(() => {
+    const Phi = tf.tensor2d(phiArr, [T, n]);
+    const PhiT = tf.transpose(Phi);
+    const G = tf.matMul(PhiT, Phi);
+    const PhiTB = Bs.map((b) => tf.matMul(PhiT, tf.tensor2d(b, [T, n])));
+    return { G, PhiTB };
+  });
+  const Gv = G.dataSync();
+  G.dispose();
+  const Gm = new Matrix(n, n);
+  let oneGone = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      // symmetrise float32 rounding
+      const v = 0.5 * (Gv[i * n + j] + Gv[j * n + i]);
+      Gm.set(i, j, v);
+      oneGone += v;
+    }
+  const eig = new EigenvalueDecomposition(Gm, { assumeSymmetric: true });
+  const lambda = Float64Array.from(eig.realEigenvalues, (v) => Math.max(v, 0));
+  const V = eig.eigenvectorMatrix; // columns = eigenvectors
+  const Qt = new Float32Array(n * n); // Qᵀ row-major: Qt[k*n+i] = V[i,k]
+  const Q = new Float64Array(n * n);
+  const q = new Float64Array(n);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) {
+      const v = V.get(i, k);
+      Qt[k * n + i] = v;
+      Q[i * n + k] = v;
+      q[k] += v;
+    }
+  let M: Float64Array[] = [];
+  let r: Float64Array[] = [];
+  tf.tidy(() => {
+    const QtT = tf.tensor2d(Qt, [n, n]);
+    const A = PhiTB.map((p) => tf.matMul(QtT, p));
+    M = pairs.map(([c, d]) => Float64Array.from(tf.sum(tf.mul(A[c], A[d]), 1).dataSync()));
+    r = A.map((a) => Float64Array.from(tf.sum(a, 1).dataSync()));
+  });
+  for (const p of PhiTB) {
+    const v = p.dataSync();
+    let s = 0;
+    for (let k = 0; k < v.length; k++) s += v[k];
+    phiY.push(s);
+    p.dispose();
+  }
+  return { T, n, basis, pairs, lambda, q, M, r, yy, phiY, oneGone, Q };
+}
+
+export interface ExactInputs {
+  stats: ExactStatistics;
+  cfg: ModelConfig;
+  layout: ParamLayout;
+  sigma2Floor: number;
+}
+
+export function exactLoss(inp: ExactInputs): { loss: LossFunction; normaliser: number; dispose: () => void } {
+  const { stats, cfg, layout } = inp;
+  const { n, T } = stats;
+  const N = n; // mean-field normalisation by the recorded population (caveat 2)
+  const names = stats.basis.names;
+  const lam = tf.tensor1d(Float32Array.from(stats.lambda));
+  const q = tf.tensor1d(Float32Array.from(stats.q));
+  const M = tf.tensor2d(concat(stats.M), [stats.M.length, n]);
+  const r = tf.tensor2d(concat(stats.r), [stats.r.length, n]);
+  const pairMult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2));
+  const normaliser = n * T;
+  const loss: LossFunction = (theta) =>
+    tf.tidy(() => {
+      const tp = unpackTensor(theta, layout, cfg);
+      const w = basisWeights(names, tp);
+      const sigma2 = tf.add(tf.mul(tp.D[0], tp.c), inp.sigma2Floor);
+      const g2 = tp.g2[0][0];
+      const j = tf.div(tp.J0[0][0], N); // prior mean of every coupling
+      const d = tf.add(sigma2, tf.mul(tf.div(g2, N), lam));
+      const coef = tf.stack(stats.pairs.map(([c, dd], k) => tf.mul(tf.mul(w[c], w[dd]), pairMult[k])));
+      const wv = tf.reshape(tf.stack(w), [1, -1]);
+      const lq = tf.mul(lam, q);
+      // ||W_k||² = wᵀM_k w − 2 j λ_k q_k (w·r_k) + j² λ_k² q_k² n
+      let W2 = tf.squeeze(tf.matMul(tf.reshape(coef, [1, -1]), M), [0]);
+      W2 = tf.sub(W2, tf.mul(tf.mul(tf.mul(j, 2), lq), tf.squeeze(tf.matMul(wv, r), [0])));
+      W2 = tf.add(W2, tf.mul(tf.mul(tf.square(j), n), tf.square(lq)));
+      // ||R||_F² = Σ w w ⟨B,B⟩ − 2 j Σ w 1ᵀΦᵀB1 + j² n 1ᵀG1
+      let R2: tf.Tensor = tf.scalar(0);
+      stats.pairs.forEach(([c, dd], k) => (R2 = tf.add(R2, tf.mul(tf.mul(tf.mul(w[c], w[dd]), pairMult[k]), stats.yy[k]))));
+      let wPhiY: tf.Tensor = tf.scalar(0);
+      names.forEach((_, c) => (wPhiY = tf.add(wPhiY, tf.mul(w[c], stats.phiY[c]))));
+      R2 = tf.add(tf.sub(R2, tf.mul(tf.mul(j, 2), wPhiY)), tf.mul(tf.square(j), n * stats.oneGone));
+      const quad = tf.div(tf.sub(R2, tf.mul(tf.div(g2, N), tf.sum(tf.div(W2, d)))), sigma2);
+      const logdet = tf.add(tf.mul(T - n, tf.log(sigma2)), tf.sum(tf.log(d)));
+      const nll = tf.add(tf.mul(0.5, tf.add(tf.mul(n, logdet), quad)), n * T * 0.5 * Math.log(2 * Math.PI));
+      const jac = tf.mul(-n * T, tf.log(tf.abs(tp.a)));
+      return tf.div(tf.add(nll, jac), normaliser) as tf.Scalar;
+    });
+  return { loss, normaliser, dispose: () => [lam, q, M, r].forEach((t) => t.dispose()) };
+}
+
+function concat(arrays: Float64Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((s, a) => s + a.length, 0));
+  let off = 0;
+  for (const a of arrays) {
+    out.set(a, off);
+    off += a.length;
+  }
+  return out;
+}

@@ -1,0 +1,202 @@
+/**
+ * The stationary spectral (Whittle) form of the rate-function loss, THEORY §2.4 with the populations
+ * of §2.5 and the mean term J0·m̄(t) of §2.2:
+ *
+ *   −log L = ½ Σ_α Σ_k [ n_α log s_α(k) + Σ_{i∈α} |Y_i(k) − μ_α(k)|² / (T s_α(k)) ] + Jacobian terms
+ *   s_α(k) = σ_α² + Σ_β g²_αβ P̄_φβ(k),   σ² = c(h)·D,   μ_α(k) = Σ_β J0_αβ M_β(k)
+ *
+ * summed over the whole Fourier circle (bins 1..T/2 weighted 2, Nyquist 1, bin 0 once). Y is the DFT
+ * of y = a·x[t+1] + b·x[t] − s tanh x[t]; x is in model units x = (data − offset)/scale, so the
+ * density of the data adds −T log a + T log scale per unit. No N×N work: O(T·units) once for the
+ * spectra, O(T·P²) per evaluation.
+ */
+import { tf } from '../backend.js';
+import type { Nonlinearity } from '../nonlinearity.js';
+import { type ModelConfig, type ParamLayout, type TensorParams, unpackTensor } from '../model/parameters.js';
+import { phiSpectra, type PhiSpectra, type SeriesSource, type SpectralStatistics } from '../statistics/spectra.js';
+
+export interface WhittleInputs {
+  stats: SpectralStatistics;
+  cfg: ModelConfig;
+  layout: ParamLayout;
+  /** σ² floor per population (THEORY §2.3 caveat 1), in y² units. */
+  sigma2Floor: number[];
+  /** Needed only when the observation scale/offset is fitted (φ statistics recomputed each step). */
+  source?: SeriesSource;
+  groups?: Int32Array;
+  phi: Nonlinearity;
+}
+
+export type LossFunction = (theta: tf.Tensor1D) => tf.Scalar;
+
+/** Pack φ statistics as [3, P, bins]: power, mean re, mean im. */
+function packPhi(s: PhiSpectra, P: number, nb: number): Float32Array {
+  const out = new Float32Array(3 * P * nb);
+  for (let p = 0; p < P; p++) {
+    out.set(s.power[p], (0 * P + p) * nb);
+    out.set(s.meanRe[p], (1 * P + p) * nb);
+    out.set(s.meanIm[p], (2 * P + p) * nb);
+  }
+  return out;
+}
+
+export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normaliser: number; dispose: () => void } {
+  const { stats, cfg, layout } = inp;
+  const P = layout.P;
+  const nb = stats.nBins;
+  const K1 = nb - 1;
+  const T = stats.T;
+  const names = stats.basis.names;
+  const C = names.length;
+  if (cfg.fitScale && names.includes('tanh')) throw new Error('fitting the leak shape together with the observation scale is not supported');
+
+  const keep: tf.Tensor[] = [];
+  const constant = <R extends tf.Tensor>(t: R): R => {
+    keep.push(t);
+    return t;
+  };
+  // Bin weights over k = 1..T/2 (the full circle counts each interior bin twice).
+  const omegaArr = new Float32Array(K1).fill(2);
+  omegaArr[K1 - 1] = 1;
+  const omega = constant(tf.tensor1d(omegaArr));
+  const pops = stats.populations.map((p) => ({
+    n: p.n,
+    cross: constant(tf.tensor2d(concat(p.cross.map((a) => a.subarray(1))), [p.cross.length, K1])),
+    meanRe: constant(tf.tensor2d(concat(p.meanRe.map((a) => a.subarray(1))), [C, K1])),
+    meanIm: constant(tf.tensor2d(concat(p.meanIm.map((a) => a.subarray(1))), [C, K1])),
+    sumSS: p.sumSS,
+    sumS: p.sumS,
+  }));
+  const nTotal = pops.reduce((s, p) => s + p.n, 0);
+  const normaliser = nTotal * T;
+
+  // φ statistics: fixed, or recomputed (with forward-mode derivatives) when offset/scale move.
+  let phiFixed: tf.Tensor3D | undefined;
+  if (!cfg.fitScale) {
+    if (!stats.phi) throw new Error('spectral statistics lack φ spectra');
+    phiFixed = constant(tf.tensor3d(packPhi(stats.phi, P, nb), [3, P, nb]));
+  }
+  const phiOp = cfg.fitScale
+    ? tf.customGrad(((offset: tf.Tensor, logScale: tf.Tensor) => {
+        const o = offset.dataSync()[0];
+        const ls = logScale.dataSync()[0];
+        const sc = Math.exp(ls);
+        const r = phiSpectra(inp.source!, inp.groups!, P, inp.phi, T, { shift: stats.shift, offset: o, scale: sc }, true);
+        const value = tf.tensor3d(packPhi(r.value, P, nb), [3, P, nb]);
+        const dO = packPhi(r.dOffset!, P, nb);
+        const dS = packPhi(r.dScale!, P, nb);
+        return {
+          value,
+          gradFunc: (dy: tf.Tensor) => {
+            const g = dy.dataSync();
+            let go = 0;
+            let gs = 0;
+            for (let k = 0; k < g.length; k++) {
+              go += g[k] * dO[k];
+              gs += g[k] * dS[k] * sc; // chain rule to log scale
+            }
+            return [tf.scalar(go), tf.scalar(gs)];
+          },
+        };
+      }) as unknown as Parameters<typeof tf.customGrad>[0])
+    : undefined;
+
+  const pairMult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2));
+  const loss: LossFunction = (theta) =>
+    tf.tidy(() => {
+      const tp = unpackTensor(theta, layout, cfg);
+      const w = basisWeights(names, tp);
+      const phiT = phiFixed ?? (phiOp!(tp.offset, tp.logScale) as tf.Tensor3D);
+      const power = tf.squeeze(tf.slice(phiT, [0, 0, 0], [1, P, nb]), [0]); // [P, nb]
+      const mRe = tf.squeeze(tf.slice(phiT, [1, 0, 0], [1, P, nb]), [0]);
+      const mIm = tf.squeeze(tf.slice(phiT, [2, 0, 0], [1, P, nb]), [0]);
+      const invScale = tf.exp(tf.neg(tp.logScale));
+      let total: tf.Tensor = tf.scalar(0);
+      pops.forEach((p, alpha) => {
+        if (p.n === 0) return;
+        // s_α(k), bins 0..T/2
+        let s: tf.Tensor = tf.add(tf.mul(tp.D[alpha], tp.c), inp.sigma2Floor[alpha]);
+        for (let beta = 0; beta < P; beta++) {
+          s = tf.add(s, tf.mul(tp.g2[alpha][beta], tf.squeeze(tf.slice(power, [beta, 0], [1, nb]), [0])));
+        }
+        const s0 = tf.slice(s, [0], [1]);
+        const sK = tf.slice(s, [1], [K1]);
+        // Σ_i |Y_i(k)|²/T for k ≥ 1: quadratic form in w of the cross-periodograms.
+        const coef = tf.stack(stats.pairs.map(([c, d], q) => tf.mul(tf.mul(w[c], w[d]), pairMult[q])));
+        const quad = tf.mul(tf.squeeze(tf.matMul(tf.reshape(coef, [1, -1]), p.cross), [0]), tf.square(invScale));
+        // Σ_i Y_i(k) = n_α Σ_c w_c F̄_cα(k)/scale
+        const wv = tf.reshape(tf.stack(w), [1, C]);
+        const ysRe = tf.mul(tf.squeeze(tf.matMul(wv, p.meanRe), [0]), tf.mul(invScale, p.n));
+        const ysIm = tf.mul(tf.squeeze(tf.matMul(wv, p.meanIm), [0]), tf.mul(invScale, p.n));
+        let dK: tf.Tensor = quad;
+        let mu0: tf.Tensor = tf.scalar(0);
+        if (cfg.fitJ0) {
+          let muRe: tf.Tensor = tf.zeros([nb]);
+          let muIm: tf.Tensor = tf.zeros([nb]);
+          for (let beta = 0; beta < P; beta++) {
+            const j0 = tp.J0[alpha][beta];
+            muRe = tf.add(muRe, tf.mul(j0, tf.squeeze(tf.slice(mRe, [beta, 0], [1, nb]), [0])));
+            muIm = tf.add(muIm, tf.mul(j0, tf.squeeze(tf.slice(mIm, [beta, 0], [1, nb]), [0])));
+          }
+          mu0 = tf.slice(muRe, [0], [1]);
+          const muReK = tf.slice(muRe, [1], [K1]);
+          const muImK = tf.slice(muIm, [1], [K1]);
+          const cross = tf.add(tf.mul(muReK, ysRe), tf.mul(muImK, ysIm));
+          const mu2 = tf.add(tf.square(muReK), tf.square(muImK));
+          dK = tf.add(tf.sub(dK, tf.mul(cross, 2 / T)), tf.mul(mu2, p.n / T));
+        }
+        const termsK = tf.add(tf.mul(tf.log(sK), p.n), tf.div(dK, sK));
+        const nllK = tf.mul(0.5, tf.sum(tf.mul(omega, termsK)));
+        // Bin 0 with the offset: Y_i(0) = Σ_c w_c (S_ci − T·offset)/scale.
+        const o = tp.offset;
+        const To = tf.mul(o, T);
+        let sumY2: tf.Tensor = tf.scalar(0);
+        stats.pairs.forEach(([c, d], q) => {
+          const term = tf.add(
+            tf.sub(p.sumSS[q], tf.mul(To, p.sumS[c] + p.sumS[d])),
+            tf.mul(tf.square(To), p.n),
+          );
+          sumY2 = tf.add(sumY2, tf.mul(tf.mul(tf.mul(w[c], w[d]), pairMult[q]), term));
+        });
+        sumY2 = tf.mul(sumY2, tf.square(invScale));
+        let sumY: tf.Tensor = tf.scalar(0);
+        for (let c = 0; c < C; c++) sumY = tf.add(sumY, tf.mul(w[c], tf.sub(p.sumS[c], tf.mul(To, p.n))));
+        sumY = tf.mul(sumY, invScale);
+        const d0 = tf.div(tf.add(tf.sub(sumY2, tf.mul(tf.mul(mu0, sumY), 2)), tf.mul(tf.square(mu0), p.n)), T);
+        const nll0 = tf.mul(0.5, tf.sum(tf.add(tf.mul(tf.log(s0), p.n), tf.div(d0, s0))));
+        // Density of the data: Jacobian of data → x → y, and the Gaussian constant.
+        const jac = tf.mul(p.n * T, tf.add(tf.sub(tp.logScale, tf.log(tf.abs(tp.a))), 0.5 * Math.log(2 * Math.PI)));
+        total = tf.add(total, tf.add(tf.add(nllK, nll0), jac));
+      });
+      return tf.div(total, normaliser) as tf.Scalar;
+    });
+  return {
+    loss,
+    normaliser,
+    dispose: () => keep.forEach((t) => t.dispose()),
+  };
+}
+
+/** w_c of y = Σ_c w_c B_c. */
+export function basisWeights(names: readonly string[], tp: TensorParams): tf.Scalar[] {
+  return names.map((n) => {
+    switch (n) {
+      case 'y': return tf.scalar(1);
+      case 'x1': return tp.a;
+      case 'x0': return tp.b;
+      case 'tanh': return tf.neg(tp.leak) as tf.Scalar;
+      default: throw new Error(`unknown basis ${n}`);
+    }
+  });
+}
+
+function concat(arrays: Float64Array[]): Float32Array {
+  const len = arrays.reduce((s, a) => s + a.length, 0);
+  const out = new Float32Array(len);
+  let off = 0;
+  for (const a of arrays) {
+    out.set(a, off);
+    off += a.length;
+  }
+  return out;
+}

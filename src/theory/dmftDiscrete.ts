@@ -1,0 +1,346 @@
+/**
+ * Causal discrete-time DMFT of the Euler-discretised network (THEORY §4.3), pure float64.
+ *
+ * Single site, Euler step Δ (= dt), a = 1 − Δ, b² = 2DΔ:
+ *   x_{k+1} = a x_k + Δ (η_k + Σ_β J0_αβ m_β,k) + b ξ_k,   η ~ GP(0, K),  K_α = Σ_β g²_αβ C_φ,β
+ * Split x = x^η + x^ξ + x^0 + μ (independent parts, μ_k the deterministic mean):
+ *   G_{k,0} = 0,  G_{k,l+1} = a G_{k,l} + Δ K_{k,l}                      (G_{k,l} = <η_k x^η_l>)
+ *   Δ^η_{k+1,l+1} = a² Δ^η_{k,l} + aΔ (G_{k,l} + G_{l,k}) + Δ² K_{k,l}
+ *   Δ^ξ_{k,l} = b² a^{|k−l|} (1 − a^{2 min(k,l)}) / (1 − a²),   Δ^0_{k,l} = a^{k+l} Var(x_0)
+ *   C_{k,l} = <φ(x_k) φ(x_l)>  (raw, means included),   Δ = Δ^η + Δ^ξ + Δ^0 (centred covariance)
+ * Filled causally in O(T²) time and O(T·J) memory: only the current row of Δ^η, G_{n,·}, the column
+ * G_{·,n} and the per-time Hermite coefficients are kept (the full Δ_{k,l} on request).
+ *
+ * C_{k,l}: for |ρ| ≤ 0.8 (ρ the correlation coefficient) the bivariate Mehler series
+ * Σ_j ρ^j a_j(k) a_j(l) with the orthonormal Hermite coefficients a_j(k) of φ(μ_k + √Δ_kk z) (166
+ * terms reach 1e-16); closer to the diagonal a nested 2-D trapezoid rule (spectrally accurate).
+ * The result is the exact large-N limit of the Euler simulation at finite Δ (§4.3).
+ */
+import type { PhiName } from '../nonlinearity.js';
+import { expect1, expect2, fastRule, gaussianPhi, hermiteCoefficients, type Fn } from './gaussian.js';
+
+export interface DiscretePopulations {
+  /** g²_ab, P×P, rows target a (Var(J_ij) = g²_ab/N_b). */
+  g2: number[][];
+  /** Noise intensity per population. */
+  D: number[];
+  /** J0_ab (mean × N_b), default 0. */
+  J0?: number[][];
+  /** Var(x_0) per population (default: the single-population var0). */
+  var0?: number[];
+  /** Mean of x_0 per population (default 0). */
+  mu0?: number[];
+  /** Optional names (echoed in the result). */
+  names?: string[];
+}
+
+export interface DiscreteOptions {
+  phi: PhiName;
+  /** Single population: g, D, J0 (ignored when `populations` is given). */
+  g?: number;
+  D?: number;
+  J0?: number;
+  populations?: DiscretePopulations;
+  /** Euler step Δ (0 < Δ ≤ 1). */
+  dt: number;
+  /** Number of steps T (the recursion fills k, l = 0..T). */
+  steps: number;
+  /** Var(x_0) (default 1, like `simulate`'s x_0 ~ N(0,1)). */
+  var0?: number;
+  /** Mean of x_0 (default 0; a nonzero value seeds the magnetised branch when J0 is large). */
+  mu0?: number;
+  /** Longest lag (in steps) of the returned tail profile; default min(steps, round(50/dt)). */
+  maxLag?: number;
+  /** Keep the full lower triangle Δ_{k,l} (l ≤ k) of every population (O(T²) memory). */
+  keepFull?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface DiscretePopulationResult {
+  name: string;
+  /** Δ_{k,k}, k = 0..T. */
+  variance: Float64Array;
+  /** Deterministic mean μ_k of x, k = 0..T. */
+  mean: Float64Array;
+  /** m_k = <φ(x_k)>. */
+  m: Float64Array;
+  /** Stationary tail profile: Δ_{T,T−n} and C_{T,T−n}, n = 0..maxLag. */
+  delta: number[];
+  cphi: number[];
+  /** <φ'> at the last step. */
+  meanGain: number;
+  /** Rows k = 0..T of the lower triangle Δ_{k,l}, l ≤ k (keepFull only). */
+  full?: Float64Array[];
+}
+
+export interface DiscreteResult {
+  dt: number;
+  steps: number;
+  /** n·dt, n = 0..maxLag. */
+  lags: number[];
+  /** Population 0 conveniences: Δ_TT, its tail profile, C_φ tail, variance trajectory. */
+  delta0: number;
+  cphi0: number;
+  delta: number[];
+  cphi: number[];
+  variance: Float64Array;
+  /** Relative change of Δ_kk of population 0 over the last quarter of the run (stationarity check). */
+  drift: number;
+  populations: DiscretePopulationResult[];
+}
+
+const MEHLER_RHO = 0.8;
+const MEHLER_J = 166; // 0.8^166 < 1e-16
+
+interface PopState {
+  deta: Float64Array;
+  gRow: Float64Array;
+  gCol: Float64Array;
+  kRow: Float64Array;
+  cRow: Float64Array;
+  dRow: Float64Array;
+  variance: Float64Array;
+  mean: Float64Array;
+  m: Float64Array;
+  coef: Float64Array; // (T+1) × J
+  full?: Float64Array[];
+}
+
+export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
+  const dt = opt.dt;
+  const T = opt.steps;
+  if (!(dt > 0 && dt <= 1)) throw new RangeError(`dt must be in (0, 1], got ${dt}`);
+  if (!Number.isInteger(T) || T < 1) throw new RangeError(`steps must be a positive integer, got ${T}`);
+  const gp = gaussianPhi(opt.phi);
+  const f: Fn = gp.f;
+  const f2: Fn = (x) => {
+    const v = f(x);
+    return v * v;
+  };
+
+  const pops: DiscretePopulations = opt.populations ?? {
+    g2: [[(opt.g ?? 0) ** 2]],
+    D: [opt.D ?? 0],
+    J0: [[opt.J0 ?? 0]],
+  };
+  const P = pops.D.length;
+  if (pops.g2.length !== P || pops.g2.some((r) => r.length !== P)) throw new RangeError(`populations.g2 must be ${P}×${P}`);
+  const J0m = pops.J0 ?? Array.from({ length: P }, () => new Array<number>(P).fill(0));
+  if (J0m.length !== P || J0m.some((r) => r.length !== P)) throw new RangeError(`populations.J0 must be ${P}×${P}`);
+  pops.D.forEach((d, i) => {
+    if (!(d >= 0)) throw new RangeError(`D of population ${i} must be >= 0, got ${d}`);
+  });
+  const var0 = pops.var0 ?? new Array<number>(P).fill(opt.var0 ?? 1);
+  const mu0 = pops.mu0 ?? new Array<number>(P).fill(opt.mu0 ?? 0);
+  const maxLag = Math.min(T, opt.maxLag ?? Math.round(50 / dt));
+
+  const a = 1 - dt;
+  const a2 = a * a;
+  const apow = new Float64Array(2 * T + 3);
+  apow[0] = 1;
+  for (let k = 1; k < apow.length; k++) apow[k] = apow[k - 1] * a;
+  const b2 = pops.D.map((d) => 2 * d * dt);
+  const J = MEHLER_J;
+
+  const st: PopState[] = [];
+  for (let p = 0; p < P; p++) {
+    st.push({
+      deta: new Float64Array(T + 2),
+      gRow: new Float64Array(T + 2),
+      gCol: new Float64Array(T + 2),
+      kRow: new Float64Array(T + 2),
+      cRow: new Float64Array(T + 2),
+      dRow: new Float64Array(T + 2),
+      variance: new Float64Array(T + 1),
+      mean: new Float64Array(T + 1),
+      m: new Float64Array(T + 1),
+      coef: new Float64Array((T + 1) * J),
+      full: opt.keepFull ? [] : undefined,
+    });
+  }
+
+  // complete[k]: the Mehler series of time k has converged (Σ_{j ≥ J−20} a_j² < 1e-17), so it can be
+  // used at any correlation, including the diagonal neighbourhood.
+  const complete = Array.from({ length: P }, () => new Uint8Array(T + 1));
+  const setCoefficients = (s: PopState, p: number, k: number) => {
+    const c = hermiteCoefficients(f, s.variance[k], J, s.mean[k]);
+    s.coef.set(c, k * J);
+    s.m[k] = c[0];
+    let tail = 0;
+    for (let j = J - 20; j < J; j++) tail += c[j] * c[j];
+    complete[p][k] = tail < 1e-17 ? 1 : 0;
+  };
+  const oddPhi = gp.f(-0.7) === -gp.f(0.7);
+
+  /** C_{k,l} of one population given Δ_{k,l}. */
+  const cEntry = (s: PopState, p: number, k: number, l: number, d12: number): number => {
+    const vk = s.variance[k];
+    const vl = s.variance[l];
+    if (k === l) return expect1(f2, vk, s.mean[k], fastRule);
+    const den = Math.sqrt(vk * vl);
+    const rho = den > 0 ? d12 / den : 0;
+    if (Math.abs(rho) <= MEHLER_RHO || (complete[p][k] && complete[p][l])) {
+      const ok = k * J;
+      const ol = l * J;
+      const co = s.coef;
+      const ar = Math.abs(rho);
+      if (oddPhi && s.mean[k] === 0 && s.mean[l] === 0) {
+        // odd φ, zero means: only odd Hermite coefficients are nonzero
+        const r2 = rho * rho;
+        const ar2 = ar * ar;
+        let r = rho;
+        let rAbs = ar;
+        let acc = 0;
+        for (let j = 1; j < J; j += 2) {
+          acc += r * co[ok + j] * co[ol + j];
+          r *= r2;
+          rAbs *= ar2;
+          if (rAbs < 1e-17) break;
+        }
+        return acc;
+      }
+      let acc = co[ok] * co[ol];
+      let r = 1;
+      let rAbs = 1;
+      for (let j = 1; j < J; j++) {
+        r *= rho;
+        rAbs *= ar;
+        if (rAbs < 1e-17) break;
+        acc += r * co[ok + j] * co[ol + j];
+      }
+      return acc;
+    }
+    if (gp.name === 'erf' && s.mean[k] === 0 && s.mean[l] === 0) return gp.cphi(d12, vk, vl);
+    return expect2(f, f, vk, vl, d12, s.mean[k], s.mean[l], fastRule);
+  };
+
+  // k = 0
+  for (let p = 0; p < P; p++) {
+    const s = st[p];
+    s.variance[0] = var0[p];
+    s.mean[0] = mu0[p];
+    s.dRow[0] = var0[p];
+    setCoefficients(s, p, 0);
+    s.cRow[0] = cEntry(s, p, 0, 0, var0[p]);
+    s.full?.push(Float64Array.of(var0[p]));
+  }
+  const fillK = (n: number) => {
+    for (let p = 0; p < P; p++) {
+      const kr = st[p].kRow;
+      for (let l = 0; l <= n; l++) {
+        let acc = 0;
+        for (let q = 0; q < P; q++) acc += pops.g2[p][q] * st[q].cRow[l];
+        kr[l] = acc;
+      }
+    }
+  };
+  fillK(0);
+  for (let p = 0; p < P; p++) {
+    st[p].gRow[0] = 0;
+    st[p].gCol[0] = 0;
+  }
+
+  const progressEvery = Math.max(1, Math.floor(T / 100));
+  for (let n = 0; n < T; n++) {
+    const k = n + 1;
+    // 1. Δ^η row k from row n (in place, descending l), and the column G_{·,k}.
+    for (let p = 0; p < P; p++) {
+      const s = st[p];
+      const { deta, gRow, gCol, kRow } = s;
+      for (let l = n; l >= 0; l--) deta[l + 1] = a2 * deta[l] + a * dt * (gRow[l] + gCol[l]) + dt * dt * kRow[l];
+      deta[0] = 0;
+      for (let l = 0; l <= n; l++) gCol[l] = a * gCol[l] + dt * kRow[l];
+    }
+    // 2. Full covariance row, mean, Hermite coefficients.
+    for (let p = 0; p < P; p++) {
+      const s = st[p];
+      const { deta, dRow } = s;
+      const bb = b2[p];
+      const inv1a2 = 1 - a2 !== 0 ? 1 / (1 - a2) : 0;
+      for (let l = 0; l <= k; l++) {
+        const xi = bb * apow[k - l] * (1 - apow[2 * l]) * inv1a2;
+        dRow[l] = deta[l] + xi + apow[k + l] * var0[p];
+      }
+      s.variance[k] = dRow[k];
+      let drive = 0;
+      for (let q = 0; q < P; q++) drive += J0m[p][q] * st[q].m[n];
+      s.mean[k] = a * s.mean[n] + dt * drive;
+    }
+    for (let p = 0; p < P; p++) setCoefficients(st[p], p, k);
+    // 3. C row k, K row k, G row k.
+    for (let p = 0; p < P; p++) {
+      const s = st[p];
+      const { dRow, cRow } = s;
+      for (let l = 0; l <= k; l++) cRow[l] = cEntry(s, p, k, l, dRow[l]);
+      if (s.full) s.full.push(dRow.slice(0, k + 1));
+    }
+    fillK(k);
+    for (let p = 0; p < P; p++) {
+      const { gRow, gCol, kRow } = st[p];
+      gRow[0] = 0;
+      for (let l = 0; l < k; l++) gRow[l + 1] = a * gRow[l] + dt * kRow[l];
+      gCol[k] = gRow[k];
+    }
+    if (opt.onProgress && (k % progressEvery === 0 || k === T)) opt.onProgress(k, T);
+  }
+
+  const lags: number[] = [];
+  for (let i = 0; i <= maxLag; i++) lags.push(i * dt);
+  const names = pops.names ?? (P === 1 ? ['all'] : Array.from({ length: P }, (_, i) => `pop${i}`));
+  const results: DiscretePopulationResult[] = st.map((s, p) => {
+    const delta: number[] = [];
+    const cphi: number[] = [];
+    for (let i = 0; i <= maxLag; i++) {
+      delta.push(s.dRow[T - i]);
+      cphi.push(s.cRow[T - i]);
+    }
+    const vT = s.variance[T];
+    const meanGain = vT > 0 ? s.coef[T * J + 1] / Math.sqrt(vT) : gp.df(s.mean[T]);
+    return { name: names[p], variance: s.variance, mean: s.mean, m: s.m, delta, cphi, meanGain, full: s.full };
+  });
+  const v = st[0].variance;
+  const q = Math.floor((3 * T) / 4);
+  const drift = Math.abs(v[T] - v[q]) / Math.max(Math.abs(v[T]), 1e-300);
+  return {
+    dt,
+    steps: T,
+    lags,
+    delta0: v[T],
+    cphi0: st[0].cRow[T],
+    delta: results[0].delta,
+    cphi: results[0].cphi,
+    variance: v,
+    drift,
+    populations: results,
+  };
+}
+
+/**
+ * Asymptotic decay time of the stationary discrete recursion (one population, m = 0): the lag
+ * equation (1 + a²)Δ(n) − a(Δ(n+1) + Δ(n−1)) = Δ² g² C(n) linearised (C ≈ <φ'>² Δ) gives
+ * Δ(n) ∝ r^n with r + 1/r = (1 + a² − Δ² ν)/a; τ∞ = −Δ / ln r.
+ */
+export function discreteTauInf(dt: number, nu: number): number {
+  const a = 1 - dt;
+  const c = (1 + a * a - dt * dt * nu) / (2 * a);
+  if (!(c > 1)) return Infinity;
+  const r = c - Math.sqrt(c * c - 1);
+  return -dt / Math.log(r);
+}
+
+/** τ_1/e (linear interpolation) and τ_int (trapezoid + exponential tail) of a sampled decaying profile. */
+export function profileTimescales(lags: ArrayLike<number>, delta: ArrayLike<number>, tailTime = 0): { tau_1e: number; tau_int: number } {
+  const d0 = delta[0];
+  let tau1e = NaN;
+  for (let i = 1; i < lags.length; i++) {
+    if (delta[i] <= d0 / Math.E) {
+      const t = (delta[i - 1] - d0 / Math.E) / (delta[i - 1] - delta[i]);
+      tau1e = lags[i - 1] + t * (lags[i] - lags[i - 1]);
+      break;
+    }
+  }
+  let integral = 0;
+  for (let i = 1; i < lags.length; i++) integral += 0.5 * (delta[i] + delta[i - 1]) * (lags[i] - lags[i - 1]);
+  if (tailTime > 0 && Number.isFinite(tailTime)) integral += delta[lags.length - 1] * tailTime;
+  return { tau_1e: tau1e, tau_int: integral / d0 };
+}
