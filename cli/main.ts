@@ -6,6 +6,9 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../src/version.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerFit } from './commands/fit.js';
+import { registerDemo } from './commands/demo.js';
+import { registerSimulate } from './commands/simulate.js';
 
 const program = new Command();
 program
@@ -38,5 +41,8 @@ program.exitOverride((err) => {
 
 registerInfo(program);
 registerInspect(program);
+registerFit(program);
+registerDemo(program);
+registerSimulate(program);
 
 await program.parseAsync(process.argv);

@@ -20,7 +20,8 @@ import { exactLoss, exactStatistics } from '../loss/exact.js';
 import { whittleLoss, type LossFunction } from '../loss/whittle.js';
 import { minimiseLBFGS, type OptimiseResult, type ValueAndGradient } from './lbfgs.js';
 import { nnls } from './nnls.js';
-import { covarianceFromHessian, deltaMethod, hessian, type DerivedQuantity, type Estimate } from './uncertainty.js';
+import { covarianceFromHessian, deltaMethod, hessian, type Covariance, type DerivedQuantity, type Estimate } from './uncertainty.js';
+import { nelderMead } from './neldermead.js';
 
 export type LossForm = 'whittle' | 'exact';
 
@@ -84,7 +85,9 @@ interface Prepared {
 export async function fitRecording(rec: Recording, opts: FitOptions): Promise<FitResult> {
   const dt = opts.dt ?? rec.dt;
   if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
-  const form = opts.loss ?? 'whittle';
+  // τ and the observation scale are identified by the regression form (see report notes), so they
+  // default to the exact loss; otherwise the spectral loss, which also works on subsamples.
+  const form = opts.loss ?? (opts.fitTau || opts.fitScale ? 'exact' : 'whittle');
   const popNames = opts.populations?.names ?? ['all'];
   const groups = opts.populations?.groups ?? new Int32Array(rec.nUnits);
   const P = popNames.length;
@@ -101,7 +104,6 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
     leak: opts.leak ?? 0,
   };
   if (form === 'exact' && P > 1) throw new InputError('several populations need the spectral loss (--loss whittle)', { field: '--populations' });
-  if (form === 'exact' && cfg.fitScale) throw new InputError('--fit-scale needs the spectral loss (--loss whittle): the exact loss would need a new N×N eigendecomposition at every step', { field: '--fit-scale' });
   if (cfg.fitScale && (cfg.fitLeak || cfg.leak !== 0)) throw new InputError('--fit-scale cannot be combined with a leak shape s', { field: '--fit-scale' });
   const minSamples = form === 'whittle' ? 64 : 16;
   if (rec.nSamples < minSamples) throw new InputError(`the ${form} loss needs at least ${minSamples} samples, got ${rec.nSamples}`);
@@ -109,6 +111,7 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
     if (!groups.some((g) => g === a)) throw new InputError(`population '${popNames[a]}' has no recorded units`, { field: '--populations' });
   }
   const layout = parameterLayout(cfg);
+  if (form === 'exact' && cfg.fitScale) return fitExactProfiled(rec, cfg, layout, opts);
   const prep = form === 'whittle' ? prepareWhittle(rec, groups, cfg, layout) : prepareExact(rec, cfg, layout);
   try {
     if (opts.evaluateOnly) {
@@ -198,7 +201,7 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
   return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift };
 }
 
-function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout): Prepared {
+function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, warm?: Float64Array): Prepared {
   const phi = nonlinearity(cfg.phi);
   const basis = basisFor(cfg);
   const stats = exactStatistics(rec, basis, phi);
@@ -209,6 +212,7 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout): Pr
   stats.pairs.forEach(([c, d], q) => (yVar += (c === d ? 1 : 2) * w0[c] * w0[d] * stats.yy[q]));
   const floor = (1e-6 * yVar) / (stats.n * stats.T);
   const { loss, normaliser, dispose } = exactLoss({ stats, cfg, layout, sigma2Floor: floor });
+  if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0 };
   // Initialise from the whittle-style moments: total y variance split by a coarse g² grid.
   const candidates: { theta: Float64Array; f: number }[] = [];
   for (const tau of taus) {
@@ -250,8 +254,13 @@ function logGrid(lo: number, hi: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => lo * Math.pow(hi / lo, i / (n - 1)));
 }
 
-function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions): FitResult {
-  const { cfg, layout } = prep;
+interface Optimised {
+  opt: OptimiseResult;
+  cov: Covariance;
+}
+
+/** L-BFGS from every start, then Newton polishing with a convergence test in standard-error units. */
+function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
   if (!prep.starts.length) throw new Error('the loss is not finite at any starting point: check the data and --dt');
   const fg = valueAndGradient(prep.loss);
   let best: OptimiseResult | undefined;
@@ -265,16 +274,15 @@ function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions
     if (!best || res.f < best.f) best = res;
   });
   const opt = best!;
-  opts.onProgress?.('uncertainty', 0, 1);
-  // Newton polish with a convergence test in statistical units: stop when the remaining Newton step
-  // is below 1 % of every standard error (float32 gradients make plain tolerances unreliable).
-  let H = hessian(fg, opt.x, prep.normaliser);
-  let cov = covarianceFromHessian(H);
+  if (!polish) return { opt, cov: { matrix: [], positiveDefinite: false, smallestEigenvalue: NaN } };
+  // Newton polish: stop when the remaining Newton step is below 1 % of every standard error
+  // (float32 gradients make plain gradient tolerances unreliable).
+  let cov = covarianceFromHessian(hessian(fg, opt.x, prep.normaliser));
   let newtonSteps = 0;
   let polished = false;
   for (; newtonSteps < 6; newtonSteps++) {
     const cur = fg(opt.x);
-    const step = cov.matrix.map((row) => row.reduce((s, v, j) => s + v * cur.g[j] * prep.normaliser, 0));
+    const step = cov.matrix.map((row) => row.reduce((acc, v, j) => acc + v * cur.g[j] * prep.normaliser, 0));
     const ratio = Math.max(...step.map((d, i) => Math.abs(d) / Math.sqrt(cov.matrix[i][i])));
     if (!(ratio >= 0.01)) {
       polished = Number.isFinite(ratio) && cov.positiveDefinite;
@@ -292,36 +300,26 @@ function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions
       }
     }
     if (!moved) break;
-    H = hessian(fg, opt.x, prep.normaliser);
-    cov = covarianceFromHessian(H);
+    cov = covarianceFromHessian(hessian(fg, opt.x, prep.normaliser));
   }
-  if (polished) {
-    opt.converged = true;
-    opt.reason = `${opt.reason}; Newton step below 1% of every standard error after ${newtonSteps} polishing step(s)`;
-  } else {
-    opt.converged = false;
-    opt.reason = `${opt.reason}; Newton polishing did not reach 1% of the standard errors`;
-  }
+  opt.converged = polished;
+  opt.reason = polished
+    ? `${opt.reason}; Newton step below 1% of every standard error after ${newtonSteps} polishing step(s)`
+    : `${opt.reason}; Newton polishing did not reach 1% of the standard errors`;
   opt.gradientMaxAbs = fg(opt.x).g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const quantities = reportedQuantities(cfg, layout, prep.offsetShift);
-  const dm = deltaMethod(quantities, opt.x, cov.matrix);
-  const natural = unpack(opt.x, layout, cfg);
-  natural.offset += prep.offsetShift;
-  const notes: string[] = [];
-  if (form === 'exact') notes.push('exact loss: assumes the recorded units are the whole network (its kernel has the rank of the recorded population); for subsampled recordings use --loss whittle');
-  if (!cov.positiveDefinite) notes.push('the loss is flat or curved the wrong way in some direction at the optimum: intervals of parameters along it are undefined (NaN)');
-  if (!opt.converged) notes.push(`optimiser did not converge: ${opt.reason}`);
-  const fitted = layout.entries.map((e) => e.name);
-  const fixed: Record<string, number> = {};
-  if (!cfg.fitTau) fixed.tau = cfg.tau;
-  if (!cfg.fitScale) Object.assign(fixed, { scale: 1, offset: 0 });
-  if (!cfg.fitLeak) fixed.s = cfg.leak;
-  if (!cfg.fitJ0) fixed.J0 = 0;
-  return {
-    params: dm.estimates,
-    natural,
-    correlation: { names: dm.names, matrix: dm.correlation },
-    loss: { form, value: opt.f * prep.normaliser, perSample: opt.f },
+  return { opt, cov };
+}
+
+function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions): FitResult {
+  opts.onProgress?.('optimising', 0, 1);
+  const { opt, cov } = optimise(prep, opts);
+  return report(rec, prep.cfg, prep.layout, form, opts, {
+    theta: opt.x,
+    cov,
+    lossValue: opt.f * prep.normaliser,
+    perSample: opt.f,
+    offsetShift: prep.offsetShift,
+    samplesUsed: prep.samplesUsed,
     convergence: {
       converged: opt.converged,
       reason: opt.reason,
@@ -331,16 +329,171 @@ function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions
       starts: prep.starts.length,
       hessianPositiveDefinite: cov.positiveDefinite,
     },
+  });
+}
+
+interface Solution {
+  theta: Float64Array;
+  cov: Covariance;
+  lossValue: number;
+  perSample: number;
+  offsetShift: number;
+  samplesUsed: number;
+  convergence: FitResult['convergence'];
+}
+
+function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: LossForm, opts: FitOptions, sol: Solution): FitResult {
+  const dm = deltaMethod(reportedQuantities(cfg, layout, sol.offsetShift), sol.theta, sol.cov.matrix);
+  const natural = unpack(sol.theta, layout, cfg);
+  natural.offset += sol.offsetShift;
+  const notes: string[] = [];
+  if (form === 'exact') notes.push('exact loss: assumes the recorded units are the whole network (its kernel has the rank of the recorded population); for subsampled recordings use --loss whittle');
+  if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
+  if (!sol.cov.positiveDefinite) notes.push('the loss is flat or curved the wrong way in some direction at the optimum: intervals of parameters along it are undefined (NaN)');
+  if (!sol.convergence.converged) notes.push(`optimiser did not converge: ${sol.convergence.reason}`);
+  const fixed: Record<string, number> = {};
+  if (!cfg.fitTau) fixed.tau = cfg.tau;
+  if (!cfg.fitScale) Object.assign(fixed, { scale: 1, offset: 0 });
+  if (!cfg.fitLeak) fixed.s = cfg.leak;
+  if (!cfg.fitJ0) fixed.J0 = 0;
+  const groups = opts.populations?.groups ?? new Int32Array(rec.nUnits);
+  return {
+    params: dm.estimates,
+    natural,
+    correlation: { names: dm.names, matrix: dm.correlation },
+    loss: { form, value: sol.lossValue, perSample: sol.perSample },
+    convergence: sol.convergence,
     data: {
       units: rec.nUnits,
       samples: rec.nSamples,
-      samplesUsed: prep.samplesUsed,
+      samplesUsed: sol.samplesUsed,
       dt: cfg.dt,
-      populations: cfg.populationNames.map((name, a) => ({ name, units: (opts.populations?.groups ?? new Int32Array(rec.nUnits)).filter((g) => g === a).length })),
+      populations: cfg.populationNames.map((name, a) => ({ name, units: groups.filter((g) => g === a).length })),
     },
-    model: { phi: cfg.phi, discretisation: cfg.discretisation, fitted, fixed },
+    model: { phi: cfg.phi, discretisation: cfg.discretisation, fitted: layout.entries.map((e) => e.name), fixed },
     notes,
   };
+}
+
+/**
+ * Exact loss with a fitted observation offset and scale. They enter only through Φ = φ((x−o)/scale),
+ * which moves the eigendecomposition, so they are profiled: Nelder–Mead over (offset, log scale)
+ * around an inner autodiff fit of the other parameters. The covariance uses the full Hessian: the
+ * inner block by autodiff, the cross and offset/scale blocks by finite differences.
+ */
+function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout, opts: FitOptions): FitResult {
+  const inner: ModelConfig = { ...cfg, fitScale: false };
+  const innerLayout = parameterLayout(inner);
+  const shift = grandMean(rec);
+  let s2 = 0;
+  for (let k = 0; k < rec.data.length; k++) s2 += (rec.data[k] - shift) ** 2;
+  const sd = Math.sqrt(s2 / rec.data.length);
+  const buf = new Float64Array(rec.data.length);
+  const model = (o: number, logSc: number): Recording => {
+    const inv = Math.exp(-logSc);
+    for (let k = 0; k < buf.length; k++) buf[k] = (rec.data[k] - shift - o) * inv;
+    return { ...rec, data: buf };
+  };
+  const nT = rec.nUnits * (rec.nSamples - 1);
+  let warm: Float64Array | undefined;
+  let evaluations = 0;
+  // Profile loss in nats: inner optimum plus the data → model Jacobian T·n·log scale.
+  const profile = (u: number[]): number => {
+    const prep = prepareExact(model(u[0], u[1]), inner, innerLayout, warm);
+    try {
+      const { opt } = optimise(prep, { ...opts, onProgress: undefined }, false);
+      evaluations += opt.evaluations;
+      warm = opt.x;
+      opts.onProgress?.('offset/scale', evaluations, evaluations + 1);
+      return opt.f * prep.normaliser + nT * u[1];
+    } finally {
+      prep.dispose();
+    }
+  };
+  let bestNM: ReturnType<typeof nelderMead> | undefined;
+  for (const f of [1]) {
+    warm = undefined;
+    const res = nelderMead(profile, [0, Math.log(f * sd)], [0.3 * sd, 0.4], { maxEvaluations: 40, fTolerance: 0.05, xTolerance: [1e-3 * sd, 1e-3] });
+    if (!bestNM || res.f < bestNM.f) bestNM = res;
+  }
+  const u = bestNM!.x;
+  // Final inner fit with polishing at the optimum (o, scale).
+  const prep = prepareExact(model(u[0], u[1]), inner, innerLayout);
+  let result: Optimised;
+  let fullTheta: Float64Array;
+  let fullCov: Covariance;
+  try {
+    result = optimise(prep, opts);
+    const thetaIn = result.opt.x;
+    const p = thetaIn.length;
+    const fg = valueAndGradient(prep.loss);
+    const Hin = hessian(fg, thetaIn, prep.normaliser);
+    // Cross and (o, log scale) blocks by finite differences of the inner gradient and loss.
+    const hU = [2e-3 * sd, 2e-3];
+    const at = (du: number[]) => {
+      const pr = prepareExact(model(u[0] + du[0], u[1] + du[1]), inner, innerLayout, thetaIn);
+      try {
+        const r = fg2(pr.loss, thetaIn);
+        return { f: r.f * pr.normaliser + nT * (u[1] + du[1]), g: r.g.map((v) => v * pr.normaliser) };
+      } finally {
+        pr.dispose();
+      }
+    };
+    const e = (j: number, sgn: number) => [0, 1].map((k) => (k === j ? sgn * hU[j] : 0));
+    const plus = [at(e(0, 1)), at(e(1, 1))];
+    const minus = [at(e(0, -1)), at(e(1, -1))];
+    const center = at([0, 0]);
+    const Huu = [[0, 0], [0, 0]];
+    for (let j = 0; j < 2; j++) Huu[j][j] = (plus[j].f - 2 * center.f + minus[j].f) / (hU[j] * hU[j]);
+    const pp = at([hU[0], hU[1]]);
+    const mm = at([-hU[0], -hU[1]]);
+    const pm = at([hU[0], -hU[1]]);
+    const mp = at([-hU[0], hU[1]]);
+    Huu[0][1] = Huu[1][0] = (pp.f - pm.f - mp.f + mm.f) / (4 * hU[0] * hU[1]);
+    // Assemble in the full layout's order.
+    const idxIn = innerLayout.entries.map((en) => layout.index(en.kind, en.a, en.b));
+    const idxU = [layout.index('offset'), layout.index('logScale')];
+    const n = layout.entries.length;
+    const H = Array.from({ length: n }, () => new Float64Array(n));
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) H[idxIn[i]][idxIn[j]] = Hin[i][j];
+    for (let j = 0; j < 2; j++)
+      for (let i = 0; i < p; i++) {
+        const v = (plus[j].g[i] - minus[j].g[i]) / (2 * hU[j]);
+        H[idxIn[i]][idxU[j]] = v;
+        H[idxU[j]][idxIn[i]] = v;
+      }
+    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) H[idxU[a]][idxU[b]] = Huu[a][b];
+    fullCov = covarianceFromHessian(H);
+    fullTheta = new Float64Array(n);
+    idxIn.forEach((k, i) => (fullTheta[k] = thetaIn[i]));
+    fullTheta[idxU[0]] = u[0];
+    fullTheta[idxU[1]] = u[1];
+    const lossValue = result.opt.f * prep.normaliser + nT * u[1];
+    const conv = result.opt;
+    return report(rec, cfg, layout, 'exact', opts, {
+      theta: fullTheta,
+      cov: fullCov,
+      lossValue,
+      perSample: lossValue / prep.normaliser,
+      offsetShift: shift,
+      samplesUsed: prep.samplesUsed,
+      convergence: {
+        converged: conv.converged && bestNM!.converged,
+        reason: `offset/scale: Nelder–Mead ${bestNM!.converged ? 'converged' : 'hit its evaluation limit'} (${bestNM!.evaluations} profile evaluations); other parameters: ${conv.reason}`,
+        iterations: conv.iterations,
+        evaluations: conv.evaluations + evaluations,
+        gradientMaxAbs: conv.gradientMaxAbs,
+        starts: 2,
+        hessianPositiveDefinite: fullCov.positiveDefinite,
+      },
+    });
+  } finally {
+    prep.dispose();
+  }
+}
+
+function fg2(loss: LossFunction, x: Float64Array): ValueAndGradient {
+  return valueAndGradient(loss)(x);
 }
 
 /** The quantities reported with uncertainty, as functions of θ (names are the fit file's keys). */

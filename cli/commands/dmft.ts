@@ -1,0 +1,296 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../../src/errors.js';
+import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { PopulationsFileSchema } from '../../src/simulate/network.js';
+import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
+import { discreteTauInf, profileTimescales } from '../../src/theory/dmftDiscrete.js';
+import { gaussianPhi } from '../../src/theory/gaussian.js';
+import { action, parseChoice, parseNumber, printJson, progressBar } from '../common.js';
+
+interface DmftOptions {
+  phi: PhiName;
+  g?: number;
+  D: number;
+  J0: number;
+  json?: boolean;
+  discrete?: boolean;
+  dt: number;
+  steps?: number;
+  var0: number;
+  dtau: number;
+  tauMax?: number;
+  populations?: string;
+  quiet?: boolean;
+}
+
+const fmt = (v: number, digits = 5): string => (Number.isFinite(v) ? v.toPrecision(digits) : String(v));
+
+function regimeOf(phi: PhiName, g: number, D: number): { regime: Regime; gChaos: number } {
+  const gChaos = chaosThreshold(phi, D);
+  const regime: Regime = D === 0 ? (g <= gChaos ? 'quiescent' : 'chaotic') : g < gChaos ? 'noise-driven' : 'chaotic';
+  return { regime, gChaos };
+}
+
+function readPopulations(path: string, D: number, var0: number): DiscretePopulations {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InputError(`cannot read populations JSON: ${(err as Error).message}`, { file: path });
+  }
+  const parsed = PopulationsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(issue.message, { file: path, field: issue.path.join('.') || undefined });
+  }
+  const file = parsed.data;
+  const P = file.populations.length;
+  return {
+    g2: file.g2,
+    J0: file.J0 ?? Array.from({ length: P }, () => new Array<number>(P).fill(0)),
+    D: file.populations.map((p) => p.D ?? D),
+    var0: new Array<number>(P).fill(var0),
+    names: file.populations.map((p) => p.name),
+  };
+}
+
+function printTable(title: string, rows: [string, string][], lags: number[], delta: number[], cphi: number[]): void {
+  const w = Math.max(...rows.map((r) => r[0].length));
+  let out = `${title}\n`;
+  for (const [k, v] of rows) out += `  ${k.padEnd(w)}  ${v}\n`;
+  if (lags.length > 1) {
+    out += `\n  ${'lag'.padStart(8)}  ${'Δ(τ)'.padStart(12)}  ${'C_φ(τ)'.padStart(12)}\n`;
+    const step = lags[1] - lags[0];
+    const want = [0, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500];
+    for (const t of want) {
+      const i = Math.round(t / step);
+      if (i >= lags.length) break;
+      out += `  ${lags[i].toFixed(2).padStart(8)}  ${delta[i].toExponential(5).padStart(12)}  ${cphi[i].toExponential(5).padStart(12)}\n`;
+    }
+  }
+  process.stdout.write(out);
+}
+
+export function registerDmft(program: Command): void {
+  program
+    .command('dmft')
+    .description(
+      'dynamical mean-field theory of the random rate network: stationary autocorrelation Δ(τ) = <x(t)x(t+τ)>,\n' +
+        'C_φ(τ), timescales, regime and the chaos / magnetic transitions (energy method, THEORY §4); with\n' +
+        '--discrete the exact large-N theory of the Euler-discretised network (step --dt, §4.3)',
+    )
+    .option('--phi <name>', 'nonlinearity: tanh or erf', parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
+    .option('--g <value>', 'coupling gain g (J_ij = J0/N + g z_ij/√N); required unless --populations', parseNumber('--g', { nonNegative: true }))
+    .option('--D <value>', 'noise intensity D (noise term sqrt(2D) ξ, time in units of τ)', parseNumber('--D', { nonNegative: true }), 0)
+    .option('--J0 <value>', 'mean coupling J0', parseNumber('--J0'), 0)
+    .option('--discrete', 'use the discrete-time recursion of the Euler-discretised network (matches Euler simulations at finite --dt)')
+    .option('--dt <value>', 'Euler step for --discrete', parseNumber('--dt', { positive: true }), 0.05)
+    .option('--steps <n>', 'recursion steps for --discrete (default: 200 time units; cost grows as steps²)', parseNumber('--steps', { positive: true, integer: true }))
+    .option('--var0 <value>', 'initial variance Var(x_0) for --discrete', parseNumber('--var0', { nonNegative: true }), 1)
+    .option('--populations <file.json>', 'several populations (--discrete only): {"populations":[{"name","size","D"?}], "g2":[[..]], "J0"?:[[..]]}')
+    .option('--dtau <value>', 'output lag step of the continuous solution', parseNumber('--dtau', { positive: true }), 0.05)
+    .option('--tau-max <value>', 'longest output lag (default: where Δ has decayed to 1e-4·Δ0; --discrete: 50 time units)', parseNumber('--tau-max', { positive: true }))
+    .option('--json', 'print JSON {delta0, cphi0, tau_1e, tau_int, tau_inf, regime, lags, delta, ...}')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ connfit dmft --phi tanh --g 1.5 --D 0.1
+  $ connfit dmft --phi erf --g 2 --json > dmft.json
+  $ connfit dmft --phi tanh --g 1.5 --D 0.1 --J0 0.5
+  $ connfit dmft --phi tanh --g 1.5 --D 0.1 --discrete --dt 0.05 --json`,
+    )
+    .action(
+      action(async (opts: DmftOptions) => {
+        if (opts.populations) {
+          if (!opts.discrete) throw new InputError('--populations needs --discrete (the stationary energy method is single-population)', { field: '--populations' });
+          runDiscrete(opts);
+          return;
+        }
+        if (opts.g === undefined) throw new InputError('missing --g (the coupling gain)', { field: '--g' });
+        if (opts.discrete) runDiscrete(opts);
+        else runStationary(opts);
+      }),
+    );
+}
+
+function runStationary(opts: DmftOptions): void {
+  const g = opts.g as number;
+  const sol = solveStationary({ phi: opts.phi, g, D: opts.D, J0: opts.J0, dtau: opts.dtau, tauMax: opts.tauMax });
+  const mag = sol.magnetised;
+  // When J0 exceeds J0c the realised state is the magnetised one: report it as the primary result.
+  const primary = mag
+    ? {
+        delta0: mag.delta0,
+        cphi0: mag.cphi0,
+        tau_1e: mag.tau_1e,
+        tau_int: mag.tau_int,
+        tau_inf: mag.tau_inf,
+        lags: mag.lags,
+        delta: mag.delta,
+        cphi: mag.cphi,
+      }
+    : {
+        delta0: sol.delta0,
+        cphi0: sol.cphi0,
+        tau_1e: sol.tau_1e,
+        tau_int: sol.tau_int,
+        tau_inf: sol.tau_inf,
+        lags: sol.lags,
+        delta: sol.delta,
+        cphi: sol.cphi,
+      };
+  if (opts.json) {
+    printJson({
+      mode: 'stationary',
+      phi: sol.phi,
+      g: sol.g,
+      D: sol.D,
+      J0: sol.J0,
+      delta0: primary.delta0,
+      cphi0: primary.cphi0,
+      tau_1e: primary.tau_1e,
+      tau_int: primary.tau_int,
+      tau_inf: primary.tau_inf,
+      regime: mag ? mag.regime : sol.regime,
+      meanGain: mag ? mag.meanGain : sol.meanGain,
+      meanGain2: mag ? mag.meanGain2 : sol.meanGain2,
+      nu: sol.nu,
+      gChaos: sol.gChaos,
+      gOverGc: sol.gOverGc,
+      J0c: sol.J0c,
+      J0OverJ0c: sol.J0OverJ0c,
+      magneticStable: sol.magneticStable,
+      magnetised: mag
+        ? { m: mag.m, mu: mag.mu, deltaInf: mag.deltaInf, delta0: mag.delta0, static: mag.static, meanGain: mag.meanGain }
+        : null,
+      unmagnetised: mag ? { delta0: sol.delta0, cphi0: sol.cphi0, meanGain: sol.meanGain, tau_1e: sol.tau_1e } : undefined,
+      lags: primary.lags,
+      delta: primary.delta,
+      cphi: primary.cphi,
+    });
+    return;
+  }
+  const rows: [string, string][] = [
+    ['regime', `${mag ? mag.regime : sol.regime}   (g/g_c = ${fmt(sol.gOverGc)}, g_c = ${fmt(sol.gChaos)})`],
+  ];
+  if (mag) {
+    rows.push(
+      ['state', `magnetised (J0/J0c = ${fmt(sol.J0OverJ0c)} > 1): m = ${fmt(mag.m)}, mean input J0·m = ${fmt(mag.mu)}`],
+      ['Δ0 (about the mean)', fmt(mag.delta0)],
+      ['Δ∞ (static part)', fmt(mag.deltaInf)],
+      ['C_φ(0) = <φ²>', fmt(mag.cphi0)],
+      ["<φ'>", fmt(mag.meanGain)],
+      ['τ_1/e', fmt(mag.tau_1e, 4)],
+      ['τ_int', fmt(mag.tau_int, 4)],
+      ['τ_∞', fmt(mag.tau_inf, 4)],
+      ['m = 0 state (unstable)', `Δ0 = ${fmt(sol.delta0)}, J0c = 1/<φ'> = ${fmt(sol.J0c)}`],
+    );
+  } else {
+    rows.push(
+      ['Δ0 = <x²>', fmt(sol.delta0)],
+      ['C_φ(0) = <φ²>', fmt(sol.cphi0)],
+      ["<φ'>", fmt(sol.meanGain)],
+      ["ν = g²<φ'>²", fmt(sol.nu)],
+      ['τ_1/e', fmt(sol.tau_1e, 4)],
+      ['τ_int', fmt(sol.tau_int, 4)],
+      ['τ_∞ = 1/sqrt(1−ν)', fmt(sol.tau_inf, 4)],
+      ["J0c = 1/<φ'>", `${fmt(sol.J0c)}   (m = 0 ${sol.magneticStable ? 'stable' : 'UNSTABLE'}, J0/J0c = ${fmt(sol.J0OverJ0c)})`],
+    );
+    if (sol.regime === 'quiescent') rows.push(['note', 'Δ ≡ 0; timescales are the D → 0⁺ limit 1/sqrt(1 − g²)']);
+  }
+  printTable(`DMFT, stationary (energy method): phi=${sol.phi} g=${sol.g} D=${sol.D} J0=${sol.J0}`, rows, primary.lags, primary.delta, primary.cphi);
+}
+
+function runDiscrete(opts: DmftOptions): void {
+  const dt = opts.dt;
+  if (!(dt <= 1)) throw new InputError(`--dt must be <= 1 for the Euler recursion, got ${dt}`, { field: '--dt' });
+  const steps = opts.steps ?? Math.ceil(200 / dt);
+  const tauMax = opts.tauMax ?? 50;
+  const maxLag = Math.min(steps, Math.round(tauMax / dt));
+  const populations = opts.populations ? readPopulations(opts.populations, opts.D, opts.var0) : undefined;
+  const bar = progressBar('dmft recursion', opts.quiet || opts.json);
+  const res = dmftDiscrete({
+    phi: opts.phi,
+    g: opts.g,
+    D: opts.D,
+    J0: opts.J0,
+    populations,
+    dt,
+    steps,
+    var0: opts.var0,
+    maxLag,
+    onProgress: (d, t) => bar.update(d, t),
+  });
+  bar.stop();
+  const gp = gaussianPhi(opts.phi);
+  const perPop = res.populations.map((p, i) => {
+    const mean = p.mean[res.steps];
+    const g2row = populations ? populations.g2[i] : [(opts.g ?? 0) ** 2];
+    // single population, m = 0: exact discrete asymptotic decay; otherwise from the last decade of the profile
+    const nu = populations ? NaN : g2row[0] * p.meanGain * p.meanGain;
+    const tauInf = !populations && Math.abs(mean) < 1e-12 ? discreteTauInf(dt, nu) : NaN;
+    const plateau = Math.abs(mean) > 1e-12 ? p.delta[p.delta.length - 1] : 0;
+    const shifted = p.delta.map((d) => d - plateau);
+    const ts = profileTimescales(res.lags, shifted, Number.isFinite(tauInf) ? tauInf : 0);
+    return { name: p.name, delta0: p.delta[0], cphi0: p.cphi[0], meanGain: p.meanGain, nu, mean, m: p.m[res.steps], tau_1e: ts.tau_1e, tau_int: ts.tau_int, tau_inf: tauInf, delta: p.delta, cphi: p.cphi };
+  });
+  const first = perPop[0];
+  const reg = !populations && opts.g !== undefined ? regimeOf(opts.phi, opts.g, opts.D) : { regime: undefined, gChaos: NaN };
+  const J0c = first.meanGain !== 0 ? 1 / first.meanGain : Infinity;
+  if (opts.json) {
+    printJson({
+      mode: 'discrete',
+      phi: opts.phi,
+      g: opts.g ?? null,
+      D: opts.D,
+      J0: opts.J0,
+      dt,
+      steps,
+      drift: res.drift,
+      delta0: first.delta0,
+      cphi0: first.cphi0,
+      tau_1e: first.tau_1e,
+      tau_int: first.tau_int,
+      tau_inf: first.tau_inf,
+      regime: reg.regime ?? null,
+      meanGain: first.meanGain,
+      nu: first.nu,
+      gChaos: reg.gChaos,
+      J0c: populations ? undefined : J0c,
+      mean: first.mean,
+      m: first.m,
+      populations: populations ? perPop.map(({ delta: _d, cphi: _c, ...rest }) => rest) : undefined,
+      lags: res.lags,
+      delta: first.delta,
+      cphi: first.cphi,
+      ...(populations ? { deltaByPopulation: perPop.map((p) => p.delta), cphiByPopulation: perPop.map((p) => p.cphi) } : {}),
+    });
+    return;
+  }
+  void gp;
+  for (const p of perPop) {
+    const rows: [string, string][] = [];
+    if (reg.regime) rows.push(['regime (continuous criteria)', `${reg.regime}   (g_c = ${fmt(reg.gChaos)})`]);
+    rows.push(
+      ['Δ_TT (stationary Δ0)', fmt(p.delta0, 6)],
+      ['C_φ(0)', fmt(p.cphi0)],
+      ["<φ'>", fmt(p.meanGain)],
+      ['mean input μ, m', `${fmt(p.mean)}, ${fmt(p.m)}`],
+      ['τ_1/e', fmt(p.tau_1e, 4)],
+      ['τ_int', fmt(p.tau_int, 4)],
+      ['τ_∞ (discrete linearisation)', fmt(p.tau_inf, 4)],
+      ['stationarity drift (last quarter)', res.drift.toExponential(2)],
+    );
+    if (!populations) rows.push(["J0c = 1/<φ'>", fmt(J0c)]);
+    printTable(
+      `DMFT, discrete-time recursion (Euler step ${dt}, ${steps} steps): phi=${opts.phi}${populations ? ` population ${p.name}` : ` g=${opts.g}`} D=${populations ? populations.D[perPop.indexOf(p)] : opts.D}`,
+      rows,
+      res.lags,
+      p.delta,
+      p.cphi,
+    );
+  }
+}

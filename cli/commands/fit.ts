@@ -1,0 +1,124 @@
+import { Command, Option } from 'commander';
+import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
+import { buildFitFile } from '../../src/fitfile/build.js';
+import { fitFileJson, writeFitFile } from '../../src/fitfile/schema.js';
+import { readPopulationAssignment } from '../../src/model/populations.js';
+import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
+import { estimateTable } from '../../src/report/summary.js';
+import { action, parseNumber, progressBar, startBackend } from '../common.js';
+
+interface FitCliOptions {
+  dt?: number;
+  phi: PhiName;
+  loss?: 'whittle' | 'exact';
+  discretisation: 'euler' | 'exp-euler';
+  populations?: string;
+  units?: string;
+  fitTau?: boolean;
+  tau?: number;
+  fitScale?: boolean;
+  fitJ0: boolean;
+  leak?: number;
+  fitLeak?: boolean;
+  layout?: RecordingLayout;
+  header: boolean;
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+  seed?: number;
+}
+
+export function registerFit(program: Command): void {
+  program
+    .command('fit')
+    .description(
+      'fit g, D, J0 (and optionally τ, observation scale/offset, leak shape, population blocks) to a recording\n' +
+        'by minimising the rate-function loss; report estimates with standard errors and 95% intervals',
+    )
+    .argument('<recording>', 'recording (.csv with a header of unit names, .npy, .json); rows = samples unless --layout unit-by-time')
+    .option('--dt <dt>', 'sampling interval (default: from the time column)', parseNumber('--dt', { positive: true }))
+    .addOption(new Option('--phi <phi>', 'nonlinearity φ').choices([...PHI_NAMES]).default('tanh'))
+    .addOption(
+      new Option(
+        '--loss <form>',
+        'whittle: spectral form (THEORY §2.4), works on subsampled recordings, no N×N work; exact: discrete-time\n' +
+          'marginal likelihood (§2.3), assumes the recorded units are the whole network; identifies τ and the\n' +
+          'observation scale. Default: whittle, or exact with --fit-tau/--fit-scale',
+      ).choices(['whittle', 'exact']),
+    )
+    .addOption(new Option('--discretisation <d>', 'how y = ẋ + x is formed from samples (exp-euler for coarse sampling)').choices(['euler', 'exp-euler']).default('euler'))
+    .option('--populations <file>', 'JSON assigning units to populations: {"populations":[{"name":"E","units":["u0",...]}, ...]} or sizes')
+    .option('--units <list>', 'comma-separated unit names to use (default: all)')
+    .option('--fit-tau', 'fit the time constant τ (reported in the units of dt)')
+    .option('--tau <tau>', 'fixed time constant when τ is not fitted (default 1: dt in units of τ)', parseNumber('--tau', { positive: true }))
+    .option('--fit-scale', 'fit an observation scale and offset: x_model = (x_data − offset)/scale')
+    .option('--no-fit-J0', 'fix the mean coupling J0 at 0')
+    .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (fixed)', parseNumber('--leak'))
+    .option('--fit-leak', 'fit the leak shape s')
+    .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
+    .option('--no-header', 'CSV without unit names')
+    .option('--out <file>', 'write the fitted-model JSON here (atomically)')
+    .option('--json', 'print the fit JSON on stdout instead of the summary')
+    .option('--quiet', 'no progress bar')
+    .option('--seed <n>', 'recorded in the fit file (the fit itself is deterministic)', parseNumber('--seed', { integer: true, nonNegative: true }))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --observe 100 --seed 1 --out rec.csv
+  $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
+  $ connfit fit rec.csv --dt 0.05 --loss exact --json > fit.json
+  $ connfit fit activity.csv --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
+
+Parameters: g (coupling strength), D (noise intensity, sqrt(2D)ξ convention, model time units), J0 (mean
+coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se, ci95}.`,
+    )
+    .action(
+      action(async (file: string, opts: FitCliOptions, cmd: Command) => {
+        const backend = await startBackend(cmd);
+        const rec = await readRecording(file, {
+          layout: opts.layout,
+          header: opts.header,
+          dt: opts.dt,
+          units: opts.units ? opts.units.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+          minSamples: opts.loss === 'exact' ? 16 : 64,
+        });
+        const bar = progressBar('fitting', opts.quiet || opts.json);
+        const fitOpts: FitOptions = {
+          phi: opts.phi,
+          dt: opts.dt ?? rec.dt,
+          loss: opts.loss,
+          discretisation: opts.discretisation,
+          fitTau: opts.fitTau,
+          tau: opts.tau,
+          fitScale: opts.fitScale,
+          fitJ0: opts.fitJ0,
+          fitLeak: opts.fitLeak,
+          leak: opts.leak,
+          populations: opts.populations ? readPopulationAssignment(opts.populations, rec.unitNames) : undefined,
+          onProgress: (_stage, done, total) => bar.update(done, total),
+        };
+        const result = await fitRecording(rec, fitOpts);
+        bar.stop();
+        const fit = buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend });
+        if (opts.out) writeFitFile(opts.out, fit);
+        if (opts.json) {
+          process.stdout.write(fitFileJson(fit));
+          return;
+        }
+        const lines = [
+          `connfit fit: ${rec.nUnits} units × ${rec.nSamples} samples (dt ${fit.data.dt}), loss ${fit.loss.form}, φ = ${fit.model.phi}`,
+          '',
+          estimateTable(fit.params),
+          '',
+          `loss ${fit.loss.value?.toFixed(2)} nats; ${fit.convergence.converged ? 'converged' : 'NOT converged'}: ${fit.convergence.reason}`,
+          ...fit.notes.map((n) => `note: ${n}`),
+          ...(rec.droppedConstantUnits?.length ? [`left out constant units: ${rec.droppedConstantUnits.join(', ')}`] : []),
+          ...(opts.out ? [`fit written to ${opts.out}`] : []),
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+}
+

@@ -1,0 +1,328 @@
+/**
+ * `connfit simulate`: run the stochastic rate network of THEORY §1.1 (couplings §1.3a, populations
+ * §2.5) and write the recorded activity (CSV/TSV, .npy or JSON), optionally with the network
+ * (spec, seed, realised coupling statistics and, for N ≤ 2000, J itself).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import { ConnfitError, InputError } from '../../src/errors.js';
+import { writeFileAtomic } from '../../src/io/atomic.js';
+import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from '../../src/recording/write.js';
+import {
+  iidNetwork,
+  networkFromPopulations,
+  networkSize,
+  PopulationsFileSchema,
+  type NetworkSpec,
+  type PopulationsFile,
+} from '../../src/simulate/network.js';
+import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
+import { VERSION } from '../../src/version.js';
+import { action, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+
+const FORMATS = ['csv', 'npy', 'json'] as const;
+type OutFormat = (typeof FORMATS)[number];
+
+/** Largest network whose coupling matrix goes into --save-network (N² numbers as JSON). */
+export const MAX_SAVED_COUPLINGS_N = 2000;
+
+interface SimulateCliOptions {
+  N?: number;
+  g?: number;
+  D: number;
+  J0?: number;
+  phi: PhiName;
+  dt: number;
+  steps: number;
+  burnIn: number;
+  observe?: number;
+  seed?: number;
+  out: string;
+  format?: OutFormat;
+  populations?: string;
+  tau: number;
+  leak: number;
+  saveNetwork?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+const KNOWN_FILE_KEYS = ['populations', 'g2', 'J0', 'description'];
+const KNOWN_POPULATION_KEYS = ['name', 'size', 'D'];
+
+/** zod path → "g2[1]", "populations[0].name". */
+function formatPath(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const key of path) {
+    if (typeof key === 'number') s += `[${key}]`;
+    else s += (s ? '.' : '') + String(key);
+  }
+  return s;
+}
+
+/** Read and validate a populations file; every problem names the file and the field. */
+export function readPopulationsFile(file: string): { parsed: PopulationsFile; warnings: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'populations file not found' : `cannot read populations file (${(err as Error).message})`, { file });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`not valid JSON (${(err as Error).message}); expected a populations file, see connfit simulate --help`, { file });
+  }
+  const result = PopulationsFileSchema.safeParse(raw);
+  if (!result.success) {
+    // The field goes into the message (not ErrorLocation.field) to read "pops.json: g2[1]: ...".
+    const lines = result.error.issues.map((issue) => {
+      const where = formatPath(issue.path);
+      return where ? `${where}: ${issue.message}` : issue.message;
+    });
+    throw new InputError(lines.join('; '), { file });
+  }
+  // The schema drops unknown keys silently; a misspelt optional field ("j0") would go unnoticed.
+  const warnings: string[] = [];
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!KNOWN_FILE_KEYS.includes(key)) warnings.push(`${file}: ignoring unknown field '${key}' (known: ${KNOWN_FILE_KEYS.join(', ')})`);
+  }
+  (obj.populations as Record<string, unknown>[]).forEach((p, a) => {
+    for (const key of Object.keys(p)) {
+      if (!KNOWN_POPULATION_KEYS.includes(key)) {
+        warnings.push(`${file}: ignoring unknown field 'populations[${a}].${key}' (known: ${KNOWN_POPULATION_KEYS.join(', ')})`);
+      }
+    }
+  });
+  return { parsed: result.data, warnings };
+}
+
+function formatFromPath(path: string): OutFormat | undefined {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
+  if (ext === '.npy') return 'npy';
+  if (ext === '.json') return 'json';
+  return undefined;
+}
+
+function checkWritableDir(path: string, option: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new InputError(`directory '${dirname(path)}' does not exist; create it first`, { field: option });
+  }
+}
+
+function fmt(v: number): string {
+  return String(Number(v.toPrecision(5)));
+}
+
+function fmtMatrix(m: number[][]): string {
+  return '[' + m.map((row) => '[' + row.map(fmt).join(', ') + ']').join(', ') + ']';
+}
+
+/**
+ * The network file: one top-level field per line (values as compact JSON), then J row by row when
+ * given (N ≤ 2000 only), so that N² numbers stream out without one huge string.
+ */
+function* networkFileChunks(meta: Record<string, unknown>, J: Float64Array | undefined, N: number): Generator<string> {
+  const fields = Object.entries(meta).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  yield '{\n' + fields.join(',\n');
+  if (J) {
+    yield ',\n  "J": [\n';
+    for (let i = 0; i < N; i++) {
+      const row = Array.from(J.subarray(i * N, (i + 1) * N), (v) => JSON.stringify(v)).join(',');
+      yield `    [${row}]${i < N - 1 ? ',' : ''}\n`;
+    }
+    yield '  ]';
+  }
+  yield '\n}\n';
+}
+
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .summary('simulate a random rate network (one or several populations) and write its activity')
+    .description(
+      'Simulate the stochastic rate network (THEORY §1.1) by Euler–Maruyama and\n' +
+        'write the recorded units:\n' +
+        '  τ dx_i/dt = −U\'(x_i) + Σ_j J_ij φ(x_j) + sqrt(2Dτ) ξ_i(t)\n' +
+        '  U(x) = x²/2 − s·log cosh x                          (s = --leak)\n' +
+        '  J_ij = J0/N + (g/√N) z_ij                           (one population)\n' +
+        '  J_ij = J0_ab/N_b + sqrt(g²_ab/N_b) z_ij, i∈a, j∈b   (--populations)',
+    )
+    .option('--N <N>', 'number of units (with --populations: may be omitted, else must equal the sum of the sizes)', parseNumber('--N', { positive: true, integer: true }))
+    .option('--g <g>', 'coupling strength g: Var(J_ij) = g²/N (one population; required without --populations)', parseNumber('--g', { nonNegative: true }))
+    .option('--D <D>', 'noise intensity D (noise sqrt(2D)ξ in units of τ); with --populations the default for populations without "D"', parseNumber('--D', { nonNegative: true }), 0)
+    .option('--J0 <J0>', 'mean coupling × N: mean(J_ij) = J0/N (one population; default 0)', parseNumber('--J0'))
+    .option('--phi <name>', `nonlinearity φ: ${PHI_NAMES.join(' or ')} (erf means erf(√π x/2))`, parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
+    .option('--dt <dt>', '(required) Euler step = sampling interval, in the same time unit as --tau', parseNumber('--dt', { positive: true }))
+    .option('--steps <steps>', '(required) recorded steps after burn-in; the recording has steps+1 samples', parseNumber('--steps', { positive: true, integer: true }))
+    .option('--burn-in <steps>', 'steps simulated and discarded before recording', parseNumber('--burn-in', { nonNegative: true, integer: true }), 0)
+    .option('--observe <n>', 'record n units spread evenly over the network (default: all)', parseNumber('--observe', { positive: true, integer: true }))
+    .option('--seed <seed>', 'random seed in [0, 2^32) for couplings, initial state and noise (default: random, reported)', parseNumber('--seed', { nonNegative: true, integer: true }))
+    .requiredOption('--out <file>', 'recording to write: .csv, .tsv, .npy or .json')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')} (default: from the --out extension)`, parseChoice('--format', FORMATS))
+    .option('--populations <file.json>', 'population structure: sizes, g² blocks, optional J0 blocks and per-population D (see below)')
+    .option('--tau <tau>', 'time constant τ of the units', parseNumber('--tau', { positive: true }), 1)
+    .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (double well for s > 1)', parseNumber('--leak'), 0)
+    .option('--save-network <file.json>', `also write the network: spec, seed, realised g/J0 and, for N ≤ ${MAX_SAVED_COUPLINGS_N}, the coupling matrix J`)
+    .option('--quiet', 'no progress bar and no summary')
+    .option('--json', 'print a JSON summary on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  One population of 1000 units, 100 of them recorded, 1000 time units after a burn-in of 50:
+  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --burn-in 1000 --observe 100 --seed 1 --out rec.csv
+
+  Two populations (E, I) from a file, keeping the network for comparison with a fit:
+  $ connfit simulate --populations models/two-populations.json --D 0.1 --dt 0.05 --steps 20000 --seed 2 \\
+      --out ei.csv --save-network ei-network.json
+
+  NumPy output (float64, shape samples × units; dt is not stored in .npy), double-well leak s = 1.5:
+  $ connfit simulate --N 500 --g 0.6 --D 0.1 --leak 1.5 --dt 0.05 --steps 20000 --seed 3 --out rec.npy
+
+Populations file (--populations), rows of g2/J0 = target population a, columns = source b:
+  {
+    "description": "optional free text",
+    "populations": [ { "name": "E", "size": 500 }, { "name": "I", "size": 500, "D": 0.2 } ],
+    "g2": [[4, 0], [0, 6]],      Var(J_ij) = g2[a][b] / N_b   for i in a, j in b
+    "J0": [[0, 0], [0, 0]]       optional: mean(J_ij) = J0[a][b] / N_b
+  }
+  A population without "D" gets --D. Examples: models/two-populations.json, models/two-populations-mixed.json.
+
+Output: CSV/TSV has a header time,u<i>,... (u<i> = index of the unit in the network) and steps+1 rows;
+JSON is {"dt", "unitNames", "time", "data": [[...], ...]}. The same --seed gives identical files.
+Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or input files.`,
+    )
+    .action(
+      action(async (opts: SimulateCliOptions, cmd: Command) => {
+        // ---- validate everything before starting the backend ----
+        if (opts.dt === undefined) throw new InputError('--dt is required (Euler step and sampling interval, e.g. --dt 0.05)');
+        if (opts.steps === undefined) throw new InputError('--steps is required (recorded steps after burn-in, e.g. --steps 20000)');
+        const format: OutFormat | undefined = opts.format ?? formatFromPath(opts.out);
+        if (!format) {
+          throw new InputError(`cannot tell the format from the extension of '${opts.out}'; use .csv, .tsv, .npy or .json, or pass --format csv|npy|json`, { field: '--out' });
+        }
+        const extFormat = formatFromPath(opts.out);
+        const formatWarning =
+          opts.format && extFormat && extFormat !== opts.format ? `writing ${opts.format} to '${opts.out}', whose extension suggests ${extFormat}` : undefined;
+        checkWritableDir(opts.out, '--out');
+        if (opts.saveNetwork !== undefined) {
+          checkWritableDir(opts.saveNetwork, '--save-network');
+          if (resolve(opts.saveNetwork) === resolve(opts.out)) throw new InputError('--save-network must be a different file from --out');
+        }
+
+        let spec: NetworkSpec;
+        const warnings: string[] = formatWarning ? [formatWarning] : [];
+        if (opts.populations !== undefined) {
+          if (opts.g !== undefined) throw new InputError(`--g cannot be combined with --populations: the g2 blocks of ${opts.populations} set the coupling strengths`);
+          if (opts.J0 !== undefined) throw new InputError(`--J0 cannot be combined with --populations: put the mean couplings in the "J0" blocks of ${opts.populations}`);
+          const { parsed, warnings: w } = readPopulationsFile(opts.populations);
+          warnings.push(...w);
+          spec = networkFromPopulations(parsed, { D: opts.D, phi: opts.phi, tau: opts.tau, s: opts.leak });
+          const total = networkSize(spec);
+          if (opts.N !== undefined && opts.N !== total) {
+            const parts = spec.names.map((n, a) => `${n} ${spec.sizes[a]}`).join(' + ');
+            throw new InputError(`--N ${opts.N} does not match ${opts.populations} (${parts} = ${total} units); omit --N or pass --N ${total}`);
+          }
+        } else {
+          if (opts.N === undefined) throw new InputError('--N is required (number of units), or give --populations <file.json>');
+          if (opts.g === undefined) throw new InputError('--g is required (coupling strength, e.g. --g 1.5), or give --populations <file.json>');
+          spec = iidNetwork({ N: opts.N, g: opts.g, D: opts.D, J0: opts.J0 ?? 0, phi: opts.phi, tau: opts.tau, s: opts.leak });
+        }
+        const N = networkSize(spec);
+        if (opts.observe !== undefined && opts.observe > N) {
+          throw new InputError(`--observe ${opts.observe} is larger than the network (N = ${N}); expected at most ${N} units`);
+        }
+        const seed = opts.seed ?? Math.floor(Math.random() * 0x100000000);
+        if (seed > 0xffffffff) throw new InputError(`--seed must be below 2^32 = 4294967296, got ${seed}`);
+        const keepCouplings = opts.saveNetwork !== undefined && N <= MAX_SAVED_COUPLINGS_N;
+        const quiet = opts.quiet === true;
+        for (const w of warnings) process.stderr.write(`connfit: warning: ${w}\n`);
+
+        // ---- simulate and write ----
+        await startBackend(cmd);
+        const t0 = performance.now();
+        const bar = progressBar('simulating', quiet || opts.json === true);
+        let result: SimulationResult;
+        try {
+          result = await simulate(spec, {
+            dt: opts.dt,
+            steps: opts.steps,
+            burnIn: opts.burnIn,
+            observe: opts.observe,
+            seed,
+            keepCouplings,
+            onProgress: (done, total) => bar.update(done, total),
+          });
+        } catch (err) {
+          // simulate() reports divergence as a plain Error; make it a user-facing failure (exit 1).
+          if (err instanceof Error && /diverged/.test(err.message)) {
+            throw new ConnfitError(`${err.message} (dt/τ = ${opts.dt / spec.tau}, largest g_ab = ${fmt(Math.sqrt(Math.max(...spec.g2.flat())))}); nothing was written`);
+          }
+          throw err;
+        } finally {
+          bar.stop();
+        }
+        const rec = result.recording;
+        if (format === 'npy') writeRecordingNpy(opts.out, rec);
+        else if (format === 'json') writeRecordingJson(opts.out, rec);
+        else writeRecordingCsv(opts.out, rec);
+
+        if (opts.saveNetwork !== undefined) {
+          const meta = {
+            connfit: VERSION,
+            spec: { phi: spec.phi, sizes: spec.sizes, names: spec.names, g2: spec.g2, J0: spec.J0, D: spec.D, tau: spec.tau, s: spec.s },
+            N,
+            seed,
+            dt: opts.dt,
+            steps: opts.steps,
+            burnIn: opts.burnIn,
+            recording: opts.out,
+            observedUnits: result.observedUnits,
+            realised: result.realised,
+            ...(keepCouplings ? {} : { JOmitted: `N = ${N} > ${MAX_SAVED_COUPLINGS_N}: the coupling matrix is not stored` }),
+          };
+          writeFileAtomic(opts.saveNetwork, networkFileChunks(meta, result.couplings, N));
+        }
+        const seconds = (performance.now() - t0) / 1000;
+
+        if (opts.json) {
+          printJson({
+            out: opts.out,
+            format,
+            network: opts.saveNetwork ?? null,
+            N,
+            populations: spec.names,
+            units: rec.nUnits,
+            samples: rec.nSamples,
+            dt: opts.dt,
+            seed,
+            realised: result.realised,
+            seconds,
+          });
+          return;
+        }
+        if (quiet) return;
+        const P = spec.sizes.length;
+        const popText = P === 1 ? '1 population' : `${P} populations: ${spec.names.map((n, a) => `${n} ${spec.sizes[a]}`).join(', ')}`;
+        const realisedText =
+          P === 1
+            ? `realised g ${fmt(result.realised.g[0][0])}, J0 ${fmt(result.realised.J0[0][0])} (requested g ${fmt(Math.sqrt(spec.g2[0][0]))}, J0 ${fmt(spec.J0[0][0])})`
+            : `realised g_ab ${fmtMatrix(result.realised.g)}, J0_ab ${fmtMatrix(result.realised.J0)} (rows: target ${spec.names.join(', ')})`;
+        process.stdout.write(
+          `N ${N} (${popText}), φ = ${spec.phi}, seed ${seed}${opts.seed === undefined ? ' (random; pass --seed to repeat)' : ''}\n` +
+            `recorded ${rec.nUnits} units × ${rec.nSamples} samples, dt ${opts.dt}, burn-in ${opts.burnIn} steps\n` +
+            `${realisedText}\n` +
+            `wrote ${opts.out} (${format})${opts.saveNetwork !== undefined ? ` and ${opts.saveNetwork}${keepCouplings ? '' : ' (without J: N > ' + MAX_SAVED_COUPLINGS_N + ')'}` : ''} in ${seconds.toFixed(1)} s\n`,
+        );
+      }),
+    );
+}

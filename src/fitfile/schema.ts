@@ -1,0 +1,92 @@
+/**
+ * The fitted-model file: a versioned JSON schema (zod) that is also the TypeScript type. Written
+ * atomically by `connfit fit`, read by the prediction commands.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+
+export const FIT_FILE_VERSION = 1;
+
+/** NaN/∞ are not JSON: non-finite numbers are stored as null. */
+const num = z.number().nullable();
+
+export const EstimateSchema = z.object({ value: num, se: num, ci95: z.tuple([num, num]) });
+
+export const FitFileSchema = z.object({
+  schema: z.literal('connfit.fit'),
+  version: z.literal(FIT_FILE_VERSION),
+  params: z.record(z.string(), EstimateSchema),
+  correlation: z.object({ names: z.array(z.string()), matrix: z.array(z.array(num)) }),
+  loss: z.object({ form: z.enum(['whittle', 'exact']), value: num, perSample: num }),
+  convergence: z.object({
+    converged: z.boolean(),
+    reason: z.string(),
+    iterations: z.number(),
+    evaluations: z.number(),
+    gradientMaxAbs: num,
+    starts: z.number(),
+    hessianPositiveDefinite: z.boolean(),
+  }),
+  data: z.object({
+    units: z.number().int(),
+    samples: z.number().int(),
+    samplesUsed: z.number().int(),
+    dt: z.number(),
+    unitNames: z.array(z.string()),
+    droppedConstantUnits: z.array(z.string()),
+    populations: z.array(z.object({ name: z.string(), units: z.number().int() })),
+  }),
+  model: z.object({
+    phi: z.enum(['tanh', 'erf']),
+    discretisation: z.enum(['euler', 'exp-euler']),
+    fitted: z.array(z.string()),
+    fixed: z.record(z.string(), z.number()),
+    /** Point estimates in the model's own form: g²_ab blocks, D_a, J0_ab, τ, offset, scale, s. */
+    natural: z.object({
+      g2: z.array(z.array(z.number())),
+      D: z.array(z.number()),
+      J0: z.array(z.array(z.number())),
+      tau: z.number(),
+      offset: z.number(),
+      scale: z.number(),
+      s: z.number(),
+    }),
+  }),
+  notes: z.array(z.string()),
+  provenance: z.object({
+    connfit: z.string(),
+    command: z.string(),
+    input: z.object({ path: z.string(), sha256: z.string().nullable() }),
+    seed: z.number().nullable(),
+    date: z.string(),
+    backend: z.string(),
+  }),
+});
+export type FitFile = z.infer<typeof FitFileSchema>;
+
+/** JSON with non-finite numbers as null (JSON.stringify would write them as null anyway, silently). */
+export function fitFileJson(fit: FitFile): string {
+  return JSON.stringify(fit, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
+
+export function writeFitFile(path: string, fit: FitFile): void {
+  FitFileSchema.parse(JSON.parse(fitFileJson(fit)));
+  writeFileAtomic(path, [fitFileJson(fit)]);
+}
+
+export function readFitFile(path: string): FitFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(`cannot read a fit file: ${(e as Error).message}`, { file: path });
+  }
+  const r = FitFileSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new InputError(`not a connfit fit file (version ${FIT_FILE_VERSION}): ${issue.message}`, { file: path, field: issue.path.join('.') || undefined });
+  }
+  return r.data;
+}
