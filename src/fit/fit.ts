@@ -166,7 +166,7 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
     sd = Math.sqrt(s2 / rec.data.length);
   }
   const scales = cfg.fitScale ? [0.5, 1, 2].map((f) => f * sd) : [1];
-  // σ² floor (caveat 1): 1e-6 of the y power at the middle candidate.
+  // σ² floor (caveat 1): 1e-6 of the mean y power at the middle candidate.
   const k0 = stepCoefficients(cfg.dt, taus[Math.floor(taus.length / 2)], cfg.discretisation);
   const floor = stats.populations.map((_, a) => {
     const py = yPower(stats, a, weightsAt(basis.names, k0, cfg.leak), scales[Math.floor(scales.length / 2)]);
@@ -210,7 +210,8 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   const w0 = weightsAt(basis.names, k0, cfg.leak);
   let yVar = 0;
   stats.pairs.forEach(([c, d], q) => (yVar += (c === d ? 1 : 2) * w0[c] * w0[d] * stats.yy[q]));
-  const floor = (1e-6 * yVar) / (stats.n * stats.T);
+  // 1e-4, not 1e-6: the Woodbury quadratic form is evaluated in float32 and cancels below that.
+  const floor = (1e-4 * yVar) / (stats.n * stats.T);
   const { loss, normaliser, dispose } = exactLoss({ stats, cfg, layout, sigma2Floor: floor });
   if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0 };
   // Initialise from the whittle-style moments: total y variance split by a coarse g² grid.
@@ -279,15 +280,12 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
   // (float32 gradients make plain gradient tolerances unreliable).
   let cov = covarianceFromHessian(hessian(fg, opt.x, prep.normaliser));
   let newtonSteps = 0;
-  let polished = false;
+  let ratio = Infinity;
   for (; newtonSteps < 6; newtonSteps++) {
     const cur = fg(opt.x);
     const step = cov.matrix.map((row) => row.reduce((acc, v, j) => acc + v * cur.g[j] * prep.normaliser, 0));
-    const ratio = Math.max(...step.map((d, i) => Math.abs(d) / Math.sqrt(cov.matrix[i][i])));
-    if (!(ratio >= 0.01)) {
-      polished = Number.isFinite(ratio) && cov.positiveDefinite;
-      break;
-    }
+    ratio = Math.max(...step.map((d, i) => Math.abs(d) / Math.sqrt(cov.matrix[i][i])));
+    if (!(ratio >= 0.01)) break;
     let t = 1;
     let moved = false;
     for (let ls = 0; ls < 8 && !moved; ls++, t *= 0.5) {
@@ -302,10 +300,11 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
     if (!moved) break;
     cov = covarianceFromHessian(hessian(fg, opt.x, prep.normaliser));
   }
+  // Converged when the estimate is within a tenth of a standard error of the optimum (the polish aims
+  // for 1 %; float32 noise can stop it between the two).
+  const polished = Number.isFinite(ratio) && ratio < 0.1 && cov.positiveDefinite;
   opt.converged = polished;
-  opt.reason = polished
-    ? `${opt.reason}; Newton step below 1% of every standard error after ${newtonSteps} polishing step(s)`
-    : `${opt.reason}; Newton polishing did not reach 1% of the standard errors`;
+  opt.reason = `${opt.reason}; remaining Newton step ${(100 * ratio).toPrecision(2)}% of a standard error after ${newtonSteps} polishing step(s)`;
   opt.gradientMaxAbs = fg(opt.x).g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   return { opt, cov };
 }
@@ -399,15 +398,27 @@ function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout,
   let evaluations = 0;
   // Profile loss in nats: inner optimum plus the data → model Jacobian T·n·log scale.
   const profile = (u: number[]): number => {
-    const prep = prepareExact(model(u[0], u[1]), inner, innerLayout, warm);
+    const tryFrom = (start: Float64Array | undefined): number => {
+      const prep = prepareExact(model(u[0], u[1]), inner, innerLayout, start);
+      try {
+        const { opt } = optimise(prep, { ...opts, onProgress: undefined }, false);
+        evaluations += opt.evaluations;
+        if (Number.isFinite(opt.f)) warm = opt.x;
+        opts.onProgress?.('offset/scale', evaluations, evaluations + 1);
+        return opt.f * prep.normaliser + nT * u[1];
+      } finally {
+        prep.dispose();
+      }
+    };
     try {
-      const { opt } = optimise(prep, { ...opts, onProgress: undefined }, false);
-      evaluations += opt.evaluations;
-      warm = opt.x;
-      opts.onProgress?.('offset/scale', evaluations, evaluations + 1);
-      return opt.f * prep.normaliser + nT * u[1];
-    } finally {
-      prep.dispose();
+      return tryFrom(warm);
+    } catch {
+      // The warm start may be infeasible at a far-away (offset, scale): start afresh, else reject.
+      try {
+        return tryFrom(undefined);
+      } catch {
+        return Infinity;
+      }
     }
   };
   let bestNM: ReturnType<typeof nelderMead> | undefined;

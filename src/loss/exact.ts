@@ -33,9 +33,15 @@ export interface ExactStatistics {
   phiY: number[];
   /** 1ᵀ G 1 */
   oneGone: number;
+  /** ⟨B_c, B_d⟩ of the parts orthogonal to span(Φ), per pair: yy − Σ_k M_k/λ_k (float64). */
+  perp: number[];
+  /** eigen-directions used in the Woodbury sums (λ_k above round-off) */
+  used: Uint8Array;
   /** Q (row-major n×n), Φᵀy for the posterior over coupling rows (§2.3) */
   Q?: Float64Array;
 }
+
+const stats0 = (v: number) => v;
 
 function basisMatrix(name: string, src: SeriesSource, T: number, spec: BasisSpec): Float32Array {
   const n = src.nUnits;
@@ -125,7 +131,16 @@ export function exactStatistics(src: SeriesSource, basis: BasisSpec, phi: Nonlin
     phiY.push(s);
     p.dispose();
   }
-  return { T, n, basis, pairs, lambda, q, M, r, yy, phiY, oneGone, Q };
+  // ‖B_⊥‖²: the part of y no coupling row can explain. Precomputed in float64 so the loss never
+  // subtracts two nearly equal float32 numbers (noise-free data would otherwise diverge, V20).
+  const lmax = Math.max(...lambda);
+  const used = Uint8Array.from(lambda, (l) => (l > 1e-7 * lmax ? 1 : 0));
+  const perp = pairs.map((_, k) => {
+    let s = stats0(yy[k]);
+    for (let e = 0; e < n; e++) if (used[e]) s -= M[k][e] / lambda[e];
+    return s;
+  });
+  return { T, n, basis, pairs, lambda, q, M, r, yy, phiY, oneGone, perp, used, Q };
 }
 
 export interface ExactInputs {
@@ -140,10 +155,14 @@ export function exactLoss(inp: ExactInputs): { loss: LossFunction; normaliser: n
   const { n, T } = stats;
   const N = n; // mean-field normalisation by the recorded population (caveat 2)
   const names = stats.basis.names;
-  const lam = tf.tensor1d(Float32Array.from(stats.lambda));
-  const q = tf.tensor1d(Float32Array.from(stats.q));
-  const M = tf.tensor2d(concat(stats.M), [stats.M.length, n]);
-  const r = tf.tensor2d(concat(stats.r), [stats.r.length, n]);
+  // Only eigen-directions above round-off enter the Woodbury sums; the rest belong to ‖R_⊥‖².
+  const keepIdx = [...stats.used.keys()].filter((e) => stats.used[e]);
+  const pick = (a: Float64Array) => Float32Array.from(keepIdx, (e) => a[e]);
+  const m = keepIdx.length;
+  const lam = tf.tensor1d(pick(stats.lambda));
+  const q = tf.tensor1d(pick(stats.q));
+  const M = tf.tensor2d(concat(stats.M.map((a) => Float64Array.from(pick(a)))), [stats.M.length, m]);
+  const r = tf.tensor2d(concat(stats.r.map((a) => Float64Array.from(pick(a)))), [stats.r.length, m]);
   const pairMult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2));
   const normaliser = n * T;
   const loss: LossFunction = (theta) =>
@@ -161,14 +180,11 @@ export function exactLoss(inp: ExactInputs): { loss: LossFunction; normaliser: n
       let W2 = tf.squeeze(tf.matMul(tf.reshape(coef, [1, -1]), M), [0]);
       W2 = tf.sub(W2, tf.mul(tf.mul(tf.mul(j, 2), lq), tf.squeeze(tf.matMul(wv, r), [0])));
       W2 = tf.add(W2, tf.mul(tf.mul(tf.square(j), n), tf.square(lq)));
-      // ||R||_F² = Σ w w ⟨B,B⟩ − 2 j Σ w 1ᵀΦᵀB1 + j² n 1ᵀG1
-      let R2: tf.Tensor = tf.scalar(0);
-      stats.pairs.forEach(([c, dd], k) => (R2 = tf.add(R2, tf.mul(tf.mul(tf.mul(w[c], w[dd]), pairMult[k]), stats.yy[k]))));
-      let wPhiY: tf.Tensor = tf.scalar(0);
-      names.forEach((_, c) => (wPhiY = tf.add(wPhiY, tf.mul(w[c], stats.phiY[c]))));
-      R2 = tf.add(tf.sub(R2, tf.mul(tf.mul(j, 2), wPhiY)), tf.mul(tf.square(j), n * stats.oneGone));
-      const quad = tf.div(tf.sub(R2, tf.mul(tf.div(g2, N), tf.sum(tf.div(W2, d)))), sigma2);
-      const logdet = tf.add(tf.mul(T - n, tf.log(sigma2)), tf.sum(tf.log(d)));
+      // Σ_i r_iᵀK⁻¹r_i = σ⁻²‖R_⊥‖² + Σ_k ‖W_k‖²/(λ_k d_k): no cancellation (J0 lies in span Φ).
+      let perp: tf.Tensor = tf.scalar(0);
+      stats.pairs.forEach(([c, dd], k) => (perp = tf.add(perp, tf.mul(tf.mul(tf.mul(w[c], w[dd]), pairMult[k]), stats.perp[k]))));
+      const quad = tf.add(tf.div(tf.relu(perp), sigma2), tf.sum(tf.div(W2, tf.mul(lam, d))));
+      const logdet = tf.add(tf.mul(T - m, tf.log(sigma2)), tf.sum(tf.log(d)));
       const nll = tf.add(tf.mul(0.5, tf.add(tf.mul(n, logdet), quad)), n * T * 0.5 * Math.log(2 * Math.PI));
       const jac = tf.mul(-n * T, tf.log(tf.abs(tp.a)));
       return tf.div(tf.add(nll, jac), normaliser) as tf.Scalar;

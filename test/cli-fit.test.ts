@@ -1,0 +1,64 @@
+/** The fit command's interface contract and its input errors, through the built CLI. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FitFileSchema } from '../src/fitfile/schema.js';
+
+const root = join(__dirname, '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'connfit-fit-'));
+const run = (args: string[]) => spawnSync('node', [cli, ...args], { encoding: 'utf8' });
+
+beforeAll(() => {
+  execFileSync('npx', ['tsc', '-p', root], { stdio: 'ignore' });
+  execFileSync('node', [join(root, 'scripts', 'postbuild.mjs')]);
+}, 120_000);
+
+describe('connfit fit', () => {
+  it('--json prints params.g/D/J0 as {value, se, ci95} and --out writes the same versioned file', () => {
+    const rec = join(dir, 'rec.csv');
+    const sim = run(['simulate', '--N', '200', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '4000', '--observe', '100', '--seed', '7', '--out', rec, '--quiet']);
+    expect(sim.status).toBe(0);
+    const out = join(dir, 'fit.json');
+    const r = run(['fit', rec, '--dt', '0.05', '--phi', 'tanh', '--loss', 'whittle', '--json', '--out', out]);
+    expect(r.status).toBe(0);
+    const fit = JSON.parse(r.stdout);
+    for (const name of ['g', 'D', 'J0']) {
+      const e = fit.params[name];
+      expect(typeof e.value).toBe('number');
+      expect(e.se).toBeGreaterThan(0);
+      expect(e.ci95[0]).toBeLessThan(e.value);
+      expect(e.ci95[1]).toBeGreaterThan(e.value);
+    }
+    // 100 of 200 units for 200 time units: g within 8 %, D within 3 % of the truth
+    expect(Math.abs(fit.params.g.value - 1.5) / 1.5).toBeLessThan(0.08);
+    expect(Math.abs(fit.params.D.value - 0.1) / 0.1).toBeLessThan(0.03);
+    const file = FitFileSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(file.version).toBe(1);
+    expect(file.data.units).toBe(100);
+    expect(file.data.samples).toBe(4001);
+    expect(file.provenance.input.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(file.params.g.value).toBeCloseTo(fit.params.g.value, 12);
+  }, 120_000);
+
+  it('bad input: non-numeric cell → message with file, line and column, exit code 2, no output file', () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'time,a,b\n0,1,2\n0.05,1,x\n0.1,3,4\n');
+    const out = join(dir, 'never.json');
+    const r = run(['fit', bad, '--dt', '0.05', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bad\.csv:3:3/);
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('bad option: --loss foo and a missing --dt are refused with exit code 2', () => {
+    const rec = join(dir, 'nodt.csv');
+    writeFileSync(rec, 'a,b\n' + Array.from({ length: 100 }, (_, t) => `${Math.sin(t)},${Math.cos(t * 1.3)}`).join('\n') + '\n');
+    expect(run(['fit', rec, '--dt', '0.05', '--loss', 'foo']).status).toBe(2);
+    const r = run(['fit', rec]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--dt/);
+  });
+});
