@@ -16,12 +16,11 @@ import { fftLength } from '../statistics/fft.js';
 import {
   type BasisSpec, type SpectralStatistics, grandMean, phiSpectra, spectralStatistics,
 } from '../statistics/spectra.js';
-import { exactLoss, exactStatistics } from '../loss/exact.js';
+import { exactLoss, exactLossValue, exactStatistics, type ExactStatistics } from '../loss/exact.js';
 import { whittleLoss, type LossFunction } from '../loss/whittle.js';
 import { minimiseLBFGS, type OptimiseResult, type ValueAndGradient } from './lbfgs.js';
 import { nnls } from './nnls.js';
 import { covarianceFromHessian, deltaMethod, hessian, type Covariance, type DerivedQuantity, type Estimate } from './uncertainty.js';
-import { nelderMead } from './neldermead.js';
 
 export type LossForm = 'whittle' | 'exact';
 
@@ -80,6 +79,8 @@ interface Prepared {
   samplesUsed: number;
   /** Constant subtracted from the data before the loss (offset is reported relative to data units). */
   offsetShift: number;
+  /** For the exact loss: its statistics and σ² floor (float64 evaluation of profile likelihoods). */
+  exact?: { stats: ExactStatistics; floor: number };
 }
 
 export async function fitRecording(rec: Recording, opts: FitOptions): Promise<FitResult> {
@@ -129,12 +130,12 @@ function basisFor(cfg: ModelConfig): BasisSpec {
     const k = stepCoefficients(cfg.dt, cfg.tau, cfg.discretisation);
     return { names: ['y'], fixed: { a: k.a, b: k.b, s: cfg.leak } };
   }
-  return { names: cfg.fitLeak || cfg.leak !== 0 ? ['x1', 'x0', 'tanh'] : ['x1', 'x0'] };
+  return { names: cfg.fitLeak || cfg.leak !== 0 ? ['dx', 'x0', 'tanh'] : ['dx', 'x0'] };
 }
 
 /** Weights w of y = Σ w_c B_c at a given τ and leak (float64 mirror of basisWeights). */
 function weightsAt(names: readonly string[], k: { a: number; b: number }, leak: number): number[] {
-  return names.map((n) => (n === 'y' ? 1 : n === 'x1' ? k.a : n === 'x0' ? k.b : -leak));
+  return names.map((n) => (n === 'y' ? 1 : n === 'dx' ? k.a : n === 'x0' ? k.a + k.b : -leak));
 }
 
 /** Population-averaged y-periodogram P̄_y,α(k), k = 1..T/2, at given basis weights and scale. */
@@ -213,7 +214,8 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   // 1e-4, not 1e-6: the Woodbury quadratic form is evaluated in float32 and cancels below that.
   const floor = (1e-4 * yVar) / (stats.n * stats.T);
   const { loss, normaliser, dispose } = exactLoss({ stats, cfg, layout, sigma2Floor: floor });
-  if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0 };
+  const exact = { stats, floor };
+  if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0, exact };
   // Initialise from the whittle-style moments: total y variance split by a coarse g² grid.
   const candidates: { theta: Float64Array; f: number }[] = [];
   for (const tau of taus) {
@@ -230,7 +232,7 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   }
   candidates.sort((a, b) => a.f - b.f);
   const starts = candidates.filter((c) => Number.isFinite(c.f)).slice(0, cfg.fitTau ? 3 : 1).map((c) => c.theta);
-  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: stats.T + 1, offsetShift: 0 };
+  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: stats.T + 1, offsetShift: 0, exact };
 }
 
 function evaluate(loss: LossFunction, theta: Float64Array): number {
@@ -376,13 +378,15 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
 
 /**
  * Exact loss with a fitted observation offset and scale. They enter only through Φ = φ((x−o)/scale),
- * which moves the eigendecomposition, so they are profiled: Nelder–Mead over (offset, log scale)
- * around an inner autodiff fit of the other parameters. The covariance uses the full Hessian: the
- * inner block by autodiff, the cross and offset/scale blocks by finite differences.
+ * which moves the eigendecomposition, so they are profiled: u = (offset, log scale) is found by Newton
+ * steps on the profile likelihood L_p(u) = min_θ L(θ, u) (finite differences, float64 values), around
+ * an inner autodiff fit of θ. The covariance is the profile one: Cov_uu = (∇²L_p)⁻¹,
+ * Cov_θθ = H_θθ⁻¹ + B Cov_uu Bᵀ and Cov_θu = B Cov_uu with B = dθ̂/du the sensitivity of the inner optimum θ̂(u).
  */
 function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout, opts: FitOptions): FitResult {
   const inner: ModelConfig = { ...cfg, fitScale: false };
   const innerLayout = parameterLayout(inner);
+  const basis = basisFor(inner);
   const shift = grandMean(rec);
   let s2 = 0;
   for (let k = 0; k < rec.data.length; k++) s2 += (rec.data[k] - shift) ** 2;
@@ -394,108 +398,151 @@ function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout,
     return { ...rec, data: buf };
   };
   const nT = rec.nUnits * (rec.nSamples - 1);
+  interface Point { L: number; theta: Float64Array }
   let warm: Float64Array | undefined;
   let evaluations = 0;
-  // Profile loss in nats: inner optimum plus the data → model Jacobian T·n·log scale.
-  const profile = (u: number[]): number => {
-    const tryFrom = (start: Float64Array | undefined): number => {
-      const prep = prepareExact(model(u[0], u[1]), inner, innerLayout, start);
-      try {
-        const { opt } = optimise(prep, { ...opts, onProgress: undefined }, false);
-        evaluations += opt.evaluations;
-        if (Number.isFinite(opt.f)) warm = opt.x;
-        opts.onProgress?.('offset/scale', evaluations, evaluations + 1);
-        return opt.f * prep.normaliser + nT * u[1];
-      } finally {
-        prep.dispose();
-      }
-    };
+  let profileCalls = 0;
+  const fitAt = (u: number[], start: Float64Array | undefined): Point => {
+    const prep = prepareExact(model(u[0], u[1]), inner, innerLayout, start);
     try {
-      return tryFrom(warm);
-    } catch {
-      // The warm start may be infeasible at a far-away (offset, scale): start afresh, else reject.
-      try {
-        return tryFrom(undefined);
-      } catch {
-        return Infinity;
-      }
+      // Polished: profile differences of a fraction of a nat need the inner optimum, not the point
+      // where float32 L-BFGS stalls.
+      const { opt } = optimise(prep, { ...opts, onProgress: undefined });
+      evaluations += opt.evaluations;
+      const nat = unpack(opt.x, innerLayout, inner);
+      const k = stepCoefficients(inner.dt, nat.tau, inner.discretisation);
+      const L = exactLossValue(prep.exact!.stats, { g2: nat.g2[0][0], D: nat.D[0], J0: nat.J0[0][0], a: k.a, c: k.c, w: weightsAt(basis.names, k, nat.leak) }, prep.exact!.floor);
+      return { L: L + nT * u[1], theta: opt.x };
+    } finally {
+      prep.dispose();
     }
   };
-  let bestNM: ReturnType<typeof nelderMead> | undefined;
-  for (const f of [1]) {
-    warm = undefined;
-    const res = nelderMead(profile, [0, Math.log(f * sd)], [0.3 * sd, 0.4], { maxEvaluations: 40, fTolerance: 0.05, xTolerance: [1e-3 * sd, 1e-3] });
-    if (!bestNM || res.f < bestNM.f) bestNM = res;
+  const profile = (u: number[]): Point => {
+    profileCalls++;
+    opts.onProgress?.('offset/scale', profileCalls, profileCalls + 8);
+    for (const start of [warm, undefined]) {
+      try {
+        const p = fitAt(u, start);
+        if (Number.isFinite(p.L)) {
+          warm = p.theta;
+          return p;
+        }
+      } catch {
+        /* infeasible warm start far from the last point: try a fresh start */
+      }
+    }
+    return { L: Infinity, theta: new Float64Array(innerLayout.entries.length) };
+  };
+  // Start from the best of three scales (offset 0 = the grand mean).
+  let u = [0, Math.log(sd)];
+  let cur = profile(u);
+  for (const f of [0.5, 2]) {
+    const v = [0, Math.log(f * sd)];
+    const p = profile(v);
+    if (p.L < cur.L) [u, cur] = [v, p];
   }
-  const u = bestNM!.x;
-  // Final inner fit with polishing at the optimum (o, scale).
-  const prep = prepareExact(model(u[0], u[1]), inner, innerLayout);
-  let result: Optimised;
-  let fullTheta: Float64Array;
-  let fullCov: Covariance;
+  warm = cur.theta;
+  let h = [0.02 * sd, 0.02];
+  let Huu = [[NaN, NaN], [NaN, NaN]];
+  let B: Float64Array[] = [];
+  let converged = false;
+  let newtonIterations = 0;
+  for (; newtonIterations < 15; newtonIterations++) {
+    const at = (d0: number, d1: number) => profile([u[0] + d0, u[1] + d1]);
+    const po = at(h[0], 0), mo = at(-h[0], 0), ps = at(0, h[1]), ms = at(0, -h[1]), pp = at(h[0], h[1]);
+    warm = cur.theta;
+    const g = [(po.L - mo.L) / (2 * h[0]), (ps.L - ms.L) / (2 * h[1])];
+    Huu = [
+      [(po.L - 2 * cur.L + mo.L) / h[0] ** 2, (pp.L - po.L - ps.L + cur.L) / (h[0] * h[1])],
+      [0, (ps.L - 2 * cur.L + ms.L) / h[1] ** 2],
+    ];
+    Huu[1][0] = Huu[0][1];
+    B = [0, 1].map((i) => {
+      const [p, m] = i === 0 ? [po, mo] : [ps, ms];
+      return p.theta.map((v, k) => (v - m.theta[k]) / (2 * h[i]));
+    });
+    const det = Huu[0][0] * Huu[1][1] - Huu[0][1] ** 2;
+    const pd = Huu[0][0] > 0 && Huu[1][1] > 0 && det > 0;
+    let delta: number[];
+    let se = [Infinity, Infinity];
+    if (pd) {
+      const inv = [[Huu[1][1] / det, -Huu[0][1] / det], [-Huu[0][1] / det, Huu[0][0] / det]];
+      delta = [-(inv[0][0] * g[0] + inv[0][1] * g[1]), -(inv[1][0] * g[0] + inv[1][1] * g[1])];
+      se = [Math.sqrt(inv[0][0]), Math.sqrt(inv[1][1])];
+      if (Math.abs(delta[0]) < 0.05 * se[0] && Math.abs(delta[1]) < 0.05 * se[1]) {
+        converged = true;
+        break;
+      }
+      // Difference steps of about one standard error: curvature over the scale that matters.
+      h = [Math.min(Math.max(se[0], 1e-5 * sd), 0.2 * sd), Math.min(Math.max(se[1], 1e-5), 0.2)];
+    } else {
+      // Not convex here: a damped gradient step.
+      delta = g.map((gi, i) => -Math.sign(gi) * h[i] * 4);
+    }
+    const maxStep = [0.5 * sd, 0.5];
+    delta = delta.map((d, i) => Math.max(-maxStep[i], Math.min(maxStep[i], d)));
+    let t = 1;
+    let moved = false;
+    for (let ls = 0; ls < 6; ls++, t *= 0.5) {
+      const v = [u[0] + t * delta[0], u[1] + t * delta[1]];
+      const p = profile(v);
+      if (p.L < cur.L) {
+        [u, cur] = [v, p];
+        moved = true;
+        break;
+      }
+    }
+    if (!moved) {
+      converged = pd;
+      break;
+    }
+  }
+  // Final inner fit with polishing at the optimum (offset, scale).
+  warm = cur.theta;
+  const prep = prepareExact(model(u[0], u[1]), inner, innerLayout, cur.theta);
   try {
-    result = optimise(prep, opts);
+    const result = optimise(prep, opts);
     const thetaIn = result.opt.x;
     const p = thetaIn.length;
-    const fg = valueAndGradient(prep.loss);
-    const Hin = hessian(fg, thetaIn, prep.normaliser);
-    // Cross and (o, log scale) blocks by finite differences of the inner gradient and loss.
-    const hU = [2e-3 * sd, 2e-3];
-    const at = (du: number[]) => {
-      const pr = prepareExact(model(u[0] + du[0], u[1] + du[1]), inner, innerLayout, thetaIn);
-      try {
-        const r = fg2(pr.loss, thetaIn);
-        return { f: r.f * pr.normaliser + nT * (u[1] + du[1]), g: r.g.map((v) => v * pr.normaliser) };
-      } finally {
-        pr.dispose();
-      }
-    };
-    const e = (j: number, sgn: number) => [0, 1].map((k) => (k === j ? sgn * hU[j] : 0));
-    const plus = [at(e(0, 1)), at(e(1, 1))];
-    const minus = [at(e(0, -1)), at(e(1, -1))];
-    const center = at([0, 0]);
-    const Huu = [[0, 0], [0, 0]];
-    for (let j = 0; j < 2; j++) Huu[j][j] = (plus[j].f - 2 * center.f + minus[j].f) / (hU[j] * hU[j]);
-    const pp = at([hU[0], hU[1]]);
-    const mm = at([-hU[0], -hU[1]]);
-    const pm = at([hU[0], -hU[1]]);
-    const mp = at([-hU[0], hU[1]]);
-    Huu[0][1] = Huu[1][0] = (pp.f - pm.f - mp.f + mm.f) / (4 * hU[0] * hU[1]);
-    // Assemble in the full layout's order.
+    const covIn = result.cov.matrix;
+    const det = Huu[0][0] * Huu[1][1] - Huu[0][1] ** 2;
+    const covUU = [[Huu[1][1] / det, -Huu[0][1] / det], [-Huu[0][1] / det, Huu[0][0] / det]];
     const idxIn = innerLayout.entries.map((en) => layout.index(en.kind, en.a, en.b));
     const idxU = [layout.index('offset'), layout.index('logScale')];
     const n = layout.entries.length;
-    const H = Array.from({ length: n }, () => new Float64Array(n));
-    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) H[idxIn[i]][idxIn[j]] = Hin[i][j];
-    for (let j = 0; j < 2; j++)
-      for (let i = 0; i < p; i++) {
-        const v = (plus[j].g[i] - minus[j].g[i]) / (2 * hU[j]);
-        H[idxIn[i]][idxU[j]] = v;
-        H[idxU[j]][idxIn[i]] = v;
+    const C = Array.from({ length: n }, () => new Float64Array(n));
+    // Cov_θu = B Cov_uu, Cov_θθ = H_θθ⁻¹ + B Cov_uu Bᵀ
+    const BC = Array.from({ length: p }, (_, i) => [0, 1].map((b) => B[0][i] * covUU[0][b] + B[1][i] * covUU[1][b]));
+    for (let i = 0; i < p; i++)
+      for (let j = 0; j < p; j++) C[idxIn[i]][idxIn[j]] = covIn[i][j] + BC[i][0] * B[0][j] + BC[i][1] * B[1][j];
+    for (let i = 0; i < p; i++)
+      for (let b = 0; b < 2; b++) {
+        C[idxIn[i]][idxU[b]] = BC[i][b];
+        C[idxU[b]][idxIn[i]] = BC[i][b];
       }
-    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) H[idxU[a]][idxU[b]] = Huu[a][b];
-    fullCov = covarianceFromHessian(H);
-    fullTheta = new Float64Array(n);
+    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) C[idxU[a]][idxU[b]] = covUU[a][b];
+    const pdAll = result.cov.positiveDefinite && det > 0 && covUU[0][0] > 0;
+    const fullTheta = new Float64Array(n);
     idxIn.forEach((k, i) => (fullTheta[k] = thetaIn[i]));
     fullTheta[idxU[0]] = u[0];
     fullTheta[idxU[1]] = u[1];
-    const lossValue = result.opt.f * prep.normaliser + nT * u[1];
+    const lossValue = cur.L;
     const conv = result.opt;
     return report(rec, cfg, layout, 'exact', opts, {
       theta: fullTheta,
-      cov: fullCov,
+      cov: { matrix: C, positiveDefinite: pdAll, smallestEigenvalue: NaN },
       lossValue,
       perSample: lossValue / prep.normaliser,
       offsetShift: shift,
       samplesUsed: prep.samplesUsed,
       convergence: {
-        converged: conv.converged && bestNM!.converged,
-        reason: `offset/scale: Nelder–Mead ${bestNM!.converged ? 'converged' : 'hit its evaluation limit'} (${bestNM!.evaluations} profile evaluations); other parameters: ${conv.reason}`,
-        iterations: conv.iterations,
+        converged: conv.converged && converged,
+        reason: `offset/scale: profile Newton ${converged ? 'converged (step below 5% of a standard error)' : 'did not converge'} after ${newtonIterations} iteration(s), ${profileCalls} profile evaluations; other parameters: ${conv.reason}`,
+        iterations: conv.iterations + newtonIterations,
         evaluations: conv.evaluations + evaluations,
         gradientMaxAbs: conv.gradientMaxAbs,
-        starts: 2,
-        hessianPositiveDefinite: fullCov.positiveDefinite,
+        starts: 3,
+        hessianPositiveDefinite: pdAll,
       },
     });
   } finally {

@@ -54,7 +54,7 @@ function basisMatrix(name: string, src: SeriesSource, T: number, spec: BasisSpec
       const x1 = d[(t + 1) * n + i];
       let v: number;
       switch (name) {
-        case 'x1': v = x1; break;
+        case 'dx': v = x1 - x0; break;
         case 'x0': v = x0; break;
         case 'tanh': v = Math.tanh(x0); break;
         case 'y': v = f!.a * x1 + f!.b * x0 - (f!.s !== 0 ? f!.s * Math.tanh(x0) : 0); break;
@@ -200,4 +200,42 @@ function concat(arrays: Float64Array[]): Float32Array {
     off += a.length;
   }
   return out;
+}
+
+/**
+ * The same loss in float64, value only (nats, not normalised). The tfjs version above is what the
+ * optimiser differentiates; this one is the reference, and the one used where loss *differences*
+ * of a fraction of a nat matter (profile likelihoods), which float32 cannot resolve at n·T ~ 10⁶.
+ */
+export function exactLossValue(
+  stats: ExactStatistics,
+  p: { g2: number; D: number; J0: number; a: number; c: number; w: number[] },
+  sigma2Floor: number,
+): number {
+  const { n, T } = stats;
+  const N = n;
+  const sigma2 = p.D * p.c + sigma2Floor;
+  const j = p.J0 / N;
+  const mult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2) * p.w[c] * p.w[d]);
+  let perp = 0;
+  mult.forEach((m, q) => (perp += m * stats.perp[q]));
+  let quad = Math.max(perp, 0) / sigma2;
+  let logdet = 0;
+  let used = 0;
+  for (let k = 0; k < n; k++) {
+    if (!stats.used[k]) continue;
+    used++;
+    const lam = stats.lambda[k];
+    const d = sigma2 + (p.g2 / N) * lam;
+    let W2 = 0;
+    mult.forEach((m, q) => (W2 += m * stats.M[q][k]));
+    let wr = 0;
+    p.w.forEach((wc, c) => (wr += wc * stats.r[c][k]));
+    const lq = lam * stats.q[k];
+    W2 += -2 * j * lq * wr + j * j * n * lq * lq;
+    quad += W2 / (lam * d);
+    logdet += Math.log(d);
+  }
+  logdet += (T - used) * Math.log(sigma2);
+  return 0.5 * (n * logdet + quad) + n * T * 0.5 * Math.log(2 * Math.PI) - n * T * Math.log(Math.abs(p.a));
 }

@@ -6,14 +6,14 @@
  *   s_α(k) = σ_α² + Σ_β g²_αβ P̄_φβ(k),   σ² = c(h)·D,   μ_α(k) = Σ_β J0_αβ M_β(k)
  *
  * summed over the whole Fourier circle (bins 1..T/2 weighted 2, Nyquist 1, bin 0 once). Y is the DFT
- * of y = a·x[t+1] + b·x[t] − s tanh x[t]; x is in model units x = (data − offset)/scale, so the
+ * of y = a·(x[t+1] − x[t]) + (a+b)·x[t] − s tanh x[t]; x is in model units x = (data − offset)/scale, so the
  * density of the data adds −T log a + T log scale per unit. No N×N work: O(T·units) once for the
  * spectra, O(T·P²) per evaluation.
  */
 import { tf } from '../backend.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import { type ModelConfig, type ParamLayout, type TensorParams, unpackTensor } from '../model/parameters.js';
-import { phiSpectra, type PhiSpectra, type SeriesSource, type SpectralStatistics } from '../statistics/spectra.js';
+import { OFFSET_COEFFICIENT, phiSpectra, type PhiSpectra, type SeriesSource, type SpectralStatistics } from '../statistics/spectra.js';
 
 export interface WhittleInputs {
   stats: SpectralStatistics;
@@ -102,6 +102,7 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
     : undefined;
 
   const pairMult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2));
+  const kappa = names.map((n) => OFFSET_COEFFICIENT[n]);
   const loss: LossFunction = (theta) =>
     tf.tidy(() => {
       const tp = unpackTensor(theta, layout, cfg);
@@ -147,20 +148,21 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
         }
         const termsK = tf.add(tf.mul(tf.log(sK), p.n), tf.div(dK, sK));
         const nllK = tf.mul(0.5, tf.sum(tf.mul(omega, termsK)));
-        // Bin 0 with the offset: Y_i(0) = Σ_c w_c (S_ci − T·offset)/scale.
+        // Bin 0 with the offset: Y_i(0) = Σ_c w_c (S_ci − κ_c·T·offset)/scale.
         const o = tp.offset;
         const To = tf.mul(o, T);
         let sumY2: tf.Tensor = tf.scalar(0);
         stats.pairs.forEach(([c, d], q) => {
+          const [kc, kd] = [kappa[c], kappa[d]];
           const term = tf.add(
-            tf.sub(p.sumSS[q], tf.mul(To, p.sumS[c] + p.sumS[d])),
-            tf.mul(tf.square(To), p.n),
+            tf.sub(p.sumSS[q], tf.mul(To, kd * p.sumS[c] + kc * p.sumS[d])),
+            tf.mul(tf.square(To), p.n * kc * kd),
           );
           sumY2 = tf.add(sumY2, tf.mul(tf.mul(tf.mul(w[c], w[d]), pairMult[q]), term));
         });
         sumY2 = tf.mul(sumY2, tf.square(invScale));
         let sumY: tf.Tensor = tf.scalar(0);
-        for (let c = 0; c < C; c++) sumY = tf.add(sumY, tf.mul(w[c], tf.sub(p.sumS[c], tf.mul(To, p.n))));
+        for (let c = 0; c < C; c++) sumY = tf.add(sumY, tf.mul(w[c], tf.sub(p.sumS[c], tf.mul(To, p.n * kappa[c]))));
         sumY = tf.mul(sumY, invScale);
         const d0 = tf.div(tf.add(tf.sub(sumY2, tf.mul(tf.mul(mu0, sumY), 2)), tf.mul(tf.square(mu0), p.n)), T);
         const nll0 = tf.mul(0.5, tf.sum(tf.add(tf.mul(tf.log(s0), p.n), tf.div(d0, s0))));
@@ -182,8 +184,8 @@ export function basisWeights(names: readonly string[], tp: TensorParams): tf.Sca
   return names.map((n) => {
     switch (n) {
       case 'y': return tf.scalar(1);
-      case 'x1': return tp.a;
-      case 'x0': return tp.b;
+      case 'dx': return tp.a;
+      case 'x0': return tf.add(tp.a, tp.b) as tf.Scalar;
       case 'tanh': return tf.neg(tp.leak) as tf.Scalar;
       default: throw new Error(`unknown basis ${n}`);
     }

@@ -3,15 +3,19 @@
  * computed once, outside autodiff, in float64 from float32 FFTs.
  *
  * The regression target y_i[t] = ẋ_i + U'(x_i) is a linear combination Σ_c w_c B_c,i[t] of "basis"
- * series (B = {y} when the time constant and leak are fixed; {x[t+1], x[t]} (+ tanh x[t]) when they are
- * fitted), so every periodogram of y is a quadratic form in w of the basis cross-periodograms stored
+ * series (B = {y} when the time constant and leak are fixed; {x[t+1] − x[t], x[t]} (+ tanh x[t]) when
+ * they are fitted: y = a·Δx + (a+b)·x, a well-conditioned pair, unlike x[t+1] and x[t] whose weights
+ * ≈ ±τ/dt cancel), so every periodogram of y is a quadratic form in w of the basis cross-periodograms stored
  * here. Bin 0 is kept apart as per-unit sums because an offset parameter moves only bin 0.
  */
 import type { Nonlinearity } from '../nonlinearity.js';
 import { RealFFT } from './fft.js';
 
 /** Basis series built from the model-unit activity x at t = 0..n−1. */
-export type BasisName = 'y' | 'x1' | 'x0' | 'tanh';
+/** How an offset o of the data moves each basis series: B → B − κ·o (a difference does not move). */
+export const OFFSET_COEFFICIENT: Record<BasisName, number> = { y: 1, dx: 0, x0: 1, tanh: NaN };
+
+export type BasisName = 'y' | 'dx' | 'x0' | 'tanh';
 
 export interface BasisSpec {
   names: BasisName[];
@@ -83,8 +87,8 @@ export function grandMean(src: SeriesSource): number {
 
 function basisSeries(name: BasisName, x: Float64Array, T: number, out: Float64Array, spec: BasisSpec): void {
   switch (name) {
-    case 'x1':
-      for (let t = 0; t < T; t++) out[t] = x[t + 1];
+    case 'dx':
+      for (let t = 0; t < T; t++) out[t] = x[t + 1] - x[t];
       break;
     case 'x0':
       for (let t = 0; t < T; t++) out[t] = x[t];
