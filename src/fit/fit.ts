@@ -17,10 +17,13 @@ import {
   type BasisSpec, type SpectralStatistics, grandMean, phiSpectra, spectralStatistics,
 } from '../statistics/spectra.js';
 import { exactLoss, exactLossValue, exactStatistics, type ExactStatistics } from '../loss/exact.js';
-import { whittleLoss, type LossFunction } from '../loss/whittle.js';
+import { whittleLoss, whittleLossValue, type LossFunction } from '../loss/whittle.js';
 import { minimiseLBFGS, type OptimiseResult, type ValueAndGradient } from './lbfgs.js';
 import { nnls } from './nnls.js';
-import { covarianceFromHessian, deltaMethod, hessian, type Covariance, type DerivedQuantity, type Estimate } from './uncertainty.js';
+import {
+  covarianceFromHessian, deltaMethod, hessian, hessianFromValues, numericGradient,
+  type Covariance, type DerivedQuantity, type Estimate,
+} from './uncertainty.js';
 
 export type LossForm = 'whittle' | 'exact';
 
@@ -81,6 +84,8 @@ interface Prepared {
   offsetShift: number;
   /** For the exact loss: its statistics and σ² floor (float64 evaluation of profile likelihoods). */
   exact?: { stats: ExactStatistics; floor: number };
+  /** Float64 reference of the loss in nats, when the loss form has one (exact). */
+  value64?: (theta: Float64Array) => number;
 }
 
 export async function fitRecording(rec: Recording, opts: FitOptions): Promise<FitResult> {
@@ -173,7 +178,9 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
     const py = yPower(stats, a, weightsAt(basis.names, k0, cfg.leak), scales[Math.floor(scales.length / 2)]);
     return 1e-6 * (py.reduce((s, v) => s + v, 0) / py.length);
   });
-  const { loss, normaliser, dispose } = whittleLoss({ stats, cfg, layout, sigma2Floor: floor, source: rec, groups, phi });
+  const inputs = { stats, cfg, layout, sigma2Floor: floor, source: rec, groups, phi };
+  const { loss, normaliser, dispose } = whittleLoss(inputs);
+  const value64 = (theta: Float64Array) => whittleLossValue(inputs, theta);
   const candidates: { theta: Float64Array; f: number }[] = [];
   for (const sc of scales) {
     const phiPower = cfg.fitScale
@@ -199,7 +206,7 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
   }
   candidates.sort((a, b) => a.f - b.f);
   const starts = candidates.filter((c) => Number.isFinite(c.f)).slice(0, cfg.fitTau || cfg.fitScale ? 3 : 1).map((c) => c.theta);
-  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift };
+  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift, value64 };
 }
 
 function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, warm?: Float64Array): Prepared {
@@ -215,7 +222,12 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   const floor = (1e-4 * yVar) / (stats.n * stats.T);
   const { loss, normaliser, dispose } = exactLoss({ stats, cfg, layout, sigma2Floor: floor });
   const exact = { stats, floor };
-  if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0, exact };
+  const value64 = (theta: Float64Array) => {
+    const nat = unpack(theta, layout, cfg);
+    const k = stepCoefficients(cfg.dt, nat.tau, cfg.discretisation);
+    return exactLossValue(stats, { g2: nat.g2[0][0], D: nat.D[0], J0: nat.J0[0][0], a: k.a, c: k.c, w: weightsAt(basis.names, k, nat.leak) }, floor);
+  };
+  if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0, exact, value64 };
   // Initialise from the whittle-style moments: total y variance split by a coarse g² grid.
   const candidates: { theta: Float64Array; f: number }[] = [];
   for (const tau of taus) {
@@ -232,7 +244,7 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   }
   candidates.sort((a, b) => a.f - b.f);
   const starts = candidates.filter((c) => Number.isFinite(c.f)).slice(0, cfg.fitTau ? 3 : 1).map((c) => c.theta);
-  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: stats.T + 1, offsetShift: 0, exact };
+  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: stats.T + 1, offsetShift: 0, exact, value64 };
 }
 
 function evaluate(loss: LossFunction, theta: Float64Array): number {
@@ -279,29 +291,36 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
   const opt = best!;
   if (!polish) return { opt, cov: { matrix: [], positiveDefinite: false, smallestEigenvalue: NaN } };
   // Newton polish: stop when the remaining Newton step is below 1 % of every standard error
-  // (float32 gradients make plain gradient tolerances unreliable).
-  let cov = covarianceFromHessian(hessian(fg, opt.x, prep.normaliser));
+  // (float32 gradients make plain gradient tolerances unreliable). With a float64 reference of the
+  // loss, gradient, Hessian and line search use it (finite differences of an O(N) evaluation).
+  const v64 = prep.value64;
+  const curvature = () => covarianceFromHessian(v64 ? hessianFromValues(v64, opt.x) : hessian(fg, opt.x, prep.normaliser));
+  const gradientNats = (x: Float64Array) => (v64 ? numericGradient(v64, x, 1e-5) : fg(x).g.map((v) => v * prep.normaliser));
+  const valueNats = (x: Float64Array) => (v64 ? v64(x) : fg(x).f * prep.normaliser);
+  let cov = curvature();
   let newtonSteps = 0;
   let ratio = Infinity;
-  for (; newtonSteps < 6; newtonSteps++) {
-    const cur = fg(opt.x);
-    const step = cov.matrix.map((row) => row.reduce((acc, v, j) => acc + v * cur.g[j] * prep.normaliser, 0));
+  for (; newtonSteps < 8; newtonSteps++) {
+    const g = gradientNats(opt.x);
+    const f0 = valueNats(opt.x);
+    const step = cov.matrix.map((row) => row.reduce((acc, v, j) => acc + v * g[j], 0));
     ratio = Math.max(...step.map((d, i) => Math.abs(d) / Math.sqrt(cov.matrix[i][i])));
     if (!(ratio >= 0.01)) break;
     let t = 1;
     let moved = false;
     for (let ls = 0; ls < 8 && !moved; ls++, t *= 0.5) {
       const x = opt.x.map((v, i) => v - t * step[i]);
-      const f = fg(x).f;
-      if (f <= cur.f + 1e-7 * Math.abs(cur.f)) {
+      const f = valueNats(x);
+      if (f <= f0 + (v64 ? 0 : 1e-7 * Math.abs(f0))) {
         opt.x = x;
-        opt.f = f;
+        opt.f = f / prep.normaliser;
         moved = true;
       }
     }
     if (!moved) break;
-    cov = covarianceFromHessian(hessian(fg, opt.x, prep.normaliser));
+    cov = curvature();
   }
+  if (v64) opt.f = v64(opt.x) / prep.normaliser;
   // Converged when the estimate is within a tenth of a standard error of the optimum (the polish aims
   // for 1 %; float32 noise can stop it between the two).
   const polished = Number.isFinite(ratio) && ratio < 0.1 && cov.positiveDefinite;

@@ -124,3 +124,28 @@ export function deltaMethod(quantities: DerivedQuantity[], theta: Float64Array, 
   const correlation = covQ.map((row, a) => row.map((v, b) => v / Math.sqrt(covQ[a][a] * covQ[b][b])));
   return { estimates, correlation, names: quantities.map((q) => q.name) };
 }
+
+/**
+ * Hessian of a float64 objective by central second differences of its values (for losses that have
+ * a float64 reference evaluator: far more accurate than differences of float32 autodiff gradients).
+ */
+export function hessianFromValues(f: (x: Float64Array) => number, x: Float64Array, step = 1e-3): Float64Array[] {
+  const n = x.length;
+  const h = Array.from(x, (v) => step * Math.max(1, Math.abs(v)));
+  const at = (d: [number, number][]) => {
+    const y = Float64Array.from(x);
+    for (const [i, s] of d) y[i] += s * h[i];
+    return f(y);
+  };
+  const f0 = f(x);
+  const H = Array.from({ length: n }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    H[i][i] = (at([[i, 1]]) - 2 * f0 + at([[i, -1]])) / (h[i] * h[i]);
+    for (let j = 0; j < i; j++) {
+      const v = (at([[i, 1], [j, 1]]) - at([[i, 1], [j, -1]]) - at([[i, -1], [j, 1]]) + at([[i, -1], [j, -1]])) / (4 * h[i] * h[j]);
+      H[i][j] = v;
+      H[j][i] = v;
+    }
+  }
+  return H;
+}

@@ -12,7 +12,7 @@
  */
 import { tf } from '../backend.js';
 import type { Nonlinearity } from '../nonlinearity.js';
-import { type ModelConfig, type ParamLayout, type TensorParams, unpackTensor } from '../model/parameters.js';
+import { type ModelConfig, type ParamLayout, type TensorParams, stepCoefficients, unpack, unpackTensor } from '../model/parameters.js';
 import { OFFSET_COEFFICIENT, phiSpectra, type PhiSpectra, type SeriesSource, type SpectralStatistics } from '../statistics/spectra.js';
 
 export interface WhittleInputs {
@@ -201,4 +201,74 @@ function concat(arrays: Float64Array[]): Float32Array {
     off += a.length;
   }
   return out;
+}
+
+/**
+ * The same Whittle loss in float64, value only (nats). Reference for the tfjs version, and what the
+ * final Newton polish and the curvature use: float32 cannot resolve a hundredth of a standard error
+ * when n·T ~ 10⁷.
+ */
+export function whittleLossValue(inp: WhittleInputs, theta: Float64Array): number {
+  const { stats, cfg, layout } = inp;
+  const P = layout.P;
+  const T = stats.T;
+  const nb = stats.nBins;
+  const nat = unpack(theta, layout, cfg);
+  const k = stepCoefficients(cfg.dt, nat.tau, cfg.discretisation);
+  const names = stats.basis.names;
+  const w = names.map((n) => (n === 'y' ? 1 : n === 'dx' ? k.a : n === 'x0' ? k.a + k.b : -nat.leak));
+  const kappa = names.map((n) => OFFSET_COEFFICIENT[n]);
+  const phiS = cfg.fitScale
+    ? phiSpectra(inp.source!, inp.groups!, P, inp.phi, T, { shift: stats.shift, offset: nat.offset, scale: nat.scale }).value
+    : stats.phi!;
+  const sc = nat.scale;
+  const mult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2) * w[c] * w[d]);
+  let total = 0;
+  stats.populations.forEach((p, a) => {
+    if (p.n === 0) return;
+    const sigma2 = inp.sigma2Floor[a] + k.c * nat.D[a];
+    const J0 = cfg.fitJ0 ? nat.J0[a] : new Array<number>(P).fill(0);
+    for (let kk = 1; kk < nb; kk++) {
+      let s = sigma2;
+      for (let b = 0; b < P; b++) s += nat.g2[a][b] * phiS.power[b][kk];
+      let quad = 0;
+      mult.forEach((m, q) => (quad += m * p.cross[q][kk]));
+      quad /= sc * sc;
+      let ysRe = 0;
+      let ysIm = 0;
+      w.forEach((wc, c) => {
+        ysRe += wc * p.meanRe[c][kk];
+        ysIm += wc * p.meanIm[c][kk];
+      });
+      ysRe *= p.n / sc;
+      ysIm *= p.n / sc;
+      let muRe = 0;
+      let muIm = 0;
+      for (let b = 0; b < P; b++) {
+        muRe += J0[b] * phiS.meanRe[b][kk];
+        muIm += J0[b] * phiS.meanIm[b][kk];
+      }
+      const dK = quad - (2 * (muRe * ysRe + muIm * ysIm)) / T + (p.n * (muRe * muRe + muIm * muIm)) / T;
+      const omega = kk === nb - 1 ? 1 : 2;
+      total += 0.5 * omega * (p.n * Math.log(s) + dK / s);
+    }
+    let s0 = sigma2;
+    for (let b = 0; b < P; b++) s0 += nat.g2[a][b] * phiS.power[b][0];
+    const To = nat.offset * T;
+    let sumY2 = 0;
+    stats.pairs.forEach(([c, d], q) => {
+      const m = (c === d ? 1 : 2) * w[c] * w[d];
+      sumY2 += m * (p.sumSS[q] - To * (kappa[d] * p.sumS[c] + kappa[c] * p.sumS[d]) + To * To * p.n * kappa[c] * kappa[d]);
+    });
+    sumY2 /= sc * sc;
+    let sumY = 0;
+    w.forEach((wc, c) => (sumY += wc * (p.sumS[c] - To * p.n * kappa[c])));
+    sumY /= sc;
+    let mu0 = 0;
+    for (let b = 0; b < P; b++) mu0 += J0[b] * phiS.meanRe[b][0];
+    const d0 = (sumY2 - 2 * mu0 * sumY + p.n * mu0 * mu0) / T;
+    total += 0.5 * (p.n * Math.log(s0) + d0 / s0);
+    total += p.n * T * (Math.log(sc) - Math.log(Math.abs(k.a)) + 0.5 * Math.log(2 * Math.PI));
+  });
+  return total;
 }
