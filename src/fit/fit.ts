@@ -172,11 +172,13 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
     sd = Math.sqrt(s2 / rec.data.length);
   }
   const scales = cfg.fitScale ? [0.5, 1, 2].map((f) => f * sd) : [1];
-  // σ² floor (caveat 1): 1e-6 of the mean y power at the middle candidate.
+  // σ² floor (caveat 1): negligible in every bin — 1e-4 of the smallest y power at the middle
+  // candidate. (Relative to the mean power it would act as noise at high frequencies, where
+  // noise-free data have 10⁻⁷ of the peak power, and bias g down.)
   const k0 = stepCoefficients(cfg.dt, taus[Math.floor(taus.length / 2)], cfg.discretisation);
   const floor = stats.populations.map((_, a) => {
     const py = yPower(stats, a, weightsAt(basis.names, k0, cfg.leak), scales[Math.floor(scales.length / 2)]);
-    return 1e-6 * (py.reduce((s, v) => s + v, 0) / py.length);
+    return 1e-4 * py.reduce((m, v) => Math.min(m, v), Infinity) + 1e-300;
   });
   const inputs = { stats, cfg, layout, sigma2Floor: floor, source: rec, groups, phi };
   const { loss, normaliser, dispose } = whittleLoss(inputs);
@@ -219,7 +221,7 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   let yVar = 0;
   stats.pairs.forEach(([c, d], q) => (yVar += (c === d ? 1 : 2) * w0[c] * w0[d] * stats.yy[q]));
   // 1e-4, not 1e-6: the Woodbury quadratic form is evaluated in float32 and cancels below that.
-  const floor = (1e-4 * yVar) / (stats.n * stats.T);
+  const floor = (1e-8 * yVar) / (stats.n * stats.T);
   const { loss, normaliser, dispose } = exactLoss({ stats, cfg, layout, sigma2Floor: floor });
   const exact = { stats, floor };
   const value64 = (theta: Float64Array) => {
