@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { dataDirectory } from '../src/datasets/registry.js';
 import { FitFileSchema } from '../src/fitfile/schema.js';
 
 const root = join(__dirname, '..');
@@ -61,4 +63,23 @@ describe('connfit fit', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--dt/);
   });
+
+  const zebrafish = join(dataDirectory(), 'zebrafish-tectum-triplett2018-f1', 'zf_20151104-f1_activity_matrix.csv');
+  it.skipIf(!existsSync(zebrafish))('real data: zebrafish tectum (114 units × 4245 frames) with --fit-tau --fit-scale converges with finite intervals', () => {
+    const r = run(['fit', zebrafish, '--layout', 'unit-by-time', '--no-header', '--dt', '0.4545', '--fit-tau', '--fit-scale', '--json']);
+    expect(r.status).toBe(0);
+    const fit = JSON.parse(r.stdout);
+    expect(fit.convergence.converged).toBe(true);
+    expect(fit.data.units).toBe(114);
+    expect(fit.data.samples).toBe(4245);
+    for (const name of ['g', 'D', 'J0', 'tau', 'scale', 'offset']) {
+      const e = fit.params[name];
+      expect(Number.isFinite(e.se) && e.se > 0, name).toBe(true);
+      expect(e.ci95[0] <= e.value && e.value <= e.ci95[1], name).toBe(true);
+    }
+    // τ in seconds: slower than a frame, faster than the 32-minute recording
+    expect(fit.params.tau.value).toBeGreaterThan(0.4545);
+    expect(fit.params.tau.value).toBeLessThan(1920);
+  }, 300_000);
 });
+
