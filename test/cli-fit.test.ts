@@ -1,5 +1,4 @@
 /** The fit command's interface contract and its input errors, through the built CLI. */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,25 +6,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { dataDirectory } from '../src/datasets/registry.js';
 import { FitFileSchema } from '../src/fitfile/schema.js';
+import { ensureBuilt, runCli } from './helpers/cli.js';
 
-const root = join(__dirname, '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'connfit-fit-'));
-const run = (args: string[]) => spawnSync('node', [cli, ...args], { encoding: 'utf8' });
+const run = (args: string[]) => runCli(...args);
 
-beforeAll(() => {
-  execFileSync('npx', ['tsc', '-p', root], { stdio: 'ignore' });
-  execFileSync('node', [join(root, 'scripts', 'postbuild.mjs')]);
-}, 120_000);
+beforeAll(ensureBuilt, 300_000);
 
 describe('connfit fit', () => {
-  it('--json prints params.g/D/J0 as {value, se, ci95} and --out writes the same versioned file', () => {
+  it('--json prints params.g/D/J0 as {value, se, ci95} and --out writes the same versioned file', async () => {
     const rec = join(dir, 'rec.csv');
-    const sim = run(['simulate', '--N', '200', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '4000', '--observe', '100', '--seed', '7', '--out', rec, '--quiet']);
-    expect(sim.status).toBe(0);
+    const sim = await run(['simulate', '--N', '200', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '4000', '--observe', '100', '--seed', '7', '--out', rec, '--quiet']);
+    expect(sim.code).toBe(0);
     const out = join(dir, 'fit.json');
-    const r = run(['fit', rec, '--dt', '0.05', '--phi', 'tanh', '--loss', 'whittle', '--json', '--out', out]);
-    expect(r.status).toBe(0);
+    const r = await run(['fit', rec, '--dt', '0.05', '--phi', 'tanh', '--loss', 'whittle', '--json', '--out', out]);
+    expect(r.code).toBe(0);
     const fit = JSON.parse(r.stdout);
     for (const name of ['g', 'D', 'J0']) {
       const e = fit.params[name];
@@ -45,29 +40,29 @@ describe('connfit fit', () => {
     expect(file.params.g.value).toBeCloseTo(fit.params.g.value, 12);
   }, 120_000);
 
-  it('bad input: non-numeric cell → message with file, line and column, exit code 2, no output file', () => {
+  it('bad input: non-numeric cell → message with file, line and column, exit code 2, no output file', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'time,a,b\n0,1,2\n0.05,1,x\n0.1,3,4\n');
     const out = join(dir, 'never.json');
-    const r = run(['fit', bad, '--dt', '0.05', '--out', out]);
-    expect(r.status).toBe(2);
+    const r = await run(['fit', bad, '--dt', '0.05', '--out', out]);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.csv:3:3/);
     expect(() => readFileSync(out)).toThrow();
   });
 
-  it('bad option: --loss foo and a missing --dt are refused with exit code 2', () => {
+  it('bad option: --loss foo and a missing --dt are refused with exit code 2', async () => {
     const rec = join(dir, 'nodt.csv');
     writeFileSync(rec, 'a,b\n' + Array.from({ length: 100 }, (_, t) => `${Math.sin(t)},${Math.cos(t * 1.3)}`).join('\n') + '\n');
-    expect(run(['fit', rec, '--dt', '0.05', '--loss', 'foo']).status).toBe(2);
-    const r = run(['fit', rec]);
-    expect(r.status).toBe(2);
+    expect((await run(['fit', rec, '--dt', '0.05', '--loss', 'foo'])).code).toBe(2);
+    const r = await run(['fit', rec]);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--dt/);
   });
 
   const zebrafish = join(dataDirectory(), 'zebrafish-tectum-triplett2018-f1', 'zf_20151104-f1_activity_matrix.csv');
-  it.skipIf(!existsSync(zebrafish))('real data: zebrafish tectum (114 units × 4245 frames) with --fit-tau --fit-scale converges with finite intervals', () => {
-    const r = run(['fit', zebrafish, '--layout', 'unit-by-time', '--no-header', '--dt', '0.4545', '--fit-tau', '--fit-scale', '--json']);
-    expect(r.status).toBe(0);
+  it.skipIf(!existsSync(zebrafish))('real data: zebrafish tectum (114 units × 4245 frames) with --fit-tau --fit-scale converges with finite intervals', async () => {
+    const r = await run(['fit', zebrafish, '--layout', 'unit-by-time', '--no-header', '--dt', '0.4545', '--fit-tau', '--fit-scale', '--json']);
+    expect(r.code).toBe(0);
     const fit = JSON.parse(r.stdout);
     expect(fit.convergence.converged).toBe(true);
     expect(fit.data.units).toBe(114);

@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ensureBuilt, root, runCli } from './helpers/cli.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'connfit-simulate-'));
 const VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
 
-beforeAll(() => {
-  try {
-    execSync(`npx tsc -p ${JSON.stringify(root)}`, { cwd: root, stdio: 'pipe' });
-  } catch {
-    // tsc emits even when files being edited elsewhere have type errors; the check below decides.
-  }
-  execSync(`node ${JSON.stringify(join(root, 'scripts', 'postbuild.mjs'))}`, { cwd: root, stdio: 'pipe' });
-  expect(existsSync(join(root, 'dist', 'cli', 'commands', 'simulate.js'))).toBe(true);
-});
+beforeAll(ensureBuilt, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const tmp = (name: string) => join(dir, name);
@@ -29,10 +18,7 @@ function file(name: string, content: string): string {
   return p;
 }
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 function readCsv(path: string): { header: string[]; rows: number[][] } {
   const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
@@ -49,13 +35,13 @@ function meanStd(values: number[]): { mean: number; std: number } {
 const BASE = ['simulate', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--quiet'];
 
 describe('connfit simulate', () => {
-  it('same seed: byte-identical files; different seed: a different file', () => {
+  it('same seed: byte-identical files; different seed: a different file', async () => {
     const args = [...BASE, '--N', '100', '--steps', '300', '--burn-in', '50', '--observe', '10'];
     const a = tmp('seed1a.csv');
     const b = tmp('seed1b.csv');
     const c = tmp('seed2.csv');
     for (const [out, seed] of [[a, '1'], [b, '1'], [c, '2']]) {
-      const r = run(...args, '--seed', seed, '--out', out);
+      const r = await run(...args, '--seed', seed, '--out', out);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(''); // --quiet
@@ -71,9 +57,9 @@ describe('connfit simulate', () => {
     expect(A.rows[0][1]).not.toBe(C.rows[0][1]);
   });
 
-  it('CSV: header time,u..., steps+1 rows, the requested units, time step dt', () => {
+  it('CSV: header time,u..., steps+1 rows, the requested units, time step dt', async () => {
     const out = tmp('shape.csv');
-    const r = run(...BASE, '--N', '120', '--steps', '400', '--observe', '12', '--seed', '3', '--out', out, '--json');
+    const r = await run(...BASE, '--N', '120', '--steps', '400', '--observe', '12', '--seed', '3', '--out', out, '--json');
     expect(r.code).toBe(0);
     const { header, rows } = readCsv(out);
     // 12 of 120 units evenly spaced: every 10th.
@@ -92,14 +78,14 @@ describe('connfit simulate', () => {
     expect(summary.seconds).toBeGreaterThan(0);
   });
 
-  it('npy and json outputs hold the same numbers as the csv for the same seed', () => {
+  it('npy and json outputs hold the same numbers as the csv for the same seed', async () => {
     const args = [...BASE, '--N', '40', '--steps', '100', '--observe', '5', '--seed', '11'];
     const csv = tmp('same.csv');
     const npy = tmp('same.npy');
     const json = tmp('same.json');
-    expect(run(...args, '--out', csv).code).toBe(0);
-    expect(run(...args, '--out', npy).code).toBe(0);
-    expect(run(...args, '--out', json).code).toBe(0);
+    expect((await run(...args, '--out', csv)).code).toBe(0);
+    expect((await run(...args, '--out', npy)).code).toBe(0);
+    expect((await run(...args, '--out', json)).code).toBe(0);
     const { rows } = readCsv(csv);
 
     const buf = readFileSync(npy);
@@ -118,10 +104,10 @@ describe('connfit simulate', () => {
     expect(rec.data[100]).toEqual(rows[100].slice(1));
   });
 
-  it('--save-network: realised g within 5 % of g, J with sqrt(N)·std(J) = realised g', () => {
+  it('--save-network: realised g within 5 % of g, J with sqrt(N)·std(J) = realised g', async () => {
     const out = tmp('net-rec.csv');
     const net = tmp('net.json');
-    const r = run(...BASE, '--N', '200', '--J0', '0.5', '--steps', '200', '--burn-in', '20', '--observe', '8', '--seed', '7', '--out', out, '--save-network', net, '--json');
+    const r = await run(...BASE, '--N', '200', '--J0', '0.5', '--steps', '200', '--burn-in', '20', '--observe', '8', '--seed', '7', '--out', out, '--save-network', net, '--json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const n = JSON.parse(readFileSync(net, 'utf8'));
@@ -145,14 +131,14 @@ describe('connfit simulate', () => {
     expect(summary).toMatchObject({ units: 8, samples: 201, network: net });
   });
 
-  it('--populations: two populations give the right units and block structure', () => {
+  it('--populations: two populations give the right units and block structure', async () => {
     const pops = file(
       'ei.json',
       JSON.stringify({ populations: [{ name: 'E', size: 60 }, { name: 'I', size: 40, D: 0.3 }], g2: [[4, 0], [0, 6]] }),
     );
     const out = tmp('ei.csv');
     const net = tmp('ei-net.json');
-    const r = run('simulate', '--populations', pops, '--D', '0.1', '--dt', '0.05', '--steps', '200', '--seed', '5', '--out', out, '--save-network', net, '--json');
+    const r = await run('simulate', '--populations', pops, '--D', '0.1', '--dt', '0.05', '--steps', '200', '--seed', '5', '--out', out, '--save-network', net, '--json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -178,10 +164,10 @@ describe('connfit simulate', () => {
     expect(Math.abs(Math.sqrt(40) * ii.std - n.realised.g[1][1])).toBeLessThan(1e-9);
   });
 
-  it('the example model files parse: 2 × 500 units (checked through the --N mismatch message)', () => {
+  it('the example model files parse: 2 × 500 units (checked through the --N mismatch message)', async () => {
     for (const name of ['two-populations.json', 'two-populations-mixed.json']) {
       const path = join(root, 'models', name);
-      const r = run('simulate', '--populations', path, '--N', '5', '--dt', '0.05', '--steps', '10', '--out', tmp('never.csv'));
+      const r = await run('simulate', '--populations', path, '--N', '5', '--dt', '0.05', '--steps', '10', '--out', tmp('never.csv'));
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`--N 5 does not match ${path} (E 500 + I 500 = 1000 units); omit --N or pass --N 1000`);
     }
@@ -192,63 +178,63 @@ describe('connfit simulate', () => {
     expect(existsSync(tmp('never.csv'))).toBe(false);
   });
 
-  it('bad populations files: exit 2 naming the file and the field, nothing written', () => {
+  it('bad populations files: exit 2 naming the file and the field, nothing written', async () => {
     const shape = file('shape-pops.json', JSON.stringify({ populations: [{ name: 'E', size: 10 }, { name: 'I', size: 10 }], g2: [[1, 2], [1, 2, 3]] }));
     const out = tmp('bad-out.csv');
-    let r = run('simulate', '--populations', shape, '--dt', '0.05', '--steps', '10', '--out', out);
+    let r = await run('simulate', '--populations', shape, '--dt', '0.05', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`connfit: error: ${shape}: g2[1]: must have 2 entries, got 3\n`);
 
     const dup = file('dup-pops.json', JSON.stringify({ populations: [{ name: 'E', size: 10 }, { name: 'E', size: 10 }], g2: [[1, 0], [0, 1]] }));
-    r = run('simulate', '--populations', dup, '--dt', '0.05', '--steps', '10', '--out', out);
+    r = await run('simulate', '--populations', dup, '--dt', '0.05', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`connfit: error: ${dup}: populations[1].name: duplicate population name 'E'\n`);
 
     const notJson = file('broken-pops.json', '{"populations": [');
-    r = run('simulate', '--populations', notJson, '--dt', '0.05', '--steps', '10', '--out', out);
+    r = await run('simulate', '--populations', notJson, '--dt', '0.05', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`connfit: error: ${notJson}: not valid JSON`);
 
     expect(existsSync(out)).toBe(false);
   });
 
-  it('bad options: exit 2 with a message naming the option', () => {
+  it('bad options: exit 2 with a message naming the option', async () => {
     const out = tmp('opt-out.csv');
-    let r = run(...BASE, '--N', '50', '--observe', '51', '--steps', '10', '--out', out);
+    let r = await run(...BASE, '--N', '50', '--observe', '51', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('connfit: error: --observe 51 is larger than the network (N = 50); expected at most 50 units\n');
 
-    r = run(...BASE, '--N', '0', '--steps', '10', '--out', out);
+    r = await run(...BASE, '--N', '0', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--N must be > 0, got '0'");
 
-    r = run(...BASE, '--N', '10', '--steps', '10', '--dt', '-0.1', '--out', out);
+    r = await run(...BASE, '--N', '10', '--steps', '10', '--dt', '-0.1', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--dt must be > 0, got '-0.1'");
 
-    r = run(...BASE, '--N', '10', '--steps', '2.5', '--out', out);
+    r = await run(...BASE, '--N', '10', '--steps', '2.5', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--steps must be a whole number, got '2.5'");
 
-    r = run(...BASE, '--N', '10', '--steps', '10', '--phi', 'relu', '--out', out);
+    r = await run(...BASE, '--N', '10', '--steps', '10', '--phi', 'relu', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--phi must be one of tanh, erf, got 'relu'");
 
-    r = run(...BASE, '--N', '10', '--steps', '10', '--out', tmp('rec.dat'));
+    r = await run(...BASE, '--N', '10', '--steps', '10', '--out', tmp('rec.dat'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("cannot tell the format from the extension of '");
 
     const pops = join(root, 'models', 'two-populations.json');
-    r = run('simulate', '--populations', pops, '--g', '1', '--dt', '0.05', '--steps', '10', '--out', out);
+    r = await run('simulate', '--populations', pops, '--g', '1', '--dt', '0.05', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--g cannot be combined with --populations');
 
     expect(existsSync(out)).toBe(false);
   });
 
-  it('human summary names N, units, samples, realised g and J0', () => {
+  it('human summary names N, units, samples, realised g and J0', async () => {
     const out = tmp('human.csv');
-    const r = run('simulate', '--N', '30', '--g', '0.5', '--D', '0.5', '--dt', '0.1', '--steps', '50', '--observe', '3', '--seed', '9', '--out', out);
+    const r = await run('simulate', '--N', '30', '--g', '0.5', '--D', '0.5', '--dt', '0.1', '--steps', '50', '--observe', '3', '--seed', '9', '--out', out);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('N 30 (1 population), φ = tanh, seed 9\n');
     expect(r.stdout).toContain('recorded 3 units × 51 samples, dt 0.1, burn-in 0 steps\n');

@@ -7,6 +7,7 @@
 import { tf } from '../backend.js';
 import { InputError } from '../errors.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import {
   type Discretisation, type ModelConfig, type NaturalParams, type ParamLayout,
   pack, parameterLayout, stepCoefficients, unpack,
@@ -118,7 +119,9 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
   }
   const layout = parameterLayout(cfg);
   if (form === 'exact' && cfg.fitScale) return fitExactProfiled(rec, cfg, layout, opts);
+  await yieldToEventLoop();
   const prep = form === 'whittle' ? prepareWhittle(rec, groups, cfg, layout) : prepareExact(rec, cfg, layout);
+  await yieldToEventLoop();
   try {
     if (opts.evaluateOnly) {
       const th = pack({ ...opts.evaluateOnly, offset: opts.evaluateOnly.offset - prep.offsetShift }, layout);
@@ -404,7 +407,7 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
  * an inner autodiff fit of θ. The covariance is the profile one: Cov_uu = (∇²L_p)⁻¹,
  * Cov_θθ = H_θθ⁻¹ + B Cov_uu Bᵀ and Cov_θu = B Cov_uu with B = dθ̂/du the sensitivity of the inner optimum θ̂(u).
  */
-function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout, opts: FitOptions): FitResult {
+async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout, opts: FitOptions): Promise<FitResult> {
   const inner: ModelConfig = { ...cfg, fitScale: false };
   const innerLayout = parameterLayout(inner);
   const basis = basisFor(inner);
@@ -438,7 +441,8 @@ function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout,
       prep.dispose();
     }
   };
-  const profile = (u: number[]): Point => {
+  const profile = async (u: number[]): Promise<Point> => {
+    await yieldToEventLoop();
     profileCalls++;
     opts.onProgress?.('offset/scale', profileCalls, profileCalls + 8);
     for (const start of [warm, undefined]) {
@@ -456,10 +460,10 @@ function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout,
   };
   // Start from the best of three scales (offset 0 = the grand mean).
   let u = [0, Math.log(sd)];
-  let cur = profile(u);
+  let cur = await profile(u);
   for (const f of [0.5, 2]) {
     const v = [0, Math.log(f * sd)];
-    const p = profile(v);
+    const p = await profile(v);
     if (p.L < cur.L) [u, cur] = [v, p];
   }
   warm = cur.theta;
@@ -470,7 +474,7 @@ function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout,
   let newtonIterations = 0;
   for (; newtonIterations < 15; newtonIterations++) {
     const at = (d0: number, d1: number) => profile([u[0] + d0, u[1] + d1]);
-    const po = at(h[0], 0), mo = at(-h[0], 0), ps = at(0, h[1]), ms = at(0, -h[1]), pp = at(h[0], h[1]);
+    const po = await at(h[0], 0), mo = await at(-h[0], 0), ps = await at(0, h[1]), ms = await at(0, -h[1]), pp = await at(h[0], h[1]);
     warm = cur.theta;
     const g = [(po.L - mo.L) / (2 * h[0]), (ps.L - ms.L) / (2 * h[1])];
     Huu = [
@@ -506,7 +510,7 @@ function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamLayout,
     let moved = false;
     for (let ls = 0; ls < 6; ls++, t *= 0.5) {
       const v = [u[0] + t * delta[0], u[1] + t * delta[1]];
-      const p = profile(v);
+      const p = await profile(v);
       if (p.L < cur.L) {
         [u, cur] = [v, p];
         moved = true;

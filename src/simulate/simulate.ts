@@ -9,6 +9,7 @@ import { tf } from '../backend.js';
 import { nonlinearity } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import { networkSize, populationOf, type NetworkSpec } from './network.js';
 
 export interface SimulateOptions {
@@ -143,6 +144,7 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
         }
       }
       opt.onProgress?.(Math.min(k0 + m, total), total);
+      await yieldToEventLoop();
     }
     const vals = x.dataSync();
     if (!vals.every(Number.isFinite)) throw new Error('simulation diverged (non-finite activity): reduce dt or g');
