@@ -53,10 +53,11 @@ describe('subsample: 100 of N=1000 units recorded, T=1000', () => {
 });
 
 describe('V17: the poster cases (tanh; N=500, T=1000)', () => {
-  // Known gap (see the issue note): on noise-free data the spectral fit lands ~6 % low in g.
-  it.skip('(g, D) = (1.5, 0): ĝ within 2 %, D̂ ≈ 0', async () => {
+  it('(g, D) = (1.5, 0): the spectral fit flags noise-free data; the exact loss it recommends gives ĝ within 2 %, D̂ ≈ 0', async () => {
     const sim = await simulateIid({ N: 500, g: 1.5, D: 0 }, { dt: 0.05, steps: 20000, seed: 31 });
-    const f = await fitRecording(sim.recording, { phi: 'tanh', dt: 0.05 });
+    const spectral = await fitRecording(sim.recording, { phi: 'tanh', dt: 0.05 });
+    expect(spectral.notes.join(' ')).toMatch(/noise-free data.*prefer --loss exact/);
+    const f = await fitRecording(sim.recording, { phi: 'tanh', dt: 0.05, loss: 'exact' });
     expect(rel(f.params.g.value, 1.5)).toBeLessThan(0.02);
     expect(f.params.D.value).toBeLessThan(0.002);
   });

@@ -87,6 +87,8 @@ interface Prepared {
   exact?: { stats: ExactStatistics; floor: number };
   /** Float64 reference of the loss in nats, when the loss form has one (exact). */
   value64?: (theta: Float64Array) => number;
+  /** σ² floor per population (THEORY §2.3 caveat 1). */
+  sigma2Floor: number[];
 }
 
 export async function fitRecording(rec: Recording, opts: FitOptions): Promise<FitResult> {
@@ -211,7 +213,7 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
   }
   candidates.sort((a, b) => a.f - b.f);
   const starts = candidates.filter((c) => Number.isFinite(c.f)).slice(0, cfg.fitTau || cfg.fitScale ? 3 : 1).map((c) => c.theta);
-  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift, value64 };
+  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift, value64, sigma2Floor: floor };
 }
 
 function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, warm?: Float64Array): Prepared {
@@ -232,7 +234,7 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
     const k = stepCoefficients(cfg.dt, nat.tau, cfg.discretisation);
     return exactLossValue(stats, { g2: nat.g2[0][0], D: nat.D[0], J0: nat.J0[0][0], a: k.a, c: k.c, w: weightsAt(basis.names, k, nat.leak) }, floor);
   };
-  if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0, exact, value64 };
+  if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0, exact, value64, sigma2Floor: [floor] };
   // Initialise from the whittle-style moments: total y variance split by a coarse g² grid.
   const candidates: { theta: Float64Array; f: number }[] = [];
   for (const tau of taus) {
@@ -249,7 +251,7 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   }
   candidates.sort((a, b) => a.f - b.f);
   const starts = candidates.filter((c) => Number.isFinite(c.f)).slice(0, cfg.fitTau ? 3 : 1).map((c) => c.theta);
-  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: stats.T + 1, offsetShift: 0, exact, value64 };
+  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: stats.T + 1, offsetShift: 0, exact, value64, sigma2Floor: [floor] };
 }
 
 function evaluate(loss: LossFunction, theta: Float64Array): number {
@@ -338,7 +340,11 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
 function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions): FitResult {
   opts.onProgress?.('optimising', 0, 1);
   const { opt, cov } = optimise(prep, opts);
+  const nat = unpack(opt.x, prep.layout, prep.cfg);
+  const c = stepCoefficients(prep.cfg.dt, nat.tau, prep.cfg.discretisation).c;
+  const noiseAtFloor = nat.D.some((D, a) => c * D < 10 * prep.sigma2Floor[a]);
   return report(rec, prep.cfg, prep.layout, form, opts, {
+    noiseAtFloor,
     theta: opt.x,
     cov,
     lossValue: opt.f * prep.normaliser,
@@ -358,6 +364,8 @@ function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions
 }
 
 interface Solution {
+  /** Populations whose fitted noise σ² is within 10× of the floor (noise-free data). */
+  noiseAtFloor?: boolean;
   theta: Float64Array;
   cov: Covariance;
   lossValue: number;
@@ -374,6 +382,8 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   const notes: string[] = [];
   if (form === 'exact') notes.push('exact loss: assumes the recorded units are the whole network (its kernel has the rank of the recorded population); for subsampled recordings use --loss whittle');
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
+  if (sol.noiseAtFloor && form === 'whittle') notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
+  if (sol.noiseAtFloor && form === 'exact') notes.push('the fitted noise is at its floor (noise-free data): D is reported as ≈ 0 and its interval is not meaningful');
   if (!sol.cov.positiveDefinite) notes.push('the loss is flat or curved the wrong way in some direction at the optimum: intervals of parameters along it are undefined (NaN)');
   if (!sol.convergence.converged) notes.push(`optimiser did not converge: ${sol.convergence.reason}`);
   const fixed: Record<string, number> = {};
