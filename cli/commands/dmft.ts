@@ -5,7 +5,6 @@ import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
 import { PopulationsFileSchema } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
 import { discreteTauInf, profileTimescales } from '../../src/theory/dmftDiscrete.js';
-import { gaussianPhi } from '../../src/theory/gaussian.js';
 import { action, parseChoice, parseNumber, printJson, progressBar } from '../common.js';
 
 interface DmftOptions {
@@ -225,7 +224,6 @@ function runDiscrete(opts: DmftOptions): void {
     onProgress: (d, t) => bar.update(d, t),
   });
   bar.stop();
-  const gp = gaussianPhi(opts.phi);
   const perPop = res.populations.map((p, i) => {
     const mean = p.mean[res.steps];
     const g2row = populations ? populations.g2[i] : [(opts.g ?? 0) ** 2];
@@ -270,7 +268,6 @@ function runDiscrete(opts: DmftOptions): void {
     });
     return;
   }
-  void gp;
   for (const p of perPop) {
     const rows: [string, string][] = [];
     if (reg.regime) rows.push(['regime (continuous criteria)', `${reg.regime}   (g_c = ${fmt(reg.gChaos)})`]);

@@ -1,5 +1,322 @@
-import type { GaussianPhi } from './gaussian.js';
-export interface MagnetisedState { m: number }
-export function solveMagnetised(_gp: GaussianPhi, _g: number, _D: number, _J0: number, _delta0: number): MagnetisedState | undefined {
-  return undefined;
+/**
+ * Magnetised state of the SCS model with mean coupling J0 (THEORY §7), pure float64.
+ *
+ * When J0 <φ'> > 1 the m = 0 state is unstable and the population mean m = <φ(x)> ≠ 0. The single
+ * site then has a constant mean input μ = J0 m, and η ~ GP(0, g² C_φ) with the raw C_φ (m² included)
+ * acquires a static part, so the covariance Δ(τ) of x about μ decays to a plateau Δ∞ > 0:
+ *   μ = J0 <φ(μ + √Δ0 z)>                                           (static mean-field equation)
+ *   Δ∞ = g² C_φ(Δ∞; Δ0, μ)     (plateau: a maximum of V; Δ∞ ≥ g² m²)  ("Δ∞ = g²<φ>²"-type term)
+ *   V(Δ∞) − V(Δ0) = D²/2,      V(Δ) = −Δ²/2 + g² C_Φ(Δ; Δ0, μ)       (energy, as in §4.2)
+ * D = 0 with g²<φ'²> < 1 at the static point gives the frozen (fixed-point) state Δ0 = Δ∞ with
+ * Δ = g²<φ(μ + √Δ z)²>. Otherwise the energy-method profile from Δ0 down to Δ∞ (§4.2 machinery).
+ *
+ * Gaussian integrals with a mean: Mehler coefficients a_j of φ(μ + √Δ0 z) (C_φ(Δ) = Σ_j (Δ/Δ0)^j a_j²,
+ * C_Φ(Δ) − C_Φ(0) = Δ0 Σ_k (Δ/Δ0)^k a_{k−1}²/k) below the split, 2-D quadrature above it.
+ * Near the plateau W(Δ∞ + v) = v²[1/2 − (g²/Δ0) Σ_k p_k a_{k−1}²/k] with the divided differences
+ * p_1 = 0, p_{k+1} = ρ p_k + k ρ∞^{k−1} (no cancellation).
+ */
+import { brent } from './numerics.js';
+import { expect1, expectStationary, hermiteCoefficients, innerReferenceRule, referenceRule, type GaussianPhi } from './gaussian.js';
+import { buildProfile, type Regime } from './profile.js';
+
+export interface MagnetisedState {
+  /** Population mean m = <φ(x)> (positive branch; −m is equivalent). */
+  m: number;
+  /** Mean input μ = J0 m (= mean of x). */
+  mu: number;
+  /** Variance of x about μ. */
+  delta0: number;
+  /** Plateau Δ(∞) (static, quenched part of the variance). */
+  deltaInf: number;
+  /** Raw <φ(x)²>. */
+  cphi0: number;
+  meanGain: number;
+  meanGain2: number;
+  /** Frozen fixed-point state (D = 0, stable): Δ ≡ Δ0 = Δ∞. */
+  static: boolean;
+  regime: Regime;
+  lambdaInf: number;
+  /** Timescales of Δ(τ) − Δ∞. For the static state: the D → 0⁺ limit 1/λ∞, λ∞ = sqrt(1 − g²<φ'²>). */
+  tau_1e: number;
+  tau_int: number;
+  tau_inf: number;
+  lags: number[];
+  /** Δ(τ) about the mean (tends to Δ∞). */
+  delta: number[];
+  /** Raw C_φ(τ) (tends to C_φ(Δ∞) ≥ m²). */
+  cphi: number[];
+}
+
+export interface MagnetisedOptions {
+  dtau?: number;
+  tauMax?: number;
+  maxPoints?: number;
+}
+
+const J_TERMS = 300;
+const RHO_SPLIT = 0.88; // 0.88^300 ≈ 2e-17
+
+interface Inner {
+  delta0: number;
+  deltaInf: number;
+  coef: Float64Array;
+  static: boolean;
+}
+
+export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: number, _delta0m0: number, opt: MagnetisedOptions = {}): MagnetisedState {
+  const g2 = g * g;
+  const F2 = (x: number) => {
+    const v = gp.F(x);
+    return v * v;
+  };
+
+  /**
+   * Plateau Δ∞: smallest root of k(Δ) = g²C_φ(Δ; Δ0, μ) − Δ on [0, Δ0] (k convex, k(0) = g²m² ≥ 0,
+   * k(Δ0) = g²<φ²> − Δ0 < 0 above the static point). Mehler series for ρ ≤ 0.88, 2-D quadrature above.
+   */
+  const plateau = (coef: Float64Array, delta0: number, mu: number): number => {
+    const k = (d: number) => {
+      const r = d / delta0;
+      if (r > RHO_SPLIT) return g2 * expectStationary(gp.f, d, delta0, mu, referenceRule, innerReferenceRule) - d;
+      let acc = 0;
+      let rk = 1;
+      for (let j = 0; j < coef.length; j++) {
+        acc += rk * coef[j] * coef[j];
+        rk *= r;
+        if (rk < 1e-18) break;
+      }
+      return g2 * acc - d;
+    };
+    const k0 = g2 * coef[0] * coef[0];
+    if (k0 <= 0) return 0;
+    const k1 = g2 * gp.meanPhi2(delta0, mu) - delta0;
+    if (k1 >= 0) return delta0;
+    return brent(k, 0, delta0, { fa: k0, fb: k1, rtol: 1e-15 });
+  };
+
+  /** S(Δ) = C_Φ(Δ) − C_Φ(0) = Δ0 Σ_k ρ^k a_{k−1}²/k. */
+  const S = (coef: Float64Array, delta0: number, d: number): number => {
+    const r = d / delta0;
+    let acc = 0;
+    let rk = 1;
+    for (let k = 1; k <= coef.length; k++) {
+      rk *= r;
+      acc += (rk * coef[k - 1] * coef[k - 1]) / k;
+      if (rk < 1e-18) break;
+    }
+    return delta0 * acc;
+  };
+  const varPhi = (delta0: number, mu: number) => {
+    const m = expect1(gp.F, delta0, mu);
+    return expect1(F2, delta0, mu) - m * m;
+  };
+
+  const energy = (delta0: number, mu: number): { W: number; deltaInf: number; coef: Float64Array } => {
+    const coef = hermiteCoefficients(gp.f, delta0, J_TERMS, mu);
+    const dInf = plateau(coef, delta0, mu);
+    const W = (delta0 * delta0 - dInf * dInf) / 2 - g2 * (varPhi(delta0, mu) - S(coef, delta0, dInf));
+    return { W, deltaInf: dInf, coef };
+  };
+
+  const solveInner = (mu: number): Inner => {
+    // static point Δs: Δ = g²<φ(μ + √Δ z)²>
+    const hs = (d: number) => g2 * gp.meanPhi2(d, mu) - d;
+    let ds = 0;
+    const h0 = hs(0);
+    if (h0 > 0) {
+      let hi = Math.max(1, g2);
+      while (hs(hi) > 0) hi *= 2;
+      ds = brent(hs, 0, hi, { fa: h0, rtol: 1e-15 });
+    }
+    const stable = g2 * gp.meanGain2(ds, mu) < 1;
+    if (D === 0 && stable) {
+      return { delta0: ds, deltaInf: ds, coef: hermiteCoefficients(gp.f, ds, J_TERMS, mu), static: true };
+    }
+    const target = (D * D) / 2;
+    const f = (d0: number) => energy(d0, mu).W - target;
+    const scale = Math.max(ds, 1e-3);
+    let lo: number;
+    let flo: number;
+    let hi: number;
+    let fhi: number;
+    if (D > 0) {
+      lo = ds;
+      flo = -target;
+      hi = ds + scale;
+      fhi = f(hi);
+      while (fhi <= 0) {
+        lo = hi;
+        flo = fhi;
+        hi = ds + 2 * (hi - ds);
+        fhi = f(hi);
+      }
+    } else {
+      // W < 0 just above the unstable static point, > 0 beyond the chaotic Δ0.
+      let off = 1e-6 * scale;
+      lo = ds + off;
+      flo = f(lo);
+      let guard = 0;
+      while (flo >= 0 && guard++ < 40) {
+        off *= 2;
+        lo = ds + off;
+        flo = f(lo);
+      }
+      if (flo >= 0) return { delta0: ds, deltaInf: ds, coef: hermiteCoefficients(gp.f, ds, J_TERMS, mu), static: true };
+      hi = lo;
+      fhi = flo;
+      while (fhi < 0) {
+        lo = hi;
+        flo = fhi;
+        off *= 2;
+        hi = ds + off;
+        fhi = f(hi);
+      }
+    }
+    const d0 = brent(f, lo, hi, { fa: flo, fb: fhi, rtol: 1e-14 });
+    const e = energy(d0, mu);
+    return { delta0: d0, deltaInf: e.deltaInf, coef: e.coef, static: false };
+  };
+
+  // Outer: μ = J0 m(μ) on the positive branch.
+  const sign = J0 >= 0 ? 1 : -1;
+  const Fmu = (mu: number) => J0 * solveInner(mu).coef[0] - mu;
+  let muLo = 1e-6 * Math.abs(J0) * sign;
+  let fLo = Fmu(muLo);
+  let guard = 0;
+  while (fLo * sign <= 0 && guard++ < 20) {
+    muLo /= 10;
+    fLo = Fmu(muLo);
+  }
+  const muHi = J0;
+  const fHi = Fmu(muHi);
+  const mu = fLo * fHi < 0 ? brent(Fmu, muLo, muHi, { fa: fLo, fb: fHi, rtol: 1e-13 }) : 0;
+  const sol = solveInner(mu);
+  const m = sol.coef[0];
+  const delta0 = sol.delta0;
+  const dInf = sol.deltaInf;
+  const coef = sol.coef;
+  const meanGain = gp.meanGain(delta0, mu);
+  const meanGain2 = gp.meanGain2(delta0, mu);
+  const cphi0 = gp.meanPhi2(delta0, mu);
+  const Cm = (d: number) => {
+    const r = d / delta0;
+    let acc = 0;
+    let rk = 1;
+    for (let j = 0; j < coef.length; j++) {
+      acc += rk * coef[j] * coef[j];
+      rk *= r;
+      if (rk < 1e-18) break;
+    }
+    return acc;
+  };
+  // ∂C_φ/∂Δ at the plateau = <φ'(x1)φ'(x2)>
+  let dC = 0;
+  {
+    const r = dInf / delta0;
+    let rk = 1;
+    for (let j = 1; j < coef.length; j++) {
+      dC += j * rk * coef[j] * coef[j];
+      rk *= r;
+      if (rk < 1e-18) break;
+    }
+    dC /= delta0;
+  }
+  let dtau = opt.dtau ?? 0.05;
+  const maxPoints = opt.maxPoints ?? 20001;
+  let regime: Regime;
+  if (sol.static) {
+    const lam = Math.sqrt(Math.max(1 - g2 * meanGain2, 0));
+    const tauMax = opt.tauMax ?? 10;
+    let n = Math.floor(tauMax / dtau + 1e-9) + 1;
+    if (n > maxPoints) {
+      n = maxPoints;
+      dtau = tauMax / (maxPoints - 1);
+    }
+    const lags = Array.from({ length: n }, (_, i) => i * dtau);
+    return {
+      m,
+      mu,
+      delta0,
+      deltaInf: delta0,
+      cphi0,
+      meanGain,
+      meanGain2,
+      static: true,
+      regime: 'quiescent',
+      lambdaInf: lam,
+      tau_1e: 1 / lam,
+      tau_int: 1 / lam,
+      tau_inf: 1 / lam,
+      lags,
+      delta: lags.map(() => delta0),
+      cphi: lags.map(() => cphi0),
+    };
+  }
+  regime = D > 0 && g2 * meanGain2 < 1 ? 'noise-driven' : 'chaotic';
+  const lambda = Math.sqrt(Math.max(1 - g2 * dC, 0));
+  const amp = delta0 - dInf;
+  const rInf = dInf / delta0;
+  const split = Math.max(Math.min(amp / 2, RHO_SPLIT * delta0 - dInf), amp / 16);
+  // upper region: W(u) = u²/2 − g² C_Φ(u) + const, normalised to W(Δ0) = D²/2
+  const cPhiU = (u: number) => expectStationary(gp.F, u, delta0, mu, referenceRule, innerReferenceRule);
+  const wRaw = (u: number) => (u * u) / 2 - g2 * cPhiU(u);
+  const w0 = wRaw(delta0);
+  const wLower = (v: number): number => {
+    const r = (dInf + v) / delta0;
+    let p = 0; // p_1
+    let rInfPow = 1; // ρ∞^{k−1}
+    let acc = 0;
+    for (let k = 1; k < coef.length; k++) {
+      // term k uses p_k and a_{k−1}
+      acc += (p * coef[k - 1] * coef[k - 1]) / k;
+      p = r * p + k * rInfPow;
+      rInfPow *= rInf;
+      if (k > 8 && Math.max(r, rInf) ** k * k * k < 1e-18) break;
+    }
+    return v * v * (0.5 - (g2 / delta0) * acc);
+  };
+  const prof = buildProfile({
+    delta0,
+    deltaInf: dInf,
+    D,
+    lambda,
+    slopeTop: g2 * cphi0 - delta0,
+    wUpper: (u) => wRaw(u) - w0 + (D * D) / 2,
+    wLower,
+    split: split === amp / 2 ? undefined : split,
+  });
+  const tauMax = opt.tauMax ?? Math.max(10, prof.tauAtFraction(1e-4));
+  let n = Math.floor(tauMax / dtau + 1e-9) + 1;
+  if (n > maxPoints) {
+    n = maxPoints;
+    dtau = tauMax / (maxPoints - 1);
+  }
+  const lags: number[] = [];
+  const delta: number[] = [];
+  const cphi: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = i * dtau;
+    const d = i === 0 ? delta0 : prof.deltaAt(t);
+    lags.push(t);
+    delta.push(d);
+    cphi.push(i === 0 ? cphi0 : d - dInf <= split ? Cm(d) : expectStationary(gp.f, d, delta0, mu, referenceRule, innerReferenceRule));
+  }
+  return {
+    m,
+    mu,
+    delta0,
+    deltaInf: dInf,
+    cphi0,
+    meanGain,
+    meanGain2,
+    static: false,
+    regime,
+    lambdaInf: lambda,
+    tau_1e: prof.tau1e,
+    tau_int: prof.tauInt,
+    tau_inf: 1 / lambda,
+    lags,
+    delta,
+    cphi,
+  };
 }
