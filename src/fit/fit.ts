@@ -18,6 +18,7 @@ import {
   type BasisSpec, type SpectralStatistics, grandMean, phiSpectra, spectralStatistics,
 } from '../statistics/spectra.js';
 import { exactLoss, exactLossValue, exactStatistics, type ExactStatistics } from '../loss/exact.js';
+import { exactPopulationStatistics, exactPopulationsLoss } from '../loss/exactPopulations.js';
 import { whittleLoss, whittleLossValue, type LossFunction } from '../loss/whittle.js';
 import { minimiseLBFGS, type OptimiseResult, type ValueAndGradient } from './lbfgs.js';
 import { nnls } from './nnls.js';
@@ -89,6 +90,8 @@ interface Prepared {
   value64?: (theta: Float64Array) => number;
   /** σ² floor per population (THEORY §2.3 caveat 1). */
   sigma2Floor: number[];
+  /** The loss's gradient is computed in float64 (analytic custom gradient): use it in the polish. */
+  accurateGradient?: boolean;
 }
 
 export async function fitRecording(rec: Recording, opts: FitOptions): Promise<FitResult> {
@@ -112,7 +115,9 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
     fitLeak: opts.fitLeak ?? false,
     leak: opts.leak ?? 0,
   };
-  if (form === 'exact' && P > 1) throw new InputError('several populations need the spectral loss (--loss whittle)', { field: '--populations' });
+  if (form === 'exact' && P > 1 && (cfg.fitTau || cfg.fitScale || cfg.fitLeak || cfg.leak !== 0)) {
+    throw new InputError('the exact loss with several populations supports a fixed τ and leak only (drop --fit-tau/--fit-scale/--leak, or use --loss whittle)', { field: '--populations' });
+  }
   if (cfg.fitScale && (cfg.fitLeak || cfg.leak !== 0)) throw new InputError('--fit-scale cannot be combined with a leak shape s', { field: '--fit-scale' });
   const minSamples = form === 'whittle' ? 64 : 16;
   if (rec.nSamples < minSamples) throw new InputError(`the ${form} loss needs at least ${minSamples} samples, got ${rec.nSamples}`);
@@ -122,7 +127,8 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
   const layout = parameterLayout(cfg);
   if (form === 'exact' && cfg.fitScale) return fitExactProfiled(rec, cfg, layout, opts);
   await yieldToEventLoop();
-  const prep = form === 'whittle' ? prepareWhittle(rec, groups, cfg, layout) : prepareExact(rec, cfg, layout);
+  const prep =
+    form === 'whittle' ? prepareWhittle(rec, groups, cfg, layout) : P > 1 ? prepareExactPopulations(rec, groups, cfg, layout) : prepareExact(rec, cfg, layout);
   await yieldToEventLoop();
   try {
     if (opts.evaluateOnly) {
@@ -205,7 +211,11 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
         const X = [new Float64Array(y.length).fill(1), ...phiPower.map((pw) => pw.subarray(1))];
         const beta = nnls(X, y);
         nat.D.push(Math.max(beta[0] - floor[a], 1e-3 * floor[a] + 1e-12) / k.c);
-        nat.g2.push(Array.from(beta.subarray(1), (v) => Math.max(v, 1e-4)));
+        // Start every block at ≥ 10 % of its row's largest: in log g² a block started near zero has a
+        // vanishing gradient and never leaves the boundary, whatever the data say.
+        const row = Array.from(beta.subarray(1));
+        const top = Math.max(...row, 1e-2);
+        nat.g2.push(row.map((v) => Math.max(v, 0.1 * top)));
       }
       const theta = pack(nat, layout);
       candidates.push({ theta, f: evaluate(loss, theta) });
@@ -252,6 +262,22 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   candidates.sort((a, b) => a.f - b.f);
   const starts = candidates.filter((c) => Number.isFinite(c.f)).slice(0, cfg.fitTau ? 3 : 1).map((c) => c.theta);
   return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: stats.T + 1, offsetShift: 0, exact, value64, sigma2Floor: [floor] };
+}
+
+/**
+ * Exact loss with several populations (THEORY §2.5 in the §2.3 form): one Cholesky per population
+ * and evaluation. Started from the spectral NNLS regression, which needs no N×N work.
+ */
+function prepareExactPopulations(rec: Recording, groups: Int32Array, cfg: ModelConfig, layout: ParamLayout): Prepared {
+  const spectral = prepareWhittle(rec, groups, cfg, layout);
+  const start = spectral.starts[0];
+  spectral.dispose();
+  const basis = basisFor(cfg);
+  const stats = exactPopulationStatistics(rec, groups, layout.P, basis, nonlinearity(cfg.phi));
+  // σ² floor per population: 1e-8 of its mean y² per sample (negligible; see prepareExact).
+  const floor = stats.yy.map((v, a) => (1e-8 * v) / Math.max(1, stats.sizes[a] * stats.T));
+  const { loss, normaliser, dispose, value64 } = exactPopulationsLoss({ stats, cfg, layout, sigma2Floor: floor });
+  return { cfg, layout, loss, normaliser, dispose, starts: [start], samplesUsed: stats.T + 1, offsetShift: 0, value64, sigma2Floor: floor, accurateGradient: true };
 }
 
 function evaluate(loss: LossFunction, theta: Float64Array): number {
@@ -301,8 +327,9 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
   // (float32 gradients make plain gradient tolerances unreliable). With a float64 reference of the
   // loss, gradient, Hessian and line search use it (finite differences of an O(N) evaluation).
   const v64 = prep.value64;
-  const curvature = () => covarianceFromHessian(v64 ? hessianFromValues(v64, opt.x) : hessian(fg, opt.x, prep.normaliser));
-  const gradientNats = (x: Float64Array) => (v64 ? numericGradient(v64, x, 1e-5) : fg(x).g.map((v) => v * prep.normaliser));
+  const fromValues = v64 && !prep.accurateGradient;
+  const curvature = () => covarianceFromHessian(fromValues ? hessianFromValues(v64, opt.x) : hessian(fg, opt.x, prep.normaliser));
+  const gradientNats = (x: Float64Array) => (fromValues ? numericGradient(v64, x, 1e-5) : fg(x).g.map((v) => v * prep.normaliser));
   const valueNats = (x: Float64Array) => (v64 ? v64(x) : fg(x).f * prep.normaliser);
   let cov = curvature();
   let newtonSteps = 0;
@@ -384,6 +411,13 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
   if (sol.noiseAtFloor && form === 'whittle') notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
   if (sol.noiseAtFloor && form === 'exact') notes.push('the fitted noise is at its floor (noise-free data): D is reported as ≈ 0 and its interval is not meaningful');
+  if (form === 'whittle' && layout.P > 1) {
+    const idx = dm.names.map((n, i) => [n, i] as const).filter(([n]) => n.startsWith('g2['));
+    const r = idx.flatMap(([, i]) => idx.filter(([, j]) => j !== i).map(([, j]) => Math.abs(dm.correlation[i][j])));
+    const worst = r.some((v) => !Number.isFinite(v)) ? Infinity : Math.max(0, ...r);
+    const atBound = natural.g2.some((row) => row.some((v) => v < 1e-3 * Math.max(...row)));
+    if (worst > 0.9 || atBound) notes.push(`the spectral loss separates the blocks poorly (${atBound ? 'a block g² at its lower bound' : Number.isFinite(worst) ? `block g² correlations up to ${worst.toFixed(2)}` : 'block g² correlations undefined: the loss is flat along some block'}): the populations' φ-spectra have similar shapes; with the whole network recorded, --loss exact separates them`);
+  }
   if (!sol.cov.positiveDefinite) notes.push('the loss is flat or curved the wrong way in some direction at the optimum: intervals of parameters along it are undefined (NaN)');
   if (!sol.convergence.converged) notes.push(`optimiser did not converge: ${sol.convergence.reason}`);
   const fixed: Record<string, number> = {};
