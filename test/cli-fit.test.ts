@@ -76,5 +76,22 @@ describe('connfit fit', () => {
     expect(fit.params.tau.value).toBeGreaterThan(0.4545);
     expect(fit.params.tau.value).toBeLessThan(1920);
   }, 300_000);
+
+  it('bad inputs to fit: Inf, non-uniform time column, one unit, too few samples → exit 2 with the reason and location', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['inf.csv', 'time,a,b\n0,1,2\n0.05,Infinity,1\n0.1,3,4\n', /inf\.csv:3:2/],
+      ['uneven.csv', 'time,a,b\n0,1,2\n0.05,2,1\n0.2,3,4\n0.25,1,1\n', /uneven\.csv:4.*time/i],
+      ['oneunit.csv', 'time,a,b\n' + Array.from({ length: 100 }, (_, t) => `${(t * 0.05).toFixed(2)},${Math.sin(t)},5`).join('\n') + '\n', /oneunit\.csv.*(2 units|at least 2)/],
+      ['short.csv', 'time,a,b\n' + Array.from({ length: 20 }, (_, t) => `${(t * 0.05).toFixed(2)},${Math.sin(t)},${Math.cos(t)}`).join('\n') + '\n', /short\.csv.*at least 64 samples/],
+    ];
+    for (const [name, text, message] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const r = await run(['fit', path, '--out', join(dir, 'never.json')]);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr, name).toMatch(message);
+    }
+    expect(() => readFileSync(join(dir, 'never.json'))).toThrow();
+  });
 });
 
