@@ -516,7 +516,7 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
   let B: Float64Array[] = [];
   let converged = false;
   let newtonIterations = 0;
-  for (; newtonIterations < 15; newtonIterations++) {
+  for (; newtonIterations < 25; newtonIterations++) {
     const at = (d0: number, d1: number) => profile([u[0] + d0, u[1] + d1]);
     const po = await at(h[0], 0), mo = await at(-h[0], 0), ps = await at(0, h[1]), ms = await at(0, -h[1]), pp = await at(h[0], h[1]);
     warm = cur.theta;
@@ -538,7 +538,8 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
       const inv = [[Huu[1][1] / det, -Huu[0][1] / det], [-Huu[0][1] / det, Huu[0][0] / det]];
       delta = [-(inv[0][0] * g[0] + inv[0][1] * g[1]), -(inv[1][0] * g[0] + inv[1][1] * g[1])];
       se = [Math.sqrt(inv[0][0]), Math.sqrt(inv[1][1])];
-      if (Math.abs(delta[0]) < 0.05 * se[0] && Math.abs(delta[1]) < 0.05 * se[1]) {
+      // Same test as the other parameters: the remaining Newton step is a tenth of an SE or less.
+      if (Math.abs(delta[0]) < 0.1 * se[0] && Math.abs(delta[1]) < 0.1 * se[1]) {
         converged = true;
         break;
       }
@@ -606,7 +607,7 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
       samplesUsed: prep.samplesUsed,
       convergence: {
         converged: conv.converged && converged,
-        reason: `offset/scale: profile Newton ${converged ? 'converged (step below 5% of a standard error)' : 'did not converge'} after ${newtonIterations} iteration(s), ${profileCalls} profile evaluations; other parameters: ${conv.reason}`,
+        reason: `offset/scale: profile Newton ${converged ? 'converged (step below 10% of a standard error)' : 'did not converge'} after ${newtonIterations} iteration(s), ${profileCalls} profile evaluations; other parameters: ${conv.reason}`,
         iterations: conv.iterations + newtonIterations,
         evaluations: conv.evaluations + evaluations,
         gradientMaxAbs: conv.gradientMaxAbs,

@@ -6,8 +6,8 @@
  * every later evaluation O(N) (Woodbury + determinant lemma). It assumes the recorded units are the
  * whole network (the kernel has the rank of the recorded population); for subsamples use Whittle.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { tf } from '../backend.js';
+import { symmetricEigen } from '../linalg/eigh.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import { type ModelConfig, type ParamLayout, unpackTensor } from '../model/parameters.js';
 import { basisPairs, type BasisSpec } from '../statistics/spectra.js';
@@ -94,26 +94,24 @@ export function exactStatistics(src: SeriesSource, basis: BasisSpec, phi: Nonlin
   });
   const Gv = G.dataSync();
   G.dispose();
-  const Gm = new Matrix(n, n);
+  const Gs = new Float64Array(n * n);
   let oneGone = 0;
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
       // symmetrise float32 rounding
       const v = 0.5 * (Gv[i * n + j] + Gv[j * n + i]);
-      Gm.set(i, j, v);
+      Gs[i * n + j] = v;
       oneGone += v;
     }
-  const eig = new EigenvalueDecomposition(Gm, { assumeSymmetric: true });
-  const lambda = Float64Array.from(eig.realEigenvalues, (v) => Math.max(v, 0));
-  const V = eig.eigenvectorMatrix; // columns = eigenvectors
-  const Qt = new Float32Array(n * n); // Qᵀ row-major: Qt[k*n+i] = V[i,k]
-  const Q = new Float64Array(n * n);
+  const eig = symmetricEigen(Gs, n);
+  const lambda = eig.values.map((v) => Math.max(v, 0));
+  const Qt = new Float32Array(n * n); // Qᵀ row-major: Qt[k*n+i] = Q[i,k]
+  const Q = eig.vectors;
   const q = new Float64Array(n);
   for (let i = 0; i < n; i++)
     for (let k = 0; k < n; k++) {
-      const v = V.get(i, k);
+      const v = Q[i * n + k];
       Qt[k * n + i] = v;
-      Q[i * n + k] = v;
       q[k] += v;
     }
   let M: Float64Array[] = [];
