@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../src/version.js';
 import { registerInfo } from './commands/info.js';
+import { registerDmft } from './commands/dmft.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerFit } from './commands/fit.js';
 import { registerDemo } from './commands/demo.js';
@@ -40,6 +41,7 @@ program.exitOverride((err) => {
 });
 
 registerInfo(program);
+registerDmft(program);
 registerInspect(program);
 registerFit(program);
 registerDemo(program);

@@ -75,8 +75,8 @@ export function registerDmft(program: Command): void {
   program
     .command('dmft')
     .description(
-      'dynamical mean-field theory of the random rate network: stationary autocorrelation Δ(τ) = <x(t)x(t+τ)>,\n' +
-        'C_φ(τ), timescales, regime and the chaos / magnetic transitions (energy method, THEORY §4); with\n' +
+      'dynamical mean-field theory of the random rate network: stationary autocorrelation Δ(τ) = <x(t)x(t+τ)>, ' +
+        'C_φ(τ), timescales, regime and the chaos / magnetic transitions (energy method, THEORY §4); with ' +
         '--discrete the exact large-N theory of the Euler-discretised network (step --dt, §4.3)',
     )
     .option('--phi <name>', 'nonlinearity: tanh or erf', parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
@@ -173,7 +173,7 @@ function runStationary(opts: DmftOptions): void {
     return;
   }
   const rows: [string, string][] = [
-    ['regime', `${mag ? mag.regime : sol.regime}   (g/g_c = ${fmt(sol.gOverGc)}, g_c = ${fmt(sol.gChaos)})`],
+    ['regime', `${mag ? mag.regime : sol.regime}   (${mag ? 'm = 0 state: ' : ''}g/g_c = ${fmt(sol.gOverGc)}, g_c = ${fmt(sol.gChaos)})`],
   ];
   if (mag) {
     rows.push(

@@ -25,9 +25,18 @@ import { gaussianPhi, type GaussianPhi } from './gaussian.js';
 import { brent } from './numerics.js';
 import { buildProfile, type Profile, type Regime } from './profile.js';
 import { solveMagnetised, type MagnetisedState } from './magnetised.js';
+import type { DiscretePopulations } from './dmftDiscrete.js';
 
-export { dmftDiscrete, type DiscreteOptions, type DiscreteResult, type DiscretePopulations } from './dmftDiscrete.js';
-export type { MagnetisedState } from './magnetised.js';
+export {
+  dmftDiscrete,
+  discreteTauInf,
+  profileTimescales,
+  type DiscreteOptions,
+  type DiscreteResult,
+  type DiscretePopulations,
+  type DiscretePopulationResult,
+} from './dmftDiscrete.js';
+export type { MagnetisedState, MagnetisedOptions } from './magnetised.js';
 
 export type { Regime } from './profile.js';
 export { buildProfile, type Profile, type ProfileSpec } from './profile.js';
@@ -47,6 +56,11 @@ export interface StationaryOptions {
   maxPoints?: number;
   /** Skip the chaos-threshold search (one extra 1-D root search per g step). */
   skipThreshold?: boolean;
+  /**
+   * Several populations: not supported by the energy method (no conserved energy for a general g²_αβ);
+   * use `dmftDiscrete({ populations })`, which is exact for the Euler network. Passing it throws.
+   */
+  populations?: DiscretePopulations;
 }
 
 export interface StationarySolution {
@@ -230,6 +244,9 @@ function energyProfile(gp: GaussianPhi, g: number, D: number, delta0: number, nu
 
 /** Stationary DMFT by the energy method (§4.2), with regime, transitions and timescales. */
 export function solveStationary(opt: StationaryOptions): StationarySolution {
+  if (opt.populations) {
+    throw new RangeError('solveStationary: several populations are only supported by the discrete recursion (dmftDiscrete({ populations }))');
+  }
   const D = opt.D ?? 0;
   const J0 = opt.J0 ?? 0;
   const g = opt.g;
@@ -242,9 +259,10 @@ export function solveStationary(opt: StationaryOptions): StationarySolution {
   const nu = g * g * meanGain * meanGain;
   const lambdaInf = Math.sqrt(Math.max(1 - nu, 0));
   const gChaos = opt.skipThreshold ? NaN : chaosThreshold(opt.phi, D);
+  // D > 0: below g_c exactly when the static-state criterion g²<φ'²>_{Δ0} < 1 holds at this g.
   let regime: Regime;
   if (D === 0) regime = g * gp.slopeAtZero <= 1 ? 'quiescent' : 'chaotic';
-  else regime = g < gChaos ? 'noise-driven' : 'chaotic';
+  else regime = g * g * meanGain2 < 1 ? 'noise-driven' : 'chaotic';
   const J0c = 1 / meanGain;
 
   let dtau = opt.dtau ?? 0.05;
@@ -314,7 +332,7 @@ export function solveStationary(opt: StationaryOptions): StationarySolution {
     deltaAt: (t) => (t === 0 ? delta0 : deltaAt(t)),
     cphiOf: (d) => (d === delta0 ? cphi0 : d > 0 ? cphiOf(d) : 0),
   };
-  if (!sol.magneticStable) sol.magnetised = solveMagnetised(gp, g, D, J0, delta0);
+  if (!sol.magneticStable) sol.magnetised = solveMagnetised(gp, g, D, J0, { dtau: opt.dtau, tauMax: opt.tauMax, maxPoints: opt.maxPoints });
   return sol;
 }
 

@@ -11,10 +11,17 @@
  * Filled causally in O(T²) time and O(T·J) memory: only the current row of Δ^η, G_{n,·}, the column
  * G_{·,n} and the per-time Hermite coefficients are kept (the full Δ_{k,l} on request).
  *
- * C_{k,l}: for |ρ| ≤ 0.8 (ρ the correlation coefficient) the bivariate Mehler series
- * Σ_j ρ^j a_j(k) a_j(l) with the orthonormal Hermite coefficients a_j(k) of φ(μ_k + √Δ_kk z) (166
- * terms reach 1e-16); closer to the diagonal a nested 2-D trapezoid rule (spectrally accurate).
+ * C_{k,l}: the bivariate Mehler series Σ_j ρ^j a_j(k) a_j(l) (ρ the correlation coefficient) with
+ * the orthonormal Hermite coefficients a_j(k) of φ(μ_k + √Δ_kk z) (400 terms, 1000 when those have
+ * not decayed): always for |ρ| ≤ 0.8, and at any ρ when both coefficient sequences have decayed below
+ * 1e-9 (tanh up to variance ≈ 3, erf to larger ones); otherwise a nested 2-D trapezoid rule.
  * The result is the exact large-N limit of the Euler simulation at finite Δ (§4.3).
+ *
+ * Stationary profile: Δ_{T,T−n} of the last row. The approach to stationarity has a slow component
+ * (tens of time units at g = 1.5), so run T·Δ well beyond (burn-in + longest lag): e.g. tanh g 1.5,
+ * D 0.1, Δ 0.05 needs T·Δ ≈ 150 for Δ_TT to 1e-5 and T·Δ − n·Δ ≳ 150 for the far tail (Δ/Δ0 < 1e-3)
+ * to keep its exact asymptotic decay rate (`discreteTauInf`). `drift` reports the remaining change of
+ * Δ_kk over the last quarter.
  */
 import type { PhiName } from '../nonlinearity.js';
 import { expect1, expect2, fastRule, gaussianPhi, hermiteCoefficients, type Fn } from './gaussian.js';
@@ -89,8 +96,12 @@ export interface DiscreteResult {
   populations: DiscretePopulationResult[];
 }
 
-const MEHLER_RHO = 0.8;
-const MEHLER_J = 166; // 0.8^166 < 1e-16
+const MEHLER_RHO = 0.8; // 0.8^166 < 1e-16: the series always converges below this correlation
+const MEHLER_J = 400;
+/** Retry length when 400 coefficients have not decayed (larger variances, plateau states). */
+const MEHLER_J_MAX = 1000;
+/** Coefficients below this magnitude are treated as the converged tail (a_j² < 1e-18). */
+const COEF_EPS = 1e-9;
 
 interface PopState {
   deta: Float64Array;
@@ -102,7 +113,7 @@ interface PopState {
   variance: Float64Array;
   mean: Float64Array;
   m: Float64Array;
-  coef: Float64Array; // (T+1) × J
+  coef: Float64Array[]; // per time k: a_j(k), j < len[k]
   full?: Float64Array[];
 }
 
@@ -154,21 +165,34 @@ export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
       variance: new Float64Array(T + 1),
       mean: new Float64Array(T + 1),
       m: new Float64Array(T + 1),
-      coef: new Float64Array((T + 1) * J),
+      coef: [],
       full: opt.keepFull ? [] : undefined,
     });
   }
 
-  // complete[k]: the Mehler series of time k has converged (Σ_{j ≥ J−20} a_j² < 1e-17), so it can be
-  // used at any correlation, including the diagonal neighbourhood.
+  // len[k]: effective length of the Hermite coefficients of time k (all later |a_j| < 1e-9);
+  // complete[k]: they decayed well before J, so the Mehler series can be used at any correlation,
+  // including the diagonal neighbourhood (otherwise nested quadrature there).
   const complete = Array.from({ length: P }, () => new Uint8Array(T + 1));
+  const len = Array.from({ length: P }, () => new Int32Array(T + 1));
   const setCoefficients = (s: PopState, p: number, k: number) => {
-    const c = hermiteCoefficients(f, s.variance[k], J, s.mean[k]);
-    s.coef.set(c, k * J);
+    let Ju = J;
+    let c = hermiteCoefficients(f, s.variance[k], Ju, s.mean[k]);
+    let last = Ju - 1;
+    while (last > 0 && Math.abs(c[last]) < COEF_EPS) last--;
+    if (last + 1 > Ju - 40) {
+      Ju = MEHLER_J_MAX;
+      c = hermiteCoefficients(f, s.variance[k], Ju, s.mean[k]);
+      last = Ju - 1;
+      while (last > 0 && Math.abs(c[last]) < COEF_EPS) last--;
+    }
+    const complete1 = last + 1 <= Ju - 40;
+    // keep at least the 166 terms the |ρ| ≤ 0.8 branch may need when the tail has not decayed
+    const keep = complete1 ? last + 1 : Ju;
+    s.coef[k] = c.slice(0, Math.max(keep, 1));
     s.m[k] = c[0];
-    let tail = 0;
-    for (let j = J - 20; j < J; j++) tail += c[j] * c[j];
-    complete[p][k] = tail < 1e-17 ? 1 : 0;
+    len[p][k] = keep;
+    complete[p][k] = complete1 ? 1 : 0;
   };
   const oddPhi = gp.f(-0.7) === -gp.f(0.7);
 
@@ -179,11 +203,13 @@ export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
     if (k === l) return expect1(f2, vk, s.mean[k], fastRule);
     const den = Math.sqrt(vk * vl);
     const rho = den > 0 ? d12 / den : 0;
-    if (Math.abs(rho) <= MEHLER_RHO || (complete[p][k] && complete[p][l])) {
-      const ok = k * J;
-      const ol = l * J;
-      const co = s.coef;
+    const bothComplete = complete[p][k] && complete[p][l];
+    if (Math.abs(rho) <= MEHLER_RHO || bothComplete) {
+      const ck = s.coef[k];
+      const cl = s.coef[l];
       const ar = Math.abs(rho);
+      // beyond min(len) one factor is < 1e-9 (complete) or the ρ^j cut-off below applies (|ρ| ≤ 0.8)
+      const Jc = Math.min(len[p][k], len[p][l]);
       if (oddPhi && s.mean[k] === 0 && s.mean[l] === 0) {
         // odd φ, zero means: only odd Hermite coefficients are nonzero
         const r2 = rho * rho;
@@ -191,22 +217,22 @@ export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
         let r = rho;
         let rAbs = ar;
         let acc = 0;
-        for (let j = 1; j < J; j += 2) {
-          acc += r * co[ok + j] * co[ol + j];
+        for (let j = 1; j < Jc; j += 2) {
+          acc += r * ck[j] * cl[j];
           r *= r2;
           rAbs *= ar2;
           if (rAbs < 1e-17) break;
         }
         return acc;
       }
-      let acc = co[ok] * co[ol];
+      let acc = ck[0] * cl[0];
       let r = 1;
       let rAbs = 1;
-      for (let j = 1; j < J; j++) {
+      for (let j = 1; j < Jc; j++) {
         r *= rho;
         rAbs *= ar;
         if (rAbs < 1e-17) break;
-        acc += r * co[ok + j] * co[ol + j];
+        acc += r * ck[j] * cl[j];
       }
       return acc;
     }
@@ -295,7 +321,7 @@ export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
       cphi.push(s.cRow[T - i]);
     }
     const vT = s.variance[T];
-    const meanGain = vT > 0 ? s.coef[T * J + 1] / Math.sqrt(vT) : gp.df(s.mean[T]);
+    const meanGain = vT > 0 ? (s.coef[T][1] ?? 0) / Math.sqrt(vT) : gp.df(s.mean[T]);
     return { name: names[p], variance: s.variance, mean: s.mean, m: s.m, delta, cphi, meanGain, full: s.full };
   });
   const v = st[0].variance;

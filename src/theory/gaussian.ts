@@ -266,7 +266,8 @@ export function expectStationary(
  * h_j = He_j/√j!. Then for x1, x2 with correlation ρ: <f(x1) f(x2)> = Σ_j ρ^j a_j(1) a_j(2) (Mehler).
  * For bounded f the integrand is [f e^{−z²/4}]·[h_j e^{−z²/4}] with the second factor an
  * L²-normalised Hermite function (|·| ≲ 1), so |z| ≤ 12.5 truncates below 1e-16 for every j; the
- * trapezoid step (≤ 0.1, ≤ 0.2/√variance) resolves the Hermite oscillations up to j ≈ 400 and f.
+ * trapezoid step (≤ 0.1, ≤ 0.2/√variance, ≤ 2.4/√J) resolves the Hermite oscillations (local
+ * wavenumber ≤ √(j + 1/2)) and f. At most 1000 terms.
  */
 export function hermiteCoefficients(f: Fn, variance: number, J: number, mu = 0): Float64Array {
   const a = new Float64Array(J);
@@ -274,9 +275,9 @@ export function hermiteCoefficients(f: Fn, variance: number, J: number, mu = 0):
     a[0] = f(mu);
     return a;
   }
-  if (J > 400) throw new RangeError(`hermiteCoefficients: at most 400 terms, got ${J}`);
+  if (J > 1000) throw new RangeError(`hermiteCoefficients: at most 1000 terms, got ${J}`);
   const zmax = 12.5;
-  const h = Math.min(0.1, 0.2 / Math.sqrt(variance));
+  const h = Math.min(0.1, 0.2 / Math.sqrt(variance), 2.4 / Math.sqrt(J));
   const n = 2 * Math.ceil(zmax / h);
   const hh = (2 * zmax) / n;
   const s = Math.sqrt(variance);
@@ -298,9 +299,16 @@ export function hermiteCoefficients(f: Fn, variance: number, J: number, mu = 0):
   return a;
 }
 
-/** Stable log cosh x = |x| + log1p(e^{−2|x|}) − log 2 (= logaddexp(x, −x) − log 2). */
+/**
+ * Stable log cosh x: |x| + log1p(e^{−2|x|}) − log 2 (= logaddexp(x, −x) − log 2, no overflow) for
+ * |x| ≥ 0.5, log1p(2 sinh²(x/2)) below (full relative accuracy near 0, where log cosh x ≈ x²/2).
+ */
 export function logCosh(x: number): number {
   const a = Math.abs(x);
+  if (a < 0.5) {
+    const s = Math.sinh(a / 2);
+    return Math.log1p(2 * s * s);
+  }
   return a + Math.log1p(Math.exp(-2 * a)) - Math.LN2;
 }
 
@@ -388,8 +396,8 @@ export interface GaussianPhi {
   cdphi(d12: number, d11: number, d22: number, mu1?: number, mu2?: number): number;
   /** Stationary C_φ(Δ; Δ0) (common mean mu). */
   cphiStationary(delta: number, delta0: number, mu?: number): number;
-  /** Stationary raw moment C_Φ(Δ; Δ0) = <Φ(x1) Φ(x2)> (zero mean). */
-  cPhiStationary(delta: number, delta0: number): number;
+  /** Stationary raw moment C_Φ(Δ; Δ0) = <Φ(x1) Φ(x2)> (common mean mu, default 0). */
+  cPhiStationary(delta: number, delta0: number, mu?: number): number;
   /**
    * Squared orthonormal Hermite coefficients a_j², j < J, of φ(√Δ0 z) (zero mean), so that
    * C_φ(Δ;Δ0) = Σ_j (Δ/Δ0)^j a_j² (Mehler) and C_Φ(Δ) − C_Φ(0) = Δ0 Σ_{k≥1} (Δ/Δ0)^k a_{k−1}²/k.
@@ -437,7 +445,7 @@ function makeQuadraturePhi(name: PhiName, f: Fn, df: Fn, F: Fn, c3: number): Gau
     cphi: (d12, d11, d22, mu1 = 0, mu2 = 0) => expect2(f, f, d11, d22, d12, mu1, mu2),
     cdphi: (d12, d11, d22, mu1 = 0, mu2 = 0) => expect2(df, df, d11, d22, d12, mu1, mu2),
     cphiStationary: (delta, delta0, mu = 0) => expectStationary(f, delta, delta0, mu, referenceRule, innerReferenceRule),
-    cPhiStationary: (delta, delta0) => expectStationary(F, delta, delta0, 0, referenceRule, innerReferenceRule),
+    cPhiStationary: (delta, delta0, mu = 0) => expectStationary(F, delta, delta0, mu, referenceRule, innerReferenceRule),
     hermiteSquared: (delta0, J) => hermiteCoefficients(f, delta0, J).map((v) => v * v),
     hermite: (delta, J, mu = 0) => hermiteCoefficients(f, delta, J, mu),
   };
@@ -449,6 +457,56 @@ const erfAnti: Fn = (x) => x * erf(HALF_SQRT_PI * x) + TWO_OVER_PI * Math.expm1(
 
 const tanhPhi = makeQuadraturePhi('tanh', Math.tanh, tanhDf, logCosh, -1 / 3);
 
+/**
+ * Closed-form Gaussian smoothing for erf(a x), a = √π/2, q = sqrt(1 + 2a²v):
+ *   E[φ(y + √v Z)] = erf(a y/q),   E[φ'(y + √v Z)] = e^{−a²y²/q²}/q,
+ *   E[Φ(y + √v Z)] = y erf(a y/q) + (v + 2/π) e^{−a²y²/q²}/q − 2/π   (Stein's lemma).
+ * Used as the inner integral of the 2-D forms with nonzero means (1-D outer quadrature).
+ */
+const A2 = Math.PI / 4;
+const erfSmooth = {
+  f: (y: number, v: number) => erf((HALF_SQRT_PI * y) / Math.sqrt(1 + 2 * A2 * v)),
+  df: (y: number, v: number) => {
+    const q2 = 1 + 2 * A2 * v;
+    return Math.exp((-A2 * y * y) / q2) / Math.sqrt(q2);
+  },
+  F: (y: number, v: number) => {
+    const q2 = 1 + 2 * A2 * v;
+    const q = Math.sqrt(q2);
+    return y * erf((HALF_SQRT_PI * y) / q) + ((v + TWO_OVER_PI) * Math.exp((-A2 * y * y) / q2)) / q - TWO_OVER_PI;
+  },
+};
+
+/** ∫Dz [S(mu + √delta z, delta0 − delta)]², S a closed-form smoothing (stationary form, 1-D). */
+function smoothedStationary(S: (y: number, v: number) => number, delta: number, delta0: number, mu: number): number {
+  const d = Math.min(Math.max(delta, 0), delta0);
+  const v = delta0 - d;
+  if (!(d > 0)) {
+    const m = S(mu, v);
+    return m * m;
+  }
+  const { z, w } = referenceRule(d);
+  const sd = Math.sqrt(d);
+  let acc = 0;
+  for (let i = 0; i < z.length; i++) {
+    const m = S(mu + sd * z[i], v);
+    acc += w[i] * m * m;
+  }
+  return acc;
+}
+
+/** <f(x1) f(x2)> with the inner integral in closed form: ∫Dz1 f(x1) S(mu2 + c z1, cond). */
+function smoothedBivariate(f: Fn, S: (y: number, v: number) => number, d12: number, d11: number, d22: number, mu1: number, mu2: number): number {
+  if (!(d11 > 0)) return f(mu1) * S(mu2, Math.max(d22, 0));
+  const s1 = Math.sqrt(d11);
+  const c = d12 / s1;
+  const cond = Math.max(d22 - c * c, 0);
+  const { z, w } = referenceRule(d11);
+  let acc = 0;
+  for (let i = 0; i < z.length; i++) acc += w[i] * f(mu1 + s1 * z[i]) * S(mu2 + c * z[i], cond);
+  return acc;
+}
+
 const erfGeneric = makeQuadraturePhi('erf', erfF, erfDf, erfAnti, -Math.PI / 12);
 
 const erfPhi: GaussianPhi = {
@@ -456,20 +514,21 @@ const erfPhi: GaussianPhi = {
   meanPhi: (delta, mu = 0) => erfClosed.meanPhi(delta, mu),
   meanGain: (delta, mu = 0) => erfClosed.meanGain(delta, mu),
   meanGain2: (delta, mu = 0) => erfClosed.meanGain2(delta, mu),
-  meanPhi2: (delta, mu = 0) => (mu === 0 ? erfClosed.cphi(delta, delta, delta) : erfGeneric.meanPhi2(delta, mu)),
   meanPhiAnti: (delta0) => erfClosed.meanPhiAnti(delta0),
   varPhiAnti: (delta0) => {
     // <Φ²> = C̃_Φ(Δ0;Δ0) + <Φ>² − C̃_Φ(0;Δ0), C̃ the closed-form antiderivative, C̃(0) = (2/π)A.
     const A = delta0 + TWO_OVER_PI;
     return erfClosed.cPhiAntiderivative(delta0, delta0) - TWO_OVER_PI * A;
   },
+  meanPhi2: (delta, mu = 0) => (mu === 0 ? erfClosed.cphi(delta, delta, delta) : smoothedStationary(erfSmooth.f, delta, delta, mu)),
   cphi: (d12, d11, d22, mu1 = 0, mu2 = 0) =>
-    mu1 === 0 && mu2 === 0 ? erfClosed.cphi(d12, d11, d22) : erfGeneric.cphi(d12, d11, d22, mu1, mu2),
+    mu1 === 0 && mu2 === 0 ? erfClosed.cphi(d12, d11, d22) : smoothedBivariate(erfF, erfSmooth.f, d12, d11, d22, mu1, mu2),
   cdphi: (d12, d11, d22, mu1 = 0, mu2 = 0) =>
-    mu1 === 0 && mu2 === 0 ? erfClosed.cdphi(d12, d11, d22) : erfGeneric.cdphi(d12, d11, d22, mu1, mu2),
+    mu1 === 0 && mu2 === 0 ? erfClosed.cdphi(d12, d11, d22) : smoothedBivariate(erfDf, erfSmooth.df, d12, d11, d22, mu1, mu2),
   cphiStationary: (delta, delta0, mu = 0) =>
-    mu === 0 ? erfClosed.cphi(delta, delta0, delta0) : erfGeneric.cphiStationary(delta, delta0, mu),
-  cPhiStationary: (delta, delta0) => {
+    mu === 0 ? erfClosed.cphi(delta, delta0, delta0) : smoothedStationary(erfSmooth.f, delta, delta0, mu),
+  cPhiStationary: (delta, delta0, mu = 0) => {
+    if (mu !== 0) return smoothedStationary(erfSmooth.F, delta, delta0, mu);
     const m = erfClosed.meanPhiAnti(delta0);
     const A = delta0 + TWO_OVER_PI;
     return erfClosed.cPhiAntiderivative(delta, delta0) - TWO_OVER_PI * A + m * m;

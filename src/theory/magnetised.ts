@@ -16,7 +16,7 @@
  * p_1 = 0, p_{k+1} = ρ p_k + k ρ∞^{k−1} (no cancellation).
  */
 import { brent } from './numerics.js';
-import { expect1, expectStationary, hermiteCoefficients, innerReferenceRule, referenceRule, type GaussianPhi } from './gaussian.js';
+import { expect1, hermiteCoefficients, type GaussianPhi } from './gaussian.js';
 import { buildProfile, type Regime } from './profile.js';
 
 export interface MagnetisedState {
@@ -53,8 +53,8 @@ export interface MagnetisedOptions {
   maxPoints?: number;
 }
 
-const J_TERMS = 300;
-const RHO_SPLIT = 0.88; // 0.88^300 ≈ 2e-17
+const J_TERMS = 1000;
+const RHO_SPLIT = 0.96; // 0.96^1000 ≈ 2e-18
 
 interface Inner {
   delta0: number;
@@ -63,35 +63,67 @@ interface Inner {
   static: boolean;
 }
 
-export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: number, _delta0m0: number, opt: MagnetisedOptions = {}): MagnetisedState {
+/** The positive-m magnetised state (J0 > 0 above J0c; for J0 < 0 the sign of m follows J0). */
+export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: number, opt: MagnetisedOptions = {}): MagnetisedState {
   const g2 = g * g;
   const F2 = (x: number) => {
     const v = gp.F(x);
     return v * v;
   };
 
+  const mehlerC = (coef: Float64Array, r: number): number => {
+    let acc = 0;
+    let rk = 1;
+    for (let j = 0; j < coef.length; j++) {
+      acc += rk * coef[j] * coef[j];
+      rk *= r;
+      if (rk < 1e-18) break;
+    }
+    return acc;
+  };
   /**
-   * Plateau Δ∞: smallest root of k(Δ) = g²C_φ(Δ; Δ0, μ) − Δ on [0, Δ0] (k convex, k(0) = g²m² ≥ 0,
-   * k(Δ0) = g²<φ²> − Δ0 < 0 above the static point). Mehler series for ρ ≤ 0.88, 2-D quadrature above.
+   * Plateau Δ∞: smallest root of k(Δ) = g²C_φ(Δ; Δ0, μ) − Δ on [0, Δ0] (k convex, k(0) = g²m² ≥ 0),
+   * a maximum of V. Mehler series for ρ ≤ 0.96, 2-D quadrature above. NaN when k > 0 on [0, Δ0]
+   * (no plateau: Δ0 outside the domain of the dynamic solution).
    */
   const plateau = (coef: Float64Array, delta0: number, mu: number): number => {
     const k = (d: number) => {
       const r = d / delta0;
-      if (r > RHO_SPLIT) return g2 * expectStationary(gp.f, d, delta0, mu, referenceRule, innerReferenceRule) - d;
-      let acc = 0;
-      let rk = 1;
-      for (let j = 0; j < coef.length; j++) {
-        acc += rk * coef[j] * coef[j];
-        rk *= r;
-        if (rk < 1e-18) break;
-      }
-      return g2 * acc - d;
+      if (r > RHO_SPLIT) return g2 * gp.cphiStationary(d, delta0, mu) - d;
+      return g2 * mehlerC(coef, r) - d;
     };
     const k0 = g2 * coef[0] * coef[0];
     if (k0 <= 0) return 0;
     const k1 = g2 * gp.meanPhi2(delta0, mu) - delta0;
-    if (k1 >= 0) return delta0;
-    return brent(k, 0, delta0, { fa: k0, fb: k1, rtol: 1e-15 });
+    if (k1 < 0) return brent(k, 0, delta0, { fa: k0, fb: k1, rtol: 1e-15 });
+    // k(Δ0) ≥ 0: two roots or none; locate the minimum of the convex k (golden section)
+    const gr = (Math.sqrt(5) - 1) / 2;
+    let a = 0;
+    let b = delta0;
+    let x1 = b - gr * (b - a);
+    let x2 = a + gr * (b - a);
+    let f1 = k(x1);
+    let f2 = k(x2);
+    for (let it = 0; it < 100 && b - a > 1e-12 * delta0; it++) {
+      if (f1 < 0 || f2 < 0) break;
+      if (f1 < f2) {
+        b = x2;
+        x2 = x1;
+        f2 = f1;
+        x1 = b - gr * (b - a);
+        f1 = k(x1);
+      } else {
+        a = x1;
+        x1 = x2;
+        f1 = f2;
+        x2 = a + gr * (b - a);
+        f2 = k(x2);
+      }
+    }
+    const xm = f1 < f2 ? x1 : x2;
+    const fm = Math.min(f1, f2);
+    if (fm > 0) return NaN;
+    return brent(k, 0, xm, { fa: k0, fb: fm, rtol: 1e-15 });
   };
 
   /** S(Δ) = C_Φ(Δ) − C_Φ(0) = Δ0 Σ_k ρ^k a_{k−1}²/k. */
@@ -111,10 +143,29 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
     return expect1(F2, delta0, mu) - m * m;
   };
 
+  /** ∫_a^{Δ0} C_φ(Δ; Δ0, μ) dΔ by 8-point Gauss–Legendre in s = sqrt(Δ0 − Δ) (2-D quadrature). */
+  const intCphi = (a: number, delta0: number, mu: number): number => {
+    const xs = [0.1834346424956498, 0.5255324099163290, 0.7966664774136267, 0.9602898564975363];
+    const ws = [0.3626837833783620, 0.3137066458778873, 0.2223810344533745, 0.1012285362903763];
+    const sMax = Math.sqrt(delta0 - a);
+    let acc = 0;
+    for (let i = 0; i < 4; i++) {
+      for (const sg of [-1, 1]) {
+        const sv = 0.5 * sMax * (1 + sg * xs[i]);
+        const d = delta0 - sv * sv;
+        acc += ws[i] * 2 * sv * gp.cphiStationary(d, delta0, mu);
+      }
+    }
+    return 0.5 * sMax * acc;
+  };
+
   const energy = (delta0: number, mu: number): { W: number; deltaInf: number; coef: Float64Array } => {
     const coef = hermiteCoefficients(gp.f, delta0, J_TERMS, mu);
     const dInf = plateau(coef, delta0, mu);
-    const W = (delta0 * delta0 - dInf * dInf) / 2 - g2 * (varPhi(delta0, mu) - S(coef, delta0, dInf));
+    if (!Number.isFinite(dInf)) return { W: NaN, deltaInf: NaN, coef };
+    // C_Φ(Δ∞) − C_Φ(0): Mehler below the split, else C_Φ(Δ0) − ∫_{Δ∞}^{Δ0} C_φ (rarely needed)
+    const sInf = dInf / delta0 <= RHO_SPLIT ? S(coef, delta0, dInf) : varPhi(delta0, mu) - intCphi(dInf, delta0, mu);
+    const W = (delta0 * delta0 - dInf * dInf) / 2 - g2 * (varPhi(delta0, mu) - sInf);
     return { W, deltaInf: dInf, coef };
   };
 
@@ -129,47 +180,80 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
       ds = brent(hs, 0, hi, { fa: h0, rtol: 1e-15 });
     }
     const stable = g2 * gp.meanGain2(ds, mu) < 1;
-    if (D === 0 && stable) {
-      return { delta0: ds, deltaInf: ds, coef: hermiteCoefficients(gp.f, ds, J_TERMS, mu), static: true };
-    }
+    const staticState = (): Inner => ({ delta0: ds, deltaInf: ds, coef: hermiteCoefficients(gp.f, ds, J_TERMS, mu), static: true });
+    if (D === 0 && stable) return staticState();
     const target = (D * D) / 2;
-    const f = (d0: number) => energy(d0, mu).W - target;
+    const f = (d0: number) => energy(d0, mu).W - target; // NaN outside the domain (no plateau)
     const scale = Math.max(ds, 1e-3);
     let lo: number;
     let flo: number;
     let hi: number;
     let fhi: number;
-    if (D > 0) {
+    if (stable) {
+      // W(Δs) = 0 (plateau = Δs) and W grows above Δs
       lo = ds;
       flo = -target;
-      hi = ds + scale;
+      hi = ds + 1e-3 * scale;
       fhi = f(hi);
-      while (fhi <= 0) {
+      while (!(fhi > 0)) {
         lo = hi;
         flo = fhi;
         hi = ds + 2 * (hi - ds);
         fhi = f(hi);
+        if (hi > 1e6 * scale) throw new Error('magnetised DMFT: no energy root above the static point');
       }
     } else {
-      // W < 0 just above the unstable static point, > 0 beyond the chaotic Δ0.
-      let off = 1e-6 * scale;
-      lo = ds + off;
-      flo = f(lo);
-      let guard = 0;
-      while (flo >= 0 && guard++ < 40) {
-        off *= 2;
-        lo = ds + off;
+      // unstable static point: the plateau is the smaller root of k, Δ0 may lie below Δs
+      const fs = f(ds);
+      if (!Number.isFinite(fs)) return staticState();
+      let off = 1e-4 * scale;
+      if (fs > 0) {
+        hi = ds;
+        fhi = fs;
+        lo = ds - off;
         flo = f(lo);
-      }
-      if (flo >= 0) return { delta0: ds, deltaInf: ds, coef: hermiteCoefficients(gp.f, ds, J_TERMS, mu), static: true };
-      hi = lo;
-      fhi = flo;
-      while (fhi < 0) {
-        lo = hi;
-        flo = fhi;
-        off *= 2;
+        while (flo > 0) {
+          hi = lo;
+          fhi = flo;
+          off *= 2;
+          lo = Math.max(ds - off, 0);
+          flo = f(lo);
+          if (lo === 0 && flo > 0) break;
+        }
+        if (!Number.isFinite(flo)) {
+          // the domain ends (tangent plateau) before W reaches D²/2: bisect the domain edge
+          let a = lo;
+          let b = hi;
+          for (let it = 0; it < 60; it++) {
+            const mdp = 0.5 * (a + b);
+            const fm = f(mdp);
+            if (!Number.isFinite(fm)) a = mdp;
+            else if (fm > 0) {
+              b = mdp;
+              hi = mdp;
+              fhi = fm;
+            } else {
+              lo = mdp;
+              flo = fm;
+              break;
+            }
+          }
+          if (!(flo <= 0)) return staticState();
+        }
+        if (flo > 0) return staticState();
+      } else {
+        lo = ds;
+        flo = fs;
         hi = ds + off;
         fhi = f(hi);
+        while (!(fhi > 0)) {
+          lo = hi;
+          flo = fhi;
+          off *= 2;
+          hi = ds + off;
+          fhi = f(hi);
+          if (off > 1e6 * scale) throw new Error('magnetised DMFT: no energy root');
+        }
       }
     }
     const d0 = brent(f, lo, hi, { fa: flo, fb: fhi, rtol: 1e-14 });
@@ -209,17 +293,19 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
     }
     return acc;
   };
-  // ∂C_φ/∂Δ at the plateau = <φ'(x1)φ'(x2)>
+  // ∂C_φ/∂Δ at the plateau = <φ'(x1)φ'(x2)> (Mehler below the split, 2-D quadrature above)
   let dC = 0;
-  {
+  if (dInf / delta0 <= RHO_SPLIT) {
     const r = dInf / delta0;
     let rk = 1;
     for (let j = 1; j < coef.length; j++) {
       dC += j * rk * coef[j] * coef[j];
       rk *= r;
-      if (rk < 1e-18) break;
+      if (rk * j < 1e-18) break;
     }
     dC /= delta0;
+  } else {
+    dC = gp.cdphi(dInf, delta0, delta0, mu, mu);
   }
   let dtau = opt.dtau ?? 0.05;
   const maxPoints = opt.maxPoints ?? 20001;
@@ -258,7 +344,7 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
   const rInf = dInf / delta0;
   const split = Math.max(Math.min(amp / 2, RHO_SPLIT * delta0 - dInf), amp / 16);
   // upper region: W(u) = u²/2 − g² C_Φ(u) + const, normalised to W(Δ0) = D²/2
-  const cPhiU = (u: number) => expectStationary(gp.F, u, delta0, mu, referenceRule, innerReferenceRule);
+  const cPhiU = (u: number) => gp.cPhiStationary(u, delta0, mu);
   const wRaw = (u: number) => (u * u) / 2 - g2 * cPhiU(u);
   const w0 = wRaw(delta0);
   const wLower = (v: number): number => {
@@ -299,7 +385,7 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
     const d = i === 0 ? delta0 : prof.deltaAt(t);
     lags.push(t);
     delta.push(d);
-    cphi.push(i === 0 ? cphi0 : d - dInf <= split ? Cm(d) : expectStationary(gp.f, d, delta0, mu, referenceRule, innerReferenceRule));
+    cphi.push(i === 0 ? cphi0 : d - dInf <= split ? Cm(d) : gp.cphiStationary(d, delta0, mu));
   }
   return {
     m,

@@ -1,0 +1,98 @@
+/**
+ * `connfit dmft`: JSON contract, human table, discrete mode, populations file and input errors.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerDmft } from '../cli/commands/dmft.js';
+
+async function run(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
+  const program = new Command();
+  program.exitOverride();
+  registerDmft(program);
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write;
+  const w2 = process.stderr.write;
+  process.stdout.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => {
+    err += chunk;
+    return true;
+  }) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'connfit', 'dmft', ...args]);
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { out, err, code };
+}
+
+describe('connfit dmft', () => {
+  it('--json prints the contract {delta0, cphi0, tau_1e, tau_int, tau_inf, regime, lags, delta}', async () => {
+    const { out, code } = await run(['--phi', 'tanh', '--g', '1.5', '--D', '0.1', '--json']);
+    expect(code).toBeUndefined();
+    const j = JSON.parse(out);
+    for (const k of ['delta0', 'cphi0', 'tau_1e', 'tau_int', 'tau_inf', 'regime', 'lags', 'delta']) expect(j).toHaveProperty(k);
+    expect(j.delta0).toBeCloseTo(0.77257, 4);
+    expect(j.cphi0).toBeCloseTo(0.34789, 4);
+    expect(j.regime).toBe('chaotic');
+    expect(j.lags.length).toBe(j.delta.length);
+    expect(j.lags[1] - j.lags[0]).toBeCloseTo(0.05, 12);
+    expect(j.J0c).toBeCloseTo(1.533, 3);
+    expect(j.magnetised).toBeNull();
+  });
+
+  it('prints a short table by default', async () => {
+    const { out } = await run(['--g', '0.5', '--D', '0.5']);
+    expect(out).toMatch(/regime\s+noise-driven/);
+    expect(out).toMatch(/Δ0 = <x²>\s+0\.5361/);
+    expect(out).toContain('lag');
+  });
+
+  it('J0 above J0c reports the magnetised state', async () => {
+    const { out } = await run(['--g', '0.5', '--J0', '2', '--json']);
+    const j = JSON.parse(out);
+    expect(j.magneticStable).toBe(false);
+    expect(j.magnetised.static).toBe(true);
+    expect(j.magnetised.m).toBeGreaterThan(0.9);
+  });
+
+  it('--discrete runs the Euler recursion', async () => {
+    const { out } = await run(['--g', '1.5', '--D', '0.1', '--discrete', '--dt', '0.1', '--steps', '600', '--tau-max', '10', '--json']);
+    const j = JSON.parse(out);
+    expect(j.mode).toBe('discrete');
+    expect(j.lags.length).toBe(101);
+    expect(j.delta0).toBeGreaterThan(0.77);
+    expect(j.delta0).toBeLessThan(0.79);
+    expect(j.regime).toBe('chaotic');
+  });
+
+  it('--populations (discrete) and input errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'connfit-dmft-'));
+    const file = join(dir, 'pops.json');
+    writeFileSync(file, JSON.stringify({ populations: [{ name: 'E', size: 800 }, { name: 'I', size: 200, D: 0.5 }], g2: [[2.25, 0], [0, 0.25]] }));
+    const { out } = await run(['--populations', file, '--D', '0.1', '--discrete', '--dt', '0.1', '--steps', '300', '--tau-max', '5', '--json']);
+    const j = JSON.parse(out);
+    expect(j.populations.map((p: { name: string }) => p.name)).toEqual(['E', 'I']);
+    expect(j.deltaByPopulation).toHaveLength(2);
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ populations: [{ name: 'E', size: 10 }], g2: [[1, 2]] }));
+    const e1 = await run(['--populations', bad, '--discrete']);
+    expect(e1.code).toBe(2);
+    expect(e1.err).toContain('bad.json');
+
+    const e2 = await run(['--D', '0.1']);
+    expect(e2.code).toBe(2);
+    expect(e2.err).toContain('--g');
+  });
+});
