@@ -4,7 +4,7 @@
  *   simulate     simulate N=1000, 20000 steps (g 1.5, D 0.1, dt 0.05, observe all)      target ≤ 5 s
  *   whittle-fit  fitRecording, Whittle loss, 1000 units × 20001 samples                  target ≤ 3 s
  *   exact-fit    fitRecording, exact loss, 500 units × 20001 samples                      target ≤ 3 s
- *   read-csv     readRecording of a 1000-unit × 20001-row CSV written by writeRecordingCsv target ≥ 50 MB/s
+ *   read-csv     readRecording of a 1000-unit × 20001-row CSV (7 significant digits)        target ≥ 50 MB/s
  *   read-npy     readRecording of the same data as .npy (compared with fs.readFileSync)
  *
  * Each benchmark runs in its own child process (so that its peak RSS is its own: the wasm heap never
@@ -277,7 +277,10 @@ async function fitBench(ctx: Ctx, N: number, seed: number, loss: 'whittle' | 'ex
 
 async function readBench(ctx: Ctx, format: 'csv' | 'npy'): Promise<Measured> {
   const sim = await simulated(1000, 4, ctx.log);
-  const rec: Recording = sim.recording;
+  // The simulation runs in float32, so its values carry ~7 significant digits; the CSV holds them
+  // as such (≈ 9 bytes per value, like the issue's 185 MB reference file), npy as raw float64.
+  const rec: Recording =
+    format === 'csv' ? { ...sim.recording, data: sim.recording.data.map((v) => Number(v.toPrecision(7))) } : sim.recording;
   const path = join(tmpdir(), `connfit-bench-${process.pid}.${format}`);
   try {
     ctx.log(`setup: writing ${path} (not timed)`);
