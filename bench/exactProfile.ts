@@ -5,7 +5,7 @@
  * the same data so that the sum of these stages can be checked against it. If exactStatistics
  * changes, update this mirror.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { symmetricEigen } from '../src/linalg/eigh.js';
 import { tf } from '../src/backend.js';
 import type { Nonlinearity } from '../src/nonlinearity.js';
 import type { BasisSpec, SeriesSource } from '../src/statistics/spectra.js';
@@ -15,7 +15,7 @@ export interface ExactStageTimes {
   phiAndBasis: number;
   /** G = ΦᵀΦ and ΦᵀB (tfjs transpose + two T×N by N×N-sized matMuls, read back). */
   gram: number;
-  /** Symmetrise G into an ml-matrix Matrix and eigendecompose it (ml-matrix, pure JS, float64). */
+  /** Symmetrise G and eigendecompose it (symmetricEigen: LAPACK dsyev where it fits). */
   eigen: number;
   /** A = QᵀΦᵀB on tfjs and the per-eigenvector sums. */
   projections: number;
@@ -48,15 +48,14 @@ export function profileExactStatistics(src: SeriesSource, basis: BasisSpec, phi:
   const gram = performance.now() - t0;
 
   t0 = performance.now();
-  const Gm = new Matrix(n, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Gm.set(i, j, 0.5 * (Gv[i * n + j] + Gv[j * n + i]));
-  const eig = new EigenvalueDecomposition(Gm, { assumeSymmetric: true });
-  const V = eig.eigenvectorMatrix;
+  const Gs = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Gs[i * n + j] = 0.5 * (Gv[i * n + j] + Gv[j * n + i]);
+  const eig = symmetricEigen(Gs, n);
   const eigen = performance.now() - t0;
 
   t0 = performance.now();
   const Qt = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) Qt[k * n + i] = V.get(i, k);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) Qt[k * n + i] = eig.vectors[i * n + k];
   tf.tidy(() => {
     const A = tf.matMul(tf.tensor2d(Qt, [n, n]), PhiTB);
     tf.sum(tf.mul(A, A), 1).dataSync();
