@@ -282,17 +282,7 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
   const meanGain = gp.meanGain(delta0, mu);
   const meanGain2 = gp.meanGain2(delta0, mu);
   const cphi0 = gp.meanPhi2(delta0, mu);
-  const Cm = (d: number) => {
-    const r = d / delta0;
-    let acc = 0;
-    let rk = 1;
-    for (let j = 0; j < coef.length; j++) {
-      acc += rk * coef[j] * coef[j];
-      rk *= r;
-      if (rk < 1e-18) break;
-    }
-    return acc;
-  };
+  const Cm = (d: number) => mehlerC(coef, d / delta0);
   // ∂C_φ/∂Δ at the plateau = <φ'(x1)φ'(x2)> (Mehler below the split, 2-D quadrature above)
   let dC = 0;
   if (dInf / delta0 <= RHO_SPLIT) {

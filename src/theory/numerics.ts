@@ -102,17 +102,24 @@ export function hermiteCubic(x: number, x0: number, x1: number, y0: number, y1: 
 }
 
 /** Linear interpolation in a monotone increasing table xs → ys (clamped). */
-export function interpLinear(xs: ArrayLike<number>, ys: ArrayLike<number>, x: number): number {
-  const n = xs.length;
-  if (x <= xs[0]) return ys[0];
-  if (x >= xs[n - 1]) return ys[n - 1];
+/** Index lo with xs[lo] ≤ x < xs[lo+1] for ascending xs and xs[0] ≤ x < xs[n−1] (bisection). */
+export function bracket(xs: ArrayLike<number>, x: number): number {
   let lo = 0;
-  let hi = n - 1;
+  let hi = xs.length - 1;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (xs[mid] <= x) lo = mid;
     else hi = mid;
   }
+  return lo;
+}
+
+export function interpLinear(xs: ArrayLike<number>, ys: ArrayLike<number>, x: number): number {
+  const n = xs.length;
+  if (x <= xs[0]) return ys[0];
+  if (x >= xs[n - 1]) return ys[n - 1];
+  const lo = bracket(xs, x);
+  const hi = lo + 1;
   const t = (x - xs[lo]) / (xs[hi] - xs[lo]);
   return ys[lo] + t * (ys[hi] - ys[lo]);
 }

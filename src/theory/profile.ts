@@ -1,7 +1,7 @@
 /**
  * Energy-method profile builder (THEORY §4.2) shared by the m = 0 and the magnetised solvers.
  */
-import { cumulativeIntegral, hermiteCubic } from './numerics.js';
+import { bracket, cumulativeIntegral, hermiteCubic } from './numerics.js';
 
 export type Regime = 'quiescent' | 'noise-driven' | 'chaotic';
 
@@ -113,13 +113,8 @@ export function buildProfile(spec: ProfileSpec): Profile {
   const vAt = (tau: number): number => {
     const t = Math.abs(tau);
     if (t >= tLast) return lambda > 0 ? vLast * Math.exp(-lambda * (t - tLast)) : vLast;
-    let lo = 0;
-    let hi = nK - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (tk[mid] <= t) lo = mid;
-      else hi = mid;
-    }
+    const lo = bracket(tk, t);
+    const hi = lo + 1;
     return Math.exp(hermiteCubic(t, tk[lo], tk[hi], yk[lo], yk[hi], dk[lo], dk[hi]));
   };
   const bisectKnot = (i: number, target: number): number => {
