@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { initBackend, type BackendChoice } from '../src/backend.js';
 import { exactStatistics } from '../src/loss/exact.js';
+import { prepareEigensolver } from '../src/linalg/eigh.js';
 import { fitRecording, type FitOptions, type FitResult } from '../src/fit/fit.js';
 import { stepCoefficients } from '../src/model/parameters.js';
 import { nonlinearity } from '../src/nonlinearity.js';
@@ -248,6 +249,7 @@ async function fitBench(ctx: Ctx, N: number, seed: number, loss: 'whittle' | 'ex
   };
   if (loss === 'exact') {
     // Statistics precomputation alone (the real exactStatistics), then its stages (mirror).
+    await prepareEigensolver(); // as fitRecording does for the exact loss
     const k = stepCoefficients(DT, 1, 'euler');
     const basis = { names: ['y' as const], fixed: { a: k.a, b: k.b, s: 0 } };
     const phi = nonlinearity('tanh');

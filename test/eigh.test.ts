@@ -1,6 +1,6 @@
 /** The symmetric eigensolver (LAPACK dsyev in wasm, ml-matrix fallback) against each other and A·v = λv. */
-import { describe, expect, it } from 'vitest';
-import { eigenSolverFor, symmetricEigen } from '../src/linalg/eigh.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eigenSolverFor, prepareEigensolver, symmetricEigen } from '../src/linalg/eigh.js';
 import { normalGenerator } from '../src/random.js';
 
 function gram(n: number, seed: number): Float64Array {
@@ -31,6 +31,7 @@ function residual(A: Float64Array, n: number, e: { values: Float64Array; vectors
 }
 
 describe('symmetricEigen', () => {
+  beforeAll(prepareEigensolver);
   it('LAPACK is used up to n = 1000 and agrees with ml-matrix: eigenvalues to 1e-12, residuals below 1e-12', () => {
     expect(eigenSolverFor(1000)).toBe('lapack');
     expect(eigenSolverFor(3000)).toBe('ml-matrix');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { tf } from '../src/backend.js';
 import { fitRecording } from '../src/fit/fit.js';
 import { exactLoss, exactLossValue, exactStatistics } from '../src/loss/exact.js';
+import { prepareEigensolver } from '../src/linalg/eigh.js';
 import { type ModelConfig, pack, parameterLayout, stepCoefficients } from '../src/model/parameters.js';
 import { nonlinearity } from '../src/nonlinearity.js';
 import { rel, simulateIid } from './helpers/sim.js';
@@ -46,6 +47,7 @@ describe('exact loss: float64 reference equals the tfjs loss', () => {
       fitScale: false, fitJ0: true, fitLeak: false, leak: 0,
     };
     const layout = parameterLayout(cfg);
+    await prepareEigensolver();
     const stats = exactStatistics(sim.recording, { names: ['dx', 'x0'] }, nonlinearity('tanh'));
     const { loss, normaliser, dispose } = exactLoss({ stats, cfg, layout, sigma2Floor: 1e-5 });
     for (const nat of [

@@ -19,6 +19,7 @@ import {
 } from '../statistics/spectra.js';
 import { exactLoss, exactLossValue, exactStatistics, type ExactStatistics } from '../loss/exact.js';
 import { exactPopulationStatistics, exactPopulationsLoss } from '../loss/exactPopulations.js';
+import { prepareEigensolver } from '../linalg/eigh.js';
 import { whittleLoss, whittleLossValue, type LossFunction } from '../loss/whittle.js';
 import { minimiseLBFGS, type OptimiseResult, type ValueAndGradient } from './lbfgs.js';
 import { nnls } from './nnls.js';
@@ -125,6 +126,7 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
     if (!groups.some((g) => g === a)) throw new InputError(`population '${popNames[a]}' has no recorded units`, { field: '--populations' });
   }
   const layout = parameterLayout(cfg);
+  if (form === 'exact') await prepareEigensolver();
   if (form === 'exact' && cfg.fitScale) return fitExactProfiled(rec, cfg, layout, opts);
   await yieldToEventLoop();
   const prep =

@@ -54,7 +54,19 @@ async function loadLapack(): Promise<Emscripten | undefined> {
   }
 }
 
-const lapack = await loadLapack();
+let lapack: Emscripten | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Load LAPACK (≈ 40 ms, once). Until it has been awaited, `symmetricEigen` uses ml-matrix, so only
+ * the commands that need large eigendecompositions pay the start-up cost.
+ */
+export function prepareEigensolver(): Promise<void> {
+  loading ??= loadLapack().then((m) => {
+    lapack = m;
+  });
+  return loading;
+}
 
 function dsyev(m: Emscripten, a: Float64Array, n: number): SymmetricEigen | undefined {
   const lwork = 3 * n;
