@@ -49,8 +49,6 @@ export interface FitOptions {
   /** Population of each recorded unit (index into populationNames). Default: one population. */
   populations?: { names: string[]; groups: Int32Array };
   maxIterations?: number;
-  /** Internal/testing: evaluate the loss at these parameters instead of fitting (thrown as .value). */
-  evaluateOnly?: NaturalParams;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -133,10 +131,6 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
     form === 'whittle' ? prepareWhittle(rec, groups, cfg, layout) : P > 1 ? prepareExactPopulations(rec, groups, cfg, layout) : prepareExact(rec, cfg, layout);
   await yieldToEventLoop();
   try {
-    if (opts.evaluateOnly) {
-      const th = pack({ ...opts.evaluateOnly, offset: opts.evaluateOnly.offset - prep.offsetShift }, layout);
-      throw Object.assign(new Error('evaluateOnly'), { value: evaluate(prep.loss, th) * prep.normaliser });
-    }
     return runFit(rec, prep, form, opts);
   } finally {
     prep.dispose();
@@ -622,9 +616,6 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
   }
 }
 
-function fg2(loss: LossFunction, x: Float64Array): ValueAndGradient {
-  return valueAndGradient(loss)(x);
-}
 
 /** The quantities reported with uncertainty, as functions of θ (names are the fit file's keys). */
 function reportedQuantities(cfg: ModelConfig, layout: ParamLayout, offsetShift: number): DerivedQuantity[] {

@@ -7,8 +7,8 @@
  * scanner that converts numbers without allocating a string per cell; files with quoted fields go
  * through `csv-parse` (streaming, `cast: false`). Both give identical results and messages.
  */
-import { createReadStream, closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, closeSync, openSync, readSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { extname, resolve } from 'node:path';
