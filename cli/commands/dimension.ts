@@ -1,0 +1,162 @@
+/**
+ * `connfit dimension`: participation ratio of a recording's activity (THEORY §5.1, §5.5) or the
+ * spectrum statistics of a coupling matrix (§2.8).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Option, type Command } from 'commander';
+import { InputError } from '../../src/errors.js';
+import { prepareEigensolver } from '../../src/linalg/eigh.js';
+import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
+import { matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
+import { action, parseChoice, parseNumber, printJson } from '../common.js';
+
+interface DimensionOptions {
+  layout?: RecordingLayout;
+  format?: RecordingFormat;
+  header: boolean;
+  dt?: number;
+  phi: PhiName;
+  zscore?: boolean;
+  json?: boolean;
+}
+
+function fmt(v: number | null | undefined, digits = 4): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '-' : String(Number(v.toPrecision(digits)));
+}
+
+/** The coupling matrix of a JSON file with a square `J` array of rows, or undefined when the file has no `J`. */
+function readCouplingMatrix(file: string): { J: Float64Array; N: number } | undefined {
+  if (extname(file).toLowerCase() !== '.json') return undefined;
+  try {
+    if (!statSync(file).isFile()) return undefined;
+  } catch {
+    return undefined; // readRecording reports the missing file
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // readRecording reports the JSON syntax error
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !('J' in doc)) return undefined;
+  const rows = (doc as { J: unknown }).J;
+  if (!Array.isArray(rows) || rows.length === 0) throw new InputError('expected a non-empty array of rows (a square coupling matrix)', { file, field: 'J' });
+  const N = rows.length;
+  const J = new Float64Array(N * N);
+  rows.forEach((row: unknown, i) => {
+    if (!Array.isArray(row) || row.length !== N) {
+      throw new InputError(`expected a row of ${N} numbers (J must be square, ${N} rows), got ${Array.isArray(row) ? `${row.length} entries` : typeof row}`, { file, field: `J[${i}]` });
+    }
+    row.forEach((v: unknown, j) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`expected a finite number, got ${JSON.stringify(v)}`, { file, field: `J[${i}][${j}]` });
+      J[i * N + j] = v;
+    });
+  });
+  return { J, N };
+}
+
+function biasJson(b: PrBiasEstimate) {
+  return {
+    pr_full: b.prFull,
+    pr_infinite: b.prInfinite,
+    bias: b.bias,
+    relative_bias: b.relativeBias,
+    levels: b.levels.map((l) => ({ segments: l.segments, samples_per_segment: l.samplesPerSegment, pr: l.pr })),
+  };
+}
+
+export function registerDimension(program: Command): void {
+  program
+    .command('dimension')
+    .summary('participation ratio (dimension) of a recording, or spectrum statistics of a coupling matrix')
+    .description(
+      'For a recording: the participation ratio of the equal-time covariance of x and of φ(x)\n' +
+        '  PR = (Σλ)² / (N Σλ²) ∈ (0, 1],  dimension = PR·N   (THEORY §5.1, normalised by N)\n' +
+        'with a finite-sample bias estimate: PR of contiguous halves and quarters extrapolated\n' +
+        'linearly in 1/T to T → ∞ (bias = PR(full) − PR(∞), THEORY §5.5).\n' +
+        'For a JSON file with a square "J" array of rows (e.g. the --save-network output of\n' +
+        'connfit simulate): ĝ = sqrt(N Var J_ij), Ĵ0 = N mean J_ij, g_eff = ‖J‖_F/√N,\n' +
+        'PR_S = (Σs²)²/(N Σs⁴) of the singular values and the effective rank\n' +
+        'α·PR_D = PR_S/(1 − 2 PR_S) (only when PR_S < 1/2; THEORY §2.8, §1.3c).',
+    )
+    .argument('<file>', 'recording (.csv/.tsv/.txt, .npy, .json) or a JSON file with a coupling matrix "J"')
+    .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
+    .addOption(new Option('--format <format>', 'recording file format (default: from the extension)').choices(['csv', 'npy', 'json']))
+    .option('--no-header', 'CSV without unit names (a bare numeric matrix); units are named u0, u1, ...')
+    .option('--dt <dt>', 'sampling interval (checked against a time column if the file has one)', parseNumber('--dt', { positive: true }))
+    .option('--phi <name>', `nonlinearity for PR_φ: ${PHI_NAMES.join(' or ')}`, parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
+    .option('--zscore', 'use correlations (each unit scaled to unit variance) instead of covariances')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ connfit dimension rec.csv\n' +
+        '  $ connfit dimension activity.csv --layout unit-by-time --no-header --dt 0.4545 --zscore --json\n' +
+        '  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --seed 1 --out rec.csv --save-network net.json\n' +
+        '  $ connfit dimension net.json          # coupling matrix: g, J0, g_eff, PR_S, effective rank',
+    )
+    .action(
+      action(async (file: string, opts: DimensionOptions) => {
+        await prepareEigensolver();
+        const matrix = readCouplingMatrix(file);
+        if (matrix) {
+          const s = matrixSpectrumStats(matrix.J, matrix.N);
+          const out = { g: s.g, J0: s.J0, g_eff: s.g_eff, pr_s: s.pr_s, effective_rank: s.effective_rank, N: s.N, s_max: s.s_max };
+          if (opts.json) {
+            printJson({ file, kind: 'matrix', ...out });
+            return;
+          }
+          process.stdout.write(
+            `file: ${file} (coupling matrix, N = ${s.N})\n` +
+              `g (sqrt(N·Var J_ij)): ${fmt(s.g)}\n` +
+              `J0 (N·mean J_ij): ${fmt(s.J0)}\n` +
+              `g_eff (‖J‖_F/√N): ${fmt(s.g_eff)}\n` +
+              `PR_S (singular values²): ${fmt(s.pr_s)}  (i.i.d. Gaussian: 0.5)\n` +
+              `effective rank α·PR_D: ${s.effective_rank === null ? '- (PR_S ≥ 1/2: i.i.d.-like)' : fmt(s.effective_rank)}\n` +
+              (s.s_max !== null ? `largest singular value: ${fmt(s.s_max)}\n` : ''),
+          );
+          return;
+        }
+        const readOpts: ReadOptions = { header: opts.header };
+        if (opts.layout) readOpts.layout = opts.layout;
+        if (opts.format) readOpts.format = opts.format;
+        if (opts.dt !== undefined) readOpts.dt = opts.dt;
+        const rec = await readRecording(file, readOpts);
+        if (rec.nSamples < 8) throw new InputError(`need at least 8 samples for the PR and its bias estimate, got ${rec.nSamples}`, { file });
+        const zscore = opts.zscore ?? false;
+        const px = participationRatio(rec, { of: 'x', zscore });
+        const pp = participationRatio(rec, { of: 'phi', zscore, phi: opts.phi });
+        const bx = prFiniteSampleBias(rec, { of: 'x', zscore });
+        const bp = prFiniteSampleBias(rec, { of: 'phi', zscore, phi: opts.phi });
+        if (opts.json) {
+          printJson({
+            pr_x: px.pr,
+            pr_phi: pp.pr,
+            dimension_x: px.dimension,
+            dimension_phi: pp.dimension,
+            file,
+            kind: 'recording',
+            units: rec.nUnits,
+            samples: rec.nSamples,
+            phi: opts.phi,
+            zscore,
+            bias_x: biasJson(bx),
+            bias_phi: biasJson(bp),
+          });
+          return;
+        }
+        const N = rec.nUnits;
+        const line = (name: string, pr: number, b: PrBiasEstimate) =>
+          `${name}: PR ${fmt(pr)}, dimension ${fmt(pr * N)} of ${N}; ` +
+          `extrapolated to T → ∞: PR ${fmt(b.prInfinite)} (bias ${fmt(b.bias, 3)}, ${fmt(100 * b.relativeBias, 3)} %)\n`;
+        process.stdout.write(
+          `file: ${file} (${N} units, ${rec.nSamples} samples${zscore ? ', z-scored' : ''})\n` +
+            line('x', px.pr, bx) +
+            line(`φ(x) (${opts.phi})`, pp.pr, bp) +
+            `PR by halves: x ${fmt(bx.levels[1].pr)}, φ ${fmt(bp.levels[1].pr)}; by quarters: x ${fmt(bx.levels[2].pr)}, φ ${fmt(bp.levels[2].pr)}\n`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,287 @@
+/**
+ * Dimension of activity and of coupling matrices.
+ *
+ * - Participation ratio of a recording (THEORY §5.1, normalised by N as in §0.2):
+ *   PR = (Σ λ)² / (N Σ λ²), λ the eigenvalues of the equal-time covariance (time-averaged, means
+ *   removed) of x or of φ(x); dimension = PR·N.
+ * - Finite-sample bias by subsampling time (§5.5): PR of contiguous halves and quarters, linear
+ *   extrapolation in 1/T to T → ∞.
+ * - Spectrum statistics of a coupling matrix (§2.8, §1.3c): ĝ, Ĵ0, g_eff, PR_S and the effective rank
+ *   α·PR_D = PR_S / (1 − 2 PR_S).
+ */
+import { nonlinearity, type PhiName } from '../nonlinearity.js';
+import type { Recording } from '../recording/types.js';
+import { symmetricEigen } from '../linalg/eigh.js';
+
+export interface ParticipationRatioOptions {
+  /** Use correlations instead of covariances (each unit scaled to unit variance). Default false. */
+  zscore?: boolean;
+  /** 'x': the recorded signal; 'phi': φ applied to it sample by sample. */
+  of: 'x' | 'phi';
+  /** Nonlinearity for of = 'phi' (default tanh). */
+  phi?: PhiName;
+}
+
+export interface ParticipationRatioResult {
+  of: 'x' | 'phi';
+  zscore: boolean;
+  nUnits: number;
+  nSamples: number;
+  /** (Σλ)² / (N Σλ²) ∈ (0, 1]. */
+  pr: number;
+  /** PR·N. */
+  dimension: number;
+  /** Covariance eigenvalues, descending. */
+  eigenvalues: Float64Array;
+}
+
+export interface BiasLevel {
+  /** Number of contiguous segments the recording was cut into (1, 2, 4). */
+  segments: number;
+  samplesPerSegment: number;
+  /** Mean PR over the segments. */
+  pr: number;
+}
+
+export interface PrBiasEstimate {
+  levels: BiasLevel[];
+  /** PR of the full recording. */
+  prFull: number;
+  /** Linear extrapolation of PR(1/T) to 1/T = 0 (least squares over the levels). */
+  prInfinite: number;
+  /** prFull − prInfinite. */
+  bias: number;
+  /** bias / prInfinite. */
+  relativeBias: number;
+  /** dPR / d(1/T_samples). */
+  slope: number;
+}
+
+/** The signal whose covariance is analysed: x, or φ(x), time-major T × N. */
+function signalOf(rec: Recording, opts: ParticipationRatioOptions): Float64Array {
+  if (opts.of === 'x') return rec.data;
+  const f = nonlinearity(opts.phi ?? 'tanh').f;
+  const out = new Float64Array(rec.data.length);
+  for (let k = 0; k < out.length; k++) out[k] = f(rec.data[k]);
+  return out;
+}
+
+/**
+ * Raw moments of samples [t0, t1) about a fixed centre (for numerical stability): Σ(x−c) and the
+ * upper triangle of Σ(x−c)(x−c)ᵀ.
+ */
+function moments(data: Float64Array, N: number, t0: number, t1: number, centre: Float64Array): { n: number; s1: Float64Array; s2: Float64Array } {
+  const s1 = new Float64Array(N);
+  const s2 = new Float64Array(N * N);
+  const d = new Float64Array(N);
+  for (let t = t0; t < t1; t++) {
+    const base = t * N;
+    for (let i = 0; i < N; i++) {
+      d[i] = data[base + i] - centre[i];
+      s1[i] += d[i];
+    }
+    for (let i = 0; i < N; i++) {
+      const di = d[i];
+      if (di === 0) continue;
+      const row = i * N;
+      for (let j = i; j < N; j++) s2[row + j] += di * d[j];
+    }
+  }
+  return { n: t1 - t0, s1, s2 };
+}
+
+function addMoments(a: { n: number; s1: Float64Array; s2: Float64Array }, b: { n: number; s1: Float64Array; s2: Float64Array }) {
+  const s1 = a.s1.slice();
+  const s2 = a.s2.slice();
+  for (let i = 0; i < s1.length; i++) s1[i] += b.s1[i];
+  for (let i = 0; i < s2.length; i++) s2[i] += b.s2[i];
+  return { n: a.n + b.n, s1, s2 };
+}
+
+/** Full symmetric covariance (1/n normalisation, means removed) from moments; correlation if zscore. */
+function covarianceFromMoments(m: { n: number; s1: Float64Array; s2: Float64Array }, N: number, zscore: boolean): Float64Array {
+  const C = new Float64Array(N * N);
+  const mu = new Float64Array(N);
+  for (let i = 0; i < N; i++) mu[i] = m.s1[i] / m.n;
+  for (let i = 0; i < N; i++) {
+    for (let j = i; j < N; j++) {
+      const v = m.s2[i * N + j] / m.n - mu[i] * mu[j];
+      C[i * N + j] = v;
+      C[j * N + i] = v;
+    }
+  }
+  if (zscore) {
+    const s = new Float64Array(N);
+    for (let i = 0; i < N; i++) s[i] = C[i * N + i] > 0 ? 1 / Math.sqrt(C[i * N + i]) : 0;
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) C[i * N + j] *= s[i] * s[j];
+  }
+  return C;
+}
+
+/** (tr C)² / (N tr C²) by the trace identity tr C² = Σ_ij C_ij² (= Σλ², no eigendecomposition). */
+function prByTraces(C: Float64Array, N: number): number {
+  let tr = 0;
+  let tr2 = 0;
+  for (let i = 0; i < N; i++) tr += C[i * N + i];
+  for (let k = 0; k < C.length; k++) tr2 += C[k] * C[k];
+  return tr2 > 0 ? (tr * tr) / (N * tr2) : NaN;
+}
+
+function prOfEigenvalues(values: ArrayLike<number>, N: number): number {
+  let s1 = 0;
+  let s2 = 0;
+  for (let k = 0; k < values.length; k++) {
+    s1 += values[k];
+    s2 += values[k] * values[k];
+  }
+  return s2 > 0 ? (s1 * s1) / (N * s2) : NaN;
+}
+
+function centreOf(data: Float64Array, T: number, N: number): Float64Array {
+  const c = new Float64Array(N);
+  for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) c[i] += data[t * N + i];
+  for (let i = 0; i < N; i++) c[i] /= T;
+  return c;
+}
+
+function checkRecording(rec: Recording, min: number): void {
+  if (rec.nUnits < 1) throw new RangeError('the recording has no units');
+  if (rec.nSamples < min) throw new RangeError(`need at least ${min} samples, the recording has ${rec.nSamples}`);
+}
+
+/**
+ * Participation ratio of the equal-time covariance of x or φ(x). Call `await prepareEigensolver()`
+ * beforehand for LAPACK speed at large N.
+ */
+export function participationRatio(rec: Recording, opts: ParticipationRatioOptions): ParticipationRatioResult {
+  checkRecording(rec, 2);
+  const N = rec.nUnits;
+  const T = rec.nSamples;
+  const data = signalOf(rec, opts);
+  const m = moments(data, N, 0, T, centreOf(data, T, N));
+  const C = covarianceFromMoments(m, N, opts.zscore ?? false);
+  const values = symmetricEigen(C, N).values.slice().reverse();
+  const pr = prOfEigenvalues(values, N);
+  return { of: opts.of, zscore: opts.zscore ?? false, nUnits: N, nSamples: T, pr, dimension: pr * N, eigenvalues: values };
+}
+
+/**
+ * Finite-sample bias of the PR by subsampling time (THEORY §5.5): PR of the full recording, of its two
+ * contiguous halves and of its four quarters (means removed per segment, PR averaged over segments),
+ * fitted linearly in 1/T and extrapolated to 1/T = 0. Needs at least 8 samples.
+ */
+export function prFiniteSampleBias(rec: Recording, opts: ParticipationRatioOptions): PrBiasEstimate {
+  checkRecording(rec, 8);
+  const N = rec.nUnits;
+  const T = rec.nSamples;
+  const zscore = opts.zscore ?? false;
+  const data = signalOf(rec, opts);
+  const centre = centreOf(data, T, N);
+  // Quarter boundaries; halves and the full recording are sums of quarters (one pass over the data).
+  const b = [0, 1, 2, 3, 4].map((q) => Math.round((q * T) / 4));
+  const quarters = [0, 1, 2, 3].map((q) => moments(data, N, b[q], b[q + 1], centre));
+  const halves = [addMoments(quarters[0], quarters[1]), addMoments(quarters[2], quarters[3])];
+  const full = addMoments(halves[0], halves[1]);
+  const level = (segs: { n: number; s1: Float64Array; s2: Float64Array }[]): BiasLevel => {
+    const prs = segs.map((s) => prByTraces(covarianceFromMoments(s, N, zscore), N));
+    const samples = segs.reduce((a, s) => a + s.n, 0) / segs.length;
+    return { segments: segs.length, samplesPerSegment: samples, pr: prs.reduce((a, v) => a + v, 0) / prs.length };
+  };
+  const levels = [level([full]), level(halves), level(quarters)];
+  // Least squares PR = a + slope · (1/T_seg).
+  const xs = levels.map((l) => 1 / l.samplesPerSegment);
+  const ys = levels.map((l) => l.pr);
+  const mx = xs.reduce((a, v) => a + v, 0) / xs.length;
+  const my = ys.reduce((a, v) => a + v, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let k = 0; k < xs.length; k++) {
+    sxy += (xs[k] - mx) * (ys[k] - my);
+    sxx += (xs[k] - mx) ** 2;
+  }
+  const slope = sxy / sxx;
+  const prInfinite = my - slope * mx;
+  const prFull = levels[0].pr;
+  const bias = prFull - prInfinite;
+  return { levels, prFull, prInfinite, bias, relativeBias: bias / prInfinite, slope };
+}
+
+export interface MatrixSpectrumStats {
+  N: number;
+  /** ĝ = sqrt(N · Var(J_ij)). */
+  g: number;
+  /** Ĵ0 = N · mean(J_ij). */
+  J0: number;
+  /** ‖J‖_F / √N. */
+  g_eff: number;
+  /** (Σ s²)² / (N Σ s⁴), s the singular values of J. */
+  pr_s: number;
+  /** α·PR_D = PR_S / (1 − 2 PR_S) when PR_S < 1/2, else null (i.i.d.-like: unbounded). */
+  effective_rank: number | null;
+  /** Largest singular value (when the eigendecomposition was run). */
+  s_max: number | null;
+  /** 'eigen' (squared singular values from symmetricEigen of JᵀJ) or 'traces' (tr JᵀJ, ‖JᵀJ‖_F²). */
+  method: 'eigen' | 'traces';
+}
+
+/** Largest N for which the singular values are computed by eigendecomposition of JᵀJ. */
+export const MAX_EIGEN_N = 1100;
+
+/**
+ * Spectrum statistics of a square coupling matrix J (row-major N×N), THEORY §2.8. Squared singular
+ * values are the eigenvalues of JᵀJ (symmetricEigen) for N ≤ MAX_EIGEN_N; above that only the traces
+ * Σs² = tr JᵀJ and Σs⁴ = ‖JᵀJ‖_F² are used (same PR_S, no s_max).
+ */
+export function matrixSpectrumStats(J: ArrayLike<number>, N: number): MatrixSpectrumStats {
+  if (!Number.isInteger(N) || N < 1) throw new RangeError(`N must be a positive integer, got ${N}`);
+  if (J.length !== N * N) throw new RangeError(`J must have N² = ${N * N} entries, got ${J.length}`);
+  let sum = 0;
+  let sum2 = 0;
+  for (let k = 0; k < N * N; k++) {
+    sum += J[k];
+    sum2 += J[k] * J[k];
+  }
+  const mean = sum / (N * N);
+  const variance = Math.max(0, sum2 / (N * N) - mean * mean);
+  // A = JᵀJ (upper triangle accumulated row by row, then mirrored).
+  const A = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) {
+    const r = i * N;
+    for (let k = 0; k < N; k++) {
+      const v = J[r + k];
+      if (v === 0) continue;
+      const row = k * N;
+      for (let l = k; l < N; l++) A[row + l] += v * J[r + l];
+    }
+  }
+  for (let k = 0; k < N; k++) for (let l = k + 1; l < N; l++) A[l * N + k] = A[k * N + l];
+  let s2sum = 0;
+  let s4sum = 0;
+  let sMax: number | null = null;
+  let method: 'eigen' | 'traces';
+  if (N <= MAX_EIGEN_N) {
+    const ev = symmetricEigen(A, N).values;
+    for (let k = 0; k < N; k++) {
+      const e = Math.max(0, ev[k]);
+      s2sum += e;
+      s4sum += e * e;
+    }
+    sMax = Math.sqrt(Math.max(0, ev[N - 1]));
+    method = 'eigen';
+  } else {
+    for (let k = 0; k < N; k++) s2sum += A[k * N + k];
+    for (let k = 0; k < A.length; k++) s4sum += A[k] * A[k];
+    method = 'traces';
+  }
+  const prS = s4sum > 0 ? (s2sum * s2sum) / (N * s4sum) : NaN;
+  return {
+    N,
+    g: Math.sqrt(N * variance),
+    J0: N * mean,
+    g_eff: Math.sqrt(sum2 / N),
+    pr_s: prS,
+    effective_rank: prS < 0.5 ? prS / (1 - 2 * prS) : null,
+    s_max: sMax,
+    method,
+  };
+}
