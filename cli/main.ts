@@ -10,6 +10,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerFit } from './commands/fit.js';
 import { registerDemo } from './commands/demo.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerFixedpoints } from './commands/fixedpoints.js';
 import { registerDimension } from './commands/dimension.js';
 
 const program = new Command();
@@ -47,6 +48,7 @@ registerInspect(program);
 registerFit(program);
 registerDemo(program);
 registerSimulate(program);
+registerFixedpoints(program);
 registerDimension(program);
 
 await program.parseAsync(process.argv);
