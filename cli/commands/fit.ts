@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
+import { fitLowRank } from '../../src/fit/lowRank.js';
+import { InputError } from '../../src/errors.js';
 import { buildFitFile } from '../../src/fitfile/build.js';
-import { fitFileJson, writeFitFile } from '../../src/fitfile/schema.js';
+import { fitFileJson, writeFitFile, type FitFile } from '../../src/fitfile/schema.js';
 import { readPopulationAssignment } from '../../src/model/populations.js';
 import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
@@ -27,6 +29,18 @@ interface FitCliOptions {
   json?: boolean;
   quiet?: boolean;
   seed?: number;
+  rank?: string;
+  maxRank?: number;
+  folds?: number;
+  currents?: boolean;
+}
+
+/** `--rank R|auto` → a whole number or 'auto'. */
+function parseRank(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const r = Number(v);
+  if (!Number.isInteger(r) || r < 0) throw new InputError(`expected a whole number ≥ 0 or 'auto', got '${v}'`, { field: '--rank' });
+  return r;
 }
 
 export function registerFit(program: Command): void {
@@ -58,6 +72,11 @@ export function registerFit(program: Command): void {
     .option('--fit-leak', 'fit the leak shape s')
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
+    .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b, exact loss, all units\n' +
+      'recorded); auto: choose R in 0..--max-rank by the held-out rate function over time blocks')
+    .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
+    .option('--folds <k>', 'time blocks for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, positive: true }))
+    .option('--currents', 'with --rank: store the latent currents κ_r(t) = (1/N) Φ n_r in the fit file')
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
     .option('--json', 'print the fit JSON on stdout instead of the summary')
     .option('--quiet', 'no progress bar')
@@ -69,6 +88,7 @@ Examples:
   $ connfit simulate --N 1000 --g 1.5 --D 0.1 --observe 100 --seed 1 --out rec.csv
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
   $ connfit fit rec.csv --dt 0.05 --loss exact --json > fit.json
+  $ connfit fit rec.csv --dt 0.05 --rank auto --currents --out fit.json
   $ connfit fit activity.csv --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
 
 Parameters: g (coupling strength), D (noise intensity, sqrt(2D)ξ convention, model time units), J0 (mean
@@ -85,6 +105,20 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
           minSamples: opts.loss === 'exact' ? 16 : 64,
         });
         const bar = progressBar('fitting', opts.quiet || opts.json);
+        if (opts.rank !== undefined) {
+          const rank = parseRank(opts.rank);
+          for (const [flag, on] of [['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--populations', opts.populations], ['--loss whittle', opts.loss === 'whittle']] as const) {
+            if (on) throw new InputError(`--rank cannot be combined with ${flag} yet (low-rank fits use the exact loss with fixed τ and one population)`, { field: '--rank' });
+          }
+          const result = await fitLowRank(rec, {
+            phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, leak: opts.leak, discretisation: opts.discretisation, fitJ0: opts.fitJ0,
+            rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents,
+            onProgress: (_stage, done, total) => bar.update(done, total),
+          });
+          bar.stop();
+          report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          return;
+        }
         const fitOpts: FitOptions = {
           phi: opts.phi,
           dt: opts.dt ?? rec.dt,
@@ -101,24 +135,52 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
         };
         const result = await fitRecording(rec, fitOpts);
         bar.stop();
-        const fit = buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend });
-        if (opts.out) writeFitFile(opts.out, fit);
-        if (opts.json) {
-          process.stdout.write(fitFileJson(fit));
-          return;
+        report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+
+        function report(fit: FitFile): void {
+          if (opts.out) writeFitFile(opts.out, fit);
+          if (opts.json) {
+            process.stdout.write(fitFileJson(fit));
+            return;
+          }
+          const lines = [
+            `connfit fit: ${rec.nUnits} units × ${rec.nSamples} samples (dt ${fit.data.dt}), loss ${fit.loss.form}, φ = ${fit.model.phi}`,
+            '',
+            estimateTable(fit.params),
+            '',
+            `loss ${fit.loss.value?.toFixed(2)} nats; ${fit.convergence.converged ? 'converged' : 'NOT converged'}: ${fit.convergence.reason}`,
+            ...structureLines(fit),
+            ...fit.notes.map((n) => `note: ${n}`),
+            ...(rec.droppedConstantUnits?.length ? [`left out constant units: ${rec.droppedConstantUnits.join(', ')}`] : []),
+            ...(opts.out ? [`fit written to ${opts.out}`] : []),
+          ];
+          process.stdout.write(lines.join('\n') + '\n');
         }
-        const lines = [
-          `connfit fit: ${rec.nUnits} units × ${rec.nSamples} samples (dt ${fit.data.dt}), loss ${fit.loss.form}, φ = ${fit.model.phi}`,
-          '',
-          estimateTable(fit.params),
-          '',
-          `loss ${fit.loss.value?.toFixed(2)} nats; ${fit.convergence.converged ? 'converged' : 'NOT converged'}: ${fit.convergence.reason}`,
-          ...fit.notes.map((n) => `note: ${n}`),
-          ...(rec.droppedConstantUnits?.length ? [`left out constant units: ${rec.droppedConstantUnits.join(', ')}`] : []),
-          ...(opts.out ? [`fit written to ${opts.out}`] : []),
-        ];
-        process.stdout.write(lines.join('\n') + '\n');
       }),
     );
 }
 
+/** Summary lines of a low-rank structure: rank choice, mode strengths and overlaps. */
+function structureLines(fit: FitFile): string[] {
+  const s = fit.structure;
+  if (!s) return [];
+  const f = (v: number | null) => (v === null ? '-' : Number(v.toPrecision(4)).toString());
+  const lines = [`low-rank modes: rank ${s.rank}${s.selection ? ` (held-out rate function over ${s.selection.folds} time blocks; BIC: ${s.selection.chosenByBic})` : ''}`];
+  if (s.selection) {
+    // Differences between ranks are small per sample but large in total: show them against rank 0.
+    const sel = s.selection;
+    const h0 = sel.heldOut[0] ?? 0;
+    lines.push('  rank  held-out nats/sample − rank 0   ± se (folds)   BIC − rank 0');
+    sel.ranks.forEach((r, k) => {
+      const dh = sel.heldOut[k] === null ? null : sel.heldOut[k]! - h0;
+      const db = sel.bic[k] === null || sel.bic[0] === null ? null : sel.bic[k]! - sel.bic[0]!;
+      lines.push(`  ${String(r).padStart(4)}  ${f(dh).padStart(28)}  ${f(sel.heldOutSe[k]).padStart(13)}  ${f(db).padStart(13)}`);
+    });
+  }
+  if (s.rank > 0) {
+    lines.push(`  strengths (singular values of m nᵀ/N): ${s.strength.map(f).join(', ')}`);
+    lines.push(`  overlaps nᵀm/N: ${JSON.stringify(s.overlaps.map((row) => row.map((v) => Number(v.toPrecision(3)))))}`);
+    lines.push('  canonical loadings m, n (units × rank) are in the fit file (structure.m, structure.n)');
+  }
+  return ['', ...lines];
+}

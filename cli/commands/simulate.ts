@@ -20,6 +20,9 @@ import {
   type PopulationsFile,
 } from '../../src/simulate/network.js';
 import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
+import { drawModes } from '../../src/structure/modes.js';
+import { readLoadingCovariance, readModesFile } from '../../src/structure/modesFile.js';
+import { normalGenerator } from '../../src/random.js';
 import { VERSION } from '../../src/version.js';
 import { action, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
 
@@ -46,6 +49,9 @@ interface SimulateCliOptions {
   tau: number;
   leak: number;
   saveNetwork?: string;
+  modes?: string;
+  rank?: number;
+  overlap?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -171,6 +177,9 @@ export function registerSimulate(program: Command): void {
     .option('--populations <file.json>', 'population structure: sizes, g² blocks, optional J0 blocks and per-population D (see below)')
     .option('--tau <tau>', 'time constant τ of the units', parseNumber('--tau', { positive: true }), 1)
     .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (double well for s > 1)', parseNumber('--leak'), 0)
+    .option('--modes <file.json>', 'add low-rank modes Σ_r m_r n_rᵀ/N with given loadings: {"m": [[N numbers], …], "n": [[N numbers], …]}')
+    .option('--rank <R>', 'add R low-rank modes with Gaussian loadings drawn with the covariance --overlap', parseNumber('--rank', { positive: true, integer: true }))
+    .option('--overlap <matrix>', 'with --rank: 2R×2R covariance of each unit\'s loadings (m_1..m_R, n_1..n_R), JSON file or inline JSON')
     .option('--save-network <file.json>', `also write the network: spec, seed, realised g/J0 and, for N ≤ ${MAX_SAVED_COUPLINGS_N}, the coupling matrix J`)
     .option('--quiet', 'no progress bar and no summary')
     .option('--json', 'print a JSON summary on stdout')
@@ -180,6 +189,10 @@ export function registerSimulate(program: Command): void {
 Examples:
   One population of 1000 units, 100 of them recorded, 1000 time units after a burn-in of 50:
   $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --burn-in 1000 --observe 100 --seed 1 --out rec.csv
+
+  Random + rank-2 network (THEORY §1.3b), loadings m ~ N(0,1), n = 0.8 m + 2ξ:
+  $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 40000 --seed 1 --out lowrank.csv \\
+      --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]" --save-network net.json
 
   Two populations (E, I) from a file, keeping the network for comparison with a fit:
   $ connfit simulate --populations models/two-populations.json --D 0.1 --dt 0.05 --steps 20000 --seed 2 \\
@@ -238,11 +251,20 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           spec = iidNetwork({ N: opts.N, g: opts.g, D: opts.D, J0: opts.J0 ?? 0, phi: opts.phi, tau: opts.tau, s: opts.leak });
         }
         const N = networkSize(spec);
+        const seed = opts.seed ?? Math.floor(Math.random() * 0x100000000);
+        if (seed > 0xffffffff) throw new InputError(`--seed must be below 2^32 = 4294967296, got ${seed}`);
+        if (opts.modes !== undefined && opts.rank !== undefined) throw new InputError('give either --modes <file> or --rank R --overlap <matrix>, not both');
+        if (opts.rank !== undefined && opts.overlap === undefined) throw new InputError('--rank needs --overlap: the 2R×2R covariance of the loadings (m_1..m_R, n_1..n_R), e.g. --overlap "[[1,0.8],[0.8,4.64]]" for R = 1');
+        if (opts.overlap !== undefined && opts.rank === undefined) throw new InputError('--overlap needs --rank R');
+        if (opts.modes !== undefined) spec = { ...spec, modes: readModesFile(opts.modes, N) };
+        if (opts.rank !== undefined) {
+          const cov = readLoadingCovariance(opts.overlap!, opts.rank);
+          // A stream of its own, so that adding modes leaves the bulk couplings and the noise unchanged.
+          spec = { ...spec, modes: drawModes(N, cov, normalGenerator((seed ^ 0x5bd1e995) >>> 0)) };
+        }
         if (opts.observe !== undefined && opts.observe > N) {
           throw new InputError(`--observe ${opts.observe} is larger than the network (N = ${N}); expected at most ${N} units`);
         }
-        const seed = opts.seed ?? Math.floor(Math.random() * 0x100000000);
-        if (seed > 0xffffffff) throw new InputError(`--seed must be below 2^32 = 4294967296, got ${seed}`);
         const keepCouplings = opts.saveNetwork !== undefined && N <= MAX_SAVED_COUPLINGS_N;
         const quiet = opts.quiet === true;
         for (const w of warnings) process.stderr.write(`connfit: warning: ${w}\n`);
@@ -280,6 +302,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           const meta = {
             connfit: VERSION,
             spec: { phi: spec.phi, sizes: spec.sizes, names: spec.names, g2: spec.g2, J0: spec.J0, D: spec.D, tau: spec.tau, s: spec.s },
+            ...(spec.modes ? { modes: { m: spec.modes.m.map((v) => Array.from(v)), n: spec.modes.n.map((v) => Array.from(v)) } } : {}),
             N,
             seed,
             dt: opts.dt,

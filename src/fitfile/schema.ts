@@ -14,6 +14,31 @@ const num = z.number().nullable();
 
 export const EstimateSchema = z.object({ value: num, se: num, ci95: z.tuple([num, num]) });
 
+/** Low-rank structure (THEORY §1.3b), present when the fit had --rank. Loadings: recorded units × rank. */
+export const StructureSchema = z.object({
+  rank: z.number().int().nonnegative(),
+  m: z.array(z.array(z.number())),
+  n: z.array(z.array(z.number())),
+  strength: z.array(z.number()),
+  overlaps: z.array(z.array(z.number())),
+  currents: z.array(z.array(z.number())).optional(),
+  baseline: z.object({ m: z.array(z.array(z.number())), n: z.array(z.array(z.number())) }).optional(),
+  selection: z
+    .object({
+      ranks: z.array(z.number()),
+      heldOut: z.array(num),
+      heldOutSe: z.array(num),
+      bic: z.array(num),
+      chosen: z.number(),
+      chosenByBic: z.number(),
+      folds: z.number(),
+    })
+    .optional(),
+  normalisation: z.number(),
+  identifiability: z.string(),
+});
+export type Structure = z.infer<typeof StructureSchema>;
+
 export const FitFileSchema = z.object({
   schema: z.literal('connfit.fit'),
   version: z.literal(FIT_FILE_VERSION),
@@ -54,6 +79,7 @@ export const FitFileSchema = z.object({
       s: z.number(),
     }),
   }),
+  structure: StructureSchema.optional(),
   notes: z.array(z.string()),
   provenance: z.object({
     connfit: z.string(),

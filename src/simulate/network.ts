@@ -61,6 +61,16 @@ export interface NetworkSpec {
   tau: number;
   /** Leak shape s of U(x) = x²/2 − s log cosh x. */
   s: number;
+  /**
+   * Low-rank structure Σ_r m_r n_rᵀ/N added to the random couplings (THEORY §1.3b): R arrays of N
+   * loadings each (m[r][i], n[r][j]).
+   */
+  modes?: LowRankModes;
+}
+
+export interface LowRankModes {
+  m: Float64Array[];
+  n: Float64Array[];
 }
 
 export function networkSize(spec: NetworkSpec): number {

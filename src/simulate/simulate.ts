@@ -78,6 +78,18 @@ export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Flo
       J0[a].push(mean * spec.sizes[b]);
     }
   }
+  // Low-rank structure is added after the statistics: `realised` describes the random bulk.
+  if (spec.modes) {
+    const { m, n } = spec.modes;
+    for (let r = 0; r < m.length; r++) {
+      if (m[r].length !== N || n[r].length !== N) throw new RangeError(`mode ${r + 1}: loadings must have N = ${N} entries`);
+      for (let i = 0; i < N; i++) {
+        const mi = m[r][i] / N;
+        if (mi === 0) continue;
+        for (let j = 0; j < N; j++) J[i * N + j] += mi * n[r][j];
+      }
+    }
+  }
   return { J, realised: { g, J0 } };
 }
 

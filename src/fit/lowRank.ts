@@ -1,0 +1,379 @@
+/**
+ * Fit a random + low-rank network (THEORY §1.3b) by the exact rate-function loss with the low-rank
+ * prior mean (src/loss/lowRank.ts): g, D, J0 and the modes m nᵀ/N together, input loadings profiled.
+ * Rank: given, or chosen by held-out rate function over k time blocks (k-fold) with BIC alongside.
+ *
+ * Start: the SVD of the posterior-mean coupling matrix (THEORY §2.3) — also reported as a baseline.
+ */
+import { InputError } from '../errors.js';
+import { nonlinearity, type PhiName } from '../nonlinearity.js';
+import { type Discretisation, type NaturalParams, stepCoefficients } from '../model/parameters.js';
+import type { Recording } from '../recording/types.js';
+import { symmetricEigen, prepareEigensolver } from '../linalg/eigh.js';
+import { yieldToEventLoop } from '../util/yield.js';
+import {
+  type BlockSums, type LowRankStatistics, blockSums, fromEigen, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen,
+} from '../loss/lowRank.js';
+import { canonicalModes, type CanonicalModes } from '../structure/modes.js';
+import { minimiseLBFGS, type OptimiseResult } from './lbfgs.js';
+import { covarianceFromHessian, deltaMethod, hessianFromValues, type Estimate } from './uncertainty.js';
+import type { FitResult } from './fit.js';
+
+export interface LowRankFitOptions {
+  phi: PhiName;
+  dt?: number;
+  tau?: number;
+  leak?: number;
+  discretisation?: Discretisation;
+  fitJ0?: boolean;
+  /** Number of modes, or 'auto' (held-out rate function over 0..maxRank). */
+  rank: number | 'auto';
+  maxRank?: number;
+  /** Time blocks for the held-out rate function (default 4). */
+  folds?: number;
+  /** Keep the latent currents κ_r(t) of the canonical modes. */
+  currents?: boolean;
+  maxIterations?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface RankSelection {
+  ranks: number[];
+  /** mean held-out negative log-likelihood per predicted sample (nats), per rank */
+  heldOut: number[];
+  /** its standard error over folds */
+  heldOutSe: number[];
+  /** BIC on the full data, per rank */
+  bic: number[];
+  chosen: number;
+  chosenByBic: number;
+  folds: number;
+}
+
+export interface LowRankStructure {
+  rank: number;
+  /** recorded units × rank, canonical loadings, strongest first (rows: units) */
+  m: number[][];
+  n: number[][];
+  /** singular values of m nᵀ/N */
+  strength: number[];
+  /** n_rᵀ m_s / N */
+  overlaps: number[][];
+  /** rank × samples: κ_r(t) = (1/N) Φ n_r of the canonical modes (with `currents`) */
+  currents?: number[][];
+  /** the posterior-mean SVD baseline's canonical loadings (units × rank) */
+  baseline?: { m: number[][]; n: number[][] };
+  selection?: RankSelection;
+  /** the recorded units that define N (all of them) */
+  normalisation: number;
+  identifiability: string;
+}
+
+export type LowRankFitResult = FitResult & { structure: LowRankStructure; canonical: CanonicalModes; baselineModes: CanonicalModes };
+
+interface Scalars {
+  logG2: number;
+  logD: number;
+  J0: number;
+}
+
+interface RankFit {
+  R: number;
+  scalars: Scalars;
+  Nt: Float64Array;
+  M: Float64Array;
+  nll: number;
+  opt: OptimiseResult;
+}
+
+const IDENTIFIABILITY =
+  'm and n are defined only up to an invertible R×R transform (m → mA, n → nA⁻ᵀ); reported are the canonical modes: the SVD of m nᵀ/N with balanced loadings √(N s_r)·(u_r, v_r), signed so that Σ_i m_ir ≥ 0';
+
+class Problem {
+  readonly c: number;
+  readonly floor: number;
+  constructor(
+    readonly st: LowRankStatistics,
+    stepC: number,
+    readonly fitJ0: boolean,
+  ) {
+    this.c = stepC;
+    // σ² floor (THEORY §2.3 caveat 1): 1e-8 of the mean y² per sample, as in the rank-0 exact fit.
+    this.floor = (1e-8 * st.yyTotal) / (st.n * st.T);
+  }
+  sigma2(logD: number): number {
+    return this.c * Math.exp(logD) + this.floor;
+  }
+  /** θ = [log g², log D, (J0), Ñ]: normalised loss and gradient for L-BFGS. */
+  objective(R: number, fixedNt?: Float64Array) {
+    const off = this.fitJ0 ? 3 : 2;
+    const scale = 1 / (this.st.n * this.st.T);
+    return (x: Float64Array) => {
+      const Nt = fixedNt ?? x.subarray(off);
+      const D = Math.exp(x[1]);
+      const g2 = Math.exp(x[0]);
+      const ev = lowRankEvaluate(this.st, { g2, sigma2: this.c * D + this.floor, J0: this.fitJ0 ? x[2] : 0, Nt, R });
+      const g = new Float64Array(x.length);
+      g[0] = ev.dG2 * g2 * scale;
+      g[1] = ev.dSigma2 * this.c * D * scale;
+      if (this.fitJ0) g[2] = ev.dJ0 * scale;
+      if (!fixedNt) for (let k = 0; k < ev.dNt.length; k++) g[off + k] = ev.dNt[k] * scale;
+      return { f: ev.nll * scale, g };
+    };
+  }
+  nll(s: Scalars, Nt: Float64Array, R: number): number {
+    return lowRankEvaluate(this.st, { g2: Math.exp(s.logG2), sigma2: this.sigma2(s.logD), J0: s.J0, Nt, R }).nll;
+  }
+}
+
+/**
+ * Readout directions (eigen coordinates) of the rank-R SVD of the posterior-mean coupling matrix
+ * μ_i = (G + (Nσ²/g²) I)⁻¹ Φᵀ y_i (THEORY §2.3, prior mean 0): in eigen coordinates μ̃ = A/(λ + Nσ²/g²).
+ */
+export function posteriorMeanModes(st: LowRankStatistics, g2: number, sigma2: number, R: number): { Nt: Float64Array; m: Float64Array[]; n: Float64Array[] } {
+  const mu = st.lambda.length;
+  const n = st.n;
+  const c = (n * sigma2) / g2;
+  const P = new Float64Array(mu * n);
+  for (let k = 0; k < mu; k++) for (let i = 0; i < n; i++) P[k * n + i] = st.A[k * n + i] / (st.lambda[k] + c);
+  const PPt = new Float64Array(mu * mu);
+  for (let a = 0; a < mu; a++)
+    for (let b = a; b < mu; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += P[a * n + i] * P[b * n + i];
+      PPt[a * mu + b] = s;
+      PPt[b * mu + a] = s;
+    }
+  const eig = symmetricEigen(PPt, mu);
+  // Top-R singular triplets of μ̃ (mu × n): v_r (eigen coordinates) from μ̃μ̃ᵀ, u_r = μ̃ᵀv_r/s_r.
+  // As a rank-R matrix m nᵀ/N with balanced loadings: m_r = √(N s_r) u_r, n_r = √(N s_r) Q v_r.
+  const Nt = new Float64Array(mu * R);
+  const mCols: Float64Array[] = [];
+  const sv: number[] = [];
+  for (let r = 0; r < R; r++) {
+    const e = mu - 1 - r; // eigenvalues ascending
+    const s = Math.sqrt(Math.max(eig.values[e], 0));
+    sv.push(s);
+    const u = new Float64Array(n);
+    for (let k = 0; k < mu; k++) {
+      const v = eig.vectors[k * mu + e];
+      Nt[k * R + r] = v;
+      for (let i = 0; i < n; i++) u[i] += P[k * n + i] * v;
+    }
+    const scale = Math.sqrt(n * s) / (s || 1);
+    mCols.push(u.map((x) => x * scale));
+  }
+  const nCols = fromEigen(st, Nt, R).map((v, r) => v.map((x) => x * Math.sqrt(n * sv[r])));
+  return { Nt, m: mCols, n: nCols };
+}
+
+function fitRank(prob: Problem, R: number, init: Scalars, maxIterations: number): RankFit {
+  const st = prob.st;
+  const fitJ0 = prob.fitJ0;
+  // 1. scalars with the posterior-mean readout directions, 2. those directions again, 3. everything.
+  let Nt = posteriorMeanModes(st, Math.exp(init.logG2), prob.sigma2(init.logD), R).Nt;
+  const x0 = Float64Array.from(fitJ0 ? [init.logG2, init.logD, init.J0] : [init.logG2, init.logD]);
+  const first = minimiseLBFGS(prob.objective(R, Nt), x0, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 });
+  if (R > 0) Nt = posteriorMeanModes(st, Math.exp(first.x[0]), prob.sigma2(first.x[1]), R).Nt;
+  const off = fitJ0 ? 3 : 2;
+  const x1 = new Float64Array(off + Nt.length);
+  x1.set(first.x.subarray(0, off));
+  x1.set(Nt, off);
+  const opt = R > 0 ? minimiseLBFGS(prob.objective(R), x1, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 }) : first;
+  const scalars: Scalars = { logG2: opt.x[0], logD: opt.x[1], J0: fitJ0 ? opt.x[2] : 0 };
+  Nt = R > 0 ? Float64Array.from(opt.x.subarray(off)) : new Float64Array(0);
+  const ev = lowRankEvaluate(st, { g2: Math.exp(scalars.logG2), sigma2: prob.sigma2(scalars.logD), J0: scalars.J0, Nt, R });
+  return { R, scalars, Nt, M: ev.M, nll: ev.nll, opt };
+}
+
+function modeColumns(M: Float64Array, n: number, R: number): Float64Array[] {
+  return Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => M[i * R + r]));
+}
+
+/** Held-out NLL per sample of a rank-R fit on training blocks, evaluated on the left-out block. */
+function heldOutNll(prob: Problem, fit: RankFit, heldOut: LowRankStatistics): number {
+  const R = fit.R;
+  const nUnit = fromEigen(prob.st, fit.Nt, R);
+  const NtH = toEigen(heldOut, nUnit);
+  const ev = lowRankEvaluate(heldOut, { g2: Math.exp(fit.scalars.logG2), sigma2: prob.sigma2(fit.scalars.logD), J0: fit.scalars.J0, Nt: NtH, R }, fit.M);
+  return ev.nll / (heldOut.n * heldOut.T);
+}
+
+function initialScalars(st: LowRankStatistics, c: number): Scalars {
+  // The part of y outside span(Φ) is pure noise: σ² ≈ ‖Y⊥‖²/(n(T − n)).
+  const sigma2 = st.perp / (st.n * Math.max(1, st.T - st.lambda.length));
+  return { logG2: Math.log(0.5), logD: Math.log(Math.max(sigma2 / c, 1e-12)), J0: 0 };
+}
+
+export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promise<LowRankFitResult> {
+  const dt = opts.dt ?? rec.dt;
+  if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
+  const n = rec.nUnits;
+  const maxRank = opts.rank === 'auto' ? (opts.maxRank ?? 4) : opts.rank;
+  if (!Number.isInteger(maxRank) || maxRank < 0) throw new InputError(`the rank must be a whole number ≥ 0, got ${maxRank}`, { field: '--rank' });
+  if (maxRank >= n) throw new InputError(`the rank (${maxRank}) must be smaller than the number of recorded units (${n})`, { field: '--rank' });
+  const T = rec.nSamples - 1;
+  const folds = opts.rank === 'auto' ? (opts.folds ?? 4) : 1;
+  if (T < 16 * folds) throw new InputError(`need at least ${16 * folds} samples, got ${rec.nSamples}`);
+  await prepareEigensolver();
+  const tau = opts.tau ?? 1;
+  const disc = opts.discretisation ?? 'euler';
+  const leak = opts.leak ?? 0;
+  const step = stepCoefficients(dt, tau, disc);
+  const phi = nonlinearity(opts.phi);
+  const bounds = Array.from({ length: folds + 1 }, (_, b) => Math.round((b * T) / folds));
+  opts.onProgress?.('statistics', 0, 1);
+  const blocks: BlockSums[] = blockSums(rec, { a: step.a, b: step.b, s: leak }, phi, bounds);
+  await yieldToEventLoop();
+  const full = lowRankStatistics(sumBlocks(blocks));
+  const fitJ0 = opts.fitJ0 ?? true;
+  const prob = new Problem(full, step.c, fitJ0);
+  const maxIt = opts.maxIterations ?? 500;
+  const init = initialScalars(full, step.c);
+  const notes: string[] = [];
+
+  let selection: RankSelection | undefined;
+  let R: number;
+  const fits: RankFit[] = [];
+  const total = (maxRank + 1) * (opts.rank === 'auto' ? folds + 1 : 1);
+  let done = 0;
+  const tick = async () => {
+    opts.onProgress?.('fitting', ++done, total);
+    await yieldToEventLoop();
+  };
+  if (opts.rank === 'auto') {
+    const train = blocks.map((_, k) => new Problem(lowRankStatistics(sumBlocks(blocks, k)), step.c, fitJ0));
+    const test = blocks.map((b) => lowRankStatistics(b));
+    const ranks = Array.from({ length: maxRank + 1 }, (_, r) => r);
+    const heldOut: number[] = [];
+    const heldOutSe: number[] = [];
+    const bic: number[] = [];
+    const perFold: number[][] = [];
+    for (const r of ranks) {
+      const f = fitRank(prob, r, init, maxIt);
+      fits.push(f);
+      await tick();
+      const vals: number[] = [];
+      for (let k = 0; k < folds; k++) {
+        vals.push(heldOutNll(train[k], fitRank(train[k], r, init, maxIt), test[k]));
+        await tick();
+      }
+      perFold.push(vals);
+      const mean = vals.reduce((a, b) => a + b, 0) / folds;
+      heldOut.push(mean);
+      const sd = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, folds - 1));
+      heldOutSe.push(sd / Math.sqrt(folds));
+      // parameters: g, D, (J0) + a rank-r n×n matrix has r(2n − r) degrees of freedom
+      const k = 2 + (fitJ0 ? 1 : 0) + r * (2 * n - r);
+      bic.push(2 * f.nll + k * Math.log(n * T));
+    }
+    // Held-out differences between ranks are paired over folds: choose the smallest rank whose mean
+    // held-out loss is within one paired standard error of the best (the one-SE rule).
+    let best = 0;
+    for (const r of ranks) if (heldOut[r] < heldOut[best]) best = r;
+    let chosen = best;
+    for (const r of ranks) {
+      if (r >= best) break;
+      const diff = perFold[r].map((v, k) => v - perFold[best][k]);
+      const md = diff.reduce((a, b) => a + b, 0) / folds;
+      const sd = Math.sqrt(diff.reduce((a, b) => a + (b - md) ** 2, 0) / Math.max(1, folds - 1)) / Math.sqrt(folds);
+      if (md <= sd) {
+        chosen = r;
+        break;
+      }
+    }
+    const chosenByBic = bic.indexOf(Math.min(...bic));
+    if (chosenByBic !== chosen) notes.push(`rank: the held-out rate function chose ${chosen}, BIC ${chosenByBic} (BIC charges R(2N − R)·log(NT) for a rank-R mode matrix and is conservative when modes are weak per sample)`);
+    selection = { ranks, heldOut, heldOutSe, bic, chosen, chosenByBic, folds };
+    R = chosen;
+  } else {
+    R = opts.rank;
+    fits[R] = fitRank(prob, R, init, maxIt);
+    await tick();
+  }
+  const fit = fits[R];
+  const M = modeColumns(fit.M, n, R);
+  const nCols = fromEigen(full, fit.Nt, R);
+  const canonical = canonicalModes(M, nCols, n);
+  const g2 = Math.exp(fit.scalars.logG2);
+  const base = posteriorMeanModes(full, g2, prob.sigma2(fit.scalars.logD), R);
+  const baselineModes = canonicalModes(base.m, base.n, n);
+
+  // Uncertainty of the scalars: curvature of the loss in (log g², log D, J0) with the modes at their
+  // estimate (input loadings re-profiled at every point). Conditioning on the readout loadings
+  // neglects their estimation error, which is second order for these scalars.
+  const off = fitJ0 ? 3 : 2;
+  const xs = fit.opt.x.subarray(0, off);
+  const valueAt = (x: Float64Array) => prob.nll({ logG2: x[0], logD: x[1], J0: fitJ0 ? x[2] : 0 }, fit.Nt, R);
+  const cov = covarianceFromHessian(hessianFromValues(valueAt, Float64Array.from(xs), 1e-4));
+  const quantities = [
+    { name: 'g', fn: (t: Float64Array) => Math.exp(0.5 * t[0]), positive: true },
+    { name: 'D', fn: (t: Float64Array) => Math.exp(t[1]), positive: true },
+    ...(fitJ0 ? [{ name: 'J0', fn: (t: Float64Array) => t[2], positive: false }] : []),
+  ];
+  const dm = deltaMethod(quantities, Float64Array.from(xs), cov.matrix);
+  const params: Record<string, Estimate> = dm.estimates;
+
+  let currents: number[][] | undefined;
+  if (opts.currents && R > 0) currents = latentCurrents(rec, phi, canonical.n);
+  const natural: NaturalParams = { g2: [[g2]], D: [Math.exp(fit.scalars.logD)], J0: [[fit.scalars.J0]], tau, offset: 0, scale: 1, leak };
+  const gradMax = fit.opt.gradientMaxAbs;
+  if (!fit.opt.converged) notes.push(`the optimiser stopped before convergence (${fit.opt.reason})`);
+  notes.push(`low rank: ${IDENTIFIABILITY}`);
+  return {
+    params,
+    natural,
+    correlation: { names: dm.names, matrix: dm.correlation },
+    loss: { form: 'exact', value: fit.nll, perSample: fit.nll / (n * T) },
+    convergence: {
+      converged: fit.opt.converged && cov.positiveDefinite,
+      reason: fit.opt.reason,
+      iterations: fit.opt.iterations,
+      evaluations: fit.opt.evaluations,
+      gradientMaxAbs: gradMax,
+      starts: 1,
+      hessianPositiveDefinite: cov.positiveDefinite,
+    },
+    data: { units: n, samples: rec.nSamples, samplesUsed: rec.nSamples, dt, populations: [{ name: 'all', units: n }] },
+    model: {
+      phi: opts.phi,
+      discretisation: disc,
+      fitted: ['g', 'D', ...(fitJ0 ? ['J0'] : []), ...(R > 0 ? ['m', 'n'] : [])],
+      fixed: { tau, s: leak, ...(fitJ0 ? {} : { J0: 0 }) },
+    },
+    notes,
+    structure: {
+      rank: R,
+      m: rowsOf(canonical.m, n),
+      n: rowsOf(canonical.n, n),
+      strength: canonical.strength,
+      overlaps: canonical.overlaps,
+      ...(currents ? { currents } : {}),
+      baseline: { m: rowsOf(baselineModes.m, n), n: rowsOf(baselineModes.n, n) },
+      ...(selection ? { selection } : {}),
+      normalisation: n,
+      identifiability: IDENTIFIABILITY,
+    },
+    canonical,
+    baselineModes,
+  };
+}
+
+/** units × rank rows from rank column vectors */
+function rowsOf(cols: Float64Array[], n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => cols.map((c) => c[i]));
+}
+
+/** κ_r(t) = (1/N) Σ_j n_rj φ(x_j(t)) for every sample (rank × samples). */
+export function latentCurrents(rec: Recording, phi: { f: (x: number) => number }, nCols: readonly ArrayLike<number>[]): number[][] {
+  const n = rec.nUnits;
+  const out = nCols.map(() => new Array<number>(rec.nSamples).fill(0));
+  for (let t = 0; t < rec.nSamples; t++) {
+    for (let j = 0; j < n; j++) {
+      const f = phi.f(rec.data[t * n + j]);
+      for (let r = 0; r < nCols.length; r++) out[r][t] += (nCols[r][j] * f) / n;
+    }
+  }
+  return out;
+}
+

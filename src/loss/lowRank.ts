@@ -1,0 +1,308 @@
+/**
+ * The exact rate-function loss (THEORY §2.3) with a low-rank prior mean: coupling row i has mean
+ * b_i = (J0/N)·1 + (1/N) Σ_r m_ir n_r, so y_i has mean J0·m̄(t) + Σ_r m_ir κ_r(t), κ_r = (1/N) Φ n_r.
+ *
+ * In the eigenbasis of G = ΦᵀΦ = QΛQᵀ (one decomposition) with A = QᵀΦᵀY and d_k = σ² + g²λ_k/N:
+ *   Σ_i r_iᵀK⁻¹r_i = σ⁻² Σ_i ‖y_i⊥‖² + Σ_k Σ_i W_ki² / (λ_k d_k),
+ *   W = A − (J0/N) (λ∘q) 1ᵀ − diag(λ/N) Ñ Mᵀ,        q = Qᵀ1, Ñ = Qᵀ[n_1..n_R]
+ * (the same stable form as src/loss/exact.ts). For fixed (g, σ², J0, Ñ) the loss is quadratic in the
+ * input loadings M (one weighted least-squares problem per unit with the same R×R normal matrix), so
+ * M is profiled out: the optimiser sees only g, D, J0 and Ñ, and by the envelope theorem the gradient
+ * is the partial derivative at M̂. Everything is float64 and O(N²R) per evaluation.
+ *
+ * N is the number of recorded units (THEORY §2.3 caveat 2: the observed-unit normalisation).
+ */
+import { tf } from '../backend.js';
+import { symmetricEigen } from '../linalg/eigh.js';
+import type { Nonlinearity } from '../nonlinearity.js';
+import type { Recording } from '../recording/types.js';
+import { solveSymmetric } from '../fit/nnls.js';
+
+/** Additive sufficient statistics of one block of time steps. */
+export interface BlockSums {
+  n: number;
+  T: number;
+  /** G = ΦᵀΦ, n×n row-major */
+  G: Float64Array;
+  /** ΦᵀY, n×n row-major (row j: regressor unit j, column i: target unit i) */
+  PhiY: Float64Array;
+  /** ‖y_i‖² per unit */
+  yy: Float64Array;
+}
+
+/** Coefficients of y = a·x[t+1] + b·x[t] − s·tanh x[t] (the fixed-τ basis of src/model/parameters.ts). */
+export interface StepBasis {
+  a: number;
+  b: number;
+  s: number;
+}
+
+/**
+ * Block sums for contiguous blocks of time steps: `bounds` = [t0, t1, …, tB] splits steps 0..T−1
+ * (T = samples − 1). Products run as float32 matMuls on Φᵀ materialised once (no transpose flag).
+ */
+export function blockSums(rec: Recording, basis: StepBasis, phi: Nonlinearity, bounds: number[]): BlockSums[] {
+  const n = rec.nUnits;
+  const d = rec.data;
+  const out: BlockSums[] = [];
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const t0 = bounds[b];
+    const T = bounds[b + 1] - t0;
+    const phiArr = new Float32Array(T * n);
+    const yArr = new Float32Array(T * n);
+    const yy = new Float64Array(n);
+    for (let t = 0; t < T; t++) {
+      const row = (t0 + t) * n;
+      for (let i = 0; i < n; i++) {
+        const x0 = d[row + i];
+        const y = basis.a * d[row + n + i] + basis.b * x0 - (basis.s !== 0 ? basis.s * Math.tanh(x0) : 0);
+        yArr[t * n + i] = y;
+        yy[i] += y * y;
+        phiArr[t * n + i] = phi.f(x0);
+      }
+    }
+    const [G, PhiY] = tf.tidy(() => {
+      const Phi = tf.tensor2d(phiArr, [T, n]);
+      const PhiT = tf.transpose(Phi);
+      return [tf.matMul(PhiT, Phi), tf.matMul(PhiT, tf.tensor2d(yArr, [T, n]))];
+    });
+    const g = G.dataSync();
+    const Gs = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Gs[i * n + j] = 0.5 * (g[i * n + j] + g[j * n + i]);
+    out.push({ n, T, G: Gs, PhiY: Float64Array.from(PhiY.dataSync()), yy });
+    G.dispose();
+    PhiY.dispose();
+  }
+  return out;
+}
+
+/** Σ of blocks, optionally leaving one out (k-fold training sets). */
+export function sumBlocks(blocks: BlockSums[], leaveOut = -1): BlockSums {
+  const first = blocks[0];
+  const n = first.n;
+  const acc: BlockSums = { n, T: 0, G: new Float64Array(n * n), PhiY: new Float64Array(n * n), yy: new Float64Array(n) };
+  blocks.forEach((b, k) => {
+    if (k === leaveOut) return;
+    acc.T += b.T;
+    for (let i = 0; i < n * n; i++) {
+      acc.G[i] += b.G[i];
+      acc.PhiY[i] += b.PhiY[i];
+    }
+    for (let i = 0; i < n; i++) acc.yy[i] += b.yy[i];
+  });
+  return acc;
+}
+
+/** The eigen-projected statistics the loss needs. */
+export interface LowRankStatistics {
+  n: number;
+  T: number;
+  /** eigen-directions above round-off, in order */
+  used: number[];
+  /** λ_k of the used directions */
+  lambda: Float64Array;
+  /** q_k = (Qᵀ1)_k */
+  q: Float64Array;
+  /** A = QᵀΦᵀY restricted to used rows: mu × n row-major */
+  A: Float64Array;
+  /** Q restricted to used columns: n × mu row-major (unit coordinates ← eigen coordinates) */
+  Q: Float64Array;
+  /** Σ_i ‖y_i⊥‖², the part of y no coupling row can explain */
+  perp: number;
+  /** Σ_i ‖y_i‖² */
+  yyTotal: number;
+}
+
+export function lowRankStatistics(s: BlockSums): LowRankStatistics {
+  const { n, T } = s;
+  const eig = symmetricEigen(s.G, n);
+  const lmax = Math.max(...eig.values);
+  const used = [...eig.values.keys()].filter((k) => eig.values[k] > 1e-7 * lmax);
+  const mu = used.length;
+  const lambda = Float64Array.from(used, (k) => eig.values[k]);
+  const Q = new Float64Array(n * mu);
+  const q = new Float64Array(mu);
+  used.forEach((k, c) => {
+    for (let i = 0; i < n; i++) {
+      const v = eig.vectors[i * n + k];
+      Q[i * mu + c] = v;
+      q[c] += v;
+    }
+  });
+  // A = Qᵀ (ΦᵀY): mu × n
+  const A = new Float64Array(mu * n);
+  for (let j = 0; j < n; j++) {
+    const row = j * n;
+    for (let c = 0; c < mu; c++) {
+      const qjc = Q[j * mu + c];
+      if (qjc === 0) continue;
+      const off = c * n;
+      for (let i = 0; i < n; i++) A[off + i] += qjc * s.PhiY[row + i];
+    }
+  }
+  let yyTotal = 0;
+  for (let i = 0; i < n; i++) yyTotal += s.yy[i];
+  let inSpan = 0;
+  for (let c = 0; c < mu; c++) {
+    let r = 0;
+    for (let i = 0; i < n; i++) r += A[c * n + i] ** 2;
+    inSpan += r / lambda[c];
+  }
+  return { n, T, used, lambda, q, A, Q, perp: Math.max(yyTotal - inSpan, 0), yyTotal };
+}
+
+/** Parameters of one evaluation: scalars plus the readout loadings in eigen coordinates. */
+export interface LowRankPoint {
+  g2: number;
+  /** σ² = c·D + floor */
+  sigma2: number;
+  J0: number;
+  /** Ñ = Qᵀ n, mu × R row-major */
+  Nt: Float64Array;
+  R: number;
+}
+
+export interface LowRankEvaluation {
+  /** negative log-likelihood in nats (up to the θ-independent −nT log|a| + nT/2 log 2π) */
+  nll: number;
+  /** ∂nll/∂g², ∂nll/∂σ², ∂nll/∂J0, ∂nll/∂Ñ (mu×R) */
+  dG2: number;
+  dSigma2: number;
+  dJ0: number;
+  dNt: Float64Array;
+  /** profiled input loadings M̂, n × R row-major */
+  M: Float64Array;
+}
+
+/**
+ * Negative log-likelihood with M profiled (or held at `fixedM`, n×R, e.g. on held-out data) and its
+ * gradient with respect to the remaining parameters.
+ */
+export function lowRankEvaluate(st: LowRankStatistics, p: LowRankPoint, fixedM?: Float64Array): LowRankEvaluation {
+  const { n, T, lambda, q, A } = st;
+  const mu = lambda.length;
+  const R = p.R;
+  const N = n;
+  const w = new Float64Array(mu); // 1/(λ_k d_k)
+  const dk = new Float64Array(mu);
+  let logdet = (T - mu) * Math.log(p.sigma2);
+  for (let k = 0; k < mu; k++) {
+    dk[k] = p.sigma2 + (p.g2 * lambda[k]) / N;
+    w[k] = 1 / (lambda[k] * dk[k]);
+    logdet += Math.log(dk[k]);
+  }
+  // A' = A − (J0/N)(λ∘q)1ᵀ, F = diag(λ/N) Ñ
+  const jq = new Float64Array(mu);
+  for (let k = 0; k < mu; k++) jq[k] = (p.J0 / N) * lambda[k] * q[k];
+  const F = new Float64Array(mu * R);
+  for (let k = 0; k < mu; k++) for (let r = 0; r < R; r++) F[k * R + r] = (lambda[k] / N) * p.Nt[k * R + r];
+  let M: Float64Array;
+  if (fixedM) M = fixedM;
+  else {
+    M = new Float64Array(n * R);
+    if (R > 0) {
+      // normal equations H M̂ᵢ = Fᵀ W A'ᵢ, H = Fᵀ W F (shared by all units)
+      const H = new Float64Array(R * R);
+      for (let k = 0; k < mu; k++)
+        for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) H[a * R + b] += w[k] * F[k * R + a] * F[k * R + b];
+      const rhs = new Float64Array(R * n);
+      for (let k = 0; k < mu; k++) {
+        const off = k * n;
+        for (let a = 0; a < R; a++) {
+          const f = w[k] * F[k * R + a];
+          if (f === 0) continue;
+          const ro = a * n;
+          for (let i = 0; i < n; i++) rhs[ro + i] += f * (A[off + i] - jq[k]);
+        }
+      }
+      // H⁻¹ once (R×R), then applied to every unit.
+      const Hinv = new Float64Array(R * R);
+      for (let c = 0; c < R; c++) {
+        const e = new Float64Array(R);
+        e[c] = 1;
+        const col = solveSymmetric(H, e, R);
+        if (!col) throw new RangeError('low-rank loss: the readout loadings are degenerate (rank-deficient)');
+        for (let a = 0; a < R; a++) Hinv[a * R + c] = col[a];
+      }
+      for (let i = 0; i < n; i++)
+        for (let a = 0; a < R; a++) {
+          let v = 0;
+          for (let b = 0; b < R; b++) v += Hinv[a * R + b] * rhs[b * n + i];
+          M[i * R + a] = v;
+        }
+    }
+  }
+  // Residual W = A' − F Mᵀ, row sums S_k = Σ_i W_ki², E_k,r = Σ_i W_ki M_ir, rowsum_k = Σ_i W_ki
+  let quadSpan = 0;
+  let dSig = 0;
+  let dG = 0;
+  let dJ = 0;
+  const dNt = new Float64Array(mu * R);
+  const wrow = new Float64Array(n);
+  for (let k = 0; k < mu; k++) {
+    const off = k * n;
+    let S = 0;
+    let rowsum = 0;
+    for (let i = 0; i < n; i++) {
+      let v = A[off + i] - jq[k];
+      for (let r = 0; r < R; r++) v -= F[k * R + r] * M[i * R + r];
+      wrow[i] = v;
+      S += v * v;
+      rowsum += v;
+    }
+    quadSpan += w[k] * S;
+    // ∂(W²/(λd))/∂d = −W²/(λd²)
+    const dd = -S / (lambda[k] * dk[k] * dk[k]);
+    dSig += dd;
+    dG += (dd * lambda[k]) / N;
+    dJ += -2 * w[k] * (lambda[k] * q[k] / N) * rowsum;
+    for (let r = 0; r < R; r++) {
+      let e = 0;
+      for (let i = 0; i < n; i++) e += wrow[i] * M[i * R + r];
+      dNt[k * R + r] = -2 * w[k] * (lambda[k] / N) * e;
+    }
+  }
+  const quad = st.perp / p.sigma2 + quadSpan;
+  // logdet derivatives
+  let dLogdetSig = (T - mu) / p.sigma2;
+  let dLogdetG = 0;
+  for (let k = 0; k < mu; k++) {
+    dLogdetSig += 1 / dk[k];
+    dLogdetG += lambda[k] / N / dk[k];
+  }
+  dSig += -st.perp / (p.sigma2 * p.sigma2);
+  const nll = 0.5 * (n * logdet + quad);
+  return {
+    nll,
+    dG2: 0.5 * (n * dLogdetG + dG),
+    dSigma2: 0.5 * (n * dLogdetSig + dSig),
+    dJ0: 0.5 * dJ,
+    dNt: dNt.map((v) => 0.5 * v),
+    M,
+  };
+}
+
+/** Ñ (eigen coordinates, mu×R) from unit-coordinate readout loadings n (R arrays of n entries). */
+export function toEigen(st: LowRankStatistics, nCols: readonly ArrayLike<number>[]): Float64Array {
+  const mu = st.lambda.length;
+  const R = nCols.length;
+  const out = new Float64Array(mu * R);
+  for (let i = 0; i < st.n; i++)
+    for (let c = 0; c < mu; c++) {
+      const qic = st.Q[i * mu + c];
+      for (let r = 0; r < R; r++) out[c * R + r] += qic * nCols[r][i];
+    }
+  return out;
+}
+
+/** Unit-coordinate readout loadings n = Q Ñ (R arrays of n entries). */
+export function fromEigen(st: LowRankStatistics, Nt: Float64Array, R: number): Float64Array[] {
+  const mu = st.lambda.length;
+  const out = Array.from({ length: R }, () => new Float64Array(st.n));
+  for (let i = 0; i < st.n; i++)
+    for (let c = 0; c < mu; c++) {
+      const qic = st.Q[i * mu + c];
+      for (let r = 0; r < R; r++) out[r][i] += qic * Nt[c * R + r];
+    }
+  return out;
+}

@@ -1,0 +1,199 @@
+/**
+ * Random + low-rank networks (THEORY §1.3b, §2.3): the loss against the rank-0 exact loss and its own
+ * numerical gradient, then fits on a teacher whose modes stand out of the bulk (issue 3's setup:
+ * N = 200, g = 0.3, D = 0.02, rank 2, m ~ N(0,1), n = 0.8 m + 2ξ, 2000 time units at Δ = 0.05).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepareEigensolver } from '../src/linalg/eigh.js';
+import { blockSums, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen } from '../src/loss/lowRank.js';
+import { exactLossValue, exactStatistics } from '../src/loss/exact.js';
+import { fitLowRank, latentCurrents, type LowRankFitResult } from '../src/fit/lowRank.js';
+import { stepCoefficients } from '../src/model/parameters.js';
+import { nonlinearity } from '../src/nonlinearity.js';
+import { normalGenerator } from '../src/random.js';
+import { iidNetwork } from '../src/simulate/network.js';
+import type { SimulationResult } from '../src/simulate/simulate.js';
+import { canonicalModes, drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
+import { ensureBuilt, runCli } from './helpers/cli.js';
+import { rel, simulateSpec } from './helpers/sim.js';
+
+const N = 200;
+const G = 0.3;
+const D = 0.02;
+const DT = 0.05;
+const STEPS = 40000; // 2000 time units
+const COV = [
+  [1, 0, 0.8, 0],
+  [0, 1, 0, 0.8],
+  [0.8, 0, 4.64, 0],
+  [0, 0.8, 0, 4.64],
+];
+const tanh = nonlinearity('tanh');
+
+/** Multiple correlation of y with the best linear combination of the columns xs (rotation-free). */
+function multipleCorrelation(y: number[], xs: number[][]): number {
+  const T = y.length;
+  const centre = (v: number[]) => {
+    const m = v.reduce((a, b) => a + b, 0) / T;
+    return v.map((x) => x - m);
+  };
+  const yc = centre(y);
+  const X = xs.map(centre);
+  const k = X.length;
+  const XtX = X.map((a) => X.map((b) => a.reduce((s, v, t) => s + v * b[t], 0)));
+  const Xty = X.map((a) => a.reduce((s, v, t) => s + v * yc[t], 0));
+  // k ≤ 2 here: Cramer's rule keeps this self-contained.
+  const beta = k === 1 ? [Xty[0] / XtX[0][0]] : (() => {
+    const det = XtX[0][0] * XtX[1][1] - XtX[0][1] * XtX[1][0];
+    return [(Xty[0] * XtX[1][1] - XtX[0][1] * Xty[1]) / det, (XtX[0][0] * Xty[1] - XtX[1][0] * Xty[0]) / det];
+  })();
+  const fitted = yc.map((_, t) => beta.reduce((s, b, c) => s + b * X[c][t], 0));
+  const ss = (v: number[]) => v.reduce((s, x) => s + x * x, 0);
+  return Math.sqrt(ss(fitted) / ss(yc));
+}
+
+describe('low-rank loss', () => {
+  let sim: SimulationResult;
+  beforeAll(async () => {
+    await prepareEigensolver();
+    const modes = drawModes(60, [[1, 0.5], [0.5, 2]], normalGenerator(11));
+    sim = await simulateSpec({ ...iidNetwork({ N: 60, g: 0.8, D: 0.1 }), modes }, { dt: DT, steps: 3000, seed: 5 });
+  });
+
+  it('rank 0 equals the exact loss of src/loss/exact.ts (float64, to 1e-9 relative)', () => {
+    const k = stepCoefficients(DT, 1, 'euler');
+    const rec = sim.recording;
+    const st = lowRankStatistics(sumBlocks(blockSums(rec, { a: k.a, b: k.b, s: 0 }, tanh, [0, 1000, rec.nSamples - 1])));
+    const ex = exactStatistics(rec, { names: ['y'], fixed: { a: k.a, b: k.b, s: 0 } }, tanh);
+    const floor = 1e-6;
+    for (const [g2, Dv, J0] of [[0.5, 0.1, 0], [1.2, 0.05, 0.7]]) {
+      const ours = lowRankEvaluate(st, { g2, sigma2: k.c * Dv + floor, J0, Nt: new Float64Array(0), R: 0 }).nll;
+      const nT = rec.nUnits * (rec.nSamples - 1);
+      const theirs = exactLossValue(ex, { g2, D: Dv, J0, a: k.a, c: k.c, w: [1] }, floor) - nT * 0.5 * Math.log(2 * Math.PI) + nT * Math.log(k.a);
+      expect(rel(ours, theirs)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('the analytic gradient (envelope theorem over the profiled loadings) matches central differences', () => {
+    const k = stepCoefficients(DT, 1, 'euler');
+    const st = lowRankStatistics(sumBlocks(blockSums(sim.recording, { a: k.a, b: k.b, s: 0 }, tanh, [0, sim.recording.nSamples - 1])));
+    const R = 2;
+    const rnd = normalGenerator(3);
+    const Nt = toEigen(st, [Float64Array.from({ length: 60 }, rnd), Float64Array.from({ length: 60 }, rnd)]);
+    const base = { g2: 0.7, sigma2: 4, J0: 0.3, Nt, R };
+    const ev = lowRankEvaluate(st, base);
+    const f = (p: typeof base) => lowRankEvaluate(st, p).nll;
+    const h = 1e-5;
+    const num = (dp: (p: typeof base, s: number) => typeof base) => (f(dp(base, h)) - f(dp(base, -h))) / (2 * h);
+    expect(rel(ev.dG2, num((p, s) => ({ ...p, g2: p.g2 + s })))).toBeLessThan(1e-5);
+    expect(rel(ev.dSigma2, num((p, s) => ({ ...p, sigma2: p.sigma2 + s })))).toBeLessThan(1e-5);
+    expect(rel(ev.dJ0, num((p, s) => ({ ...p, J0: p.J0 + s })))).toBeLessThan(1e-5);
+    for (const idx of [0, 5, 17]) {
+      const dn = num((p, s) => {
+        const v = Float64Array.from(p.Nt);
+        v[idx] += s;
+        return { ...p, Nt: v };
+      });
+      expect(Math.abs(ev.dNt[idx] - dn)).toBeLessThan(1e-5 * Math.max(1, Math.abs(dn)));
+    }
+  });
+});
+
+describe('low-rank fit on the rank-2 teacher (all units recorded)', () => {
+  let sim: SimulationResult;
+  let modes: { m: Float64Array[]; n: Float64Array[] };
+  let fit: LowRankFitResult;
+  beforeAll(async () => {
+    modes = drawModes(N, COV, normalGenerator(7));
+    sim = await simulateSpec({ ...iidNetwork({ N, g: G, D }), modes }, { dt: DT, steps: STEPS, seed: 3 });
+    fit = await fitLowRank(sim.recording, { phi: 'tanh', rank: 'auto', currents: true });
+  });
+
+  it('--rank auto picks 2 by the held-out rate function', () => {
+    expect(fit.structure.rank).toBe(2);
+    expect(fit.structure.selection!.chosen).toBe(2);
+  });
+
+  it('mode spans: m within 15°, n within 20°, and no worse than the posterior-mean SVD baseline (+1°)', () => {
+    const am = largestPrincipalAngle(modes.m, fit.canonical.m);
+    const an = largestPrincipalAngle(modes.n, fit.canonical.n);
+    expect(am).toBeLessThan(15);
+    expect(an).toBeLessThan(20);
+    expect(am).toBeLessThan(largestPrincipalAngle(modes.m, fit.baselineModes.m) + 1);
+    expect(an).toBeLessThan(largestPrincipalAngle(modes.n, fit.baselineModes.n) + 1);
+  });
+
+  it("latent currents correlate > 0.9 with the teacher's (each canonical current against the fitted pair)", () => {
+    const truth = canonicalModes(modes.m, modes.n, N);
+    const teacher = latentCurrents(sim.recording, tanh, truth.n);
+    for (const c of teacher) expect(multipleCorrelation(c, fit.structure.currents!)).toBeGreaterThan(0.9);
+    // and strongest against strongest
+    const r0 = multipleCorrelation(teacher[0], [fit.structure.currents![0]]);
+    expect(r0).toBeGreaterThan(0.9);
+  });
+
+  it('g and D within 10 % of the teacher, with intervals', () => {
+    expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.1);
+    expect(rel(fit.params.D.value, D)).toBeLessThan(0.1);
+    expect(fit.params.g.se).toBeGreaterThan(0);
+    expect(fit.convergence.converged).toBe(true);
+  });
+});
+
+describe('low-rank fit on an i.i.d. network', () => {
+  it('--rank auto picks 0', async () => {
+    const sim = await simulateSpec(iidNetwork({ N, g: G, D }), { dt: DT, steps: STEPS, seed: 4 });
+    const fit = await fitLowRank(sim.recording, { phi: 'tanh', rank: 'auto', maxRank: 2 });
+    expect(fit.structure.rank).toBe(0);
+    expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.05);
+  });
+});
+
+describe('connfit simulate/fit with structure (CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'connfit-lowrank-'));
+  beforeAll(ensureBuilt, 300_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const BASE = ['simulate', '--N', '40', '--g', '0.3', '--D', '0.02', '--dt', '0.05', '--steps', '2000', '--seed', '1', '--quiet'];
+
+  it('simulate --rank --overlap, then fit --rank 1 --json: the contract fields and the mode', async () => {
+    const out = join(dir, 'r1.csv');
+    const net = join(dir, 'net.json');
+    const sim = await runCli(...BASE, '--out', out, '--rank', '1', '--overlap', '[[1,1.5],[1.5,4]]', '--save-network', net);
+    expect(sim.code, sim.stderr).toBe(0);
+    const saved = JSON.parse(readFileSync(net, 'utf8'));
+    const fitRun = await runCli('fit', out, '--rank', '1', '--currents', '--json');
+    expect(fitRun.code, fitRun.stderr).toBe(0);
+    const fit = JSON.parse(fitRun.stdout);
+    expect(fit.structure.rank).toBe(1);
+    expect(fit.structure.m).toHaveLength(40);
+    expect(fit.structure.m[0]).toHaveLength(1);
+    expect(fit.structure.n).toHaveLength(40);
+    expect(fit.structure.currents).toHaveLength(1);
+    expect(fit.structure.currents[0]).toHaveLength(2001);
+    // the one mode's m-direction against the teacher's (strong mode, overlap 1.5: < 25° at N = 40)
+    const mFit = [Float64Array.from(fit.structure.m.map((row: number[]) => row[0]))];
+    expect(largestPrincipalAngle([Float64Array.from(saved.modes.m[0])], mFit)).toBeLessThan(25);
+  });
+
+  it('bad structure input: clear errors, exit code 2', async () => {
+    const out = join(dir, 'bad.csv');
+    const notPd = await runCli(...BASE, '--out', out, '--rank', '1', '--overlap', '[[1,3],[3,4]]');
+    expect(notPd.code).toBe(2);
+    expect(notPd.stderr).toMatch(/not positive definite/);
+    const shape = await runCli(...BASE, '--out', out, '--rank', '2', '--overlap', '[[1,0],[0,1]]');
+    expect(shape.code).toBe(2);
+    expect(shape.stderr).toMatch(/4×4 matrix/);
+    const modesFile = join(dir, 'modes.json');
+    writeFileSync(modesFile, JSON.stringify({ m: [new Array(40).fill(1)], n: [new Array(39).fill(1)] }));
+    const short = await runCli(...BASE, '--out', out, '--modes', modesFile);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain(modesFile);
+    expect(short.stderr).toMatch(/n\[0\].*39 loadings; expected N = 40/);
+    const rankTooBig = await runCli('fit', join(dir, 'r1.csv'), '--rank', '40');
+    expect(rankTooBig.code).toBe(2);
+    expect(rankTooBig.stderr).toMatch(/smaller than the number of recorded units/);
+  });
+});
