@@ -4,6 +4,8 @@
  *   simulate     simulate N=1000, 20000 steps (g 1.5, D 0.1, dt 0.05, observe all)      target ≤ 5 s
  *   whittle-fit  fitRecording, Whittle loss, 1000 units × 20001 samples                  target ≤ 3 s
  *   exact-fit    fitRecording, exact loss, 500 units × 20001 samples                      target ≤ 3 s
+ *   lowrank-fit  fitLowRank rank 2, 500 units × 20001 samples (issue 3 teacher)            target ≤ 30 s
+ *   lowrank-auto fitLowRank --rank auto over R = 0..4 (4 time blocks), same data            target ≤ 180 s
  *   read-csv     readRecording of a 1000-unit × 20001-row CSV (7 significant digits)        target ≥ 50 MB/s
  *   read-npy     readRecording of the same data as .npy (compared with fs.readFileSync)
  *
@@ -38,6 +40,8 @@ import { writeRecordingCsv, writeRecordingNpy } from '../src/recording/write.js'
 import { iidNetwork } from '../src/simulate/network.js';
 import { simulate, type SimulationResult } from '../src/simulate/simulate.js';
 import { profileExactStatistics } from './exactProfile.js';
+import { fitLowRank, type LowRankFitResult } from '../src/fit/lowRank.js';
+import { drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const REPO = join(HERE, '..', '..');
@@ -277,6 +281,42 @@ async function fitBench(ctx: Ctx, N: number, seed: number, loss: 'whittle' | 'ex
   };
 }
 
+/** Rank-2 teacher of issue 3 (g 0.3, D 0.02, m ~ N(0,1), n = 0.8m + 2ξ) at N units, fitted with --rank. */
+async function lowRankBench(ctx: Ctx, N: number, rank: number | 'auto', maxRepeats: number): Promise<Measured> {
+  const modes = drawModes(N, [[1, 0, 0.8, 0], [0, 1, 0, 0.8], [0.8, 0, 4.64, 0], [0, 0.8, 0, 4.64]], normalGenerator(7));
+  ctx.log(`setup: simulating the rank-2 teacher, N=${N}, ${STEPS} steps (not timed)`);
+  const sim = await simulate({ ...iidNetwork({ N, g: 0.3, D: 0.02 }), modes }, { dt: DT, steps: STEPS, burnIn: 1000, seed: 3 });
+  const runs: number[] = [];
+  const cpuRuns: number[] = [];
+  let last: LowRankFitResult | undefined;
+  ctx.rss.reset();
+  const repeats = Math.min(ctx.repeats, maxRepeats);
+  for (let r = 0; r < repeats; r++) {
+    const t = await timed(() => fitLowRank(sim.recording, { phi: 'tanh', rank }));
+    last = t.value;
+    runs.push(t.seconds);
+    cpuRuns.push(t.cpu);
+    ctx.log(`run ${r + 1}/${repeats}: ${t.seconds.toFixed(3)} s (CPU ${t.cpu.toFixed(3)} s), rank ${t.value.structure.rank}`);
+  }
+  const fit = last!;
+  return {
+    runs,
+    cpuRuns,
+    estimates: fitEstimates(fit),
+    truth: { g: sim.realised.g[0][0], D: 0.02 },
+    details: {
+      units: N,
+      samples: sim.recording.nSamples,
+      rank: fit.structure.rank,
+      mAngleDeg: largestPrincipalAngle(modes.m, fit.canonical.m),
+      nAngleDeg: largestPrincipalAngle(modes.n, fit.canonical.n),
+      iterations: fit.convergence.iterations,
+      selection: fit.structure.selection,
+      peakRssTimedMB: ctx.rss.peakMB(),
+    },
+  };
+}
+
 async function readBench(ctx: Ctx, format: 'csv' | 'npy'): Promise<Measured> {
   const sim = await simulated(1000, 4, ctx.log);
   // The simulation runs in float32, so its values carry ~7 significant digits; the CSV holds them
@@ -386,6 +426,18 @@ const BENCHES: Bench[] = [
     target: { unit: 's', value: 3 },
     baseline: '0.5 s (PyTorch)',
     run: (ctx) => fitBench(ctx, 500, 3, 'exact'),
+  },
+  {
+    name: 'lowrank-fit',
+    target: { unit: 's', value: 30 },
+    baseline: '— (issue 3 target)',
+    run: (ctx) => lowRankBench(ctx, 500, 2, 3),
+  },
+  {
+    name: 'lowrank-auto',
+    target: { unit: 's', value: 180 },
+    baseline: '— (issue 3 target; R = 0..4, 4 time blocks)',
+    run: (ctx) => lowRankBench(ctx, 500, 'auto', 1),
   },
   {
     name: 'read-csv',

@@ -167,23 +167,44 @@ export function posteriorMeanModes(st: LowRankStatistics, g2: number, sigma2: nu
   return { Nt, m: mCols, n: nCols };
 }
 
-function fitRank(prob: Problem, R: number, init: Scalars, maxIterations: number): RankFit {
+/** Warm start: scalars and readout loadings (unit coordinates) of a fit to overlapping data. */
+interface WarmStart {
+  scalars: Scalars;
+  nUnit: Float64Array[];
+}
+
+function fitRank(prob: Problem, R: number, init: Scalars, maxIterations: number, warm?: WarmStart): RankFit {
   const st = prob.st;
   const fitJ0 = prob.fitJ0;
-  // 1. scalars with the posterior-mean readout directions, 2. those directions again, 3. everything.
-  let Nt = posteriorMeanModes(st, Math.exp(init.logG2), prob.sigma2(init.logD), R).Nt;
-  const x0 = Float64Array.from(fitJ0 ? [init.logG2, init.logD, init.J0] : [init.logG2, init.logD]);
-  const first = minimiseLBFGS(prob.objective(R, Nt), x0, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 });
-  if (R > 0) Nt = posteriorMeanModes(st, Math.exp(first.x[0]), prob.sigma2(first.x[1]), R).Nt;
   const off = fitJ0 ? 3 : 2;
-  const x1 = new Float64Array(off + Nt.length);
-  x1.set(first.x.subarray(0, off));
-  x1.set(Nt, off);
-  const opt = R > 0 ? minimiseLBFGS(prob.objective(R), x1, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 }) : first;
+  const lbfgs = (f: ReturnType<Problem['objective']>, x: Float64Array) => minimiseLBFGS(f, x, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 });
+  let opt: OptimiseResult;
+  if (warm && R > 0) {
+    const s = warm.scalars;
+    const x = new Float64Array(off + st.lambda.length * R);
+    x.set(fitJ0 ? [s.logG2, s.logD, s.J0] : [s.logG2, s.logD]);
+    x.set(toEigen(st, warm.nUnit), off);
+    opt = lbfgs(prob.objective(R), x);
+  } else {
+    // 1. scalars with the posterior-mean readout directions, 2. those directions again, 3. everything.
+    let Nt = posteriorMeanModes(st, Math.exp(init.logG2), prob.sigma2(init.logD), R).Nt;
+    const x0 = Float64Array.from(fitJ0 ? [init.logG2, init.logD, init.J0] : [init.logG2, init.logD]);
+    const first = lbfgs(prob.objective(R, Nt), x0);
+    opt = first;
+    if (R > 0) {
+      Nt = posteriorMeanModes(st, Math.exp(first.x[0]), prob.sigma2(first.x[1]), R).Nt;
+      const x1 = new Float64Array(off + Nt.length);
+      x1.set(first.x.subarray(0, off));
+      x1.set(Nt, off);
+      opt = lbfgs(prob.objective(R), x1);
+    }
+  }
   const scalars: Scalars = { logG2: opt.x[0], logD: opt.x[1], J0: fitJ0 ? opt.x[2] : 0 };
-  Nt = R > 0 ? Float64Array.from(opt.x.subarray(off)) : new Float64Array(0);
-  const ev = lowRankEvaluate(st, { g2: Math.exp(scalars.logG2), sigma2: prob.sigma2(scalars.logD), J0: scalars.J0, Nt, R });
-  return { R, scalars, Nt, M: ev.M, nll: ev.nll, opt };
+  const Nt = R > 0 ? Float64Array.from(opt.x.subarray(off)) : new Float64Array(0);
+  const point = { g2: Math.exp(scalars.logG2), sigma2: prob.sigma2(scalars.logD), J0: scalars.J0, Nt, R };
+  const M = lowRankEvaluate(st, point).M;
+  // Reported and used by BIC: the plain likelihood at M̂ (the optimiser used the restricted one).
+  return { R, scalars, Nt, M, nll: lowRankEvaluate(st, point, M).nll, opt };
 }
 
 function modeColumns(M: Float64Array, n: number, R: number): Float64Array[] {
@@ -255,7 +276,9 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
       await tick();
       const vals: number[] = [];
       for (let k = 0; k < folds; k++) {
-        vals.push(heldOutNll(train[k], fitRank(train[k], r, init, maxIt), test[k]));
+        // warm start from the full-data fit: the training sets share (k−1)/k of its data
+        const warm = { scalars: f.scalars, nUnit: fromEigen(prob.st, f.Nt, r) };
+        vals.push(heldOutNll(train[k], fitRank(train[k], r, f.scalars, maxIt, warm), test[k]));
         await tick();
       }
       perFold.push(vals);
