@@ -111,7 +111,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
     );
 }
 
-function evaluationTable(r: EvaluationReport): string {
+export function evaluationTable(r: EvaluationReport): string {
   const rows: [string, ForecastScores][] = [
     ...Object.entries(r.kernels).map(([k, v]) => [`kernel ${k}`, v!] as [string, ForecastScores]),
     ...Object.entries(r.baselines).map(([k, v]) => [k, v!] as [string, ForecastScores]),

@@ -11,6 +11,7 @@ import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { networkSize, populationOf, type NetworkSpec } from './network.js';
+import { drawRandomModeCouplings } from './randomMode.js';
 
 export interface SimulateOptions {
   /** Integration and sampling step in the user's time unit. */
@@ -51,6 +52,19 @@ export function evenlySpacedUnits(N: number, k: number): number[] {
 /** Draw J (row-major) and its realised block statistics. */
 export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Float64Array; realised: RealisedCouplings } {
   const N = networkSize(spec);
+  if (spec.randomModes) {
+    if (spec.sizes.length !== 1) throw new RangeError('random-mode couplings are drawn for one population');
+    const J = drawRandomModeCouplings(spec.randomModes, N, normal);
+    let s = 0;
+    let s2 = 0;
+    for (const v of J) {
+      s += v;
+      s2 += v * v;
+    }
+    // realised g: sqrt(N·Var J_ij) ≈ g_eff = ‖J‖_F/√N
+    const mean = s / (N * N);
+    return { J, realised: { g: [[Math.sqrt((s2 / (N * N) - mean * mean) * N)]], J0: [[mean * N]] } };
+  }
   const pop = populationOf(spec);
   const P = spec.sizes.length;
   const J = new Float64Array(N * N);
