@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { initBackend, type BackendChoice } from '../src/backend.js';
+import type { BackendChoice } from '../src/backend.js';
 import { ConnfitError, InputError } from '../src/errors.js';
 
 /** Exit codes: 0 ok, 1 internal failure, 2 bad input or options. */
@@ -34,6 +34,8 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
 /** Start the tensor backend chosen by the global --backend option. */
 export async function startBackend(cmd: Command): Promise<string> {
   const choice = (cmd.optsWithGlobals().backend ?? 'auto') as BackendChoice;
+  // Loaded on demand: tfjs takes ~0.7 s to import, and commands without tensors never need it.
+  const { initBackend } = await import('../src/backend.js');
   return initBackend(choice);
 }
 

@@ -6,8 +6,9 @@
 import erf from '@stdlib/math-base-special-erf';
 import { tf } from './backend.js';
 
-export type PhiName = 'tanh' | 'erf';
-export const PHI_NAMES: readonly PhiName[] = ['tanh', 'erf'];
+import { PHI_NAMES, type PhiName } from './phi.js';
+
+export { PHI_NAMES, isPhiName, type PhiName } from './phi.js';
 
 const HALF_SQRT_PI = Math.sqrt(Math.PI) / 2;
 
@@ -42,8 +43,4 @@ export function nonlinearity(name: PhiName): Nonlinearity {
   if (name === 'tanh') return tanhPhi;
   if (name === 'erf') return erfPhi;
   throw new Error(`unknown nonlinearity '${String(name)}' (expected one of ${PHI_NAMES.join(', ')})`);
-}
-
-export function isPhiName(s: string): s is PhiName {
-  return (PHI_NAMES as readonly string[]).includes(s);
 }

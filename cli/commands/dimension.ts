@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
-import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
 import { matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
 import { participationRatioTheory } from '../../src/theory/participation.js';

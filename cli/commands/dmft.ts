@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../src/errors.js';
-import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { PopulationsFileSchema } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
 import { discreteTauInf, profileTimescales } from '../../src/theory/dmftDiscrete.js';

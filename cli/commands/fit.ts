@@ -5,7 +5,7 @@ import { InputError } from '../../src/errors.js';
 import { buildFitFile } from '../../src/fitfile/build.js';
 import { fitFileJson, writeFitFile, type FitFile } from '../../src/fitfile/schema.js';
 import { readPopulationAssignment } from '../../src/model/populations.js';
-import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { estimateTable } from '../../src/report/summary.js';
 import { action, parseNumber, progressBar, startBackend } from '../common.js';

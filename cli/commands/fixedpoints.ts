@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { normalGenerator } from '../../src/random.js';
 import { iidNetwork } from '../../src/simulate/network.js';
 import { drawCouplings } from '../../src/simulate/simulate.js';

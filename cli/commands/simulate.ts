@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { ConnfitError, InputError } from '../../src/errors.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
-import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
+import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from '../../src/recording/write.js';
 import {
   iidNetwork,
