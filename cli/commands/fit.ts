@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
 import { fitLowRank } from '../../src/fit/lowRank.js';
 import { InputError } from '../../src/errors.js';
+import { prepareEigensolver } from '../../src/linalg/eigh.js';
+import { effectiveRankFromActivity } from '../../src/structure/effectiveRank.js';
 import { buildFitFile } from '../../src/fitfile/build.js';
 import { fitFileJson, writeFitFile, type FitFile } from '../../src/fitfile/schema.js';
 import { readPopulationAssignment } from '../../src/model/populations.js';
@@ -33,6 +35,7 @@ interface FitCliOptions {
   maxRank?: number;
   folds?: number;
   currents?: boolean;
+  effectiveRank?: boolean;
 }
 
 /** `--rank R|auto` → a whole number or 'auto'. */
@@ -77,6 +80,8 @@ export function registerFit(program: Command): void {
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
     .option('--folds <k>', 'time blocks for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, positive: true }))
     .option('--currents', 'with --rank: store the latent currents κ_r(t) = (1/N) Φ n_r in the fit file')
+    .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model,\n' +
+      'THEORY §5.3) with a block-bootstrap 95% interval; needs the whole network recorded')
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
     .option('--json', 'print the fit JSON on stdout instead of the summary')
     .option('--quiet', 'no progress bar')
@@ -135,6 +140,19 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
         };
         const result = await fitRecording(rec, fitOpts);
         bar.stop();
+        if (opts.effectiveRank) {
+          if (result.natural.g2.length !== 1) throw new InputError('--effective-rank needs a one-population fit', { field: '--effective-rank' });
+          await prepareEigensolver();
+          const est = await effectiveRankFromActivity(rec, { phi: opts.phi, g: result.params.g, D: result.params.D.value, seed: opts.seed });
+          const empty = rec.unitNames.map(() => [] as number[]);
+          const structure = {
+            rank: 0, m: empty, n: empty, strength: [], overlaps: [], normalisation: rec.nUnits,
+            identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3); +∞ (null) when the PR is at or above the i.i.d. value',
+            effectiveRank: est,
+          };
+          report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          return;
+        }
         report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
 
         function report(fit: FitFile): void {
@@ -165,6 +183,11 @@ function structureLines(fit: FitFile): string[] {
   const s = fit.structure;
   if (!s) return [];
   const f = (v: number | null) => (v === null ? '-' : Number(v.toPrecision(4)).toString());
+  if (s.effectiveRank) {
+    const e = s.effectiveRank;
+    const v = (x: number | null) => (x === null || !Number.isFinite(x) ? '∞' : f(x));
+    return ['', `effective rank α·PR_D (THEORY §5.3): ${v(e.value)}  95% interval [${v(e.ci95[0])}, ${v(e.ci95[1])}]`, `  PR_φ data ${f(e.prData)} (T→∞ ${f(e.prDataCorrected)}), i.i.d. theory at ĝ ${f(e.prIid)}, K ${f(e.K)}`];
+  }
   const lines = [`low-rank modes: rank ${s.rank}${s.selection ? ` (held-out rate function over ${s.selection.folds} time blocks; BIC: ${s.selection.chosenByBic})` : ''}`];
   if (s.selection) {
     // Differences between ranks are small per sample but large in total: show them against rank 0.

@@ -21,6 +21,7 @@ import {
 } from '../../src/simulate/network.js';
 import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
 import { drawModes } from '../../src/structure/modes.js';
+import { randomModeSpectrum } from '../../src/simulate/randomMode.js';
 import { readLoadingCovariance, readModesFile } from '../../src/structure/modesFile.js';
 import { normalGenerator } from '../../src/random.js';
 import { VERSION } from '../../src/version.js';
@@ -50,6 +51,8 @@ interface SimulateCliOptions {
   leak: number;
   saveNetwork?: string;
   modes?: string;
+  randomModes?: number;
+  spectrum?: 'exp' | 'step';
   rank?: number;
   overlap?: string;
   quiet?: boolean;
@@ -177,6 +180,8 @@ export function registerSimulate(program: Command): void {
     .option('--populations <file.json>', 'population structure: sizes, g² blocks, optional J0 blocks and per-population D (see below)')
     .option('--tau <tau>', 'time constant τ of the units', parseNumber('--tau', { positive: true }), 1)
     .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (double well for s > 1)', parseNumber('--leak'), 0)
+    .option('--random-modes <r>', 'random-mode couplings J = Σ_a D_a l_a r_aᵀ (THEORY §1.3c) with effective rank α·PR_D = r and g_eff = --g', parseNumber('--random-modes', { positive: true }))
+    .option('--spectrum <family>', 'with --random-modes: exp (D_a ∝ e^{−βa/M}, flat above r = 1) or step (r ≤ 1)', parseChoice('--spectrum', ['exp', 'step'] as const), 'exp' as const)
     .option('--modes <file.json>', 'add low-rank modes Σ_r m_r n_rᵀ/N with given loadings: {"m": [[N numbers], …], "n": [[N numbers], …]}')
     .option('--rank <R>', 'add R low-rank modes with Gaussian loadings drawn with the covariance --overlap', parseNumber('--rank', { positive: true, integer: true }))
     .option('--overlap <matrix>', 'with --rank: 2R×2R covariance of each unit\'s loadings (m_1..m_R, n_1..n_R), JSON file or inline JSON')
@@ -257,6 +262,15 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         if (opts.rank !== undefined && opts.overlap === undefined) throw new InputError('--rank needs --overlap: the 2R×2R covariance of the loadings (m_1..m_R, n_1..n_R), e.g. --overlap "[[1,0.8],[0.8,4.64]]" for R = 1');
         if (opts.overlap !== undefined && opts.rank === undefined) throw new InputError('--overlap needs --rank R');
         if (opts.modes !== undefined) spec = { ...spec, modes: readModesFile(opts.modes, N) };
+        if (opts.randomModes !== undefined) {
+          if (opts.populations !== undefined) throw new InputError('--random-modes is for one population; drop --populations');
+          if (opts.J0 !== undefined && opts.J0 !== 0) throw new InputError('--random-modes replaces the i.i.d. bulk and its mean; drop --J0');
+          try {
+            spec = { ...spec, randomModes: randomModeSpectrum(N, opts.randomModes, opts.g!, opts.spectrum ?? 'exp') };
+          } catch (e) {
+            throw new InputError((e as Error).message, { field: '--random-modes' });
+          }
+        }
         if (opts.rank !== undefined) {
           const cov = readLoadingCovariance(opts.overlap!, opts.rank);
           // A stream of its own, so that adding modes leaves the bulk couplings and the noise unchanged.
@@ -302,6 +316,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           const meta = {
             connfit: VERSION,
             spec: { phi: spec.phi, sizes: spec.sizes, names: spec.names, g2: spec.g2, J0: spec.J0, D: spec.D, tau: spec.tau, s: spec.s },
+            ...(spec.randomModes ? { randomModes: { M: spec.randomModes.M, D: Array.from(spec.randomModes.D) } } : {}),
             ...(spec.modes ? { modes: { m: spec.modes.m.map((v) => Array.from(v)), n: spec.modes.n.map((v) => Array.from(v)) } } : {}),
             N,
             seed,

@@ -36,6 +36,10 @@ export const StructureSchema = z.object({
     .optional(),
   normalisation: z.number(),
   identifiability: z.string(),
+  /** α·PR_D from activity (THEORY §5.3), with a block-bootstrap interval; null for +∞ */
+  effectiveRank: z
+    .object({ value: num, ci95: z.tuple([num, num]), prData: z.number(), prDataCorrected: z.number(), prIid: z.number(), K: z.number(), bootstrapSamples: z.number() })
+    .optional(),
 });
 export type Structure = z.infer<typeof StructureSchema>;
 

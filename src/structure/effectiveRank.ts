@@ -41,7 +41,7 @@ export interface EffectiveRankEstimate {
 }
 
 /** Per-block sums of φφᵀ (N×N) and φ. */
-function blockMoments(rec: Recording, phiName: PhiName, blocks: number): { S: Float64Array[]; s: Float64Array[]; T: number[] } {
+export function blockMoments(rec: Recording, phiName: PhiName, blocks: number): { S: Float64Array[]; s: Float64Array[]; T: number[] } {
   const n = rec.nUnits;
   const phi = nonlinearity(phiName);
   const S: Float64Array[] = [];
@@ -71,7 +71,7 @@ function blockMoments(rec: Recording, phiName: PhiName, blocks: number): { S: Fl
 }
 
 /** PR of the covariance pooled over the given blocks (with multiplicity): (tr C)²/(N ‖C‖²_F). */
-function pooledPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, pick: number[], n: number): number {
+export function pooledPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, pick: number[], n: number): number {
   const S = new Float64Array(n * n);
   const mu = new Float64Array(n);
   let T = 0;
@@ -93,7 +93,8 @@ function pooledPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, pick
   return (tr * tr) / (n * fro);
 }
 
-function rankFromPr(pr: number, prIid: number, K: number): number {
+/** α·PR_D from PR through 1/PR = 1/PR_iid + 1/(K·α·PR_D) (∞ when PR ≥ PR_iid). */
+export function rankFromPr(pr: number, prIid: number, K: number): number {
   const excess = 1 / pr - 1 / prIid;
   return excess > 0 ? 1 / (K * excess) : Infinity;
 }
@@ -119,11 +120,14 @@ export async function effectiveRankFromActivity(rec: Recording, opts: EffectiveR
   const prFull = levels[0].pr;
   const shift = prInf - prFull;
 
-  // Theory at ĝ and ĝ ± se (quadratic interpolation for the bootstrap's draws of g).
-  const gs = [opts.g.value - opts.g.se, opts.g.value, opts.g.value + opts.g.se];
-  const th = gs.map((g) => participationRatioTheory({ phi: opts.phi, g, D: opts.D }));
+  // Theory at ĝ and ĝ ± se (quadratic interpolation for the bootstrap's draws of g). A fit without a
+  // finite standard error (e.g. D at its floor) contributes no g uncertainty.
+  const se = Number.isFinite(opts.g.se) && opts.g.se > 0 && opts.g.se < opts.g.value / 2 ? opts.g.se : 0;
+  const gs = [opts.g.value - se, opts.g.value, opts.g.value + se];
+  const th = (se > 0 ? gs : [gs[1]]).map((g) => participationRatioTheory({ phi: opts.phi, g, D: opts.D }));
+  if (se === 0) th.unshift(th[0]), th.push(th[0]);
   const interp = (g: number, f: (k: number) => number) => {
-    const h = opts.g.se;
+    const h = se;
     if (!(h > 0)) return f(1);
     const u = (g - gs[1]) / h;
     return f(1) + (u * (f(2) - f(0))) / 2 + (u * u * (f(2) - 2 * f(1) + f(0))) / 2;
@@ -148,7 +152,7 @@ export async function effectiveRankFromActivity(rec: Recording, opts: EffectiveR
   for (let r = 0; r < B; r++) {
     const pick = all.map(() => nextInt(blocks));
     const pr = pooledPr(m, pick, n) + shift;
-    const g = opts.g.value + opts.g.se * normal();
+    const g = opts.g.value + se * normal();
     samples.push(rankFromPr(pr, interp(g, (k) => th[k].pr_phi), interp(g, (k) => th[k].k_phi)));
     if (r % 20 === 19) await yieldToEventLoop();
   }

@@ -1,0 +1,78 @@
+/**
+ * Effective rank α·PR_D from activity (THEORY §5.3): the pieces that can be checked exactly. The
+ * end-to-end check on random-mode teachers (N = 1000) takes minutes per network and lives in
+ * bench/effective-rank.ts.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { prepareEigensolver } from '../src/linalg/eigh.js';
+import { randomModeSpectrum, randomModeStatistics } from '../src/simulate/randomMode.js';
+import { participationRatio } from '../src/statistics/dimension.js';
+import { blockMoments, pooledPr, rankFromPr } from '../src/structure/effectiveRank.js';
+import { participationRatioTheory } from '../src/theory/participation.js';
+import { iidNetwork } from '../src/simulate/network.js';
+import { matrixSpectrumStats } from '../src/statistics/dimension.js';
+import { rel, simulateSpec } from './helpers/sim.js';
+
+beforeAll(prepareEigensolver);
+
+describe('effective rank', () => {
+  it('the §5.3 inversion returns the rank that produced the theoretical PR (erf g_eff 2, r = 0.05 … 20)', () => {
+    const iid = participationRatioTheory({ phi: 'erf', g: 2 });
+    for (const r of [0.05, 0.3, 3, 20]) {
+      const pr = participationRatioTheory({ phi: 'erf', g: 2, effectiveRank: r }).pr_phi;
+      expect(rel(rankFromPr(pr, iid.pr_phi, iid.k_phi), r)).toBeLessThan(1e-6);
+    }
+    expect(rankFromPr(1.01 * iid.pr_phi, iid.pr_phi, iid.k_phi)).toBe(Infinity);
+  });
+
+  it("random-mode spectra have the requested α·PR_D and g_eff, and the drawn J's PR_S matches §1.3c", async () => {
+    for (const r of [0.3, 3]) {
+      const spec = randomModeSpectrum(400, r, 2);
+      const s = randomModeStatistics(spec, 400);
+      expect(rel(s.effectiveRank, r)).toBeLessThan(1e-3); // PR_D = tanh β/β holds for M → ∞
+      expect(rel(s.gEff, 2)).toBeLessThan(1e-9);
+      const sim = await simulateSpec({ ...iidNetwork({ N: 400, g: 2, D: 0 }), randomModes: spec }, { dt: 0.05, steps: 10, burnIn: 0, seed: 2, keepCouplings: true });
+      const m = matrixSpectrumStats(sim.couplings!, 400);
+      // PR_S = αPR_D/(1 + 2αPR_D): 0.1875 and 0.4286 (finite-N scatter a few %)
+      expect(rel(m.pr_s, r / (1 + 2 * r))).toBeLessThan(0.05);
+      expect(rel(m.g_eff, 2)).toBeLessThan(0.02);
+    }
+  });
+
+  it('the block-pooled PR equals the eigenvalue PR of the whole recording', async () => {
+    const sim = await simulateSpec(iidNetwork({ N: 60, g: 1.5, D: 0.1 }), { dt: 0.05, steps: 4000, seed: 3 });
+    const m = blockMoments(sim.recording, 'tanh', 8);
+    const pooled = pooledPr(m, [0, 1, 2, 3, 4, 5, 6, 7], 60);
+    expect(rel(pooled, participationRatio(sim.recording, { of: 'phi', phi: 'tanh' }).pr)).toBeLessThan(1e-5);
+  });
+});
+
+describe('connfit fit --effective-rank', () => {
+  it('writes structure.effectiveRank = {value, ci95} with the theory at the fitted ĝ', async () => {
+    const { ensureBuilt, runCli } = await import('./helpers/cli.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    await ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'connfit-er-'));
+    try {
+      const rec = join(dir, 'rm.csv');
+      const sim = await runCli('simulate', '--N', '120', '--g', '2', '--random-modes', '0.5', '--dt', '0.05', '--steps', '6000', '--burn-in', '500', '--seed', '2', '--quiet', '--out', rec);
+      expect(sim.code, sim.stderr).toBe(0);
+      const run = await runCli('fit', rec, '--effective-rank', '--json');
+      expect(run.code, run.stderr).toBe(0);
+      const fit = JSON.parse(run.stdout);
+      const e = fit.structure.effectiveRank;
+      expect(fit.structure.rank).toBe(0);
+      expect(e.ci95).toHaveLength(2);
+      expect(e.value === null || e.value > 0).toBe(true);
+      const th = participationRatioTheory({ phi: 'tanh', g: fit.params.g.value, D: fit.params.D.value });
+      expect(rel(e.prIid, th.pr_phi)).toBeLessThan(1e-6);
+      const bad = await runCli('simulate', '--N', '50', '--g', '2', '--random-modes', '3', '--spectrum', 'step', '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'x.csv'));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/step spectrum.*≤ 1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
