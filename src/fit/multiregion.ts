@@ -1,0 +1,315 @@
+/**
+ * Fit a multiregion network (THEORY §1.3d, §2.7): per region α its g_α and D_α, and for every link
+ * β → α (rank K) the input loadings m^{αβ} on α's units and the readout loadings n^{αβ} on β's units.
+ * Regions decouple given the recorded activity (the loss of α involves only g_α, D_α and the links
+ * into α), so each region is fitted on its own by block coordinate descent on the exact loss
+ * (src/loss/multiregion.ts): input loadings integrated out, (g_α, D_α) by L-BFGS, readout loadings by
+ * their closed-form least-squares step, until the loss stops changing. Started from the SVD of the
+ * ridge-regression couplings of each block.
+ */
+import { tf } from '../backend.js';
+import { InputError } from '../errors.js';
+import { prepareEigensolver, symmetricEigen } from '../linalg/eigh.js';
+import { type Current, type MultiregionStatistics, multiregionStatistics, readoutStep, regionEvaluate, regionProjections, solveSpd } from '../loss/multiregion.js';
+import { blockSums } from '../loss/lowRank.js';
+import { type Discretisation, stepCoefficients } from '../model/parameters.js';
+import { nonlinearity, type PhiName } from '../nonlinearity.js';
+import type { Recording } from '../recording/types.js';
+import { canonicalModes } from '../structure/modes.js';
+import { yieldToEventLoop } from '../util/yield.js';
+import { minimiseLBFGS } from './lbfgs.js';
+import { covarianceFromHessian, deltaMethod, hessianFromValues, numericGradient, type Estimate } from './uncertainty.js';
+
+export interface RegionDefinition {
+  name: string;
+  /** indices of the region's units in the recording */
+  units: number[];
+}
+
+export interface LinkDefinition {
+  /** region indices: the link carries a current from `source` into `target` */
+  target: number;
+  source: number;
+  rank?: number;
+}
+
+export interface MultiregionFitOptions {
+  phi: PhiName;
+  dt?: number;
+  tau?: number;
+  discretisation?: Discretisation;
+  regions: RegionDefinition[];
+  links: LinkDefinition[];
+  maxIterations?: number;
+  /** Keep the currents κ(t) of every link with their standard errors. */
+  currents?: boolean;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface LinkResult {
+  target: string;
+  source: string;
+  rank: number;
+  /** canonical loadings: m (target units × rank), n (source units × rank) */
+  m: number[][];
+  n: number[][];
+  /** singular values of m nᵀ/N_source */
+  strength: number[];
+  /** κ_r(t) = Φ_source n_r / N_source of the canonical modes (rank × samples), with standard errors */
+  currents?: { value: number[][]; se: number[][] };
+}
+
+export interface RegionResult {
+  name: string;
+  units: number;
+  g: Estimate;
+  D: Estimate;
+  loss: number;
+  iterations: number;
+  converged: boolean;
+}
+
+export interface MultiregionFitResult {
+  regions: RegionResult[];
+  links: LinkResult[];
+  notes: string[];
+}
+
+function checkDefinitions(opts: MultiregionFitOptions, nUnits: number): void {
+  const seen = new Set<number>();
+  opts.regions.forEach((r, a) => {
+    if (r.units.length < 2) throw new InputError(`region '${r.name}' needs at least 2 recorded units`, { field: `regions[${a}].units` });
+    for (const u of r.units) {
+      if (!(Number.isInteger(u) && u >= 0 && u < nUnits)) throw new InputError(`unit index ${u} is outside the recording (0..${nUnits - 1})`, { field: `regions[${a}].units` });
+      if (seen.has(u)) throw new InputError(`unit ${u} is in more than one region`, { field: `regions[${a}].units` });
+      seen.add(u);
+    }
+  });
+  opts.links.forEach((l, k) => {
+    for (const key of ['target', 'source'] as const) {
+      if (!(Number.isInteger(l[key]) && l[key] >= 0 && l[key] < opts.regions.length)) throw new InputError(`unknown region index ${l[key]}`, { field: `links[${k}].${key}` });
+    }
+  });
+}
+
+/** Initial readout directions of a block β → α: top-K left singular vectors of the ridge couplings. */
+function initialReadouts(ms: MultiregionStatistics, ridge: Float64Array, alpha: number, beta: number, K: number): Float64Array[] {
+  const N = ms.N;
+  const src = ms.regions[beta].units;
+  const tgt = ms.regions[alpha].units;
+  // B = J_ridge[tgt, src] (rows: targets); n-directions: top eigenvectors of BᵀB
+  const nb = src.length;
+  const BtB = new Float64Array(nb * nb);
+  for (const i of tgt)
+    for (let a = 0; a < nb; a++) {
+      const va = ridge[src[a] * N + i];
+      for (let b = 0; b < nb; b++) BtB[a * nb + b] += va * ridge[src[b] * N + i];
+    }
+  const eig = symmetricEigen(BtB, nb);
+  return Array.from({ length: K }, (_, r) => Float64Array.from({ length: nb }, (_, a) => eig.vectors[a * nb + (nb - 1 - r)] * Math.sqrt(nb)));
+}
+
+/** Ridge-regression couplings (G + cI)⁻¹ ΦᵀY: column i is unit i's coupling row. */
+function ridgeCouplings(ms: MultiregionStatistics): Float64Array {
+  const N = ms.N;
+  let tr = 0;
+  for (let i = 0; i < N; i++) tr += ms.G[i * N + i];
+  const A = Float64Array.from(ms.G);
+  for (let i = 0; i < N; i++) A[i * N + i] += (1e-3 * tr) / N;
+  const out = new Float64Array(N * N);
+  const col = new Float64Array(N);
+  // one factorisation would do; N ≤ a few thousand and this runs once
+  const eig = symmetricEigen(A, N);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < N; j++) col[j] = ms.C[j * N + i];
+    // (QΛQᵀ)⁻¹ c
+    const y = new Float64Array(N);
+    for (let k = 0; k < N; k++) {
+      let s = 0;
+      for (let j = 0; j < N; j++) s += eig.vectors[j * N + k] * col[j];
+      y[k] = s / eig.values[k];
+    }
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < N; k++) s += eig.vectors[j * N + k] * y[k];
+      out[j * N + i] = s;
+    }
+  }
+  return out;
+}
+
+interface RegionState {
+  logG2: number;
+  logD: number;
+  currents: Current[];
+  M: Float64Array;
+  nll: number;
+  iterations: number;
+  converged: boolean;
+  system?: Float64Array;
+  offsets?: number[];
+}
+
+async function fitRegion(ms: MultiregionStatistics, alpha: number, sources: number[], init: Float64Array[], c: number, maxIterations: number): Promise<RegionState> {
+  const reg = ms.regions[alpha];
+  const floor = (1e-8 * reg.yy) / (reg.n * reg.T);
+  const sigma2 = (logD: number) => c * Math.exp(logD) + floor;
+  let currents: Current[] = sources.map((s, r) => ({ source: s, n: init[r] }));
+  const s0 = reg.perp / (reg.n * Math.max(1, reg.T - reg.lambda.length));
+  let x: Float64Array = Float64Array.from([Math.log(0.5), Math.log(Math.max(s0 / c, 1e-12))]);
+  let prev = Infinity;
+  let it = 0;
+  let converged = false;
+  let M: Float64Array = new Float64Array(0);
+  for (; it < maxIterations; it++) {
+    const p = regionProjections(ms, alpha, currents);
+    const f = (y: Float64Array) => regionEvaluate(reg, p, Math.exp(y[0]), sigma2(y[1])).nll / (reg.n * reg.T);
+    const opt = minimiseLBFGS((y) => ({ f: f(y), g: numericGradient(f, y, 1e-6) }), x, { maxIterations: 200, gradientTolerance: 1e-10, lossTolerance: 1e-13 });
+    x = opt.x;
+    const ev = regionEvaluate(reg, p, Math.exp(x[0]), sigma2(x[1]));
+    M = ev.M;
+    if (Math.abs(prev - ev.nll) <= 1e-9 * Math.abs(ev.nll)) {
+      converged = true;
+      prev = ev.nll;
+      break;
+    }
+    prev = ev.nll;
+    if (sources.length === 0) {
+      converged = true;
+      break;
+    }
+    const step = readoutStep(ms, alpha, sources, M, Math.exp(x[0]), sigma2(x[1]));
+    // The scale of n is arbitrary (m absorbs it): keep ‖n_r‖² = N_β.
+    currents = step.n.map((v, r) => {
+      const norm = Math.sqrt(v.reduce((s, a) => s + a * a, 0) / v.length) || 1;
+      return { source: sources[r], n: v.map((a) => a / norm) };
+    });
+    if (it % 5 === 4) await yieldToEventLoop();
+  }
+  const final = sources.length ? readoutStep(ms, alpha, sources, M, Math.exp(x[0]), sigma2(x[1])) : undefined;
+  return { logG2: x[0], logD: x[1], currents, M, nll: prev, iterations: it + 1, converged, system: final?.system, offsets: final?.offsets };
+}
+
+export async function fitMultiregion(rec: Recording, opts: MultiregionFitOptions): Promise<MultiregionFitResult> {
+  const dt = opts.dt ?? rec.dt;
+  if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
+  checkDefinitions(opts, rec.nUnits);
+  await prepareEigensolver();
+  const step = stepCoefficients(dt, opts.tau ?? 1, opts.discretisation ?? 'euler');
+  const phi = nonlinearity(opts.phi);
+  const T = rec.nSamples - 1;
+  opts.onProgress?.('statistics', 0, opts.regions.length + 1);
+  const sums = blockSums(rec, { a: step.a, b: step.b, s: 0 }, phi, [0, T])[0];
+  const ms = multiregionStatistics(sums, opts.regions.map((r) => r.units));
+  await yieldToEventLoop();
+  const ridge = ridgeCouplings(ms);
+  await yieldToEventLoop();
+  const regions: RegionResult[] = [];
+  const links: LinkResult[] = [];
+  const notes: string[] = [];
+  for (let alpha = 0; alpha < opts.regions.length; alpha++) {
+    const into = opts.links.filter((l) => l.target === alpha);
+    const sources: number[] = [];
+    const init: Float64Array[] = [];
+    for (const l of into) {
+      const K = l.rank ?? 1;
+      const dirs = initialReadouts(ms, ridge, alpha, l.source, K);
+      for (let r = 0; r < K; r++) {
+        sources.push(l.source);
+        init.push(dirs[r]);
+      }
+    }
+    const st = await fitRegion(ms, alpha, sources, init, step.c, opts.maxIterations ?? 300);
+    opts.onProgress?.('regions', alpha + 1, opts.regions.length + 1);
+    const reg = ms.regions[alpha];
+    const floor = (1e-8 * reg.yy) / (reg.n * reg.T);
+    const p = regionProjections(ms, alpha, st.currents);
+    const value = (y: Float64Array) => regionEvaluate(reg, p, Math.exp(y[0]), step.c * Math.exp(y[1]) + floor).nll;
+    const x = Float64Array.from([st.logG2, st.logD]);
+    const cov = covarianceFromHessian(hessianFromValues(value, x, 1e-4));
+    const dm = deltaMethod(
+      [
+        { name: 'g', fn: (t) => Math.exp(0.5 * t[0]), positive: true },
+        { name: 'D', fn: (t) => Math.exp(t[1]), positive: true },
+      ],
+      x,
+      cov.matrix,
+    );
+    if (!st.converged) notes.push(`region ${opts.regions[alpha].name}: stopped after ${st.iterations} iterations before the loss settled`);
+    regions.push({ name: opts.regions[alpha].name, units: reg.n, g: dm.estimates.g, D: dm.estimates.D, loss: st.nll, iterations: st.iterations, converged: st.converged && cov.positiveDefinite });
+
+    // Links: canonical loadings per link, currents with standard errors (conditional on m).
+    let col = 0;
+    for (const l of into) {
+      const K = l.rank ?? 1;
+      const idx = Array.from({ length: K }, (_, r) => col + r);
+      col += K;
+      const R = st.currents.length;
+      const mCols = idx.map((r) => Float64Array.from({ length: reg.n }, (_, i) => st.M[i * R + r]));
+      const nCols = idx.map((r) => st.currents[r].n);
+      const Nb = ms.regions[l.source].units.length;
+      const can = canonicalModes(mCols, nCols, Nb);
+      const link: LinkResult = {
+        target: opts.regions[alpha].name,
+        source: opts.regions[l.source].name,
+        rank: K,
+        m: Array.from({ length: reg.n }, (_, i) => can.m.map((v) => v[i])),
+        n: Array.from({ length: Nb }, (_, b) => can.n.map((v) => v[b])),
+        strength: can.strength,
+      };
+      if (opts.currents && st.system && st.offsets) link.currents = linkCurrents(rec, phi, ms.regions[l.source].units, can.n, nCols, st.system, st.offsets, idx);
+      links.push(link);
+    }
+    await yieldToEventLoop();
+  }
+  notes.push('loadings of each link are canonical (SVD of m nᵀ/N_source, balanced, Σ_i m_i ≥ 0); current standard errors are conditional on the input loadings');
+  return { regions, links, notes };
+}
+
+/**
+ * κ(t) = Φ_β(t) n/N_β of a link's canonical modes and their standard errors from the conditional
+ * covariance of the readout loadings (inverse of the readout step's system matrix), mapped to the
+ * canonical basis (n_can = n_raw·A for a K×K matrix A, found by least squares).
+ */
+function linkCurrents(
+  rec: Recording, phi: { f: (x: number) => number }, src: number[], nCan: Float64Array[], nRaw: Float64Array[], system: Float64Array, offsets: number[], idx: number[],
+): { value: number[][]; se: number[][] } {
+  const Nb = src.length;
+  const T = rec.nSamples;
+  const dim = Math.sqrt(system.length);
+  const K = idx.length;
+  // Conditional covariance of the link's raw readouts: the corresponding block of system⁻¹.
+  const covBlocks: Float64Array[] = idx.map((r) => {
+    const out = new Float64Array(Nb * Nb);
+    for (let b = 0; b < Nb; b++) {
+      const e = new Float64Array(dim);
+      e[offsets[r] + b] = 1;
+      const x = solveSpd(system, e, dim);
+      for (let a = 0; a < Nb; a++) out[a * Nb + b] = x[offsets[r] + a];
+    }
+    return out;
+  });
+  const Phi = new Float32Array(T * Nb);
+  for (let t = 0; t < T; t++) for (let b = 0; b < Nb; b++) Phi[t * Nb + b] = phi.f(rec.data[t * rec.nUnits + src[b]]);
+  const value: number[][] = [];
+  const se: number[][] = [];
+  for (let r = 0; r < K; r++) {
+    // scale of the canonical readout relative to the raw one (exact for K = 1)
+    let num = 0;
+    let den = 0;
+    for (let b = 0; b < Nb; b++) {
+      num += nCan[r][b] * nRaw[r][b];
+      den += nRaw[r][b] * nRaw[r][b];
+    }
+    const scale = num / den;
+    const [v, s2] = tf.tidy(() => {
+      const P = tf.tensor2d(Phi, [T, Nb]);
+      const val = tf.matMul(P, tf.tensor2d(Float32Array.from(nCan[r]), [Nb, 1]));
+      const PC = tf.matMul(P, tf.tensor2d(Float32Array.from(covBlocks[r]), [Nb, Nb]));
+      return [val.dataSync(), tf.sum(tf.mul(PC, P), 1).dataSync()];
+    });
+    value.push(Array.from(v, (x) => x / Nb));
+    se.push(Array.from(s2, (x) => (Math.abs(scale) * Math.sqrt(Math.max(x, 0))) / Nb));
+  }
+  return { value, se };
+}
