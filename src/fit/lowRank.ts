@@ -15,6 +15,9 @@ import {
   type BlockSums, type LowRankStatistics, blockSums, fromEigen, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen,
 } from '../loss/lowRank.js';
 import { canonicalModes, type CanonicalModes } from '../structure/modes.js';
+import { coherentShare, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
+import type { StepBasis } from '../loss/lowRank.js';
+import type { Nonlinearity } from '../nonlinearity.js';
 import { minimiseLBFGS, type OptimiseResult } from './lbfgs.js';
 import { covarianceFromHessian, deltaMethod, hessianFromValues, type Estimate } from './uncertainty.js';
 import type { FitResult } from './fit.js';
@@ -31,6 +34,11 @@ export interface LowRankFitOptions {
   maxRank?: number;
   /** Time blocks for the held-out rate function (default 4). */
   folds?: number;
+  /**
+   * exact (default): all units recorded. whittle: spectral form for partial recordings (rank chosen,
+   * and the fit started, by the exact form; J0 is not fitted).
+   */
+  loss?: 'exact' | 'whittle';
   /** Keep the latent currents κ_r(t) of the canonical modes. */
   currents?: boolean;
   maxIterations?: number;
@@ -314,9 +322,19 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     fits[R] = fitRank(prob, R, init, maxIt);
     await tick();
   }
-  const fit = fits[R];
+  let fit = fits[R];
+  let nCols = fromEigen(full, fit.Nt, R);
+  let valueAt = (x: Float64Array) => prob.nll({ logG2: x[0], logD: x[1], J0: fitJ0 ? x[2] : 0 }, fit.Nt, R);
+  let form: 'exact' | 'whittle' = 'exact';
+  if (opts.loss === 'whittle') {
+    form = 'whittle';
+    const w = refineWhittle(rec, { a: step.a, b: step.b, s: leak }, phi, step.c, prob.floor, fit, nCols, maxIt);
+    fit = w.fit;
+    nCols = w.nCols;
+    valueAt = w.valueAt;
+    notes.push('spectral low-rank fit (for partial recordings): rank and start from the exact form; J0 is not fitted (0)');
+  }
   const M = modeColumns(fit.M, n, R);
-  const nCols = fromEigen(full, fit.Nt, R);
   const canonical = canonicalModes(M, nCols, n);
   const g2 = Math.exp(fit.scalars.logG2);
   const base = posteriorMeanModes(full, g2, prob.sigma2(fit.scalars.logD), R);
@@ -325,14 +343,13 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   // Uncertainty of the scalars: curvature of the loss in (log g², log D, J0) with the modes at their
   // estimate (input loadings re-profiled at every point). Conditioning on the readout loadings
   // neglects their estimation error, which is second order for these scalars.
-  const off = fitJ0 ? 3 : 2;
+  const off = form === 'exact' && fitJ0 ? 3 : 2;
   const xs = fit.opt.x.subarray(0, off);
-  const valueAt = (x: Float64Array) => prob.nll({ logG2: x[0], logD: x[1], J0: fitJ0 ? x[2] : 0 }, fit.Nt, R);
   const cov = covarianceFromHessian(hessianFromValues(valueAt, Float64Array.from(xs), 1e-4));
   const quantities = [
     { name: 'g', fn: (t: Float64Array) => Math.exp(0.5 * t[0]), positive: true },
     { name: 'D', fn: (t: Float64Array) => Math.exp(t[1]), positive: true },
-    ...(fitJ0 ? [{ name: 'J0', fn: (t: Float64Array) => t[2], positive: false }] : []),
+    ...(off === 3 ? [{ name: 'J0', fn: (t: Float64Array) => t[2], positive: false }] : []),
   ];
   const dm = deltaMethod(quantities, Float64Array.from(xs), cov.matrix);
   const params: Record<string, Estimate> = dm.estimates;
@@ -347,7 +364,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     params,
     natural,
     correlation: { names: dm.names, matrix: dm.correlation },
-    loss: { form: 'exact', value: fit.nll, perSample: fit.nll / (n * T) },
+    loss: { form, value: fit.nll, perSample: fit.nll / (n * T) },
     convergence: {
       converged: fit.opt.converged && cov.positiveDefinite,
       reason: fit.opt.reason,
@@ -361,8 +378,8 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     model: {
       phi: opts.phi,
       discretisation: disc,
-      fitted: ['g', 'D', ...(fitJ0 ? ['J0'] : []), ...(R > 0 ? ['m', 'n'] : [])],
-      fixed: { tau, s: leak, ...(fitJ0 ? {} : { J0: 0 }) },
+      fitted: ['g', 'D', ...(off === 3 ? ['J0'] : []), ...(R > 0 ? ['m', 'n'] : [])],
+      fixed: { tau, s: leak, ...(off === 3 ? {} : { J0: 0 }) },
     },
     notes,
     structure: {
@@ -380,6 +397,41 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     canonical,
     baselineModes,
   };
+}
+
+/**
+ * Refit g, D and the readout loadings by the spectral low-rank loss (src/loss/lowRankWhittle.ts),
+ * started from an exact-form fit of the same rank.
+ */
+function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity, c: number, floor: number, start: RankFit, nStart: Float64Array[], maxIterations: number) {
+  const n = rec.nUnits;
+  const R = start.R;
+  const st = whittleLowRankStatistics(rec, basis, phi);
+  const Nl = new Float64Array(n * R);
+  nStart.forEach((col, r) => col.forEach((v, i) => (Nl[i * R + r] = v)));
+  const scale = 1 / (n * st.T);
+  const rho = coherentShare(st, R);
+  const point = (x: Float64Array, N: Float64Array) => ({ g2: Math.exp(x[0]), sigma2: c * Math.exp(x[1]) + floor, Nl: N, R, rho });
+  const objective = (x: Float64Array) => {
+    const N = x.subarray(2);
+    const ev = whittleLowRankEvaluate(st, point(x, N));
+    const g = new Float64Array(x.length);
+    g[0] = ev.dG2 * Math.exp(x[0]) * scale;
+    g[1] = ev.dSigma2 * c * Math.exp(x[1]) * scale;
+    g.set(ev.dN.map((v) => v * scale), 2);
+    return { f: ev.nll * scale, g };
+  };
+  const x0 = new Float64Array(2 + n * R);
+  x0[0] = start.scalars.logG2;
+  x0[1] = start.scalars.logD;
+  x0.set(Nl, 2);
+  const opt = minimiseLBFGS(objective, x0, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 });
+  const Nfit = Float64Array.from(opt.x.subarray(2));
+  const ev = whittleLowRankEvaluate(st, point(opt.x, Nfit));
+  const nCols = Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => Nfit[i * R + r]));
+  const fit: RankFit = { R, scalars: { logG2: opt.x[0], logD: opt.x[1], J0: 0 }, Nt: new Float64Array(0), M: ev.M, nll: ev.nll, opt };
+  const valueAt = (x: Float64Array) => whittleLowRankEvaluate(st, point(x, Nfit)).nll;
+  return { fit, nCols, valueAt };
 }
 
 /** units × rank rows from rank column vectors */
