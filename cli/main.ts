@@ -12,6 +12,8 @@ import { registerDemo } from './commands/demo.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerFixedpoints } from './commands/fixedpoints.js';
 import { registerDimension } from './commands/dimension.js';
+import { registerForecast } from './commands/forecast.js';
+import { registerPredict } from './commands/predict.js';
 
 const program = new Command();
 program
@@ -33,6 +35,8 @@ program
 Examples:
   $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --observe 100 --seed 1 --out rec.csv
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
+  $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --evaluate
+  $ connfit predict fit.json --data rec.csv
   $ connfit info`,
   );
 
@@ -50,5 +54,7 @@ registerDemo(program);
 registerSimulate(program);
 registerFixedpoints(program);
 registerDimension(program);
+registerForecast(program);
+registerPredict(program);
 
 await program.parseAsync(process.argv);

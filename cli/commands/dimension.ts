@@ -1,6 +1,7 @@
 /**
- * `connfit dimension`: participation ratio of a recording's activity (THEORY §5.1, §5.5) or the
- * spectrum statistics of a coupling matrix (§2.8).
+ * `connfit dimension`: participation ratio of a recording's activity (THEORY §5.1, §5.5), the
+ * spectrum statistics of a coupling matrix (§2.8), or with --theory the PR predicted by DMFT and the
+ * two-site cavity (§5.2, §5.3).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -10,6 +11,7 @@ import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { PHI_NAMES, type PhiName } from '../../src/nonlinearity.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
 import { matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
+import { participationRatioTheory } from '../../src/theory/participation.js';
 import { action, parseChoice, parseNumber, printJson } from '../common.js';
 
 interface DimensionOptions {
@@ -20,6 +22,47 @@ interface DimensionOptions {
   phi: PhiName;
   zscore?: boolean;
   json?: boolean;
+  theory?: boolean;
+  g?: number;
+  D?: number;
+  effectiveRank?: number;
+  N?: number;
+}
+
+/** `--theory`: PR_x and PR_φ from theory; no file, --g required. */
+function theoryCommand(opts: DimensionOptions): void {
+  if (opts.g === undefined) throw new InputError('required with --theory (coupling strength, or g_eff with --effective-rank)', { field: '--g' });
+  if (opts.zscore) throw new InputError('applies to recordings only (theory units are statistically identical)', { field: '--zscore' });
+  const D = opts.D ?? 0;
+  const res = participationRatioTheory({ phi: opts.phi, g: opts.g, D, effectiveRank: opts.effectiveRank });
+  const N = opts.N;
+  const r = opts.effectiveRank ?? null;
+  if (opts.json) {
+    printJson({
+      pr_x: res.pr_x,
+      pr_phi: res.pr_phi,
+      ...(N !== undefined ? { N, dimension_x: res.pr_x === null ? null : res.pr_x * N, dimension_phi: res.pr_phi * N } : {}),
+      kind: 'theory',
+      phi: opts.phi,
+      g: opts.g,
+      D,
+      effective_rank: r,
+      pr_x_iid: res.pr_x_iid,
+      pr_phi_iid: res.pr_phi_iid,
+      cx0: res.cx0,
+      cphi0: res.cphi0,
+      nu: res.nu,
+    });
+    return;
+  }
+  const dim = (pr: number | null) => (N !== undefined && pr !== null ? `, dimension ${fmt(pr * N)} of ${N}` : '');
+  process.stdout.write(
+    `theory: ${opts.phi}, g = ${opts.g}, D = ${D}, ${r === null ? 'i.i.d. couplings' : `random-mode couplings, effective rank α·PR_D = ${r}`}\n` +
+      `x: PR ${fmt(res.pr_x)}${dim(res.pr_x)}   (C_x(0) = Δ0 = ${fmt(res.cx0)})\n` +
+      `φ(x): PR ${fmt(res.pr_phi)}${dim(res.pr_phi)}   (C_φ(0) = ${fmt(res.cphi0)})\n` +
+      (r !== null ? `i.i.d. couplings at the same g: PR_x ${fmt(res.pr_x_iid)}, PR_φ ${fmt(res.pr_phi_iid)}\n` : '') +
+      'PR is normalised by N (dimension = PR·N; N → ∞ limit)\n',
+  );
 }
 
 function fmt(v: number | null | undefined, digits = 4): string {
@@ -72,7 +115,9 @@ export function registerDimension(program: Command): void {
     .command('dimension')
     .summary('participation ratio (dimension) of a recording, or spectrum statistics of a coupling matrix')
     .description(
-      'For a recording: the participation ratio of the equal-time covariance of x and of φ(x)\n' +
+      'With --theory (no file): PR_x and PR_φ predicted for an i.i.d. network (DMFT + two-site\n' +
+        'cavity, THEORY §5.2) or a random-mode network of effective rank α·PR_D (§5.3).\n' +
+        'For a recording: the participation ratio of the equal-time covariance of x and of φ(x)\n' +
         '  PR = (Σλ)² / (N Σλ²) ∈ (0, 1],  dimension = PR·N   (THEORY §5.1, normalised by N)\n' +
         'with a finite-sample bias estimate: PR of contiguous halves and quarters extrapolated\n' +
         'linearly in 1/T to T → ∞ (bias = PR(full) − PR(∞), THEORY §5.5).\n' +
@@ -81,7 +126,7 @@ export function registerDimension(program: Command): void {
         'PR_S = (Σs²)²/(N Σs⁴) of the singular values and the effective rank\n' +
         'α·PR_D = PR_S/(1 − 2 PR_S) (only when PR_S < 1/2; THEORY §2.8, §1.3c).',
     )
-    .argument('<file>', 'recording (.csv/.tsv/.txt, .npy, .json) or a JSON file with a coupling matrix "J"')
+    .argument('[file]', 'recording (.csv/.tsv/.txt, .npy, .json) or a JSON file with a coupling matrix "J"')
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .addOption(new Option('--format <format>', 'recording file format (default: from the extension)').choices(['csv', 'npy', 'json']))
     .option('--no-header', 'CSV without unit names (a bare numeric matrix); units are named u0, u1, ...')
@@ -89,16 +134,34 @@ export function registerDimension(program: Command): void {
     .option('--phi <name>', `nonlinearity for PR_φ: ${PHI_NAMES.join(' or ')}`, parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
     .option('--zscore', 'use correlations (each unit scaled to unit variance) instead of covariances')
     .option('--json', 'print JSON')
+    .option('--theory', 'PR from theory instead of a file (needs --g; uses --phi, --D, --effective-rank, --N)')
+    .option('--g <g>', 'with --theory: coupling strength g (g_eff for random-mode couplings)', parseNumber('--g', { nonNegative: true }))
+    .option('--D <D>', 'with --theory: noise intensity D (sqrt(2D)ξ convention, default 0)', parseNumber('--D', { nonNegative: true }))
+    .option('--effective-rank <r>', 'with --theory: effective rank α·PR_D of random-mode couplings (default: i.i.d.)', parseNumber('--effective-rank', { positive: true }))
+    .option('--N <N>', 'with --theory: network size, to report the dimension PR·N', parseNumber('--N', { positive: true, integer: true }))
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  $ connfit dimension rec.csv\n' +
         '  $ connfit dimension activity.csv --layout unit-by-time --no-header --dt 0.4545 --zscore --json\n' +
         '  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --seed 1 --out rec.csv --save-network net.json\n' +
-        '  $ connfit dimension net.json          # coupling matrix: g, J0, g_eff, PR_S, effective rank',
+        '  $ connfit dimension net.json          # coupling matrix: g, J0, g_eff, PR_S, effective rank\n' +
+        '  $ connfit dimension --theory --phi erf --g 3 --json          # {"pr_x": 0.0342, "pr_phi": 0.0497, ...}\n' +
+        '  $ connfit dimension --theory --phi erf --g 3 --effective-rank 0.28 --N 18028',
     )
     .action(
-      action(async (file: string, opts: DimensionOptions) => {
+      action(async (file: string | undefined, opts: DimensionOptions) => {
+        const theoryOnly = (['g', 'D', 'effectiveRank', 'N'] as const).filter((k) => opts[k] !== undefined);
+        if (opts.theory) {
+          if (file !== undefined) throw new InputError(`--theory takes no file, got '${file}'`);
+          theoryCommand(opts);
+          return;
+        }
+        if (theoryOnly.length) {
+          const flag = { g: '--g', D: '--D', effectiveRank: '--effective-rank', N: '--N' }[theoryOnly[0]];
+          throw new InputError('applies to --theory only', { field: flag });
+        }
+        if (file === undefined) throw new InputError('missing the recording or coupling-matrix file (or use --theory)');
         await prepareEigensolver();
         const matrix = readCouplingMatrix(file);
         if (matrix) {

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { PHI_NAMES, type PhiName } from '../nonlinearity.js';
+import type { RandomModeSpec } from './randomMode.js';
 
 export const PopulationSchema = z.object({
   name: z.string().min(1),
@@ -66,6 +67,11 @@ export interface NetworkSpec {
    * loadings each (m[r][i], n[r][j]).
    */
   modes?: LowRankModes;
+  /**
+   * Random-mode couplings (THEORY §1.3c) instead of the i.i.d. bulk (one population; g2 and J0 are
+   * then ignored, g_eff comes from the spectrum).
+   */
+  randomModes?: RandomModeSpec;
 }
 
 export interface LowRankModes {

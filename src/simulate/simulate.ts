@@ -11,12 +11,15 @@ import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { networkSize, populationOf, type NetworkSpec } from './network.js';
+import { drawRandomModeCouplings } from './randomMode.js';
 
 export interface SimulateOptions {
   /** Integration and sampling step in the user's time unit. */
   dt: number;
   /** Recorded steps (after burn-in). */
   steps: number;
+  /** Keep every `every`-th recorded step (default 1): floor(steps/every) + 1 samples at spacing dt·every. */
+  every?: number;
   burnIn?: number;
   /** Number of recorded units (spread evenly over the network) or explicit indices. Default: all. */
   observe?: number | number[];
@@ -49,6 +52,19 @@ export function evenlySpacedUnits(N: number, k: number): number[] {
 /** Draw J (row-major) and its realised block statistics. */
 export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Float64Array; realised: RealisedCouplings } {
   const N = networkSize(spec);
+  if (spec.randomModes) {
+    if (spec.sizes.length !== 1) throw new RangeError('random-mode couplings are drawn for one population');
+    const J = drawRandomModeCouplings(spec.randomModes, N, normal);
+    let s = 0;
+    let s2 = 0;
+    for (const v of J) {
+      s += v;
+      s2 += v * v;
+    }
+    // realised g: sqrt(N·Var J_ij) ≈ g_eff = ‖J‖_F/√N
+    const mean = s / (N * N);
+    return { J, realised: { g: [[Math.sqrt((s2 / (N * N) - mean * mean) * N)]], J0: [[mean * N]] } };
+  }
   const pop = populationOf(spec);
   const P = spec.sizes.length;
   const J = new Float64Array(N * N);
@@ -98,6 +114,8 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
   const h = opt.dt / spec.tau;
   if (!(h > 0) || !Number.isFinite(h)) throw new RangeError(`dt/tau must be positive, got ${h}`);
   const burnIn = opt.burnIn ?? 0;
+  const every = opt.every ?? 1;
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`every must be a whole number >= 1, got ${every}`);
   const observed = Array.isArray(opt.observe) ? opt.observe : evenlySpacedUnits(N, opt.observe ?? N);
   const n = observed.length;
   const normal = normalGenerator(opt.seed);
@@ -112,7 +130,9 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
   for (let i = 0; i < N; i++) noiseScale[i] = Math.sqrt(2 * spec.D[pop[i]] * h);
 
   const total = burnIn + opt.steps + 1; // steps+1 samples so that steps differences exist
-  const data = new Float64Array((opt.steps + 1) * n);
+  const nSamples = Math.floor(opt.steps / every) + 1;
+  const data = new Float64Array(nSamples * n);
+  let sample = 0;
   const chunk = 256;
   const noise = new Float32Array(chunk * N);
   const jt = tf.tensor2d(Jt, [N, N]);
@@ -139,7 +159,7 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
         });
         eta.dispose();
         // Recorded states are kept as they are (no copy) and released after the chunk is read.
-        if (k >= burnIn) rows.push(x);
+        if (k >= burnIn && (k - burnIn) % every === 0 && sample + rows.length < nSamples) rows.push(x);
         else x.dispose();
         x = next;
       }
@@ -148,12 +168,12 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
         const vals = block.dataSync();
         block.dispose();
         rows.forEach((t) => t !== x && t.dispose());
-        const startSample = Math.max(0, k0 - burnIn);
         for (let r = 0; r < rows.length; r++) {
-          const dst = (startSample + r) * n;
+          const dst = (sample + r) * n;
           const src = r * N;
           for (let q = 0; q < n; q++) data[dst + q] = vals[src + observed[q]];
         }
+        sample += rows.length;
       }
       opt.onProgress?.(Math.min(k0 + m, total), total);
       await yieldToEventLoop();
@@ -164,14 +184,13 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
     x.dispose();
     jt.dispose();
   }
-  const nSamples = opt.steps + 1;
   const time = new Float64Array(nSamples);
-  for (let t = 0; t < nSamples; t++) time[t] = t * opt.dt;
+  for (let t = 0; t < nSamples; t++) time[t] = t * opt.dt * every;
   const recording: Recording = {
     data,
     nSamples,
     nUnits: n,
-    dt: opt.dt,
+    dt: opt.dt * every,
     unitNames: observed.map((i) => `u${i}`),
     time,
   };

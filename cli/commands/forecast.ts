@@ -1,0 +1,127 @@
+import { Option, type Command } from 'commander';
+import { readFitFile } from '../../src/fitfile/schema.js';
+import { writeFileAtomic } from '../../src/io/atomic.js';
+import type { ForecastScores } from '../../src/predict/evaluate.js';
+import {
+  buildPredictors, checkAgainstFit, evaluateForecast, forecastCsv, forecastUnits, type EvaluationReport,
+} from '../../src/predict/forecast.js';
+import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
+import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
+import { action, parseChoice, parseNumber, printJson, progressBar } from '../common.js';
+
+interface ForecastCliOptions {
+  data: string;
+  dt?: number;
+  layout?: RecordingLayout;
+  header: boolean;
+  context: number;
+  horizon: number;
+  kernel?: KernelName;
+  theorySolver: TheorySolver;
+  out?: string;
+  evaluate?: boolean;
+  trainFraction: number;
+  stride: number;
+  arMaxOrder: number;
+  json?: boolean;
+  seed?: number;
+  quiet?: boolean;
+}
+
+const SOLVERS: readonly TheorySolver[] = ['auto', 'discrete', 'stationary'];
+
+export function registerForecast(program: Command): void {
+  program
+    .command('forecast')
+    .description(
+      'Bayesian (Gaussian-process) forecast of every recorded unit from its recent past (THEORY §3), with the\n' +
+        'kernel from the fitted network (theory: DMFT at the fit), the plug-in spectrum or the data (empirical);\n' +
+        '--evaluate scores all kernels and baselines (persistence, AR(p), squared-exponential GP) on held-out windows',
+    )
+    .argument('<fit.json>', 'fit file written by connfit fit')
+    .requiredOption('--data <recording>', 'recording to forecast (same units as the fit; step a whole multiple of the fit\'s)')
+    .option('--dt <dt>', 'sampling interval of the recording (default: from its time column)', parseNumber('--dt', { positive: true }))
+    .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
+    .option('--no-header', 'CSV without unit names')
+    .option('--context <n>', 'past samples conditioned on', parseNumber('--context', { positive: true, integer: true }), 60)
+    .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
+    .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')} (forecast default theory; --evaluate default: all)`, parseChoice('--kernel', KERNEL_NAMES))
+    .option('--theory-solver <name>', 'theory kernel: auto (discrete DMFT of the fit\'s Euler network when the steps match), discrete, stationary', parseChoice('--theory-solver', SOLVERS), 'auto' as TheorySolver)
+    .option('--out <file>', 'write the forecast CSV (unit,time,step,mean,sd,lower95,upper95) here, atomically')
+    .option('--evaluate', 'score kernels and baselines on held-out windows instead of forecasting')
+    .option('--train-fraction <f>', '--evaluate: leading fraction of the data that trains the data-driven kernels and baselines', parseNumber('--train-fraction', { positive: true }), 0.5)
+    .option('--stride <n>', '--evaluate: window step in samples', parseNumber('--stride', { positive: true, integer: true }), 1)
+    .option('--ar-max-order <p>', '--evaluate: largest AR order (chosen by AIC)', parseNumber('--ar-max-order', { positive: true, integer: true }), 20)
+    .option('--json', 'print JSON ({kernels: {theory: {mse, mse_over_var, coverage50, coverage95, lpd, perHorizon}, ...}, baselines: {...}, setup})')
+    .option('--seed <n>', 'recorded for reproducibility (the GP forecast itself is deterministic)', parseNumber('--seed', { integer: true, nonNegative: true }))
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ connfit fit rec.csv --dt 0.05 --out fit.json
+  $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --out forecast.csv
+  $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --evaluate --stride 5 --json
+
+The GP conditions each unit on its last --context samples: mean x̂ = c + K_fp K_pp⁻¹ (x_p − c),
+covariance K_ff − K_fp K_pp⁻¹ K_pf, with the kernel in data units (x = offset + scale·x_model).
+--evaluate reports per kernel/baseline mse, mse_over_var (mean err²/σ², 1 when calibrated), coverage50,
+coverage95 (central intervals) and lpd (mean Gaussian log predictive density per value).`,
+    )
+    .action(
+      action(async (fitPath: string, opts: ForecastCliOptions) => {
+        const fit = readFitFile(fitPath);
+        const rec = await readRecording(opts.data, { layout: opts.layout, header: opts.header, dt: opts.dt, minSamples: opts.context + opts.horizon });
+        checkAgainstFit(fit, rec, fitPath);
+        const bar = progressBar('forecast', opts.quiet || opts.json);
+        const theory = { solver: opts.theorySolver, onProgress: (d: number, t: number) => bar.update(d, t) };
+        if (opts.evaluate) {
+          const report = await evaluateForecast(fit, rec, {
+            context: opts.context,
+            horizon: opts.horizon,
+            kernels: opts.kernel ? [opts.kernel] : KERNEL_NAMES,
+            arMaxOrder: opts.arMaxOrder,
+            trainFraction: opts.trainFraction,
+            stride: opts.stride,
+            theory,
+            onProgress: (_s, d, t) => bar.update(d, t),
+          });
+          bar.stop();
+          if (opts.json) printJson({ ...report, seed: opts.seed ?? null });
+          else process.stdout.write(evaluationTable(report));
+          return;
+        }
+        const name = opts.kernel ?? 'theory';
+        const preds = buildPredictors(fit, rec, { context: opts.context, horizon: opts.horizon, kernels: [name], theory });
+        bar.stop();
+        const f = forecastUnits(preds.kernels[name]!, rec);
+        if (opts.out) writeFileAtomic(opts.out, forecastCsv(f, rec.unitNames));
+        if (opts.json) {
+          printJson({ kernel: name, note: preds.kernelValues[name]!.note, time: f.time, sd: Array.from(f.sd), units: Object.fromEntries(rec.unitNames.map((u, i) => [u, Array.from(f.mean[i])])), seed: opts.seed ?? null });
+          return;
+        }
+        const lines = [
+          `connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples after t = ${(f.time[0] - (rec.dt ?? 1)).toPrecision(6)} from the last ${opts.context}, kernel ${name}`,
+          `  ${preds.kernelValues[name]!.note}`,
+          `  predictive sd: step 1 ${f.sd[0].toPrecision(4)}, step ${opts.horizon} ${f.sd[opts.horizon - 1].toPrecision(4)}`,
+          opts.out ? `forecast written to ${opts.out}` : 'give --out forecast.csv to write the per-unit means and 95 % intervals',
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+}
+
+export function evaluationTable(r: EvaluationReport): string {
+  const rows: [string, ForecastScores][] = [
+    ...Object.entries(r.kernels).map(([k, v]) => [`kernel ${k}`, v!] as [string, ForecastScores]),
+    ...Object.entries(r.baselines).map(([k, v]) => [k, v!] as [string, ForecastScores]),
+  ];
+  const s = r.setup;
+  let out = `connfit forecast --evaluate: ${s.units} units, trained on ${s.trainSamples} samples, scored on ${s.testSamples} (${s.windows} windows per unit, context ${s.context}, horizon ${s.horizon}, dt ${s.dt})\n\n`;
+  out += `  ${'predictor'.padEnd(18)} ${'mse'.padStart(9)} ${'mse/var'.padStart(8)} ${'cov50'.padStart(6)} ${'cov95'.padStart(6)} ${'lpd'.padStart(8)}\n`;
+  for (const [name, v] of rows) {
+    out += `  ${name.padEnd(18)} ${v.mse.toPrecision(4).padStart(9)} ${v.mse_over_var.toFixed(3).padStart(8)} ${v.coverage50.toFixed(3).padStart(6)} ${v.coverage95.toFixed(3).padStart(6)} ${v.lpd.toFixed(4).padStart(8)}\n`;
+  }
+  out += '\n' + rows.map(([name, v]) => `  ${name}: ${v.note}`).join('\n') + '\n';
+  return out;
+}

@@ -1,0 +1,197 @@
+/**
+ * Bayesian forecasting of recorded units from a fit file (THEORY §3): checks the recording against the
+ * fit, builds the kernel GP predictors and the baselines, forecasts beyond the end of the data, and
+ * evaluates everything on held-out windows.
+ */
+import { InputError } from '../errors.js';
+import type { FitFile } from '../fitfile/schema.js';
+import type { Recording } from '../recording/types.js';
+import { arPredictor, fitAr, persistencePredictor, seGpPredictor } from './baselines.js';
+import { evaluatePredictors, type ForecastScores, Z95 } from './evaluate.js';
+import { gpPredictor, marginalSd, predictWindow, type LinearGaussianPredictor, type StationaryKernel } from './gaussian.js';
+import {
+  KERNEL_NAMES, empiricalKernel, pluginKernel, stepMultiple, theoryKernel, type KernelName, type TheoryKernelOptions,
+} from './kernels.js';
+
+export type BaselineName = 'persistence' | 'ar' | 'se_gp';
+export const BASELINE_NAMES: readonly BaselineName[] = ['persistence', 'ar', 'se_gp'];
+
+/** Samples [start, end) of a recording, every `every`-th one (dt scales accordingly). */
+export function sliceRecording(rec: Recording, start: number, end: number, every = 1): Recording {
+  const N = rec.nUnits;
+  const T = Math.floor((end - start - 1) / every) + 1;
+  if (!(start >= 0 && end <= rec.nSamples && T >= 1)) throw new RangeError(`bad slice [${start}, ${end}) of ${rec.nSamples} samples`);
+  const data = new Float64Array(T * N);
+  for (let t = 0; t < T; t++) data.set(rec.data.subarray((start + t * every) * N, (start + t * every + 1) * N), t * N);
+  const time = rec.time ? Float64Array.from({ length: T }, (_, t) => rec.time![start + t * every]) : undefined;
+  return { ...rec, data, nSamples: T, dt: rec.dt === undefined ? undefined : rec.dt * every, time };
+}
+
+/** The data step, after checking units and step against the fit (InputError naming the field). */
+export function checkAgainstFit(fit: FitFile, rec: Recording, fitPath = 'fit file'): number {
+  if (rec.nUnits !== fit.data.units) {
+    throw new InputError(`the recording has ${rec.nUnits} units but the fit was made on ${fit.data.units} (${fitPath}: data.units)`, { field: 'data.units' });
+  }
+  const dt = rec.dt;
+  if (dt === undefined || !(dt > 0)) throw new InputError('the sampling interval of the recording is unknown: give --dt (or a time column)', { field: '--dt' });
+  if (stepMultiple(dt, fit.data.dt) === undefined) {
+    throw new InputError(`the recording's step ${dt} is not a whole multiple of the fit's step ${fit.data.dt} (${fitPath}: data.dt); the fitted g and D refer to that step`, { field: 'data.dt' });
+  }
+  return dt;
+}
+
+export interface PredictorOptions {
+  context: number;
+  horizon: number;
+  kernels?: readonly KernelName[];
+  baselines?: readonly BaselineName[];
+  /** Largest AR order (default 20). */
+  arMaxOrder?: number;
+  theory?: TheoryKernelOptions;
+}
+
+export interface Predictors {
+  kernels: Partial<Record<KernelName, LinearGaussianPredictor>>;
+  baselines: Partial<Record<BaselineName, LinearGaussianPredictor>>;
+  /** The kernels themselves, C(k·dt) for k = 0..context+horizon. */
+  kernelValues: Partial<Record<KernelName, StationaryKernel>>;
+  info: { ar?: { p: number; residualVariance: number }; se_gp?: { amplitude: number; length: number; nugget: number } };
+}
+
+/**
+ * GP predictors for the requested kernels and the baselines. `train` (sampled at the forecast step)
+ * supplies the data-driven kernels and fits the baselines; the theory kernel needs only the fit.
+ */
+export function buildPredictors(fit: FitFile, train: Recording, opt: PredictorOptions): Predictors {
+  const { context, horizon } = opt;
+  const dt = train.dt;
+  if (dt === undefined) throw new InputError('the sampling interval is unknown: give --dt', { field: '--dt' });
+  const L = context + horizon;
+  const kernels = opt.kernels ?? KERNEL_NAMES;
+  const baselines = opt.baselines ?? [];
+  const out: Predictors = { kernels: {}, baselines: {}, kernelValues: {}, info: {} };
+  let empirical: StationaryKernel | undefined;
+  const getEmpirical = () => (empirical ??= empiricalKernel(train, dt, L));
+  for (const name of kernels) {
+    const k = name === 'theory' ? theoryKernel(fit, dt, L, opt.theory) : name === 'plugin' ? pluginKernel(fit, train, dt, L) : getEmpirical();
+    out.kernelValues[name] = k;
+    out.kernels[name] = gpPredictor(k, context, horizon);
+  }
+  for (const name of baselines) {
+    if (name === 'persistence') out.baselines.persistence = persistencePredictor(train, context, horizon);
+    else if (name === 'ar') {
+      const ar = fitAr(train, Math.min(opt.arMaxOrder ?? 20, context));
+      out.baselines.ar = arPredictor(ar, context, horizon);
+      out.info.ar = { p: ar.p, residualVariance: ar.residualVariance };
+    } else {
+      const se = seGpPredictor(getEmpirical(), context, horizon);
+      out.baselines.se_gp = se.predictor;
+      out.info.se_gp = se.fit;
+    }
+  }
+  return out;
+}
+
+export interface UnitForecast {
+  /** Times of the predicted samples (after the last sample of the data). */
+  time: number[];
+  /** mean[i][h] for unit i, h = 0..horizon−1. */
+  mean: Float64Array[];
+  /** Marginal predictive standard deviation per horizon step (the same for every unit). */
+  sd: Float64Array;
+}
+
+/** Forecast the `horizon` samples after the end of `rec` for every unit from its last `context` samples. */
+export function forecastUnits(p: LinearGaussianPredictor, rec: Recording): UnitForecast {
+  const { context, horizon } = p;
+  const T = rec.nSamples;
+  const N = rec.nUnits;
+  if (T < context) throw new InputError(`the recording has ${T} samples, fewer than --context ${context}`, { field: '--context' });
+  const dt = rec.dt ?? 1;
+  const tLast = rec.time ? rec.time[T - 1] : (T - 1) * dt;
+  const x = new Float64Array(context);
+  const mean: Float64Array[] = [];
+  for (let i = 0; i < N; i++) {
+    for (let t = 0; t < context; t++) x[t] = rec.data[(T - context + t) * N + i];
+    const m = new Float64Array(horizon);
+    predictWindow(p, x, 0, m);
+    mean.push(m);
+  }
+  return { time: Array.from({ length: horizon }, (_, h) => tLast + (h + 1) * dt), mean, sd: marginalSd(p) };
+}
+
+/** Long-format CSV rows: unit,time,step,mean,sd,lower95,upper95. */
+export function* forecastCsv(f: UnitForecast, unitNames: string[]): Generator<string> {
+  yield 'unit,time,step,mean,sd,lower95,upper95\n';
+  for (let i = 0; i < f.mean.length; i++) {
+    let s = '';
+    for (let h = 0; h < f.time.length; h++) {
+      const m = f.mean[i][h];
+      const sd = f.sd[h];
+      s += `${unitNames[i]},${f.time[h]},${h + 1},${m},${sd},${m - Z95 * sd},${m + Z95 * sd}\n`;
+    }
+    yield s;
+  }
+}
+
+export interface EvaluationOptions extends PredictorOptions {
+  /** Fraction of the samples (from the start) that trains the data-driven kernels and baselines. */
+  trainFraction?: number;
+  stride?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface EvaluationReport {
+  kernels: Partial<Record<KernelName, ForecastScores>>;
+  baselines: Partial<Record<BaselineName, ForecastScores>>;
+  setup: {
+    context: number;
+    horizon: number;
+    dt: number;
+    stride: number;
+    units: number;
+    trainSamples: number;
+    testSamples: number;
+    windows: number;
+    values: number;
+  };
+  info: Predictors['info'];
+}
+
+/** Split `rec` into train/test, build all predictors and score them on the test part. */
+export async function evaluateForecast(fit: FitFile, rec: Recording, opt: EvaluationOptions): Promise<EvaluationReport> {
+  const frac = opt.trainFraction ?? 0.5;
+  if (!(frac > 0 && frac < 1)) throw new InputError(`the training fraction must be in (0, 1), got ${frac}`, { field: '--train-fraction' });
+  const cut = Math.floor(rec.nSamples * frac);
+  return evaluateSplit(fit, sliceRecording(rec, 0, cut), sliceRecording(rec, cut, rec.nSamples), opt);
+}
+
+/** Build predictors on `train`, score them on `test` (both sampled at the forecast step). */
+export async function evaluateSplit(fit: FitFile, train: Recording, test: Recording, opt: EvaluationOptions): Promise<EvaluationReport> {
+  opt.onProgress?.('kernels', 0, 1);
+  const preds = buildPredictors(fit, train, {
+    ...opt,
+    baselines: opt.baselines ?? BASELINE_NAMES,
+    theory: { ...opt.theory, onProgress: opt.theory?.onProgress ?? ((d, t) => opt.onProgress?.('theory kernel', d, t)) },
+  });
+  const all = [...Object.values(preds.kernels), ...Object.values(preds.baselines)];
+  const stride = opt.stride ?? 1;
+  const r = await evaluatePredictors(all, test, { stride, dt: test.dt, onProgress: (d, t) => opt.onProgress?.('evaluate', d, t) });
+  const pick = <K extends string>(names: K[]): Partial<Record<K, ForecastScores>> => Object.fromEntries(names.map((n) => [n, r.scores[n]])) as Partial<Record<K, ForecastScores>>;
+  return {
+    kernels: pick(Object.keys(preds.kernels) as KernelName[]),
+    baselines: pick(Object.keys(preds.baselines) as BaselineName[]),
+    setup: {
+      context: opt.context,
+      horizon: opt.horizon,
+      dt: test.dt ?? 1,
+      stride,
+      units: test.nUnits,
+      trainSamples: train.nSamples,
+      testSamples: test.nSamples,
+      windows: r.windows,
+      values: r.values,
+    },
+    info: preds.info,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * The three kernels C_x(k·Δ) of THEORY §3.2 on the sampling grid of the data (step Δ = dt):
+ *
+ *  theory     DMFT at the fitted parameters. When the fit's model is the Euler network and Δ is a
+ *             whole multiple of its step, the exact discrete recursion (§4.3) at the fit's step,
+ *             read every m-th lag (that is the process the fit describes); otherwise the
+ *             continuous stationary solution (§4.2) read at k·Δ/τ.
+ *  plugin     S_x = (σ² + ĝ² Ŝ_φ) / |a e^{iθ} + b|²: the fitted regression y = a·x[k+1] + b·x[k]
+ *             = Jφ[k] + noise (σ² = c·D̂) solved for x in discrete time at the data step, with the
+ *             data's population-averaged φ-periodogram Ŝ_φ — no DMFT solve and no aliasing question,
+ *             because everything lives on the same sampling grid.
+ *  empirical  the population-averaged autocovariance of x (model-free).
+ *
+ * Units: the fit maps data to model units by x_model = (x_data − offset)/scale and measures time in
+ * units of τ, so model kernels are scale²·Δ_model(k·Δ/τ) about the mean `offset` (the m = 0 state).
+ */
+import { InputError } from '../errors.js';
+import type { FitFile } from '../fitfile/schema.js';
+import { stepCoefficients } from '../model/parameters.js';
+import { nonlinearity } from '../nonlinearity.js';
+import type { Recording } from '../recording/types.js';
+import { RealFFT, fftLength } from '../statistics/fft.js';
+import { dmftDiscrete, solveStationary } from '../theory/dmft.js';
+import { empiricalAutocovariance } from '../theory/empirical.js';
+import type { StationaryKernel } from './gaussian.js';
+
+export type KernelName = 'theory' | 'plugin' | 'empirical';
+export const KERNEL_NAMES: readonly KernelName[] = ['theory', 'plugin', 'empirical'];
+
+export type TheorySolver = 'auto' | 'discrete' | 'stationary';
+
+export interface TheoryKernelOptions {
+  /** auto (default): the discrete recursion when it is the fit's model and affordable, else stationary. */
+  solver?: TheorySolver;
+  /** Burn-in of the discrete recursion in time units of τ (its slow approach to stationarity). */
+  burnIn?: number;
+  /** Largest number of recursion steps (cost ∝ steps²); beyond it auto falls back to stationary. */
+  maxSteps?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Relative tolerance for "Δ is a whole multiple of the fit's step". */
+const MULTIPLE_RTOL = 1e-6;
+
+/** m with dt = m·dtFit, or undefined when dt is not a whole multiple. */
+export function stepMultiple(dt: number, dtFit: number): number | undefined {
+  const m = Math.round(dt / dtFit);
+  return m >= 1 && Math.abs(dt - m * dtFit) <= MULTIPLE_RTOL * dt ? m : undefined;
+}
+
+function singlePopulation(fit: FitFile, kernel: string): { g: number; D: number; J0: number } {
+  const n = fit.model.natural;
+  if (n.g2.length !== 1) {
+    throw new InputError(
+      `the ${kernel} kernel needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')}), whose units the fit file does not assign — use --kernel empirical`,
+      { field: 'model.natural.g2' },
+    );
+  }
+  if (n.s !== 0) throw new InputError(`the ${kernel} kernel needs the leak U = x²/2 (s = 0); this fit has s = ${n.s}`, { field: 'model.natural.s' });
+  return { g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: n.J0[0][0] };
+}
+
+/** Theory kernel C(k·dt), k = 0..maxLag, at the fitted parameters. */
+export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKernelOptions = {}): StationaryKernel {
+  const { g, D, J0 } = singlePopulation(fit, 'theory');
+  const n = fit.model.natural;
+  const phi = fit.model.phi;
+  // The m = 0 stationary state is the one whose kernel this is; past J0c it is unstable.
+  const stat = solveStationary({ phi, g, D, J0: 0, skipThreshold: true, tauMax: 10 });
+  if (J0 * stat.meanGain >= 1) {
+    throw new InputError(`the fitted J0 = ${J0.toPrecision(4)} exceeds the magnetic transition J0c = ${stat.J0c.toPrecision(4)}: the m = 0 kernel does not describe this state — use --kernel plugin or empirical`, { field: 'model.natural.J0' });
+  }
+  if (!(stat.delta0 > 0)) throw new InputError(`the fitted network (g = ${g.toPrecision(4)}, D = ${D}) is quiescent: its theory kernel is zero`, { field: 'model.natural' });
+  const scale2 = n.scale * n.scale;
+  const cov = new Float64Array(maxLag + 1);
+  const solver = opt.solver ?? 'auto';
+  const dtFit = fit.data.dt;
+  const hFit = dtFit / n.tau;
+  const m = stepMultiple(dt, dtFit);
+  const burnIn = opt.burnIn ?? 150;
+  const steps = m === undefined ? Infinity : maxLag * m + Math.ceil(burnIn / hFit);
+  const maxSteps = opt.maxSteps ?? 8000;
+  const discreteFits = fit.model.discretisation === 'euler' && m !== undefined && hFit <= 1;
+  if (solver === 'discrete' && !discreteFits) {
+    throw new InputError(`the discrete DMFT kernel needs an Euler fit (this one: ${fit.model.discretisation}) and a data step that is a whole multiple of the fit's step ${dtFit} (got ${dt})`, { field: '--theory-solver' });
+  }
+  if (solver === 'discrete' || (solver === 'auto' && discreteFits && steps <= maxSteps)) {
+    const r = dmftDiscrete({ phi, g, D, J0: 0, dt: hFit, steps, maxLag: maxLag * m!, onProgress: opt.onProgress });
+    for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * r.delta[k * m!];
+    return {
+      name: 'theory',
+      dt,
+      centre: n.offset,
+      cov,
+      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)}), every ${m}-th lag; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}`,
+    };
+  }
+  const why = solver === 'stationary' ? 'requested' : !discreteFits ? `fit ${fit.model.discretisation}, data step ${dt} vs fit step ${dtFit}` : `discrete recursion would need ${steps} steps`;
+  for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * stat.deltaAt((k * dt) / n.tau);
+  return { name: 'theory', dt, centre: n.offset, cov, note: `continuous stationary DMFT (${why}); g ${g.toPrecision(4)}, D ${D.toPrecision(4)}, Δ0 ${stat.delta0.toPrecision(5)}` };
+}
+
+/** Grand mean of a recording (all units and samples). */
+export function grandMeanOf(rec: Recording): number {
+  let s = 0;
+  for (let k = 0; k < rec.data.length; k++) s += rec.data[k];
+  return s / rec.data.length;
+}
+
+/**
+ * Plug-in kernel from the fit's ĝ², D̂ and the φ-periodogram of `rec` (sampled at `dt`), in discrete
+ * time. At the fit's own step it is the fitted regression itself; at another step the exponential-
+ * Euler form (exact for the leak and the noise when the input is constant within a bin, THEORY §2.3
+ * caveat 3). Bin 0 of Ŝ_φ (the units' quenched means, dropped by the spectral fit) is replaced by bin 1.
+ */
+export function pluginKernel(fit: FitFile, rec: Recording, dt: number, maxLag: number): StationaryKernel {
+  const { g, D } = singlePopulation(fit, 'plugin');
+  const n = fit.model.natural;
+  const same = Math.abs(dt - fit.data.dt) <= MULTIPLE_RTOL * dt;
+  const disc = same ? fit.model.discretisation : 'exp-euler';
+  const k = stepCoefficients(dt, n.tau, disc);
+  const T = fftLength(rec.nSamples);
+  if (maxLag >= T / 2) throw new InputError(`the plug-in kernel needs more than ${2 * maxLag} samples to estimate ${maxLag} lags, got ${rec.nSamples}`, { field: '--context' });
+  const phi = nonlinearity(fit.model.phi);
+  const fft = new RealFFT(T);
+  const bins = T / 2 + 1;
+  const sphi = new Float64Array(bins);
+  const series = new Float64Array(T);
+  const spec = new Float64Array(T + 2);
+  const N = rec.nUnits;
+  for (let i = 0; i < N; i++) {
+    for (let t = 0; t < T; t++) series[t] = phi.f((rec.data[t * N + i] - n.offset) / n.scale);
+    fft.forward(series, spec);
+    for (let b = 0; b < bins; b++) sphi[b] += (spec[2 * b] ** 2 + spec[2 * b + 1] ** 2) / (N * T);
+  }
+  fft.dispose();
+  sphi[0] = sphi[1];
+  const sigma2 = k.c * D;
+  const g2 = g * g;
+  // S_x(θ_b) = (σ² + g² Ŝ_φ) / |a e^{iθ} + b|²  (per-sample spectrum of the model x)
+  const sx = new Float64Array(bins);
+  for (let b = 0; b < bins; b++) {
+    const th = (2 * Math.PI * b) / T;
+    const re = k.a * Math.cos(th) + k.b;
+    const im = k.a * Math.sin(th);
+    sx[b] = (sigma2 + g2 * sphi[b]) / (re * re + im * im);
+  }
+  // C[n] = (1/T) Σ_b S(θ_b) cos(θ_b n) over the full circle (bins 1..T/2−1 count twice)
+  const cov = new Float64Array(maxLag + 1);
+  const scale2 = n.scale * n.scale;
+  for (let lag = 0; lag <= maxLag; lag++) {
+    let s = sx[0] + sx[bins - 1] * (lag % 2 === 0 ? 1 : -1);
+    for (let b = 1; b < bins - 1; b++) s += 2 * sx[b] * Math.cos((2 * Math.PI * b * lag) / T);
+    cov[lag] = (scale2 * s) / T;
+  }
+  return { name: 'plugin', dt, centre: n.offset, cov, note: `discrete-time plug-in (${disc} at step ${(dt / n.tau).toPrecision(4)} τ), φ-periodogram of ${N} units × ${T} samples` };
+}
+
+/** Population-averaged autocovariance of x about the grand mean of `rec`. */
+export function empiricalKernel(rec: Recording, dt: number, maxLag: number): StationaryKernel {
+  if (maxLag >= rec.nSamples / 2) throw new InputError(`the empirical kernel needs more than ${2 * maxLag} samples to estimate ${maxLag} lags, got ${rec.nSamples}`, { field: '--context' });
+  const centre = grandMeanOf(rec);
+  const centred = new Float64Array(rec.data.length);
+  for (let k = 0; k < centred.length; k++) centred[k] = rec.data[k] - centre;
+  const cov = empiricalAutocovariance(centred, rec.nSamples, rec.nUnits, maxLag);
+  return { name: 'empirical', dt, centre, cov, note: `autocovariance of ${rec.nUnits} units × ${rec.nSamples} samples about the grand mean` };
+}

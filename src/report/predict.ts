@@ -1,0 +1,149 @@
+/**
+ * Everything the fitted network predicts about a recording, in one report (`connfit predict`):
+ * the DMFT autocorrelation against the data's, regime and timescales (THEORY §4), the participation
+ * ratio from data, theory (§5.2) and a simulation of the fitted network (§5.5), and a held-out forecast
+ * evaluation (§3). Times are in the recording's unit (model time × the fitted τ).
+ */
+import { InputError } from '../errors.js';
+import type { FitFile } from '../fitfile/schema.js';
+import { evaluateForecast, type EvaluationReport } from '../predict/forecast.js';
+import { empiricalKernel, theoryKernel } from '../predict/kernels.js';
+import type { Recording } from '../recording/types.js';
+import { iidNetwork } from '../simulate/network.js';
+import { simulate } from '../simulate/simulate.js';
+import { participationRatio, prFiniteSampleBias } from '../statistics/dimension.js';
+import { solveStationary } from '../theory/dmft.js';
+import { participationRatioTheory } from '../theory/participation.js';
+
+export interface PredictOptions {
+  /** Largest lag of the autocorrelation comparison, in samples (default: 3 τ_1/e, at least 20). */
+  maxLag?: number;
+  /** Forecast evaluation: context and horizon in samples (defaults 60, 20); stride between windows. */
+  context?: number;
+  horizon?: number;
+  stride?: number;
+  /** Simulated time of the fitted network for PR (in units of τ; 0 skips the simulation). */
+  simulationTime?: number;
+  seed?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface PrComparison {
+  data: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number };
+  theory: { pr_x: number | null; pr_phi: number };
+  simulation: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number; units: number; samples: number } | null;
+}
+
+export interface PredictReport {
+  params: { phi: string; g: number; D: number; J0: number; tau: number };
+  dmft: {
+    regime: string;
+    delta0: number;
+    tau_1e: number;
+    tau_int: number;
+    tau_inf: number;
+    g_over_gc: number;
+    J0_over_J0c: number;
+  };
+  autocorrelation: {
+    lags: number[];
+    theory: number[];
+    data: number[];
+    /** max |theory − data| over the lags, relative to the data's C(0) */
+    maxRelativeDifference: number;
+    theoryNote: string;
+  };
+  dimension: PrComparison;
+  forecast: EvaluationReport | null;
+  notes: string[];
+}
+
+/** The recording in model units, x_model = (x − offset)/scale (φ acts on model units). */
+function modelUnits(fit: FitFile, rec: Recording): Recording {
+  const { offset, scale } = fit.model.natural;
+  if (offset === 0 && scale === 1) return rec;
+  return { ...rec, data: rec.data.map((v) => (v - offset) / scale) };
+}
+
+export async function predictReport(fit: FitFile, rec: Recording, opts: PredictOptions = {}): Promise<PredictReport> {
+  const nat = fit.model.natural;
+  if (nat.g2.length !== 1) throw new InputError(`predict needs a single-population fit; this one has ${nat.g2.length} populations`, { field: 'model.natural.g2' });
+  if (fit.structure && fit.structure.rank > 0) {
+    throw new InputError(`predict describes the random bulk (i.i.d. theory); this fit has ${fit.structure.rank} low-rank modes, which the theory here does not include`, { field: 'structure.rank' });
+  }
+  const dt = rec.dt;
+  if (dt === undefined) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
+  const g = Math.sqrt(nat.g2[0][0]);
+  const D = nat.D[0];
+  const J0 = nat.J0[0][0];
+  const tau = nat.tau;
+  const phi = fit.model.phi;
+  const notes: string[] = [];
+
+  const stat = solveStationary({ phi, g, D, J0 });
+  const maxLag = opts.maxLag ?? Math.max(20, Math.ceil((3 * stat.tau_1e * tau) / dt));
+  const theory = theoryKernel(fit, dt, maxLag);
+  const data = empiricalKernel(rec, dt, maxLag);
+  let maxDiff = 0;
+  for (let k = 0; k <= maxLag; k++) maxDiff = Math.max(maxDiff, Math.abs(theory.cov[k] - data.cov[k]));
+  if (J0 !== 0) notes.push('PR theory is the J0 = 0 formula (§5.2); the mean coupling is ignored there');
+
+  // Participation ratio: data (with its finite-sample bias), theory, simulation of the fitted network.
+  opts.onProgress?.('dimension', 0, 1);
+  const x = modelUnits(fit, rec);
+  const dataPr = (r: Recording) => {
+    const px = participationRatio(r, { of: 'x' }).pr;
+    const pp = participationRatio(r, { of: 'phi', phi }).pr;
+    const bx = prFiniteSampleBias(r, { of: 'x' }).relativeBias;
+    const bp = prFiniteSampleBias(r, { of: 'phi', phi }).relativeBias;
+    return { pr_x: px, pr_phi: pp, bias_x: bx, bias_phi: bp };
+  };
+  const prData = dataPr(x);
+  const prTheory = participationRatioTheory({ phi, g, D });
+  notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units)');
+  let prSim: PrComparison['simulation'] = null;
+  const simTime = opts.simulationTime ?? 2000;
+  if (simTime > 0) {
+    // Same number of units as recorded (PR is normalised by N); Euler step 0.05 τ, sampled every τ
+    // (PR needs many independent samples, §5.5, not dense ones).
+    const h = 0.05;
+    const every = 20;
+    const steps = Math.ceil(simTime / h / every) * every;
+    const sim = await simulate(iidNetwork({ N: rec.nUnits, g, D, J0, phi, tau: 1 }), {
+      dt: h,
+      steps,
+      burnIn: Math.ceil(50 / h),
+      every,
+      seed: opts.seed ?? 1,
+      onProgress: (d, t) => opts.onProgress?.('simulating the fitted network', d, t),
+    });
+    prSim = { ...dataPr(sim.recording), units: rec.nUnits, samples: sim.recording.nSamples };
+  }
+  const forecast =
+    rec.nSamples >= 4 * ((opts.context ?? 60) + (opts.horizon ?? 20))
+      ? await evaluateForecast(fit, rec, { context: opts.context ?? 60, horizon: opts.horizon ?? 20, stride: opts.stride ?? 5, onProgress: opts.onProgress })
+      : null;
+  if (!forecast) notes.push('forecast evaluation skipped: the recording is shorter than 4 × (context + horizon) samples');
+  return {
+    params: { phi, g, D, J0, tau },
+    dmft: {
+      regime: stat.regime,
+      delta0: stat.delta0 * nat.scale * nat.scale,
+      tau_1e: stat.tau_1e * tau,
+      tau_int: stat.tau_int * tau,
+      tau_inf: stat.tau_inf * tau,
+      g_over_gc: stat.gOverGc,
+      J0_over_J0c: stat.J0OverJ0c,
+    },
+    autocorrelation: {
+      lags: Array.from({ length: maxLag + 1 }, (_, k) => k * dt),
+      theory: Array.from(theory.cov),
+      data: Array.from(data.cov),
+      maxRelativeDifference: maxDiff / data.cov[0],
+      theoryNote: theory.note,
+    },
+    dimension: { data: prData, theory: { pr_x: prTheory.pr_x, pr_phi: prTheory.pr_phi }, simulation: prSim },
+    forecast,
+    notes,
+  };
+}

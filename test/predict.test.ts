@@ -1,0 +1,70 @@
+/**
+ * `connfit predict`: one report of what a fitted network predicts (issue 4, item 5), checked against
+ * the data it was fitted to and against the library's own theory.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { participationRatioTheory } from '../src/theory/participation.js';
+import { solveStationary } from '../src/theory/dmft.js';
+import { ensureBuilt, runCli } from './helpers/cli.js';
+import { rel } from './helpers/sim.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'connfit-predict-'));
+beforeAll(ensureBuilt, 300_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('connfit predict', () => {
+  it('JSON report: DMFT at the fitted parameters, autocovariance against the data, PR, calibrated forecasts', async () => {
+    const rec = join(dir, 'rec.csv');
+    const fitFile = join(dir, 'fit.json');
+    const sim = await runCli('simulate', '--N', '200', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '16000', '--burn-in', '1000', '--seed', '3', '--out', rec, '--quiet');
+    expect(sim.code, sim.stderr).toBe(0);
+    const fit = await runCli('fit', rec, '--out', fitFile, '--quiet');
+    expect(fit.code, fit.stderr).toBe(0);
+    const run = await runCli('predict', fitFile, '--data', rec, '--sim-time', '1500', '--stride', '10', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    // the fitted g is what the DMFT and the PR theory are evaluated at
+    const g = r.params.g;
+    expect(rel(g, 1.5)).toBeLessThan(0.05);
+    const dmft = solveStationary({ phi: 'tanh', g, D: r.params.D, J0: r.params.J0 });
+    expect(r.dmft.regime).toBe('chaotic');
+    expect(rel(r.dmft.tau_1e, dmft.tau_1e)).toBeLessThan(1e-9);
+    const th = participationRatioTheory({ phi: 'tanh', g, D: r.params.D });
+    expect(rel(r.dimension.theory.pr_phi, th.pr_phi)).toBeLessThan(1e-9);
+    // theory autocovariance against the data's: one N = 200 network's <x²> scatters by ~10 % around
+    // Δ0 (4–5 % at N = 1000, ∝ 1/√N): C(0) within 15 %, the whole curve within 25 % of C(0)
+    expect(rel(r.autocorrelation.theory[0], r.autocorrelation.data[0])).toBeLessThan(0.15);
+    expect(r.autocorrelation.maxRelativeDifference).toBeLessThan(0.25);
+    // data and simulated PR of a 200-unit network are O(N⁰) fractions, of the theory's order (D > 0 near
+    // the onset simulations sit 1.5–2× above theory: see the PR-theory notes)
+    expect(r.dimension.data.pr_phi).toBeGreaterThan(0.5 * th.pr_phi);
+    expect(r.dimension.data.pr_phi).toBeLessThan(3 * th.pr_phi);
+    expect(r.dimension.simulation.units).toBe(200);
+    expect(rel(r.dimension.simulation.pr_phi, r.dimension.data.pr_phi)).toBeLessThan(0.5);
+    // forecast summary: the theory kernel is calibrated on held-out data and beats persistence
+    const t = r.forecast.kernels.theory;
+    expect(t.mse_over_var).toBeGreaterThan(0.9);
+    expect(t.mse_over_var).toBeLessThan(1.1);
+    expect(t.coverage95).toBeGreaterThan(0.93);
+    expect(t.coverage95).toBeLessThan(0.97);
+    expect(t.lpd).toBeGreaterThan(r.forecast.baselines.persistence.lpd);
+  });
+
+  it('refuses a fit with low-rank modes and a recording that does not match the fit (exit 2)', async () => {
+    const rec = join(dir, 'small.csv');
+    await runCli('simulate', '--N', '30', '--g', '0.3', '--D', '0.02', '--dt', '0.05', '--steps', '2000', '--seed', '1', '--quiet', '--out', rec, '--rank', '1', '--overlap', '[[1,1.5],[1.5,4]]');
+    const lr = join(dir, 'lr.json');
+    expect((await runCli('fit', rec, '--rank', '1', '--out', lr, '--quiet')).code).toBe(0);
+    const a = await runCli('predict', lr, '--data', rec);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/structure\.rank/);
+    const other = join(dir, 'other.csv');
+    await runCli('simulate', '--N', '20', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '500', '--seed', '1', '--quiet', '--out', other);
+    const b = await runCli('predict', lr, '--data', other);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/20 units but the fit was made on 30/);
+  });
+});
