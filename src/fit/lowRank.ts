@@ -15,7 +15,7 @@ import {
   type BlockSums, type LowRankStatistics, blockSums, fromEigen, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen,
 } from '../loss/lowRank.js';
 import { canonicalModes, type CanonicalModes } from '../structure/modes.js';
-import { coherentShare, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
+import { bulkSpectrum, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
 import type { StepBasis } from '../loss/lowRank.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import { minimiseLBFGS, type OptimiseResult } from './lbfgs.js';
@@ -35,8 +35,9 @@ export interface LowRankFitOptions {
   /** Time blocks for the held-out rate function (default 4). */
   folds?: number;
   /**
-   * exact (default): all units recorded. whittle: spectral form for partial recordings (rank chosen,
-   * and the fit started, by the exact form; J0 is not fitted).
+   * exact (default): all units recorded. whittle: spectral form, recommended for partial recordings
+   * (the exact form's g is low by ~sqrt(recorded/total) there); rank chosen, and the fit started, by
+   * the exact form; J0 is not fitted.
    */
   loss?: 'exact' | 'whittle';
   /** Keep the latent currents κ_r(t) of the canonical modes. */
@@ -328,7 +329,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   let form: 'exact' | 'whittle' = 'exact';
   if (opts.loss === 'whittle') {
     form = 'whittle';
-    const w = refineWhittle(rec, { a: step.a, b: step.b, s: leak }, phi, step.c, prob.floor, fit, nCols, maxIt);
+    const w = await refineWhittle(rec, { a: step.a, b: step.b, s: leak }, phi, step.c, prob.floor, fit, nCols, maxIt);
     fit = w.fit;
     nCols = w.nCols;
     valueAt = w.valueAt;
@@ -401,36 +402,46 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
 
 /**
  * Refit g, D and the readout loadings by the spectral low-rank loss (src/loss/lowRankWhittle.ts),
- * started from an exact-form fit of the same rank.
+ * started from an exact-form fit of the same rank. The bulk kernel depends on the readout loadings
+ * (the part of the bulk input the fitted m absorbs), so it is updated between optimisation runs until
+ * the loadings settle.
  */
-function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity, c: number, floor: number, start: RankFit, nStart: Float64Array[], maxIterations: number) {
+async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity, c: number, floor: number, start: RankFit, nStart: Float64Array[], maxIterations: number) {
   const n = rec.nUnits;
   const R = start.R;
-  const st = whittleLowRankStatistics(rec, basis, phi);
-  const Nl = new Float64Array(n * R);
-  nStart.forEach((col, r) => col.forEach((v, i) => (Nl[i * R + r] = v)));
+  const sigma0 = c * Math.exp(start.scalars.logD) + floor;
+  // The exact form's g is low by ~sqrt(recorded/total) on partial recordings: allow for 4× in g².
+  const st = whittleLowRankStatistics(rec, basis, phi, { bulkToNoise: (4 * Math.exp(start.scalars.logG2)) / sigma0 });
+  await yieldToEventLoop();
   const scale = 1 / (n * st.T);
-  const rho = coherentShare(st, R);
-  const point = (x: Float64Array, N: Float64Array) => ({ g2: Math.exp(x[0]), sigma2: c * Math.exp(x[1]) + floor, Nl: N, R, rho });
-  const objective = (x: Float64Array) => {
-    const N = x.subarray(2);
-    const ev = whittleLowRankEvaluate(st, point(x, N));
-    const g = new Float64Array(x.length);
-    g[0] = ev.dG2 * Math.exp(x[0]) * scale;
-    g[1] = ev.dSigma2 * c * Math.exp(x[1]) * scale;
+  let x = new Float64Array(2 + n * R);
+  x[0] = start.scalars.logG2;
+  x[1] = start.scalars.logD;
+  nStart.forEach((col, r) => col.forEach((v, i) => (x[2 + i * R + r] = v)));
+  let bulk = bulkSpectrum(st, x.subarray(2), R);
+  const point = (y: Float64Array, N: Float64Array) => ({ g2: Math.exp(y[0]), sigma2: c * Math.exp(y[1]) + floor, Nl: N, R, bulk });
+  const objective = (y: Float64Array) => {
+    const ev = whittleLowRankEvaluate(st, point(y, y.subarray(2)));
+    const g = new Float64Array(y.length);
+    g[0] = ev.dG2 * Math.exp(y[0]) * scale;
+    g[1] = ev.dSigma2 * c * Math.exp(y[1]) * scale;
     g.set(ev.dN.map((v) => v * scale), 2);
     return { f: ev.nll * scale, g };
   };
-  const x0 = new Float64Array(2 + n * R);
-  x0[0] = start.scalars.logG2;
-  x0[1] = start.scalars.logD;
-  x0.set(Nl, 2);
-  const opt = minimiseLBFGS(objective, x0, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 });
-  const Nfit = Float64Array.from(opt.x.subarray(2));
-  const ev = whittleLowRankEvaluate(st, point(opt.x, Nfit));
+  let opt: OptimiseResult | undefined;
+  for (let round = 0; round < (R > 0 ? 4 : 1); round++) {
+    opt = minimiseLBFGS(objective, x, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 });
+    const moved = Math.abs(opt.x[0] - x[0]);
+    x = Float64Array.from(opt.x);
+    await yieldToEventLoop();
+    if (R === 0 || (round > 0 && moved < 1e-3)) break;
+    bulk = bulkSpectrum(st, x.subarray(2), R);
+  }
+  const Nfit = Float64Array.from(x.subarray(2));
+  const ev = whittleLowRankEvaluate(st, point(x, Nfit));
   const nCols = Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => Nfit[i * R + r]));
-  const fit: RankFit = { R, scalars: { logG2: opt.x[0], logD: opt.x[1], J0: 0 }, Nt: new Float64Array(0), M: ev.M, nll: ev.nll, opt };
-  const valueAt = (x: Float64Array) => whittleLowRankEvaluate(st, point(x, Nfit)).nll;
+  const fit: RankFit = { R, scalars: { logG2: x[0], logD: x[1], J0: 0 }, Nt: new Float64Array(0), M: ev.M, nll: ev.nll, opt: opt! };
+  const valueAt = (y: Float64Array) => whittleLowRankEvaluate(st, point(y, Nfit)).nll;
   return { fit, nCols, valueAt };
 }
 
