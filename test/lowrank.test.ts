@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { prepareEigensolver } from '../src/linalg/eigh.js';
 import { blockSums, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen } from '../src/loss/lowRank.js';
 import { exactLossValue, exactStatistics } from '../src/loss/exact.js';
+import { bulkSpectrum, whittleLowRankEvaluate, whittleLowRankStatistics } from '../src/loss/lowRankWhittle.js';
 import { fitLowRank, latentCurrents, type LowRankFitResult } from '../src/fit/lowRank.js';
 import { stepCoefficients } from '../src/model/parameters.js';
 import { nonlinearity } from '../src/nonlinearity.js';
@@ -17,6 +18,7 @@ import { normalGenerator } from '../src/random.js';
 import { iidNetwork } from '../src/simulate/network.js';
 import type { SimulationResult } from '../src/simulate/simulate.js';
 import { canonicalModes, drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
+import { selectUnits } from '../src/recording/types.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 import { rel, simulateSpec } from './helpers/sim.js';
 
@@ -100,6 +102,28 @@ describe('low-rank loss', () => {
       expect(Math.abs(ev.dNt[idx] - dn)).toBeLessThan(1e-5 * Math.max(1, Math.abs(dn)));
     }
   });
+  it('spectral form: the analytic gradient (bins one by one and bands) matches central differences', () => {
+    const k = stepCoefficients(DT, 1, 'euler');
+    const st = whittleLowRankStatistics(sim.recording, { a: k.a, b: k.b, s: 0 }, tanh, { bands: 12 });
+    expect(st.low).toBeLessThan(st.half.length); // both parts exercised
+    const rnd = normalGenerator(5);
+    const Nl = Float64Array.from({ length: 120 }, rnd);
+    const base = { g2: 0.6, sigma2: 3, Nl, R: 2, bulk: bulkSpectrum(st, Nl, 2) };
+    const ev = whittleLowRankEvaluate(st, base);
+    const f = (p: typeof base) => whittleLowRankEvaluate(st, p).nll;
+    const h = 1e-5;
+    const num = (dp: (p: typeof base, s: number) => typeof base) => (f(dp(base, h)) - f(dp(base, -h))) / (2 * h);
+    expect(rel(ev.dG2, num((p, s) => ({ ...p, g2: p.g2 + s })))).toBeLessThan(1e-5);
+    expect(rel(ev.dSigma2, num((p, s) => ({ ...p, sigma2: p.sigma2 + s })))).toBeLessThan(1e-5);
+    for (const idx of [0, 7, 33, 101]) {
+      const dn = num((p, s) => {
+        const v = Float64Array.from(p.Nl);
+        v[idx] += s;
+        return { ...p, Nl: v };
+      });
+      expect(Math.abs(ev.dN[idx] - dn)).toBeLessThan(1e-5 * Math.max(1, Math.abs(dn)));
+    }
+  });
 });
 
 describe('low-rank fit on the rank-2 teacher (all units recorded)', () => {
@@ -140,6 +164,34 @@ describe('low-rank fit on the rank-2 teacher (all units recorded)', () => {
     expect(rel(fit.params.D.value, D)).toBeLessThan(0.1);
     expect(fit.params.g.se).toBeGreaterThan(0);
     expect(fit.convergence.converged).toBe(true);
+  });
+});
+
+describe('low-rank fit on the rank-2 teacher, 100 of 200 units recorded (spectral form)', () => {
+  let sim: SimulationResult;
+  let modes: { m: Float64Array[]; n: Float64Array[] };
+  const units = Array.from({ length: 100 }, (_, k) => Math.floor((k * N) / 100));
+  const recorded = (v: Float64Array[]) => v.map((c) => Float64Array.from(units, (i) => c[i]));
+  beforeAll(async () => {
+    modes = drawModes(N, COV, normalGenerator(7));
+    sim = await simulateSpec({ ...iidNetwork({ N, g: G, D }), modes }, { dt: DT, steps: STEPS, seed: 3 });
+  });
+
+  it('g and D within 10 %, m-span within 20° of the recorded units\' loadings', async () => {
+    const fit = await fitLowRank(selectUnits(sim.recording, units), { phi: 'tanh', rank: 2, loss: 'whittle' });
+    expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.1);
+    expect(rel(fit.params.D.value, D)).toBeLessThan(0.1);
+    expect(largestPrincipalAngle(recorded(modes.m), fit.canonical.m)).toBeLessThan(20);
+    // n is weakly identified (its part orthogonal to m shows only through private fluctuations): ~37° here
+    expect(largestPrincipalAngle(recorded(modes.n), fit.canonical.n)).toBeLessThan(45);
+  });
+
+  it('the same form on the full recording: g and D within 10 %', async () => {
+    const fit = await fitLowRank(sim.recording, { phi: 'tanh', rank: 2, loss: 'whittle' });
+    expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.1);
+    expect(rel(fit.params.D.value, D)).toBeLessThan(0.1);
+    expect(largestPrincipalAngle(modes.m, fit.canonical.m)).toBeLessThan(20);
+    expect(largestPrincipalAngle(modes.n, fit.canonical.n)).toBeLessThan(20);
   });
 });
 

@@ -15,6 +15,9 @@ import {
   type BlockSums, type LowRankStatistics, blockSums, fromEigen, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen,
 } from '../loss/lowRank.js';
 import { canonicalModes, type CanonicalModes } from '../structure/modes.js';
+import { bulkSpectrum, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
+import type { StepBasis } from '../loss/lowRank.js';
+import type { Nonlinearity } from '../nonlinearity.js';
 import { minimiseLBFGS, type OptimiseResult } from './lbfgs.js';
 import { covarianceFromHessian, deltaMethod, hessianFromValues, type Estimate } from './uncertainty.js';
 import type { FitResult } from './fit.js';
@@ -31,6 +34,12 @@ export interface LowRankFitOptions {
   maxRank?: number;
   /** Time blocks for the held-out rate function (default 4). */
   folds?: number;
+  /**
+   * exact (default): all units recorded. whittle: spectral form, recommended for partial recordings
+   * (the exact form's g is low by ~sqrt(recorded/total) there); rank chosen, and the fit started, by
+   * the exact form; J0 is not fitted.
+   */
+  loss?: 'exact' | 'whittle';
   /** Keep the latent currents κ_r(t) of the canonical modes. */
   currents?: boolean;
   maxIterations?: number;
@@ -314,9 +323,19 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     fits[R] = fitRank(prob, R, init, maxIt);
     await tick();
   }
-  const fit = fits[R];
+  let fit = fits[R];
+  let nCols = fromEigen(full, fit.Nt, R);
+  let valueAt = (x: Float64Array) => prob.nll({ logG2: x[0], logD: x[1], J0: fitJ0 ? x[2] : 0 }, fit.Nt, R);
+  let form: 'exact' | 'whittle' = 'exact';
+  if (opts.loss === 'whittle') {
+    form = 'whittle';
+    const w = await refineWhittle(rec, { a: step.a, b: step.b, s: leak }, phi, step.c, prob.floor, fit, nCols, maxIt);
+    fit = w.fit;
+    nCols = w.nCols;
+    valueAt = w.valueAt;
+    notes.push('spectral low-rank fit (for partial recordings): rank and start from the exact form; J0 is not fitted (0)');
+  }
   const M = modeColumns(fit.M, n, R);
-  const nCols = fromEigen(full, fit.Nt, R);
   const canonical = canonicalModes(M, nCols, n);
   const g2 = Math.exp(fit.scalars.logG2);
   const base = posteriorMeanModes(full, g2, prob.sigma2(fit.scalars.logD), R);
@@ -325,14 +344,13 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   // Uncertainty of the scalars: curvature of the loss in (log g², log D, J0) with the modes at their
   // estimate (input loadings re-profiled at every point). Conditioning on the readout loadings
   // neglects their estimation error, which is second order for these scalars.
-  const off = fitJ0 ? 3 : 2;
+  const off = form === 'exact' && fitJ0 ? 3 : 2;
   const xs = fit.opt.x.subarray(0, off);
-  const valueAt = (x: Float64Array) => prob.nll({ logG2: x[0], logD: x[1], J0: fitJ0 ? x[2] : 0 }, fit.Nt, R);
   const cov = covarianceFromHessian(hessianFromValues(valueAt, Float64Array.from(xs), 1e-4));
   const quantities = [
     { name: 'g', fn: (t: Float64Array) => Math.exp(0.5 * t[0]), positive: true },
     { name: 'D', fn: (t: Float64Array) => Math.exp(t[1]), positive: true },
-    ...(fitJ0 ? [{ name: 'J0', fn: (t: Float64Array) => t[2], positive: false }] : []),
+    ...(off === 3 ? [{ name: 'J0', fn: (t: Float64Array) => t[2], positive: false }] : []),
   ];
   const dm = deltaMethod(quantities, Float64Array.from(xs), cov.matrix);
   const params: Record<string, Estimate> = dm.estimates;
@@ -347,7 +365,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     params,
     natural,
     correlation: { names: dm.names, matrix: dm.correlation },
-    loss: { form: 'exact', value: fit.nll, perSample: fit.nll / (n * T) },
+    loss: { form, value: fit.nll, perSample: fit.nll / (n * T) },
     convergence: {
       converged: fit.opt.converged && cov.positiveDefinite,
       reason: fit.opt.reason,
@@ -361,8 +379,8 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     model: {
       phi: opts.phi,
       discretisation: disc,
-      fitted: ['g', 'D', ...(fitJ0 ? ['J0'] : []), ...(R > 0 ? ['m', 'n'] : [])],
-      fixed: { tau, s: leak, ...(fitJ0 ? {} : { J0: 0 }) },
+      fitted: ['g', 'D', ...(off === 3 ? ['J0'] : []), ...(R > 0 ? ['m', 'n'] : [])],
+      fixed: { tau, s: leak, ...(off === 3 ? {} : { J0: 0 }) },
     },
     notes,
     structure: {
@@ -380,6 +398,51 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     canonical,
     baselineModes,
   };
+}
+
+/**
+ * Refit g, D and the readout loadings by the spectral low-rank loss (src/loss/lowRankWhittle.ts),
+ * started from an exact-form fit of the same rank. The bulk kernel depends on the readout loadings
+ * (the part of the bulk input the fitted m absorbs), so it is updated between optimisation runs until
+ * the loadings settle.
+ */
+async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity, c: number, floor: number, start: RankFit, nStart: Float64Array[], maxIterations: number) {
+  const n = rec.nUnits;
+  const R = start.R;
+  const sigma0 = c * Math.exp(start.scalars.logD) + floor;
+  // The exact form's g is low by ~sqrt(recorded/total) on partial recordings: allow for 4× in g².
+  const st = whittleLowRankStatistics(rec, basis, phi, { bulkToNoise: (4 * Math.exp(start.scalars.logG2)) / sigma0 });
+  await yieldToEventLoop();
+  const scale = 1 / (n * st.T);
+  let x = new Float64Array(2 + n * R);
+  x[0] = start.scalars.logG2;
+  x[1] = start.scalars.logD;
+  nStart.forEach((col, r) => col.forEach((v, i) => (x[2 + i * R + r] = v)));
+  let bulk = bulkSpectrum(st, x.subarray(2), R);
+  const point = (y: Float64Array, N: Float64Array) => ({ g2: Math.exp(y[0]), sigma2: c * Math.exp(y[1]) + floor, Nl: N, R, bulk });
+  const objective = (y: Float64Array) => {
+    const ev = whittleLowRankEvaluate(st, point(y, y.subarray(2)));
+    const g = new Float64Array(y.length);
+    g[0] = ev.dG2 * Math.exp(y[0]) * scale;
+    g[1] = ev.dSigma2 * c * Math.exp(y[1]) * scale;
+    g.set(ev.dN.map((v) => v * scale), 2);
+    return { f: ev.nll * scale, g };
+  };
+  let opt: OptimiseResult | undefined;
+  for (let round = 0; round < (R > 0 ? 4 : 1); round++) {
+    opt = minimiseLBFGS(objective, x, { maxIterations, gradientTolerance: 1e-9, lossTolerance: 1e-12 });
+    const moved = Math.abs(opt.x[0] - x[0]);
+    x = Float64Array.from(opt.x);
+    await yieldToEventLoop();
+    if (R === 0 || (round > 0 && moved < 1e-3)) break;
+    bulk = bulkSpectrum(st, x.subarray(2), R);
+  }
+  const Nfit = Float64Array.from(x.subarray(2));
+  const ev = whittleLowRankEvaluate(st, point(x, Nfit));
+  const nCols = Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => Nfit[i * R + r]));
+  const fit: RankFit = { R, scalars: { logG2: x[0], logD: x[1], J0: 0 }, Nt: new Float64Array(0), M: ev.M, nll: ev.nll, opt: opt! };
+  const valueAt = (y: Float64Array) => whittleLowRankEvaluate(st, point(y, Nfit)).nll;
+  return { fit, nCols, valueAt };
 }
 
 /** units × rank rows from rank column vectors */
