@@ -75,8 +75,9 @@ export function registerFit(program: Command): void {
     .option('--fit-leak', 'fit the leak shape s')
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
-    .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b, exact loss, all units\n' +
-      'recorded); auto: choose R in 0..--max-rank by the held-out rate function over time blocks')
+    .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all\n' +
+      'units recorded) or --loss whittle (partial recordings); auto: choose R in 0..--max-rank by the held-out\n' +
+      'rate function over time blocks')
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
     .option('--folds <k>', 'time blocks for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, positive: true }))
     .option('--currents', 'with --rank: store the latent currents κ_r(t) = (1/N) Φ n_r in the fit file')
@@ -112,12 +113,12 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
         const bar = progressBar('fitting', opts.quiet || opts.json);
         if (opts.rank !== undefined) {
           const rank = parseRank(opts.rank);
-          for (const [flag, on] of [['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--populations', opts.populations], ['--loss whittle', opts.loss === 'whittle']] as const) {
-            if (on) throw new InputError(`--rank cannot be combined with ${flag} yet (low-rank fits use the exact loss with fixed τ and one population)`, { field: '--rank' });
+          for (const [flag, on] of [['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--populations', opts.populations]] as const) {
+            if (on) throw new InputError(`--rank cannot be combined with ${flag} yet (low-rank fits have a fixed τ and one population)`, { field: '--rank' });
           }
           const result = await fitLowRank(rec, {
             phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, leak: opts.leak, discretisation: opts.discretisation, fitJ0: opts.fitJ0,
-            rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents,
+            rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents, loss: opts.loss,
             onProgress: (_stage, done, total) => bar.update(done, total),
           });
           bar.stop();
