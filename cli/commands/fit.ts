@@ -4,6 +4,9 @@ import { fitLowRank } from '../../src/fit/lowRank.js';
 import { InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { effectiveRankFromActivity } from '../../src/structure/effectiveRank.js';
+import { fitMultiregion, fittedOverlapTensor, multiregionFitResult, symmetricInteractions } from '../../src/fit/multiregion.js';
+import { readRegionsFile, regionsForFit } from '../../src/structure/regionsFile.js';
+import { leadingEigenvalue, routingClassification } from '../../src/theory/multiregion.js';
 import { buildFitFile } from '../../src/fitfile/build.js';
 import { fitFileJson, writeFitFile, type FitFile } from '../../src/fitfile/schema.js';
 import { readPopulationAssignment } from '../../src/model/populations.js';
@@ -36,6 +39,7 @@ interface FitCliOptions {
   folds?: number;
   currents?: boolean;
   effectiveRank?: boolean;
+  regions?: string;
 }
 
 /** `--rank R|auto` → a whole number or 'auto'. */
@@ -81,6 +85,8 @@ export function registerFit(program: Command): void {
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
     .option('--folds <k>', 'time blocks for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, positive: true }))
     .option('--currents', 'with --rank: store the latent currents κ_r(t) = (1/N) Φ n_r in the fit file')
+    .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions;\n' +
+      'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (see below)')
     .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model,\n' +
       'THEORY §5.3) with a block-bootstrap 95% interval; needs the whole network recorded')
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
@@ -95,6 +101,7 @@ Examples:
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
   $ connfit fit rec.csv --dt 0.05 --loss exact --json > fit.json
   $ connfit fit rec.csv --dt 0.05 --rank auto --currents --out fit.json
+  $ connfit fit regions.csv --regions regions.json --currents --out fit.json
   $ connfit fit activity.csv --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
 
 Parameters: g (coupling strength), D (noise intensity, sqrt(2D)ξ convention, model time units), J0 (mean
@@ -111,6 +118,28 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
           minSamples: opts.loss === 'exact' ? 16 : 64,
         });
         const bar = progressBar('fitting', opts.quiet || opts.json);
+        if (opts.regions !== undefined) {
+          for (const [flag, on] of [['--rank', opts.rank !== undefined], ['--populations', opts.populations], ['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--loss whittle', opts.loss === 'whittle'], ['--effective-rank', opts.effectiveRank]] as const) {
+            if (on) throw new InputError(`--regions cannot be combined with ${flag}`, { field: '--regions' });
+          }
+          const file = readRegionsFile(opts.regions);
+          const { regions, links } = regionsForFit(file, rec.unitNames, opts.regions);
+          const mopts = { phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, discretisation: opts.discretisation, regions, links, currents: opts.currents, onProgress: (_s: string, d: number, t: number) => bar.update(d, t) };
+          const result = await fitMultiregion(rec, mopts);
+          bar.stop();
+          const names = regions.map((r) => r.name);
+          const T = fittedOverlapTensor(result, names);
+          const leading = leadingEigenvalue(T);
+          // §6.2 routing needs the symmetric interactions of ≥ 3 regions, all linked both ways
+          let routing: ({ routing: boolean; a: number; b: number } | null)[] | undefined;
+          try {
+            routing = routingClassification({ c: symmetricInteractions(T) }, opts.phi);
+          } catch {
+            routing = undefined;
+          }
+          report(buildFitFile(multiregionFitResult(result, rec, mopts, { routing, leading: { re: leading.re, im: leading.im } }), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          return;
+        }
         if (opts.rank !== undefined) {
           const rank = parseRank(opts.rank);
           for (const [flag, on] of [['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--populations', opts.populations]] as const) {
@@ -184,6 +213,17 @@ function structureLines(fit: FitFile): string[] {
   const s = fit.structure;
   if (!s) return [];
   const f = (v: number | null) => (v === null ? '-' : Number(v.toPrecision(4)).toString());
+  if (s.regions) {
+    const v = (e: { value: number | null; se: number | null }) => `${f(e.value)} ± ${f(e.se)}`;
+    return [
+      '',
+      'regions (THEORY §1.3d):',
+      ...s.regions.map((r) => `  ${r.name.padEnd(8)} ${String(r.units).padStart(5)} units  g ${v(r.g)}  D ${v(r.D)}  ${r.routing === null ? '' : r.routing ? 'routing' : 'non-routing'}`),
+      'links (source → target: singular value of m nᵀ/N_source):',
+      ...(s.links ?? []).map((l) => `  ${l.source} → ${l.target}: ${l.strength.map((x) => f(x)).join(', ')}`),
+      ...(s.leadingEigenvalue ? [`leading eigenvalue of T̂ (THEORY §6.4): ${f(s.leadingEigenvalue.re)} ${s.leadingEigenvalue.im >= 0 ? '+' : '−'} ${f(Math.abs(s.leadingEigenvalue.im))}i`] : []),
+    ];
+  }
   if (s.effectiveRank) {
     const e = s.effectiveRank;
     const v = (x: number | null) => (x === null || !Number.isFinite(x) ? '∞' : f(x));

@@ -19,6 +19,8 @@ import { canonicalModes } from '../structure/modes.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { minimiseLBFGS } from './lbfgs.js';
 import { covarianceFromHessian, deltaMethod, hessianFromValues, numericGradient, type Estimate } from './uncertainty.js';
+import type { FitResult } from './fit.js';
+import type { Structure } from '../fitfile/schema.js';
 
 export interface RegionDefinition {
   name: string;
@@ -312,4 +314,106 @@ function linkCurrents(
     se.push(Array.from(s2, (x) => (Math.abs(scale) * Math.sqrt(Math.max(x, 0))) / Nb));
   }
   return { value, se };
+}
+
+/**
+ * The overlap tensor T_αβγ = (1/N_β) n^{αβ}·m^{βγ} (readout in β of the input β receives from γ) from
+ * fitted rank-one links (0 where a link was not fitted). Only gauge-invariant functions of it mean
+ * anything (each link's m → c m, n → n/c rescales T); its loops, e.g. the eigenvalues of T̂ and
+ * c_αβ c_βα = T_αβα T_βαβ, are invariant.
+ */
+export function fittedOverlapTensor(result: MultiregionFitResult, names: string[]): number[][][] {
+  const R = names.length;
+  const idx = new Map(names.map((n, a) => [n, a]));
+  const link = new Map(result.links.filter((l) => l.rank === 1).map((l) => [`${idx.get(l.target)}<${idx.get(l.source)}`, l]));
+  const T = Array.from({ length: R }, () => Array.from({ length: R }, () => new Array<number>(R).fill(0)));
+  for (let a = 0; a < R; a++)
+    for (let b = 0; b < R; b++)
+      for (let g = 0; g < R; g++) {
+        const out = link.get(`${a}<${b}`); // n^{αβ} on β's units
+        const inn = link.get(`${b}<${g}`); // m^{βγ} on β's units
+        if (!out || !inn) continue;
+        let s = 0;
+        for (let i = 0; i < out.n.length; i++) s += out.n[i][0] * inn.m[i][0];
+        T[a][b][g] = s / out.n.length;
+      }
+  return T;
+}
+
+/**
+ * Symmetric effective interactions ĉ (THEORY §6.2) from a fitted T: ĉ_αα = T_ααα and
+ * ĉ_αβ = sign(T_αβα)·sqrt(|T_αβα T_βαβ|), the gauge-invariant two-loop.
+ */
+export function symmetricInteractions(T: number[][][]): number[][] {
+  const R = T.length;
+  return Array.from({ length: R }, (_, a) =>
+    Array.from({ length: R }, (_, b) => (a === b ? T[a][a][a] : Math.sign(T[a][b][a] + T[b][a][b]) * Math.sqrt(Math.abs(T[a][b][a] * T[b][a][b])))),
+  );
+}
+
+/** The fit-file form of a multiregion fit: per-region parameters and the structure block. */
+export function multiregionFitResult(
+  result: MultiregionFitResult,
+  rec: Recording,
+  opts: MultiregionFitOptions,
+  extra: { routing?: ({ routing: boolean; a: number; b: number } | null)[]; leading?: { re: number; im: number } },
+): FitResult & { structure: Structure } {
+  const names = opts.regions.map((r) => r.name);
+  const params: Record<string, Estimate> = {};
+  result.regions.forEach((r) => {
+    params[`g[${r.name}]`] = r.g;
+    params[`D[${r.name}]`] = r.D;
+  });
+  const R = names.length;
+  const dt = opts.dt ?? rec.dt!;
+  // units × (all link modes): each link's m on its target's units and n on its source's, zeros elsewhere
+  const modes = result.links.flatMap((l) => Array.from({ length: l.rank }, (_, r) => ({ l, r })));
+  const unitOf = new Map(opts.regions.map((reg) => [reg.name, reg.units]));
+  const m = Array.from({ length: rec.nUnits }, () => new Array<number>(modes.length).fill(0));
+  const n = Array.from({ length: rec.nUnits }, () => new Array<number>(modes.length).fill(0));
+  modes.forEach(({ l, r }, c) => {
+    unitOf.get(l.target)!.forEach((u, i) => (m[u][c] = l.m[i][r]));
+    unitOf.get(l.source)!.forEach((u, i) => (n[u][c] = l.n[i][r]));
+  });
+  const loss = result.regions.reduce((s, r) => s + r.loss, 0);
+  const converged = result.regions.every((r) => r.converged);
+  const structure: Structure = {
+    rank: modes.length,
+    m,
+    n,
+    strength: modes.map(({ l, r }) => l.strength[r]),
+    overlaps: [],
+    normalisation: rec.nUnits,
+    identifiability: 'per link β→α: J^{αβ} = m nᵀ/N_β, canonical loadings (SVD, balanced, Σ m ≥ 0); structure.links lists them by region',
+    regions: result.regions.map((r, a) => ({ name: r.name, units: r.units, g: r.g, D: r.D, routing: extra.routing?.[a]?.routing ?? null, a: extra.routing?.[a]?.a ?? null, b: extra.routing?.[a]?.b ?? null })),
+    links: result.links,
+    ...(extra.leading ? { leadingEigenvalue: extra.leading } : {}),
+  };
+  return {
+    params,
+    natural: {
+      g2: names.map((_, a) => names.map((__, b) => (a === b ? result.regions[a].g.value ** 2 : 0))),
+      D: result.regions.map((r) => r.D.value),
+      J0: names.map(() => new Array<number>(R).fill(0)),
+      tau: opts.tau ?? 1,
+      offset: 0,
+      scale: 1,
+      leak: 0,
+    },
+    correlation: { names: [], matrix: [] },
+    loss: { form: 'exact', value: loss, perSample: loss / (rec.nUnits * (rec.nSamples - 1)) },
+    convergence: {
+      converged,
+      reason: converged ? 'every region: loss change below 1e-9 (relative) between readout steps' : 'a region stopped before its loss settled',
+      iterations: Math.max(...result.regions.map((r) => r.iterations)),
+      evaluations: 0,
+      gradientMaxAbs: Number.NaN,
+      starts: 1,
+      hessianPositiveDefinite: converged,
+    },
+    data: { units: rec.nUnits, samples: rec.nSamples, samplesUsed: rec.nSamples, dt, populations: result.regions.map((r) => ({ name: r.name, units: r.units })) },
+    model: { phi: opts.phi, discretisation: opts.discretisation ?? 'euler', fitted: ['g', 'D', 'm', 'n'], fixed: { tau: opts.tau ?? 1, J0: 0, s: 0 } },
+    notes: result.notes,
+    structure,
+  };
 }

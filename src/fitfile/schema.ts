@@ -36,6 +36,25 @@ export const StructureSchema = z.object({
     .optional(),
   normalisation: z.number(),
   identifiability: z.string(),
+  /** Multiregion fits (THEORY §1.3d): per region g, D and the routing class of §6.2 (null: not determined). */
+  regions: z
+    .array(z.object({ name: z.string(), units: z.number(), g: EstimateSchema, D: EstimateSchema, routing: z.boolean().nullable(), a: num.optional(), b: num.optional() }))
+    .optional(),
+  links: z
+    .array(
+      z.object({
+        source: z.string(),
+        target: z.string(),
+        rank: z.number(),
+        strength: z.array(z.number()),
+        m: z.array(z.array(z.number())),
+        n: z.array(z.array(z.number())),
+        currents: z.object({ value: z.array(z.array(z.number())), se: z.array(z.array(z.number())) }).optional(),
+      }),
+    )
+    .optional(),
+  /** Leading eigenvalue of T̂ (THEORY §6.4) from the fitted loadings. */
+  leadingEigenvalue: z.object({ re: z.number(), im: z.number() }).optional(),
   /** α·PR_D from activity (THEORY §5.3), with a block-bootstrap interval; null for +∞ */
   effectiveRank: z
     .object({ value: num, ci95: z.tuple([num, num]), prData: z.number(), prDataCorrected: z.number(), prIid: z.number(), K: z.number(), bootstrapSamples: z.number() })

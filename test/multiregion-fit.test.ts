@@ -1,0 +1,90 @@
+/**
+ * Multiregion fits (THEORY §1.3d, §2.7): teachers with disorder inside regions and rank-one links
+ * between them (issue 3: g_α ∈ {0.4, 0.6, 0.8}, link singular values above 3·g_α, D = 0.02,
+ * 2000 time units at Δ = 0.05, all units recorded).
+ */
+import { describe, expect, it } from 'vitest';
+import { fitMultiregion, type MultiregionFitResult } from '../src/fit/multiregion.js';
+import { normalGenerator } from '../src/random.js';
+import type { NetworkSpec } from '../src/simulate/network.js';
+import type { SimulationResult } from '../src/simulate/simulate.js';
+import { largestPrincipalAngle } from '../src/structure/modes.js';
+import { rel, simulateSpec } from './helpers/sim.js';
+
+const NR = 200;
+
+function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i] / n;
+    mb += b[i] / n;
+  }
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+/** κ(t) = (1/N_β) Σ_b n_b tanh x_b(t) over the source region's units (offset in the recording). */
+function current(sim: SimulationResult, n: Float64Array, offset: number): number[] {
+  const rec = sim.recording;
+  return Array.from({ length: rec.nSamples }, (_, t) => {
+    let s = 0;
+    for (let b = 0; b < n.length; b++) s += n[b] * Math.tanh(rec.data[t * rec.nUnits + offset + b]);
+    return s / n.length;
+  });
+}
+
+describe('two regions (g 0.4 and 0.6), rank-one links both ways', () => {
+  it('g_α within 10 %, loading spans within 20°, currents correlate > 0.9 with the teacher', async () => {
+    const R = 2;
+    const Ntot = R * NR;
+    const rnd = normalGenerator(9);
+    // link B→A: input mA on A, readout nAB on B; link A→B: input mB on B, readout nBA on A.
+    // Readouts overlap the reverse link's input (loop gain ~2), singular values ≈ 2.1 > 3·0.6.
+    const mA = Float64Array.from({ length: NR }, rnd);
+    const mB = Float64Array.from({ length: NR }, rnd);
+    const nAB = mB.map((v) => 1.5 * v + 1.5 * rnd());
+    const nBA = mA.map((v) => 1.5 * v + 1.5 * rnd());
+    const pad = (a: Float64Array, region: number, scale = 1) => {
+      const v = new Float64Array(Ntot);
+      a.forEach((x, i) => (v[region * NR + i] = x * scale));
+      return v;
+    };
+    const spec: NetworkSpec = {
+      phi: 'tanh', sizes: [NR, NR], names: ['A', 'B'], g2: [[0.16, 0], [0, 0.36]], J0: [[0, 0], [0, 0]], D: [0.02, 0.02], tau: 1, s: 0,
+      // the simulator adds m nᵀ/N_total: scale m so that J^{αβ} = m nᵀ/N_β
+      modes: { m: [pad(mA, 0, Ntot / NR), pad(mB, 1, Ntot / NR)], n: [pad(nAB, 1), pad(nBA, 0)] },
+    };
+    const sim = await simulateSpec(spec, { dt: 0.05, steps: 40000, seed: 4 });
+    const fit: MultiregionFitResult = await fitMultiregion(sim.recording, {
+      phi: 'tanh',
+      regions: [{ name: 'A', units: Array.from({ length: NR }, (_, i) => i) }, { name: 'B', units: Array.from({ length: NR }, (_, i) => NR + i) }],
+      links: [{ target: 0, source: 1 }, { target: 1, source: 0 }],
+      currents: true,
+    });
+    expect(rel(fit.regions[0].g.value, sim.realised.g[0][0])).toBeLessThan(0.1);
+    expect(rel(fit.regions[1].g.value, sim.realised.g[1][1])).toBeLessThan(0.1);
+    expect(rel(fit.regions[0].D.value, 0.02)).toBeLessThan(0.1);
+    const col = (rows: number[][]) => [Float64Array.from(rows.map((r) => r[0]))];
+    expect(largestPrincipalAngle([mA], col(fit.links[0].m))).toBeLessThan(20);
+    expect(largestPrincipalAngle([nAB], col(fit.links[0].n))).toBeLessThan(20);
+    expect(largestPrincipalAngle([mB], col(fit.links[1].m))).toBeLessThan(20);
+    expect(largestPrincipalAngle([nBA], col(fit.links[1].n))).toBeLessThan(20);
+    // canonical signs fix Σm ≥ 0, the teacher's do not: compare |correlation|
+    expect(Math.abs(correlation(current(sim, nAB, NR), fit.links[0].currents!.value[0]))).toBeGreaterThan(0.9);
+    expect(Math.abs(correlation(current(sim, nBA, 0), fit.links[1].currents!.value[0]))).toBeGreaterThan(0.9);
+    // standard errors of the currents are positive and small against the currents' spread
+    const se = fit.links[0].currents!.se[0];
+    const meanSe = se.reduce((a, b) => a + b, 0) / se.length;
+    expect(meanSe).toBeGreaterThan(0);
+    expect(meanSe).toBeLessThan(0.1);
+  });
+});
