@@ -1,0 +1,277 @@
+/**
+ * Multiregion mean-field theory (THEORY §1.3d, §6; V24, V26).
+ * Ground truths: the §6.2/§6.3 closed forms and table, an independent Levenberg–Marquardt solution of
+ * the fixed-point equations, the current dynamics from random starts, the single-population discrete
+ * DMFT (§4.3) and network simulations built from the §1.3d loading recipe.
+ */
+import { describe, expect, it } from 'vitest';
+import { nonlinearity } from '../src/nonlinearity.js';
+import { normalGenerator } from '../src/random.js';
+import { dmftDiscrete } from '../src/theory/dmftDiscrete.js';
+import { solveDelta0 } from '../src/theory/dmft.js';
+import { erfClosed } from '../src/theory/gaussian.js';
+import {
+  cFromUH,
+  classifyPhase,
+  empiricalOverlaps,
+  identityU,
+  integrateCurrents,
+  leadingEigenvalue,
+  multiregionDmft,
+  multiregionNetwork,
+  routingClassification,
+  routingFixedPoint,
+  routingGc1,
+  routingGc2,
+  routingWithDisorder,
+  sampleLoadings,
+  sampleTensorNear,
+  solveCurrentFixedPoint,
+  symmetricT,
+  tHat,
+  type Tensor3,
+} from '../src/theory/multiregion.js';
+import { simulateSpec } from './helpers/sim.js';
+import { yieldToEventLoop } from '../src/util/yield.js';
+
+// R = 4: regions 0–2 routing (h < 0 ⇒ a < b), region 3 nonrouting.
+const u = [1.6, 1.7, 1.8, 1.3];
+const h = [-0.5, -0.6, -0.4, 1.2];
+const erfA = (x: number) => (2 * (x * x - 1)) / Math.PI;
+
+describe('geometry (§1.3d, §6.1)', () => {
+  it('T̂ and its leading eigenvalue', () => {
+    // T̂_{(αβ),(γδ)} = δ_βγ T_αβδ: check one entry per index pattern on a random tensor.
+    const nrm = normalGenerator(1);
+    const T: Tensor3 = Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => nrm())));
+    const th = tHat(T);
+    expect(th[(2 * 3 + 1) * 9 + (1 * 3 + 0)]).toBe(T[2][1][0]);
+    expect(th[(2 * 3 + 1) * 9 + (0 * 3 + 0)]).toBe(0);
+    // symmetric T: T̂ maps S_αβ → c_αβ S_βα; eigenvalues are c_αα (diagonal) and ±c_αβ (pairs), so λ_max = max(a, max|c_αβ|)
+    const c = cFromUH(u, h);
+    const lam = leadingEigenvalue(symmetricT(c));
+    let expected = -Infinity;
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) expected = Math.max(expected, a === b ? c[a][a] : Math.abs(c[a][b]));
+    expect(lam.re).toBeCloseTo(expected, 10);
+    expect(lam.im).toBe(0);
+    // rejection sampling lands within the window
+    const s = sampleTensorNear(2, { re: 1.5, im: 1.2 }, normalGenerator(2));
+    expect(Math.abs(s.lambda.re - 1.5)).toBeLessThan(0.01875);
+    expect(Math.abs(s.lambda.im - 1.2)).toBeLessThan(0.01875);
+  });
+
+  it('loadings reproduce T and U (exact and sampled)', () => {
+    const T = symmetricT(cFromUH(u, h));
+    const U = identityU(4);
+    const L = sampleLoadings(T, U, 400, normalGenerator(3), { exactOverlaps: true });
+    const e = empiricalOverlaps(L);
+    for (let a = 0; a < 4; a++)
+      for (let b = 0; b < 4; b++)
+        for (let g = 0; g < 4; g++) {
+          expect(e.T[a][b][g]).toBeCloseTo(T[a][b][g], 10);
+          expect(e.U[a][b][g]).toBeCloseTo(U[a][b][g], 10);
+        }
+    // plain Gaussian draws: overlaps within 5 standard errors (variance (s U + T²)/N per entry)
+    const N = 20000;
+    const P = sampleLoadings(T, U, N, normalGenerator(4));
+    const p = empiricalOverlaps(P);
+    let worst = 0;
+    for (let a = 0; a < 4; a++)
+      for (let b = 0; b < 4; b++)
+        for (let g = 0; g < 4; g++) {
+          const se = Math.sqrt((P.s[b] * U[b][g][g] + T[a][b][g] ** 2) / N);
+          worst = Math.max(worst, Math.abs(p.T[a][b][g] - T[a][b][g]) / se);
+        }
+    expect(worst).toBeLessThan(5);
+    // s is the first 1.05^k making Σ PD: for T[:,β,:] = diag(c_·β), U = I that is the first s > max_α c_αβ²
+    const c = cFromUH(u, h);
+    for (let b = 0; b < 4; b++) {
+      const need = Math.max(...c.map((r) => r[b] * r[b]));
+      expect(P.s[b]).toBeGreaterThan(need);
+      expect(P.s[b] / 1.05).toBeLessThanOrEqual(need);
+    }
+    expect(() => sampleLoadings(T, [[[1]]], 10, normalGenerator(1))).toThrow(RangeError);
+    expect(() => sampleLoadings(T, U.map((m) => m.map((r) => r.map((x) => -x))), 10, normalGenerator(1))).toThrow(/positive definite/);
+  });
+});
+
+describe('§6.2 no-disorder fixed points (V24)', () => {
+  const T = symmetricT(cFromUH(u, h));
+  const cls = routingClassification({ u, h });
+
+  it('closed forms and the routing rule', () => {
+    expect(cls.map((r) => r.routing)).toEqual([true, true, true, false]);
+    cls.forEach((r, k) => {
+      expect(r.a).toBeCloseTo(u[k] ** 2 + h[k], 14);
+      expect(r.b).toBeCloseTo(u[k] ** 2, 14);
+      expect(r.A).toBeCloseTo(erfA(r.routing ? r.b : r.a), 12);
+      expect(erfClosed.meanGain(r.A)).toBeCloseTo(r.psi, 12); // ψ(A) = 1/a or 1/b
+    });
+    // the same from c (R ≥ 3 identifies u) and from T
+    const fromC = routingClassification({ c: cFromUH(u, h) });
+    const fromT = routingClassification({ T, U: identityU(4) });
+    fromC.forEach((r, k) => expect(r.A).toBeCloseTo(cls[k].A, 10));
+    fromT.forEach((r, k) => expect(r.A).toBeCloseTo(cls[k].A, 10));
+    expect(() => routingClassification({ c: [[2, 1], [1, 2]] })).toThrow(RangeError);
+    expect(() => routingClassification({ u: [0.5, 0.6, 0.7], h: [0.1, 0.1, 0.1] })).toThrow(/≤ 1/);
+  });
+
+  it('closed forms against a numerical solution of S = H(S) (1e-6)', () => {
+    // start LM from the predicted pattern with 30 % random perturbations of every entry (zeros too)
+    const S0 = routingFixedPoint(u, h, cls.map((r) => r.routing));
+    const nrm = normalGenerator(7);
+    for (let trial = 0; trial < 3; trial++) {
+      const start = S0.map((v) => v * (1 + 0.3 * nrm()) + 0.05 * nrm());
+      const fp = solveCurrentFixedPoint(T, start);
+      expect(fp.residual).toBeLessThan(1e-12);
+      fp.A.forEach((A, k) => expect(Math.abs(A - cls[k].A)).toBeLessThan(1e-6));
+    }
+    // the all-nonrouting assignment is also a fixed point (unstable), with A = 2(a² − 1)/π everywhere
+    const nonrouting = routingFixedPoint(u, h, [false, false, false, false]);
+    const fp = solveCurrentFixedPoint(T, nonrouting.map((v) => v * 1.2));
+    fp.A.forEach((A, k) => expect(Math.abs(A - erfA(u[k] ** 2 + h[k]))).toBeLessThan(1e-6));
+  });
+
+  it('current dynamics from random starts converge to the routing pattern and A (1e-6)', () => {
+    const nrm = normalGenerator(11);
+    for (let trial = 0; trial < 5; trial++) {
+      const st = integrateCurrents(T, Array.from({ length: 16 }, () => nrm()), { tMax: 4000 });
+      expect(st.residual).toBeLessThan(1e-12);
+      st.A.forEach((A, k) => expect(Math.abs(A - cls[k].A)).toBeLessThan(1e-6));
+      const S = st.S;
+      for (let a = 0; a < 4; a++) {
+        if (cls[a].routing) expect(Math.abs(S[a * 4 + a])).toBeLessThan(1e-6); // no self-loop in routing regions
+        else for (let b = 0; b < 4; b++) if (b !== a) expect(Math.abs(S[a * 4 + b]) + Math.abs(S[b * 4 + a])).toBeLessThan(1e-6);
+      }
+      // routing pairs: S_αβ u_β = S_βα u_α
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) expect(S[a * 4 + b] * u[b]).toBeCloseTo(S[b * 4 + a] * u[a], 6);
+    }
+  });
+
+  it(
+    'network simulation (N = 500 per region, g = 0, T/U loading recipe) gives A per region',
+    async () => {
+      const U = identityU(4);
+      const Nr = 500;
+      const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+      const mean = new Float64Array(4);
+      const phi = nonlinearity('erf');
+      for (const seed of seeds) {
+        const L = sampleLoadings(T, U, Nr, normalGenerator(100 + seed), { exactOverlaps: true });
+        const res = await simulateSpec(multiregionNetwork(L, { g: 0 }), { dt: 0.05, steps: 1000, burnIn: 3000, every: 100, seed });
+        const { data, nSamples, nUnits } = res.recording;
+        for (let s = 0; s < nSamples; s++) for (let i = 0; i < nUnits; i++) mean[Math.floor(i / Nr)] += data[s * nUnits + i] ** 2 / (Nr * nSamples * seeds.length);
+        // routing pattern in the network's currents S̃_αβ = (1/N) Σ_j n^{αβ}_j φ(x^β_j) at the last sample
+        const last = (nSamples - 1) * nUnits;
+        const cur = (a: number, b: number) => {
+          let v = 0;
+          for (let j = 0; j < Nr; j++) v += L.n[a][b][j] * phi.f(data[last + b * Nr + j]);
+          return v / Nr;
+        };
+        // routing regions: the self-current carries < 15 % of the variance (finite-N readout noise is
+        // amplified by 1/(1 − a/b) ≈ 5 here, so it is not ~0 as at N = ∞); nonrouting: > 80 %
+        for (let a = 0; a < 3; a++) expect(cur(a, a) ** 2).toBeLessThan(0.15 * cls[a].A);
+        expect(Math.abs(cur(3, 3)) ** 2).toBeGreaterThan(0.8 * cls[3].A);
+        await yieldToEventLoop();
+      }
+      // nonrouting region within 3 %; routing regions within 6 % (finite-N quenched error, see report)
+      expect(Math.abs(mean[3] / cls[3].A - 1)).toBeLessThan(0.03);
+      for (let a = 0; a < 3; a++) expect(Math.abs(mean[a] / cls[a].A - 1)).toBeLessThan(0.06);
+    },
+    120_000,
+  );
+});
+
+describe('§6.3 routing region with disorder', () => {
+  it('reproduces the THEORY table to 1e-3', () => {
+    const table = [
+      { b: 1.5, d0: 0.7958, A1: 0.4208, gc1: 1.3678, gc2: 1.4791 },
+      { b: 2.0, d0: 1.9099, A1: 1.37, gc1: 1.6266, gc2: 1.9447 },
+      { b: 3.0, d0: 5.093, A1: 4.3959, gc1: 2.0305, gc2: 2.8709 },
+    ];
+    for (const r of table) {
+      expect(Math.abs(routingWithDisorder(r.b, 0).A - r.d0)).toBeLessThan(1e-3);
+      const s1 = routingWithDisorder(r.b, 1);
+      expect(s1.regime).toBe('chaos-suppressed');
+      expect(Math.abs(s1.A - r.A1)).toBeLessThan(1e-3);
+      const gc1 = routingGc1(r.b);
+      const gc2 = routingGc2(r.b);
+      expect(Math.abs(gc1 - r.gc1)).toBeLessThan(1e-3);
+      expect(Math.abs(gc2 - r.gc2)).toBeLessThan(1e-3);
+      // independent definitions: g_c1² <φ'²>_{Δ0} = 1 and SCS Δ0(g_c2) = Δ0
+      expect(gc1 * gc1 * erfClosed.meanGain2(r.d0)).toBeCloseTo(1, 3);
+      expect(solveDelta0('erf', gc2)).toBeCloseTo(erfClosed.gainInverse(1 / r.b), 8);
+      // regime (ii) joins (i) at g_c1 (Δ∞ → Δ0) and (iii) at g_c2 (A → 0)
+      const gLo = gc1 * (1 + 1e-3);
+      const lo = routingWithDisorder(r.b, gLo);
+      const hi = routingWithDisorder(r.b, gc2 * (1 - 1e-6));
+      expect(lo.regime).toBe('chaos-with-currents');
+      expect(Math.abs(lo.A - (r.d0 - gLo * gLo * erfClosed.cphi(r.d0, r.d0, r.d0)))).toBeLessThan(1e-3);
+      expect(hi.A).toBeLessThan(1e-3);
+      expect(hi.deltaInf).toBeLessThan(0.02);
+    }
+  });
+
+  it('multiregion DMFT at g = 1 converges to the regime-(i) A of every routing region', () => {
+    // all three routing with gain locked at 1/b: A = Δ0 − <φ²>_{Δ0} from the static DMFT state
+    const uu = [1.6, 1.7, 1.8];
+    const hh = [-0.5, -0.6, -0.4];
+    const T = symmetricT(cFromUH(uu, hh));
+    const S0 = routingFixedPoint(uu, hh, [true, true, true]).map((v) => 0.7 * v);
+    const res = multiregionDmft({ T, g: 1, steps: 3000, S0, var0: 0.5 });
+    const Sf = res.S[res.steps];
+    for (let a = 0; a < 3; a++) {
+      let A = 0;
+      for (let b = 0; b < 3; b++) A += Sf[a * 3 + b] ** 2;
+      const expected = routingWithDisorder(uu[a] ** 2, 1);
+      expect(Math.abs(A - expected.A)).toBeLessThan(2e-3);
+      expect(Math.abs(res.variance[a][res.steps] - expected.delta0)).toBeLessThan(2e-3);
+    }
+  });
+});
+
+describe('§6.4 multiregion DMFT (V26)', () => {
+  it('reduces to the single-population discrete DMFT without currents, and to the current dynamics without disorder', () => {
+    const zero: Tensor3 = [[[0, 0], [0, 0]], [[0, 0], [0, 0]]];
+    const res = multiregionDmft({ T: zero, g: 1.5, steps: 1200, S0: [0, 0, 0, 0], var0: 1 });
+    const ref = dmftDiscrete({ phi: 'erf', g: 1.5, D: 0, dt: 0.05, steps: 1200, var0: 1 });
+    for (const k of [1, 10, 300, 1200]) expect(Math.abs(res.variance[1][k] - ref.variance[k])).toBeLessThan(1e-12);
+    expect(classifyPhase(res).phase).toBe('pure chaos');
+    // g = 0, var0 = 0: Δ = A exactly and S follows the Euler current map (fixed point = closed form)
+    const T = symmetricT(cFromUH(u, h));
+    const nrm = normalGenerator(5);
+    const det = multiregionDmft({ T, g: 0, var0: 0, steps: 3000, S0: Array.from({ length: 16 }, () => nrm()) });
+    const cls = routingClassification({ u, h });
+    cls.forEach((r, a) => expect(Math.abs(det.variance[a][det.steps] - r.A)).toBeLessThan(1e-6));
+    expect(classifyPhase(det).phase).toBe('pure fixed points');
+  });
+
+  it(
+    'Im λ = 1.2: pure chaos at Re λ = 1.2, limit cycles at Re λ = 1.8 (transition near 1/ψ_SCS ≈ 1.52)',
+    async () => {
+      // linear threshold of the zero-current state in SCS chaos: ψ(Δ0(g = 1.5)) Re λ = 1
+      const reC = 1 / erfClosed.meanGain(solveDelta0('erf', 1.5));
+      expect(Math.abs(reC - 1.5)).toBeLessThan(0.15);
+      const nrm = normalGenerator(21);
+      const uni = normalGenerator(22);
+      const uniform = () => Math.abs(uni()) % 1;
+      for (const re of [1.2, 1.8]) {
+        for (let k = 0; k < 4; k++) {
+          const { T } = sampleTensorNear(2, { re, im: 1.2 }, nrm);
+          const c = classifyPhase(multiregionDmft({ T, g: 1.5, steps: 2500, uniform }));
+          if (re < reC) expect(c.phase).toBe('pure chaos');
+          else expect(c.currents).toBe('limit-cycle');
+          await yieldToEventLoop();
+        }
+      }
+    },
+    60_000,
+  );
+
+  it('rejects bad inputs', () => {
+    expect(() => tHat([[[1, 2]]])).toThrow(RangeError);
+    expect(() => multiregionDmft({ T: [[[1]]], g: [1, 2] })).toThrow(RangeError);
+    expect(() => integrateCurrents([[[1]]], [1, 2])).toThrow(/R²/);
+    expect(() => routingFixedPoint([2, 2], [-1, -1], [true, true])).toThrow(/≥ 3/);
+  });
+});
