@@ -22,6 +22,8 @@ import {
 import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
 import { drawModes } from '../../src/structure/modes.js';
 import { randomModeSpectrum } from '../../src/simulate/randomMode.js';
+import { readRegionsFile } from '../../src/structure/regionsFile.js';
+import { identityU, multiregionNetwork, sampleLoadings, type MultiregionLoadings } from '../../src/theory/multiregion.js';
 import { readLoadingCovariance, readModesFile } from '../../src/structure/modesFile.js';
 import { normalGenerator } from '../../src/random.js';
 import { VERSION } from '../../src/version.js';
@@ -52,6 +54,7 @@ interface SimulateCliOptions {
   saveNetwork?: string;
   modes?: string;
   randomModes?: number;
+  regions?: string;
   spectrum?: 'exp' | 'step';
   rank?: number;
   overlap?: string;
@@ -180,6 +183,8 @@ export function registerSimulate(program: Command): void {
     .option('--populations <file.json>', 'population structure: sizes, g² blocks, optional J0 blocks and per-population D (see below)')
     .option('--tau <tau>', 'time constant τ of the units', parseNumber('--tau', { positive: true }), 1)
     .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (double well for s > 1)', parseNumber('--leak'), 0)
+    .option('--regions <file.json>', 'multiregion network (THEORY §1.3d): {"regions": [{"name", "size", "g", "D"?}, …], "T": R×R×R, "U"?: R×R×R};\n' +
+      'rank-one links between (and within) regions with loadings drawn by the §1.3d recipe from the geometry T, U')
     .option('--random-modes <r>', 'random-mode couplings J = Σ_a D_a l_a r_aᵀ (THEORY §1.3c) with effective rank α·PR_D = r and g_eff = --g', parseNumber('--random-modes', { positive: true }))
     .option('--spectrum <family>', 'with --random-modes: exp (D_a ∝ e^{−βa/M}, flat above r = 1) or step (r ≤ 1)', parseChoice('--spectrum', ['exp', 'step'] as const), 'exp' as const)
     .option('--modes <file.json>', 'add low-rank modes Σ_r m_r n_rᵀ/N with given loadings: {"m": [[N numbers], …], "n": [[N numbers], …]}')
@@ -239,7 +244,25 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
 
         let spec: NetworkSpec;
         const warnings: string[] = formatWarning ? [formatWarning] : [];
-        if (opts.populations !== undefined) {
+        let regionLoadings: MultiregionLoadings | undefined;
+        if (opts.regions !== undefined) {
+          for (const [flag, on] of [['--populations', opts.populations !== undefined], ['--g', opts.g !== undefined], ['--J0', opts.J0 !== undefined], ['--rank', opts.rank !== undefined], ['--modes', opts.modes !== undefined], ['--random-modes', opts.randomModes !== undefined]] as const) {
+            if (on) throw new InputError(`--regions cannot be combined with ${flag} (the regions file sets the network)`);
+          }
+          const file = readRegionsFile(opts.regions);
+          if (!file.T) throw new InputError('a regions file for simulate needs the geometry tensor "T" (R×R×R)', { file: opts.regions, field: 'T' });
+          file.regions.forEach((r, a) => {
+            if (r.size === undefined) throw new InputError('each region needs a "size" to simulate', { file: opts.regions, field: `regions.${a}.size` });
+            if (r.g === undefined) throw new InputError('each region needs its disorder "g" to simulate', { file: opts.regions, field: `regions.${a}.g` });
+          });
+          const seedR = opts.seed ?? 0;
+          try {
+            regionLoadings = sampleLoadings(file.T, file.U ?? identityU(file.regions.length), file.regions.map((r) => r.size!), normalGenerator((seedR ^ 0x27d4eb2f) >>> 0));
+          } catch (e) {
+            throw new InputError((e as Error).message, { file: opts.regions, field: 'T' });
+          }
+          spec = multiregionNetwork(regionLoadings, { g: file.regions.map((r) => r.g!), D: file.regions.map((r) => r.D ?? opts.D), phi: opts.phi, tau: opts.tau, names: file.regions.map((r) => r.name) });
+        } else if (opts.populations !== undefined) {
           if (opts.g !== undefined) throw new InputError(`--g cannot be combined with --populations: the g2 blocks of ${opts.populations} set the coupling strengths`);
           if (opts.J0 !== undefined) throw new InputError(`--J0 cannot be combined with --populations: put the mean couplings in the "J0" blocks of ${opts.populations}`);
           const { parsed, warnings: w } = readPopulationsFile(opts.populations);
@@ -316,6 +339,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           const meta = {
             connfit: VERSION,
             spec: { phi: spec.phi, sizes: spec.sizes, names: spec.names, g2: spec.g2, J0: spec.J0, D: spec.D, tau: spec.tau, s: spec.s },
+            ...(regionLoadings ? { regions: { names: spec.names, sizes: regionLoadings.sizes, m: regionLoadings.m.map((row) => row.map((v) => Array.from(v))), n: regionLoadings.n.map((row) => row.map((v) => Array.from(v))) } } : {}),
             ...(spec.randomModes ? { randomModes: { M: spec.randomModes.M, D: Array.from(spec.randomModes.D) } } : {}),
             ...(spec.modes ? { modes: { m: spec.modes.m.map((v) => Array.from(v)), n: spec.modes.n.map((v) => Array.from(v)) } } : {}),
             N,
