@@ -6,6 +6,7 @@
  *   exact-fit    fitRecording, exact loss, 500 units × 20001 samples                      target ≤ 3 s
  *   lowrank-fit  fitLowRank rank 2, 500 units × 20001 samples (issue 3 teacher)            target ≤ 30 s
  *   lowrank-auto fitLowRank --rank auto over R = 0..4 (4 time blocks), same data            target ≤ 180 s
+ *   multiregion-fit fitMultiregion, 3 regions × 200 units × 20001 samples, 9 links           target ≤ 60 s
  *   read-csv     readRecording of a 1000-unit × 20001-row CSV (7 significant digits)        target ≥ 50 MB/s
  *   read-npy     readRecording of the same data as .npy (compared with fs.readFileSync)
  *
@@ -42,6 +43,8 @@ import { simulate, type SimulationResult } from '../src/simulate/simulate.js';
 import { profileExactStatistics } from './exactProfile.js';
 import { fitLowRank, type LowRankFitResult } from '../src/fit/lowRank.js';
 import { drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
+import { fitMultiregion } from '../src/fit/multiregion.js';
+import { identityU, multiregionNetwork, sampleLoadings, symmetricT } from '../src/theory/multiregion.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const REPO = join(HERE, '..', '..');
@@ -317,6 +320,41 @@ async function lowRankBench(ctx: Ctx, N: number, rank: number | 'auto', maxRepea
   };
 }
 
+/** Three regions × 200 units, symmetric interactions c = uuᵀ + diag(h) (u 1.1/1.2/1.3, h −0.3/−0.4/0.5), g 0.4/0.6/0.8. */
+async function multiregionBench(ctx: Ctx): Promise<Measured> {
+  const u = [1.1, 1.2, 1.3];
+  const h = [-0.3, -0.4, 0.5];
+  const c = u.map((ua, a) => u.map((ub, b) => ua * ub + (a === b ? h[a] : 0)));
+  const L = sampleLoadings(symmetricT(c), identityU(3), 200, normalGenerator(7));
+  const gs = [0.4, 0.6, 0.8];
+  const spec = multiregionNetwork(L, { g: gs, D: 0.02, names: ['A', 'B', 'C'] });
+  ctx.log(`setup: simulating 3 regions × 200 units, ${STEPS} steps (not timed)`);
+  const sim = await simulate(spec, { dt: DT, steps: STEPS, burnIn: 1000, seed: 3 });
+  const regions = ['A', 'B', 'C'].map((name, a) => ({ name, units: Array.from({ length: 200 }, (_, i) => a * 200 + i) }));
+  const links = [0, 1, 2].flatMap((t) => [0, 1, 2].map((s) => ({ target: t, source: s })));
+  const runs: number[] = [];
+  const cpuRuns: number[] = [];
+  let last: Awaited<ReturnType<typeof fitMultiregion>> | undefined;
+  ctx.rss.reset();
+  const repeats = Math.min(ctx.repeats, 3);
+  for (let r = 0; r < repeats; r++) {
+    const t = await timed(() => fitMultiregion(sim.recording, { phi: 'tanh', regions, links }));
+    last = t.value;
+    runs.push(t.seconds);
+    cpuRuns.push(t.cpu);
+    ctx.log(`run ${r + 1}/${repeats}: ${t.seconds.toFixed(3)} s (CPU ${t.cpu.toFixed(3)} s)`);
+  }
+  const estimates: Record<string, { value: number; se: number }> = {};
+  last!.regions.forEach((r) => (estimates[`g[${r.name}]`] = { value: r.g.value, se: r.g.se }));
+  return {
+    runs,
+    cpuRuns,
+    estimates,
+    truth: Object.fromEntries(gs.map((g, a) => [`g[${'ABC'[a]}]`, sim.realised.g[a][a]])),
+    details: { units: 600, samples: sim.recording.nSamples, links: links.length, iterations: last!.regions.map((r) => r.iterations), peakRssTimedMB: ctx.rss.peakMB() },
+  };
+}
+
 async function readBench(ctx: Ctx, format: 'csv' | 'npy'): Promise<Measured> {
   const sim = await simulated(1000, 4, ctx.log);
   // The simulation runs in float32, so its values carry ~7 significant digits; the CSV holds them
@@ -438,6 +476,12 @@ const BENCHES: Bench[] = [
     target: { unit: 's', value: 180 },
     baseline: '— (issue 3 target; R = 0..4, 4 time blocks)',
     run: (ctx) => lowRankBench(ctx, 500, 'auto', 1),
+  },
+  {
+    name: 'multiregion-fit',
+    target: { unit: 's', value: 60 },
+    baseline: '— (issue 3 target; 3 regions × 200 units, 9 links)',
+    run: (ctx) => multiregionBench(ctx),
   },
   {
     name: 'read-csv',

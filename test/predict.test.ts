@@ -67,4 +67,25 @@ describe('connfit predict', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/20 units but the fit was made on 30/);
   });
+
+  it('connfit dimension fit.json --data: PR of the data against theory (at the fitted g, D) against a simulation', async () => {
+    const rec = join(dir, 'dim.csv');
+    const fitFile = join(dir, 'dimfit.json');
+    expect((await runCli('simulate', '--N', '80', '--g', '1.5', '--D', '0', '--dt', '0.05', '--steps', '10000', '--burn-in', '1000', '--seed', '6', '--quiet', '--out', rec)).code).toBe(0);
+    expect((await runCli('fit', rec, '--out', fitFile, '--quiet')).code).toBe(0);
+    const run = await runCli('dimension', fitFile, '--data', rec, '--sim-time', '1000', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    const fit = JSON.parse((await import('node:fs')).readFileSync(fitFile, 'utf8'));
+    const th = participationRatioTheory({ phi: 'tanh', g: Math.sqrt(fit.model.natural.g2[0][0]), D: fit.model.natural.D[0] });
+    expect(rel(r.theory.pr_phi, th.pr_phi)).toBeLessThan(1e-9);
+    expect(rel(r.dimension_phi, 80 * th.pr_phi)).toBeLessThan(1e-9);
+    expect(r.simulation.units).toBe(80);
+    // the fitted network's simulation and the data are the same kind of network: PR within a factor 1.5
+    expect(r.simulation.pr_phi / r.data.pr_phi).toBeGreaterThan(1 / 1.5);
+    expect(r.simulation.pr_phi / r.data.pr_phi).toBeLessThan(1.5);
+    const noData = await runCli('dimension', fitFile, '--sim-time', '0');
+    expect(noData.code, noData.stderr).toBe(0);
+    expect(noData.stdout).toMatch(/data {9}- \(give --data\)/);
+  });
 });

@@ -12,7 +12,10 @@ import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
 import { matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
 import { participationRatioTheory } from '../../src/theory/participation.js';
-import { action, parseChoice, parseNumber, printJson } from '../common.js';
+import { action, parseChoice, parseNumber, printJson, startBackend } from '../common.js';
+import { readFitFile } from '../../src/fitfile/schema.js';
+import { checkAgainstFit } from '../../src/predict/forecast.js';
+import { dimensionComparison, prComparisonLines } from '../../src/report/predict.js';
 
 interface DimensionOptions {
   layout?: RecordingLayout;
@@ -27,6 +30,20 @@ interface DimensionOptions {
   D?: number;
   effectiveRank?: number;
   N?: number;
+  data?: string;
+  simTime: number;
+  seed: number;
+}
+
+/** True for a connfit fit file (JSON with "schema": "connfit.fit"). */
+function isFitFile(file: string): boolean {
+  if (extname(file).toLowerCase() !== '.json') return false;
+  try {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { schema?: unknown };
+    return doc !== null && typeof doc === 'object' && doc.schema === 'connfit.fit';
+  } catch {
+    return false;
+  }
 }
 
 /** `--theory`: PR_x and PR_φ from theory; no file, --g required. */
@@ -126,13 +143,16 @@ export function registerDimension(program: Command): void {
         'PR_S = (Σs²)²/(N Σs⁴) of the singular values and the effective rank\n' +
         'α·PR_D = PR_S/(1 − 2 PR_S) (only when PR_S < 1/2; THEORY §2.8, §1.3c).',
     )
-    .argument('[file]', 'recording (.csv/.tsv/.txt, .npy, .json) or a JSON file with a coupling matrix "J"')
+    .argument('[file]', 'recording (.csv/.tsv/.txt, .npy, .json), a JSON file with a coupling matrix "J", or a fit file')
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .addOption(new Option('--format <format>', 'recording file format (default: from the extension)').choices(['csv', 'npy', 'json']))
     .option('--no-header', 'CSV without unit names (a bare numeric matrix); units are named u0, u1, ...')
     .option('--dt <dt>', 'sampling interval (checked against a time column if the file has one)', parseNumber('--dt', { positive: true }))
     .option('--phi <name>', `nonlinearity for PR_φ: ${PHI_NAMES.join(' or ')}`, parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
     .option('--zscore', 'use correlations (each unit scaled to unit variance) instead of covariances')
+    .option('--data <recording>', 'with a fit file: the recording whose PR is compared with theory and simulation')
+    .option('--sim-time <t>', 'with a fit file: simulated time of the fitted network, in τ (0: skip)', parseNumber('--sim-time', { nonNegative: true }), 2000)
+    .option('--seed <n>', 'with a fit file: seed of that simulation', parseNumber('--seed', { integer: true, nonNegative: true }), 1)
     .option('--json', 'print JSON')
     .option('--theory', 'PR from theory instead of a file (needs --g; uses --phi, --D, --effective-rank, --N)')
     .option('--g <g>', 'with --theory: coupling strength g (g_eff for random-mode couplings)', parseNumber('--g', { nonNegative: true }))
@@ -150,7 +170,7 @@ export function registerDimension(program: Command): void {
         '  $ connfit dimension --theory --phi erf --g 3 --effective-rank 0.28 --N 18028',
     )
     .action(
-      action(async (file: string | undefined, opts: DimensionOptions) => {
+      action(async (file: string | undefined, opts: DimensionOptions, cmd: Command) => {
         const theoryOnly = (['g', 'D', 'effectiveRank', 'N'] as const).filter((k) => opts[k] !== undefined);
         if (opts.theory) {
           if (file !== undefined) throw new InputError(`--theory takes no file, got '${file}'`);
@@ -161,8 +181,22 @@ export function registerDimension(program: Command): void {
           const flag = { g: '--g', D: '--D', effectiveRank: '--effective-rank', N: '--N' }[theoryOnly[0]];
           throw new InputError('applies to --theory only', { field: flag });
         }
-        if (file === undefined) throw new InputError('missing the recording or coupling-matrix file (or use --theory)');
+        if (file === undefined) throw new InputError('missing the recording, coupling-matrix or fit file (or use --theory)');
         await prepareEigensolver();
+        if (isFitFile(file)) {
+          const fit = readFitFile(file);
+          const rec = opts.data ? await readRecording(opts.data, { header: opts.header, layout: opts.layout, dt: opts.dt }) : undefined;
+          if (rec) checkAgainstFit(fit, rec, file);
+          await startBackend(cmd);
+          const cmp = await dimensionComparison(fit, rec, { simulationTime: opts.simTime, seed: opts.seed });
+          const N = fit.data.units;
+          if (opts.json) {
+            printJson({ file, kind: 'fit', units: N, ...cmp, dimension_x: cmp.theory.pr_x === null ? null : cmp.theory.pr_x * N, dimension_phi: cmp.theory.pr_phi * N });
+            return;
+          }
+          process.stdout.write(`file: ${file} (fit: ${fit.model.phi}, g ${fmt(Math.sqrt(fit.model.natural.g2[0]?.[0] ?? NaN))}, D ${fmt(fit.model.natural.D[0])}, ${N} units)\n` + prComparisonLines(cmp).join('\n') + '\n');
+          return;
+        }
         const matrix = readCouplingMatrix(file);
         if (matrix) {
           const s = matrixSpectrumStats(matrix.J, matrix.N);

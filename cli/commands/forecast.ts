@@ -3,9 +3,10 @@ import { readFitFile } from '../../src/fitfile/schema.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import type { ForecastScores } from '../../src/predict/evaluate.js';
 import {
-  buildPredictors, checkAgainstFit, evaluateForecast, forecastCsv, forecastUnits, type EvaluationReport,
+  buildPredictors, checkAgainstFit, evaluateForecast, forecastCsv, forecastUnits, sliceRecording, type EvaluationReport,
 } from '../../src/predict/forecast.js';
 import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
+import { evaluateNetworkEnsemble, networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { action, parseChoice, parseNumber, printJson, progressBar } from '../common.js';
 
@@ -16,7 +17,9 @@ interface ForecastCliOptions {
   header: boolean;
   context: number;
   horizon: number;
-  kernel?: KernelName;
+  kernel?: KernelName | 'network';
+  networkMembers: number;
+  networkWindows: number;
   theorySolver: TheorySolver;
   out?: string;
   evaluate?: boolean;
@@ -45,7 +48,10 @@ export function registerForecast(program: Command): void {
     .option('--no-header', 'CSV without unit names')
     .option('--context <n>', 'past samples conditioned on', parseNumber('--context', { positive: true, integer: true }), 60)
     .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
-    .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')} (forecast default theory; --evaluate default: all)`, parseChoice('--kernel', KERNEL_NAMES))
+    .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded\n` +
+      'Euler fits: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
+    .option('--network-members <K>', 'networks in the ensemble (forecast with --kernel network; --evaluate adds it when K > 0)', parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
+    .option('--network-windows <n>', '--evaluate: windows scored for the network ensemble (it simulates K networks per window)', parseNumber('--network-windows', { integer: true, positive: true }), 100)
     .option('--theory-solver <name>', 'theory kernel: auto (discrete DMFT of the fit\'s Euler network when the steps match), discrete, stationary', parseChoice('--theory-solver', SOLVERS), 'auto' as TheorySolver)
     .option('--out <file>', 'write the forecast CSV (unit,time,step,mean,sd,lower95,upper95) here, atomically')
     .option('--evaluate', 'score kernels and baselines on held-out windows instead of forecasting')
@@ -76,19 +82,38 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         const bar = progressBar('forecast', opts.quiet || opts.json);
         const theory = { solver: opts.theorySolver, onProgress: (d: number, t: number) => bar.update(d, t) };
         if (opts.evaluate) {
+          const gpKernels = opts.kernel === 'network' ? [] : opts.kernel ? [opts.kernel] : KERNEL_NAMES;
           const report = await evaluateForecast(fit, rec, {
             context: opts.context,
             horizon: opts.horizon,
-            kernels: opts.kernel ? [opts.kernel] : KERNEL_NAMES,
+            kernels: gpKernels,
             arMaxOrder: opts.arMaxOrder,
             trainFraction: opts.trainFraction,
             stride: opts.stride,
             theory,
             onProgress: (_s, d, t) => bar.update(d, t),
           });
+          const members = opts.networkMembers || (opts.kernel === 'network' ? 50 : 0);
+          if (members > 0) {
+            const cut = Math.floor(rec.nSamples * opts.trainFraction);
+            (report.kernels as Record<string, ForecastScores>).network = await evaluateNetworkEnsemble(fit, sliceRecording(rec, 0, cut), sliceRecording(rec, cut, rec.nSamples), {
+              horizon: opts.horizon, members, windows: opts.networkWindows, seed: opts.seed ?? 1, onProgress: (d, t) => bar.update(d, t),
+            });
+          }
           bar.stop();
           if (opts.json) printJson({ ...report, seed: opts.seed ?? null });
           else process.stdout.write(evaluationTable(report));
+          return;
+        }
+        if (opts.kernel === 'network') {
+          const f = networkForecastFromEnd(fit, rec, { horizon: opts.horizon, members: opts.networkMembers || 50, seed: opts.seed ?? 1 });
+          bar.stop();
+          if (opts.out) writeFileAtomic(opts.out, networkForecastCsv(f, rec.unitNames));
+          if (opts.json) {
+            printJson({ kernel: 'network', members: opts.networkMembers || 50, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), seed: opts.seed ?? 1 });
+            return;
+          }
+          process.stdout.write(`connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${opts.networkMembers || 50} sampled couplings\n` + (opts.out ? `forecast written to ${opts.out}\n` : 'give --out forecast.csv to write the per-unit means and 95 % intervals\n'));
           return;
         }
         const name = opts.kernel ?? 'theory';

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { readFitFile } from '../../src/fitfile/schema.js';
 import { checkAgainstFit } from '../../src/predict/forecast.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
-import { predictReport, type PredictReport } from '../../src/report/predict.js';
+import { predictReport, prComparisonLines, type PredictReport } from '../../src/report/predict.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { action, parseNumber, printJson, progressBar, startBackend } from '../common.js';
 import { evaluationTable } from './forecast.js';
@@ -43,13 +43,7 @@ function summary(r: PredictReport): string {
     ...picks.map((k) => `  ${f(a.lags[k]).padStart(8)} ${f(a.theory[k]).padStart(10)} ${f(a.data[k]).padStart(10)}`),
     `  (${a.theoryNote})`,
     '',
-    'participation ratio (THEORY §5; normalised by the number of units):',
-    `  ${''.padEnd(12)} ${'PR_x'.padStart(8)} ${'PR_φ'.padStart(8)}   finite-sample bias x / φ`,
-    `  ${'data'.padEnd(12)} ${f(d.data.pr_x).padStart(8)} ${f(d.data.pr_phi).padStart(8)}   ${pct(d.data.bias_x)} / ${pct(d.data.bias_phi)}`,
-    `  ${'theory'.padEnd(12)} ${f(d.theory.pr_x).padStart(8)} ${f(d.theory.pr_phi).padStart(8)}`,
-    d.simulation
-      ? `  ${'simulation'.padEnd(12)} ${f(d.simulation.pr_x).padStart(8)} ${f(d.simulation.pr_phi).padStart(8)}   ${pct(d.simulation.bias_x)} / ${pct(d.simulation.bias_phi)}  (${d.simulation.units} units, ${d.simulation.samples} samples)`
-      : '  simulation   skipped (--sim-time 0)',
+    ...prComparisonLines(d),
     '',
   ];
   return lines.join('\n') + '\n' + (r.forecast ? evaluationTable(r.forecast) : '') + r.notes.map((n) => `note: ${n}\n`).join('');

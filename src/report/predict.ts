@@ -29,7 +29,7 @@ export interface PredictOptions {
 }
 
 export interface PrComparison {
-  data: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number };
+  data: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number } | null;
   theory: { pr_x: number | null; pr_phi: number };
   simulation: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number; units: number; samples: number } | null;
 }
@@ -88,37 +88,8 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   for (let k = 0; k <= maxLag; k++) maxDiff = Math.max(maxDiff, Math.abs(theory.cov[k] - data.cov[k]));
   if (J0 !== 0) notes.push('PR theory is the J0 = 0 formula (§5.2); the mean coupling is ignored there');
 
-  // Participation ratio: data (with its finite-sample bias), theory, simulation of the fitted network.
-  opts.onProgress?.('dimension', 0, 1);
-  const x = modelUnits(fit, rec);
-  const dataPr = (r: Recording) => {
-    const px = participationRatio(r, { of: 'x' }).pr;
-    const pp = participationRatio(r, { of: 'phi', phi }).pr;
-    const bx = prFiniteSampleBias(r, { of: 'x' }).relativeBias;
-    const bp = prFiniteSampleBias(r, { of: 'phi', phi }).relativeBias;
-    return { pr_x: px, pr_phi: pp, bias_x: bx, bias_phi: bp };
-  };
-  const prData = dataPr(x);
-  const prTheory = participationRatioTheory({ phi, g, D });
   notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units)');
-  let prSim: PrComparison['simulation'] = null;
-  const simTime = opts.simulationTime ?? 2000;
-  if (simTime > 0) {
-    // Same number of units as recorded (PR is normalised by N); Euler step 0.05 τ, sampled every τ
-    // (PR needs many independent samples, §5.5, not dense ones).
-    const h = 0.05;
-    const every = 20;
-    const steps = Math.ceil(simTime / h / every) * every;
-    const sim = await simulate(iidNetwork({ N: rec.nUnits, g, D, J0, phi, tau: 1 }), {
-      dt: h,
-      steps,
-      burnIn: Math.ceil(50 / h),
-      every,
-      seed: opts.seed ?? 1,
-      onProgress: (d, t) => opts.onProgress?.('simulating the fitted network', d, t),
-    });
-    prSim = { ...dataPr(sim.recording), units: rec.nUnits, samples: sim.recording.nSamples };
-  }
+  const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, onProgress: opts.onProgress });
   const forecast =
     rec.nSamples >= 4 * ((opts.context ?? 60) + (opts.horizon ?? 20))
       ? await evaluateForecast(fit, rec, { context: opts.context ?? 60, horizon: opts.horizon ?? 20, stride: opts.stride ?? 5, onProgress: opts.onProgress })
@@ -142,8 +113,65 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
       maxRelativeDifference: maxDiff / data.cov[0],
       theoryNote: theory.note,
     },
-    dimension: { data: prData, theory: { pr_x: prTheory.pr_x, pr_phi: prTheory.pr_phi }, simulation: prSim },
+    dimension,
     forecast,
     notes,
   };
+}
+
+/**
+ * PR of a fitted network three ways (THEORY §5): the recording's (with its finite-sample bias, when a
+ * recording is given), the theory's at the fitted parameters (§5.2) and a simulation's of the fitted
+ * network with as many units as the fit had (`simulationTime` in τ, 0 skips it).
+ */
+export async function dimensionComparison(
+  fit: FitFile, rec: Recording | undefined, opts: { simulationTime?: number; seed?: number; onProgress?: (stage: string, done: number, total: number) => void } = {},
+): Promise<PrComparison> {
+  const nat = fit.model.natural;
+  if (nat.g2.length !== 1) throw new InputError(`the PR comparison needs a single-population fit; this one has ${nat.g2.length} populations`, { field: 'model.natural.g2' });
+  const g = Math.sqrt(nat.g2[0][0]);
+  const D = nat.D[0];
+  const phi = fit.model.phi;
+  opts.onProgress?.('dimension', 0, 1);
+  const dataPr = (r: Recording) => ({
+    pr_x: participationRatio(r, { of: 'x' }).pr,
+    pr_phi: participationRatio(r, { of: 'phi', phi }).pr,
+    bias_x: prFiniteSampleBias(r, { of: 'x' }).relativeBias,
+    bias_phi: prFiniteSampleBias(r, { of: 'phi', phi }).relativeBias,
+  });
+  const theory = participationRatioTheory({ phi, g, D });
+  let simulation: PrComparison['simulation'] = null;
+  const simTime = opts.simulationTime ?? 2000;
+  if (simTime > 0) {
+    // Euler step 0.05 τ, sampled every τ: PR needs many independent samples (§5.5), not dense ones.
+    const h = 0.05;
+    const every = 20;
+    const steps = Math.ceil(simTime / h / every) * every;
+    const N = fit.data.units;
+    const sim = await simulate(iidNetwork({ N, g, D, J0: nat.J0[0][0], phi, tau: 1 }), {
+      dt: h,
+      steps,
+      burnIn: Math.ceil(50 / h),
+      every,
+      seed: opts.seed ?? 1,
+      onProgress: (d, t) => opts.onProgress?.('simulating the fitted network', d, t),
+    });
+    simulation = { ...dataPr(sim.recording), units: N, samples: sim.recording.nSamples };
+  }
+  return { data: rec ? dataPr(modelUnits(fit, rec)) : null, theory: { pr_x: theory.pr_x, pr_phi: theory.pr_phi }, simulation };
+}
+
+/** Text table of a PR comparison (data / theory / simulation). */
+export function prComparisonLines(d: PrComparison): string[] {
+  const f = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(Number(v.toPrecision(4))));
+  const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+  return [
+    'participation ratio (THEORY §5; normalised by the number of units):',
+    `  ${''.padEnd(12)} ${'PR_x'.padStart(8)} ${'PR_φ'.padStart(8)}   finite-sample bias x / φ`,
+    d.data ? `  ${'data'.padEnd(12)} ${f(d.data.pr_x).padStart(8)} ${f(d.data.pr_phi).padStart(8)}   ${pct(d.data.bias_x)} / ${pct(d.data.bias_phi)}` : '  data         - (give --data)',
+    `  ${'theory'.padEnd(12)} ${f(d.theory.pr_x).padStart(8)} ${f(d.theory.pr_phi).padStart(8)}`,
+    d.simulation
+      ? `  ${'simulation'.padEnd(12)} ${f(d.simulation.pr_x).padStart(8)} ${f(d.simulation.pr_phi).padStart(8)}   ${pct(d.simulation.bias_x)} / ${pct(d.simulation.bias_phi)}  (${d.simulation.units} units, ${d.simulation.samples} samples)`
+      : '  simulation   skipped (--sim-time 0)',
+  ];
 }
