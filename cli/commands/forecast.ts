@@ -8,7 +8,7 @@ import {
 import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
 import { evaluateNetworkEnsemble, networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
-import { action, parseChoice, parseNumber, printJson, progressBar } from '../common.js';
+import { action, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
 
 interface ForecastCliOptions {
   data: string;
@@ -75,10 +75,12 @@ covariance K_ff − K_fp K_pp⁻¹ K_pf, with the kernel in data units (x = offs
 coverage95 (central intervals) and lpd (mean Gaussian log predictive density per value).`,
     )
     .action(
-      action(async (fitPath: string, opts: ForecastCliOptions) => {
+      action(async (fitPath: string, opts: ForecastCliOptions, cmd: Command) => {
         const fit = readFitFile(fitPath);
         const rec = await readRecording(opts.data, { layout: opts.layout, header: opts.header, dt: opts.dt, minSamples: opts.context + opts.horizon });
         checkAgainstFit(fit, rec, fitPath);
+        // the network ensemble forms ΦᵀΦ with tensors; the GP forecasts need none
+        if (opts.kernel === 'network' || opts.networkMembers > 0) await startBackend(cmd);
         const bar = progressBar('forecast', opts.quiet || opts.json);
         const theory = { solver: opts.theorySolver, onProgress: (d: number, t: number) => bar.update(d, t) };
         if (opts.evaluate) {

@@ -238,7 +238,9 @@ export function regionEvaluate(reg: RegionStatistics, p: RegionProjections, g2: 
  * Returns the new loadings and the system matrix (the NLL's Hessian in n at fixed M: its inverse is
  * the conditional covariance of n).
  */
-export function readoutStep(ms: MultiregionStatistics, alpha: number, sources: number[], M: Float64Array, g2: number, sigma2: number): { n: Float64Array[]; system: Float64Array; offsets: number[] } {
+export function readoutStep(
+  ms: MultiregionStatistics, alpha: number, sources: number[], M: Float64Array, g2: number, sigma2: number, cache: Map<number, Float64Array> = new Map(),
+): { n: Float64Array[]; system: Float64Array; offsets: number[] } {
   const reg = ms.regions[alpha];
   const { n, lambda, Q, A } = reg;
   const mu = lambda.length;
@@ -246,9 +248,10 @@ export function readoutStep(ms: MultiregionStatistics, alpha: number, sources: n
   const R = sources.length;
   const s2i = 1 / sigma2;
   const wl = Float64Array.from(lambda, (l) => (s2i - 1 / (sigma2 + (g2 * l) / n)) / l);
-  // B_β = G_βα Q (N_β × mu) per source region in use
-  const Bof = new Map<number, Float64Array>();
+  // B_β = G_βα Q (N_β × mu) per source region in use (fixed for the region: cached across steps)
+  const Bof = cache;
   for (const beta of new Set(sources)) {
+    if (Bof.has(beta)) continue;
     const src = ms.regions[beta].units;
     const B = new Float64Array(src.length * mu);
     for (let b = 0; b < src.length; b++) {
@@ -290,18 +293,25 @@ export function readoutStep(ms: MultiregionStatistics, alpha: number, sources: n
       for (let k = 0; k < mu; k++) s -= Br[b * mu + k] * AM[k];
       rhs[offsets[r] + b] = s / Nr;
     }
-    for (let q = 0; q < R; q++) {
+    // Φ_βᵀK⁻¹Φ_β' blocks: the matrix is symmetric, so build q ≥ r and mirror
+    const Bw = new Float64Array(Nr * mu);
+    for (let a = 0; a < Nr; a++) for (let k = 0; k < mu; k++) Bw[a * mu + k] = Br[a * mu + k] * wl[k];
+    for (let q = r; q < R; q++) {
       const f = S[r * R + q];
-      if (f === 0) continue;
       const bq = ms.regions[sources[q]].units;
       const Bq = Bof.get(sources[q])!;
       const Nq = bq.length;
       for (let a = 0; a < Nr; a++) {
         const row = br[a] * N;
+        const ia = (offsets[r] + a) * dim + offsets[q];
         for (let b = 0; b < Nq; b++) {
           let v = s2i * ms.G[row + bq[b]];
-          for (let k = 0; k < mu; k++) v -= Br[a * mu + k] * wl[k] * Bq[b * mu + k];
-          system[(offsets[r] + a) * dim + offsets[q] + b] = (f * v) / (Nr * Nq);
+          const ob = b * mu;
+          const oa = a * mu;
+          for (let k = 0; k < mu; k++) v -= Bw[oa + k] * Bq[ob + k];
+          const val = (f * v) / (Nr * Nq);
+          system[ia + b] = val;
+          system[(offsets[q] + b) * dim + offsets[r] + a] = val;
         }
       }
     }
