@@ -98,6 +98,7 @@ describe('fixed points of small networks: random starts find every fixed point o
     [3, 3, 41],
     [4, 3, 17],
     [5, 3, 9],
+    [6, 6, 6],
   ] as const) {
     it(`N = ${N}, g = 3, tanh, seed ${seed}`, () => {
       const { J } = drawCouplings(iidNetwork({ N, g: 3, D: 0 }), normalGenerator(seed));
