@@ -194,7 +194,11 @@ export function registerDimension(program: Command): void {
             printJson({ file, kind: 'fit', units: N, ...cmp, dimension_x: cmp.theory.pr_x === null ? null : cmp.theory.pr_x * N, dimension_phi: cmp.theory.pr_phi * N });
             return;
           }
-          process.stdout.write(`file: ${file} (fit: ${fit.model.phi}, g ${fmt(Math.sqrt(fit.model.natural.g2[0]?.[0] ?? NaN))}, D ${fmt(fit.model.natural.D[0])}, ${N} units)\n` + prComparisonLines(cmp).join('\n') + '\n');
+          process.stdout.write(
+            `file: ${file} (fit: ${fit.model.phi}, g ${fmt(Math.sqrt(fit.model.natural.g2[0]?.[0] ?? NaN))}, D ${fmt(fit.model.natural.D[0])}, ${N} units)\n` +
+              prComparisonLines(cmp).join('\n') +
+              `\ndimension PR·N (theory): x ${fmt(cmp.theory.pr_x === null ? null : cmp.theory.pr_x * N)}, φ ${fmt(cmp.theory.pr_phi * N)}\n`,
+          );
           return;
         }
         const matrix = readCouplingMatrix(file);
