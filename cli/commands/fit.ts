@@ -3,7 +3,10 @@ import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
 import { fitLowRank } from '../../src/fit/lowRank.js';
 import { InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
-import { effectiveRankFromActivity } from '../../src/structure/effectiveRank.js';
+import { effectiveRankFromActivity, effectiveRankFromCouplings } from '../../src/structure/effectiveRank.js';
+import { blockSums } from '../../src/loss/lowRank.js';
+import { stepCoefficients } from '../../src/model/parameters.js';
+import { nonlinearity } from '../../src/nonlinearity.js';
 import { fitMultiregion, fittedOverlapTensor, multiregionFitResult, symmetricInteractions } from '../../src/fit/multiregion.js';
 import { readRegionsFile, regionsForFit } from '../../src/structure/regionsFile.js';
 import { leadingEigenvalue, routingClassification } from '../../src/theory/multiregion.js';
@@ -173,7 +176,17 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
         if (opts.effectiveRank) {
           if (result.natural.g2.length !== 1) throw new InputError('--effective-rank needs a one-population fit', { field: '--effective-rank' });
           await prepareEigensolver();
-          const est = await effectiveRankFromActivity(rec, { phi: opts.phi, g: result.params.g, D: result.params.D.value, seed: opts.seed });
+          const est: Awaited<ReturnType<typeof effectiveRankFromActivity>> & { fromCouplings?: ReturnType<typeof effectiveRankFromCouplings> } = await effectiveRankFromActivity(rec, { phi: opts.phi, g: result.params.g, D: result.params.D.value, seed: opts.seed });
+          if (result.loss.form === 'exact') {
+            // whole network recorded: also from the couplings themselves (noise-corrected PR_S)
+            const k = stepCoefficients(result.data.dt, result.natural.tau, result.model.discretisation);
+            const sums = blockSums(rec, { a: k.a, b: k.b, s: result.natural.leak }, nonlinearity(opts.phi), [0, rec.nSamples - 1])[0];
+            try {
+              est.fromCouplings = effectiveRankFromCouplings(sums, k.c * result.natural.D[0]);
+            } catch {
+              // ΦᵀΦ singular (T ≲ N): the activity-based estimate stands alone
+            }
+          }
           const empty = rec.unitNames.map(() => [] as number[]);
           const structure = {
             rank: 0, m: empty, n: empty, strength: [], overlaps: [], normalisation: rec.nUnits,
@@ -227,7 +240,12 @@ function structureLines(fit: FitFile): string[] {
   if (s.effectiveRank) {
     const e = s.effectiveRank;
     const v = (x: number | null) => (x === null || !Number.isFinite(x) ? '∞' : f(x));
-    return ['', `effective rank α·PR_D (THEORY §5.3): ${v(e.value)}  95% interval [${v(e.ci95[0])}, ${v(e.ci95[1])}]`, `  PR_φ data ${f(e.prData)} (T→∞ ${f(e.prDataCorrected)}), i.i.d. theory at ĝ ${f(e.prIid)}, K ${f(e.K)}`];
+    return [
+      '',
+      `effective rank α·PR_D (THEORY §5.3): ${v(e.value)}  95% interval [${v(e.ci95[0])}, ${v(e.ci95[1])}]`,
+      `  PR_φ data ${f(e.prData)} (T→∞ ${f(e.prDataCorrected)}), i.i.d. theory at ĝ ${f(e.prIid)}, K ${f(e.K)}`,
+      ...(e.fromCouplings ? [`  from the couplings (§2.8, noise-corrected PR_S ${f(e.fromCouplings.prS)}; uncorrected ${f(e.fromCouplings.prSRaw)}): ${v(e.fromCouplings.value)}`] : []),
+    ];
   }
   const lines = [`low-rank modes: rank ${s.rank}${s.selection ? ` (held-out rate function over ${s.selection.folds} time blocks; BIC: ${s.selection.chosenByBic})` : ''}`];
   if (s.selection) {

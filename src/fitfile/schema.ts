@@ -57,7 +57,11 @@ export const StructureSchema = z.object({
   leadingEigenvalue: z.object({ re: z.number(), im: z.number() }).optional(),
   /** α·PR_D from activity (THEORY §5.3), with a block-bootstrap interval; null for +∞ */
   effectiveRank: z
-    .object({ value: num, ci95: z.tuple([num, num]), prData: z.number(), prDataCorrected: z.number(), prIid: z.number(), K: z.number(), bootstrapSamples: z.number() })
+    .object({
+      value: num, ci95: z.tuple([num, num]), prData: z.number(), prDataCorrected: z.number(), prIid: z.number(), K: z.number(), bootstrapSamples: z.number(),
+      /** from the least-squares couplings of a fully recorded network, noise-corrected (§2.3, §2.8) */
+      fromCouplings: z.object({ value: num, prS: z.number(), prSRaw: z.number() }).optional(),
+    })
     .optional(),
 });
 export type Structure = z.infer<typeof StructureSchema>;

@@ -15,6 +15,8 @@ import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
 import { participationRatioTheory } from '../theory/participation.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import { symmetricEigen } from '../linalg/eigh.js';
+import type { BlockSums } from '../loss/lowRank.js';
 
 export interface EffectiveRankOptions {
   phi: PhiName;
@@ -159,4 +161,63 @@ export async function effectiveRankFromActivity(rec: Recording, opts: EffectiveR
   samples.sort((a, b) => a - b);
   const q = (p: number) => samples[Math.min(B - 1, Math.max(0, Math.round(p * (B - 1))))];
   return { value, ci95: [q(0.025), q(0.975)], prData: prFull, prDataCorrected: prInf, prIid, K, bootstrapSamples: B };
+}
+
+export interface CouplingEffectiveRank {
+  /** α·PR_D = PR_S/(1 − 2 PR_S) from the noise-corrected PR_S (Infinity when PR_S ≥ 1/2) */
+  value: number;
+  /** PR_S corrected for estimation noise, and PR_S of the least-squares couplings as they are */
+  prS: number;
+  prSRaw: number;
+}
+
+/**
+ * Effective rank of a fully recorded network from its estimated couplings (THEORY §2.3, §2.8). The
+ * least-squares rows μ_i = G⁻¹Φᵀy_i are J_i plus noise with covariance Σ = σ²G⁻¹ (the same for every
+ * row, independent across rows), so for A = μᵀμ
+ *   E tr A    = ‖J‖² + N tr Σ
+ *   E tr A²   = tr (JᵀJ)² + (2N + 2) tr(JᵀJ Σ) + 2‖J‖² tr Σ + N(N + 1) tr Σ² + N (tr Σ)²
+ *   E tr(AΣ)  = tr(JᵀJ Σ) + N tr Σ²
+ * which are solved for tr JᵀJ and tr (JᵀJ)², hence PR_S of J itself. Needs T ≫ N (G well conditioned).
+ */
+export function effectiveRankFromCouplings(sums: BlockSums, sigma2: number): CouplingEffectiveRank {
+  const N = sums.n;
+  const eig = symmetricEigen(sums.G, N);
+  if (!(eig.values[0] > 1e-9 * eig.values[N - 1])) throw new RangeError('ΦᵀΦ is singular: the coupling estimate needs many more samples than units');
+  // μᵀ = G⁻¹ ΦᵀY  (column i is row μ_i); Qᵀ μᵀ = diag(1/λ) Qᵀ ΦᵀY
+  const [trA, trA2, trASigma] = tf.tidy(() => {
+    const Q = tf.tensor2d(Float32Array.from(eig.vectors), [N, N]);
+    const Qt = tf.transpose(Q);
+    const inv = tf.tensor2d(Float32Array.from(eig.values, (l) => 1 / l), [N, 1]);
+    const W = tf.mul(inv, tf.matMul(Qt, tf.tensor2d(Float32Array.from(sums.PhiY), [N, N]))); // Qᵀμᵀ
+    const muT = tf.matMul(Q, W); // μᵀ (N×N, column i = μ_i)
+    const mu = tf.transpose(muT);
+    const A = tf.matMul(muT, mu); // Σ_i μ_i μ_iᵀ = μᵀμ
+    // tr(AΣ) = σ² Σ_k (q_kᵀ A q_k)/λ_k = σ² Σ_k ‖(Wᵀ)_k‖²... via Qᵀ A Q diagonal
+    const QtAQ = tf.matMul(tf.matMul(Qt, A), Q);
+    const diag = tf.mul(tf.eye(N), QtAQ);
+    return [tf.sum(tf.mul(mu, mu)).dataSync()[0], tf.sum(tf.mul(A, A)).dataSync()[0], sigma2 * tf.sum(tf.matMul(diag, inv)).dataSync()[0]];
+  });
+  let trS = 0;
+  let trS2 = 0;
+  for (const l of eig.values) {
+    trS += sigma2 / l;
+    trS2 += (sigma2 / l) ** 2;
+  }
+  const normJ = trA - N * trS;
+  const trJJS = trASigma - N * trS2;
+  const trJJ2 = trA2 - (2 * N + 2) * trJJS - 2 * normJ * trS - N * (N + 1) * trS2 - N * trS * trS;
+  const prS = (normJ * normJ) / (N * trJJ2);
+  const raw = (trA * trA) / (N * trA2);
+  return { value: prS < 0.5 ? prS / (1 - 2 * prS) : Infinity, prS, prSRaw: raw };
+}
+
+/** PR_S = (tr JᵀJ)² / (N ‖JᵀJ‖²_F) of a row-major N×N matrix (the Gram product on tensors). */
+export function prOfSquaredSingularValues(J: Float64Array, N: number): number {
+  const [tr, fro] = tf.tidy(() => {
+    const m = tf.tensor2d(Float32Array.from(J), [N, N]);
+    const G = tf.matMul(tf.transpose(m), m);
+    return [tf.sum(tf.mul(m, m)).dataSync()[0], tf.sum(tf.mul(G, G)).dataSync()[0]];
+  });
+  return (tr * tr) / (N * fro);
 }
