@@ -16,7 +16,14 @@ import { tf } from '../backend.js';
 import { symmetricEigen } from '../linalg/eigh.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
-import { solveSymmetric } from '../fit/nnls.js';
+import { inverseSpd, logDetSpd } from '../linalg/small.js';
+
+/** H⁻¹ of the loadings' normal matrix; it is singular only when readout loadings are collinear. */
+export function inverseOrThrow(A: Float64Array, R: number): Float64Array {
+  const inv = inverseSpd(A, R);
+  if (!inv) throw new RangeError('low-rank loss: the readout loadings are degenerate (rank-deficient)');
+  return inv;
+}
 
 /** Additive sufficient statistics of one block of time steps. */
 export interface BlockSums {
@@ -211,9 +218,9 @@ function addRestrictedTerm(st: LowRankStatistics, p: LowRankPoint, ev: LowRankEv
         H[a * R + b] += v / dk[k];
       }
   }
-  const Hi = inverseSmall(H, R);
-  const H0i = inverseSmall(H0, R);
-  ev.nll += 0.5 * n * (logDetSmall(H, R) - logDetSmall(H0, R));
+  const Hi = inverseOrThrow(H, R);
+  const H0i = inverseOrThrow(H0, R);
+  ev.nll += 0.5 * n * (logDetSpd(H, R) - logDetSpd(H0, R));
   for (let k = 0; k < mu; k++) {
     const l = lambda[k] / (N * N);
     // q = Ñ_k H⁻¹ Ñ_kᵀ, and the row gradients n·l·(Ñ_k H⁻¹/d_k − Ñ_k H0⁻¹)
@@ -235,34 +242,6 @@ function addRestrictedTerm(st: LowRankStatistics, p: LowRankPoint, ev: LowRankEv
   }
 }
 
-function inverseSmall(A: Float64Array, R: number): Float64Array {
-  const out = new Float64Array(R * R);
-  for (let c = 0; c < R; c++) {
-    const e = new Float64Array(R);
-    e[c] = 1;
-    const col = solveSymmetric(A, e, R);
-    if (!col) throw new RangeError('low-rank loss: the readout loadings are degenerate (rank-deficient)');
-    for (let a = 0; a < R; a++) out[a * R + c] = col[a];
-  }
-  return out;
-}
-
-/** log det of a small symmetric positive definite matrix (Cholesky). */
-function logDetSmall(A: Float64Array, R: number): number {
-  const L = new Float64Array(R * R);
-  let out = 0;
-  for (let i = 0; i < R; i++)
-    for (let j = 0; j <= i; j++) {
-      let v = A[i * R + j];
-      for (let k = 0; k < j; k++) v -= L[i * R + k] * L[j * R + k];
-      if (i === j) {
-        if (!(v > 0)) return Number.NaN;
-        L[i * R + i] = Math.sqrt(v);
-        out += 2 * Math.log(L[i * R + i]);
-      } else L[i * R + j] = v / L[j * R + j];
-    }
-  return out;
-}
 
 function profiledEvaluate(st: LowRankStatistics, p: LowRankPoint, fixedM?: Float64Array): LowRankEvaluation {
   const { n, T, lambda, q, A } = st;
@@ -302,7 +281,7 @@ function profiledEvaluate(st: LowRankStatistics, p: LowRankPoint, fixedM?: Float
         }
       }
       // H⁻¹ once (R×R), then applied to every unit.
-      const Hinv = inverseSmall(H, R);
+      const Hinv = inverseOrThrow(H, R);
       for (let i = 0; i < n; i++)
         for (let a = 0; a < R; a++) {
           let v = 0;

@@ -23,8 +23,8 @@ import { tf } from '../backend.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength, RealFFT } from '../statistics/fft.js';
-import type { StepBasis } from './lowRank.js';
-import { solveSymmetric } from '../fit/nnls.js';
+import { inverseOrThrow, type StepBasis } from './lowRank.js';
+import { logDetSpd } from '../linalg/small.js';
 
 export interface WhittleLowRankStatistics {
   n: number;
@@ -189,34 +189,6 @@ export interface WhittleLowRankEvaluation {
   M: Float64Array;
 }
 
-/** Small dense helpers (R×R). */
-function inverse(A: Float64Array, R: number): Float64Array {
-  const out = new Float64Array(R * R);
-  for (let c = 0; c < R; c++) {
-    const e = new Float64Array(R);
-    e[c] = 1;
-    const col = solveSymmetric(A, e, R);
-    if (!col) throw new RangeError('low-rank loss: the readout loadings are degenerate (rank-deficient)');
-    for (let a = 0; a < R; a++) out[a * R + c] = col[a];
-  }
-  return out;
-}
-
-function logDet(A: Float64Array, R: number): number {
-  const L = new Float64Array(R * R);
-  let s = 0;
-  for (let i = 0; i < R; i++)
-    for (let j = 0; j <= i; j++) {
-      let v = A[i * R + j];
-      for (let k = 0; k < j; k++) v -= L[i * R + k] * L[j * R + k];
-      if (i === j) {
-        if (!(v > 0)) return Number.NaN;
-        L[i * R + i] = Math.sqrt(v);
-        s += 2 * Math.log(L[i * R + i]);
-      } else L[i * R + j] = v / L[j * R + j];
-    }
-  return s;
-}
 
 /** (1/n²) Nᵀ C N for an n×n matrix C: R×R, and C N (n×R) on the way. */
 function sandwich(C: Float64Array, Nl: Float64Array, n: number, R: number): { H: Float64Array; CN: Float64Array } {
@@ -263,7 +235,7 @@ export function bulkSpectrum(st: WhittleLowRankStatistics, Nl: Float64Array, R: 
   const out = Float64Array.from(phiPower);
   if (R === 0) return out;
   const { H: H0, CN } = sandwich(st.Ctot, Nl, n, R);
-  const H0i = inverse(H0, R);
+  const H0i = inverseOrThrow(H0, R);
   // S = H0⁻¹ (CN)ᵀ(CN) H0⁻¹ / n²
   const CtC = new Float64Array(R * R);
   for (let j = 0; j < n; j++) for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) CtC[a * R + b] += (CN[j * R + a] * CN[j * R + b]) / (n * n);
@@ -355,8 +327,8 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
         for (let i = 0; i < n; i++) Bm[ro + i] += kr * st.yRe[off + i] + ki * st.yIm[off + i];
       }
     }
-    const Hi = inverse(H, R);
-    const H0i = inverse(H0, R);
+    const Hi = inverseOrThrow(H, R);
+    const H0i = inverseOrThrow(H0, R);
     let reduction = 0;
     for (let i = 0; i < n; i++)
       for (let a = 0; a < R; a++) {
@@ -365,7 +337,7 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
         M[i * R + a] = v;
         reduction += v * Bm[a * n + i];
       }
-    nll += -0.5 * reduction + 0.5 * n * (logDet(H, R) - logDet(H0, R));
+    nll += -0.5 * reduction + 0.5 * n * (logDetSpd(H, R) - logDetSpd(H0, R));
     // PPᵀ = M̂ᵀM̂ (R×R)
     const PPt = new Float64Array(R * R);
     for (let i = 0; i < n; i++) for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) PPt[a * R + b] += M[i * R + a] * M[i * R + b];

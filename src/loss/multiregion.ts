@@ -14,7 +14,7 @@
  * products come from the full Gram ΦᵀΦ and ΦᵀY of the recording (src/loss/lowRank.ts blockSums).
  */
 import { symmetricEigen } from '../linalg/eigh.js';
-import { solveSymmetric } from '../fit/nnls.js';
+import { choleskyInPlace, choleskySolve, inverseSpd, logDetSpd } from '../linalg/small.js';
 import type { BlockSums } from './lowRank.js';
 
 export interface RegionStatistics {
@@ -151,33 +151,7 @@ export interface RegionEvaluation {
   M: Float64Array;
 }
 
-function inverseSmall(A: Float64Array, R: number): Float64Array | undefined {
-  const out = new Float64Array(R * R);
-  for (let c = 0; c < R; c++) {
-    const e = new Float64Array(R);
-    e[c] = 1;
-    const col = solveSymmetric(A, e, R);
-    if (!col) return undefined;
-    for (let a = 0; a < R; a++) out[a * R + c] = col[a];
-  }
-  return out;
-}
 
-function logDetSmall(A: Float64Array, R: number): number {
-  const L = new Float64Array(R * R);
-  let s = 0;
-  for (let i = 0; i < R; i++)
-    for (let j = 0; j <= i; j++) {
-      let v = A[i * R + j];
-      for (let k = 0; k < j; k++) v -= L[i * R + k] * L[j * R + k];
-      if (i === j) {
-        if (!(v > 0)) return Number.NaN;
-        L[i * R + i] = Math.sqrt(v);
-        s += 2 * Math.log(L[i * R + i]);
-      } else L[i * R + j] = v / L[j * R + j];
-    }
-  return s;
-}
 
 /** Region NLL at (g², σ²) with the currents' projections fixed and the input loadings integrated out. */
 export function regionEvaluate(reg: RegionStatistics, p: RegionProjections, g2: number, sigma2: number): RegionEvaluation {
@@ -206,7 +180,7 @@ export function regionEvaluate(reg: RegionStatistics, p: RegionProjections, g2: 
       for (let k = 0; k < mu; k++) s -= wl[k] * p.Z[k * R + r] * p.Z[k * R + q];
       H[r * R + q] = s;
     }
-  const Hi = inverseSmall(H, R);
+  const Hi = inverseSpd(H, R);
   if (!Hi) return { nll: Number.NaN, M };
   // b_i and the reduction Σ_i b_iᵀH⁻¹b_i
   const b = new Float64Array(R);
@@ -226,7 +200,7 @@ export function regionEvaluate(reg: RegionStatistics, p: RegionProjections, g2: 
       reduction += v * b[r];
     }
   }
-  nll += -0.5 * reduction + 0.5 * n * (logDetSmall(H, R) - logDetSmall(p.XX, R));
+  nll += -0.5 * reduction + 0.5 * n * (logDetSpd(H, R) - logDetSpd(p.XX, R));
   return { nll, M };
 }
 
@@ -323,40 +297,15 @@ export function readoutStep(
 
 /** Cholesky solve of a symmetric positive definite system (small ridge if it is not quite PD). */
 export function solveSpd(Ain: Float64Array, b: Float64Array, n: number): Float64Array {
-  let ridge = 0;
   let trace = 0;
   for (let i = 0; i < n; i++) trace += Ain[i * n + i];
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const L = new Float64Array(n * n);
-    let ok = true;
-    for (let i = 0; i < n && ok; i++)
-      for (let j = 0; j <= i; j++) {
-        let s = Ain[i * n + j] + (i === j ? ridge : 0);
-        for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
-        if (i === j) {
-          if (!(s > 0)) {
-            ok = false;
-            break;
-          }
-          L[i * n + i] = Math.sqrt(s);
-        } else L[i * n + j] = s / L[j * n + j];
-      }
-    if (ok) {
-      const y = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        let s = b[i];
-        for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
-        y[i] = s / L[i * n + i];
-      }
-      const x = new Float64Array(n);
-      for (let i = n - 1; i >= 0; i--) {
-        let s = y[i];
-        for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
-        x[i] = s / L[i * n + i];
-      }
-      return x;
-    }
-    ridge = ridge === 0 ? 1e-12 * (trace / n) : ridge * 100;
+  for (let attempt = 0, ridge = 0; attempt < 8; attempt++, ridge = ridge === 0 ? (1e-12 * trace) / n : ridge * 100) {
+    const L = Float64Array.from(Ain);
+    for (let i = 0; i < n; i++) L[i * n + i] += ridge;
+    if (!choleskyInPlace(L, n)) continue;
+    const x = Float64Array.from(b);
+    choleskySolve(L, n, x);
+    return x;
   }
   throw new RangeError('the readout system is not positive definite');
 }

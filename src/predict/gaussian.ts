@@ -37,37 +37,8 @@ export interface LinearGaussianPredictor {
   note: string;
 }
 
-/** In-place lower Cholesky factor of a symmetric n×n row-major matrix; false if not positive definite. */
-export function choleskyInPlace(a: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > 0)) return false;
-    const l = Math.sqrt(d);
-    a[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / l;
-    }
-    for (let k = j + 1; k < n; k++) a[j * n + k] = 0;
-  }
-  return true;
-}
-
-/** Solve L Lᵀ x = b in place for one right-hand side (L from choleskyInPlace). */
-export function choleskySolve(l: Float64Array, n: number, b: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= l[i * n + k] * b[k];
-    b[i] = s / l[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * b[k];
-    b[i] = s / l[i * n + i];
-  }
-}
+export { choleskyInPlace, choleskySolve } from '../linalg/small.js';
+import { choleskyInPlace, choleskySolve } from '../linalg/small.js';
 
 const JITTER = 1e-9;
 const MAX_JITTER = 1e-3;

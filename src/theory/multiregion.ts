@@ -22,6 +22,7 @@ import type { NetworkSpec } from '../simulate/network.js';
 import { erfClosed, gaussianPhi } from './gaussian.js';
 import { solveDelta0 } from './dmft.js';
 import { brent } from './numerics.js';
+import { choleskyInPlace } from '../linalg/small.js';
 
 /** T[α][β][γ] or U[α][β][γ]. */
 export type Tensor3 = number[][][];
@@ -66,20 +67,8 @@ export function identityU(R: number): Tensor3 {
 
 /** Lower Cholesky factor of an n×n row-major SPD matrix, or null when it is not positive definite. */
 function cholesky(a: Float64Array, n: number): Float64Array | null {
-  const L = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let k = 0; k < j; k++) d -= L[j * n + k] ** 2;
-    if (!(d > 0)) return null;
-    const ljj = Math.sqrt(d);
-    L[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
-      L[i * n + j] = s / ljj;
-    }
-  }
-  return L;
+  const L = Float64Array.from(a);
+  return choleskyInPlace(L, n) ? L : null;
 }
 
 /** U[α] must be symmetric positive definite for every α (it is a Gram matrix of input patterns). */
