@@ -320,14 +320,18 @@ async function lowRankBench(ctx: Ctx, N: number, rank: number | 'auto', maxRepea
   };
 }
 
-/** Three regions × 200 units, symmetric interactions c = uuᵀ + diag(h) (u 1.1/1.2/1.3, h −0.3/−0.4/0.5), g 0.4/0.6/0.8. */
+/**
+ * Three regions × 200 units, symmetric interactions c = uuᵀ + diag(h) (u 1.1/1.2/1.3, h −0.3/−0.4/0.5:
+ * A and B routing, C not, THEORY §6.2), U = 9·δ (link singular values ≈ 3 > 3·g_α), g 0.4/0.6/0.8, tanh.
+ */
 async function multiregionBench(ctx: Ctx): Promise<Measured> {
   const u = [1.1, 1.2, 1.3];
   const h = [-0.3, -0.4, 0.5];
   const c = u.map((ua, a) => u.map((ub, b) => ua * ub + (a === b ? h[a] : 0)));
-  const L = sampleLoadings(symmetricT(c), identityU(3), 200, normalGenerator(7));
+  const U = identityU(3).map((a) => a.map((row) => row.map((v) => 9 * v)));
+  const L = sampleLoadings(symmetricT(c), U, 200, normalGenerator(7));
   const gs = [0.4, 0.6, 0.8];
-  const spec = multiregionNetwork(L, { g: gs, D: 0.02, names: ['A', 'B', 'C'] });
+  const spec = multiregionNetwork(L, { g: gs, D: 0.02, phi: 'tanh', names: ['A', 'B', 'C'] });
   ctx.log(`setup: simulating 3 regions × 200 units, ${STEPS} steps (not timed)`);
   const sim = await simulate(spec, { dt: DT, steps: STEPS, burnIn: 1000, seed: 3 });
   const regions = ['A', 'B', 'C'].map((name, a) => ({ name, units: Array.from({ length: 200 }, (_, i) => a * 200 + i) }));
@@ -351,7 +355,7 @@ async function multiregionBench(ctx: Ctx): Promise<Measured> {
     cpuRuns,
     estimates,
     truth: Object.fromEntries(gs.map((g, a) => [`g[${'ABC'[a]}]`, sim.realised.g[a][a]])),
-    details: { units: 600, samples: sim.recording.nSamples, links: links.length, iterations: last!.regions.map((r) => r.iterations), peakRssTimedMB: ctx.rss.peakMB() },
+    details: { units: 600, samples: sim.recording.nSamples, links: links.length, iterations: last!.regions.map((r) => r.iterations), routing: last!.regions.map((r) => r.routing), peakRssTimedMB: ctx.rss.peakMB() },
   };
 }
 

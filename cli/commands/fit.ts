@@ -7,9 +7,9 @@ import { effectiveRankFromActivity, effectiveRankFromCouplings } from '../../src
 import { blockSums } from '../../src/loss/lowRank.js';
 import { stepCoefficients } from '../../src/model/parameters.js';
 import { nonlinearity } from '../../src/nonlinearity.js';
-import { fitMultiregion, fittedOverlapTensor, multiregionFitResult, symmetricInteractions } from '../../src/fit/multiregion.js';
+import { fitMultiregion, fittedOverlapTensor, multiregionFitResult } from '../../src/fit/multiregion.js';
 import { readRegionsFile, regionsForFit } from '../../src/structure/regionsFile.js';
-import { leadingEigenvalue, routingClassification } from '../../src/theory/multiregion.js';
+import { leadingEigenvalue } from '../../src/theory/multiregion.js';
 import { buildFitFile } from '../../src/fitfile/build.js';
 import { fitFileJson, writeFitFile, type FitFile } from '../../src/fitfile/schema.js';
 import { readPopulationAssignment } from '../../src/model/populations.js';
@@ -133,14 +133,7 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
           const names = regions.map((r) => r.name);
           const T = fittedOverlapTensor(result, names);
           const leading = leadingEigenvalue(T);
-          // §6.2 routing needs the symmetric interactions of ≥ 3 regions, all linked both ways
-          let routing: ({ routing: boolean; a: number; b: number } | null)[] | undefined;
-          try {
-            routing = routingClassification({ c: symmetricInteractions(T) }, opts.phi);
-          } catch {
-            routing = undefined;
-          }
-          report(buildFitFile(multiregionFitResult(result, rec, mopts, { routing, leading: { re: leading.re, im: leading.im } }), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          report(buildFitFile(multiregionFitResult(result, rec, mopts, { leading: { re: leading.re, im: leading.im } }), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
         if (opts.rank !== undefined) {

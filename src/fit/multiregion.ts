@@ -2,15 +2,18 @@
  * Fit a multiregion network (THEORY §1.3d, §2.7): per region α its g_α and D_α, and for every link
  * β → α (rank K) the input loadings m^{αβ} on α's units and the readout loadings n^{αβ} on β's units.
  * Regions decouple given the recorded activity (the loss of α involves only g_α, D_α and the links
- * into α), so each region is fitted on its own by block coordinate descent on the exact loss
- * (src/loss/multiregion.ts): input loadings integrated out, (g_α, D_α) by L-BFGS, readout loadings by
- * their closed-form least-squares step, until the loss stops changing. Started from the SVD of the
- * ridge-regression couplings of each block.
+ * into α), so each region is fitted on its own on the exact loss (src/loss/multiregion.ts) with the
+ * input loadings integrated out: (g_α, D_α) first, then (g_α, D_α) and all readouts jointly by
+ * preconditioned L-BFGS with the analytic readout gradient. Started from the SVD of the
+ * ridge-regression couplings of each block. (An alternating scheme that solves for the readouts at
+ * the input loadings' posterior mean is not a descent method for this likelihood: it drifted uphill
+ * and took hundreds of sweeps.)
  */
 import { tf } from '../backend.js';
 import { InputError } from '../errors.js';
 import { prepareEigensolver, symmetricEigen } from '../linalg/eigh.js';
-import { type Current, type MultiregionStatistics, multiregionStatistics, readoutStep, regionEvaluate, regionProjections, solveSpd } from '../loss/multiregion.js';
+import { choleskyInPlace } from '../linalg/small.js';
+import { type Current, type MultiregionStatistics, multiregionStatistics, readoutStep, regionEvaluate, regionLossAndGradient, regionProjections, solveSpd } from '../loss/multiregion.js';
 import { blockSums } from '../loss/lowRank.js';
 import { type Discretisation, stepCoefficients } from '../model/parameters.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
@@ -57,12 +60,22 @@ export interface LinkResult {
   n: number[][];
   /** singular values of m nᵀ/N_source */
   strength: number[];
+  /** mean power of the link's input to the target, (1/N_α) Σ_i ⟨(Σ_r m_ir κ_r(t))²⟩_t */
+  inputPower: number;
   /** κ_r(t) = Φ_source n_r / N_source of the canonical modes (rank × samples), with standard errors */
   currents?: { value: number[][]; se: number[][] };
 }
 
 export interface RegionResult {
   name: string;
+  /**
+   * THEORY §6.2 read off the fitted currents: a routing region's structured input comes from the other
+   * regions (its self-loop current vanishes), a non-routing region's from its own loop. null when the
+   * region lacks a self link or any link from another region.
+   */
+  routing: boolean | null;
+  /** input power from the region's own loop and from the other regions (see LinkResult.inputPower) */
+  inputPower: { self: number; others: number } | null;
   units: number;
   g: Estimate;
   D: Estimate;
@@ -143,6 +156,8 @@ function ridgeCouplings(ms: MultiregionStatistics): Float64Array {
 interface RegionState {
   logG2: number;
   logD: number;
+  /** prior variances v_r of the input loadings (empirical Bayes) */
+  priorVar: Float64Array;
   currents: Current[];
   M: Float64Array;
   nll: number;
@@ -156,42 +171,124 @@ async function fitRegion(ms: MultiregionStatistics, alpha: number, sources: numb
   const reg = ms.regions[alpha];
   const floor = (1e-8 * reg.yy) / (reg.n * reg.T);
   const sigma2 = (logD: number) => c * Math.exp(logD) + floor;
-  let currents: Current[] = sources.map((s, r) => ({ source: s, n: init[r] }));
   const s0 = reg.perp / (reg.n * Math.max(1, reg.T - reg.lambda.length));
-  let x: Float64Array = Float64Array.from([Math.log(0.5), Math.log(Math.max(s0 / c, 1e-12))]);
-  let prev = Infinity;
-  let it = 0;
-  const cache = new Map<number, Float64Array>();
-  let converged = false;
-  let M: Float64Array = new Float64Array(0);
-  for (; it < maxIterations; it++) {
-    const p = regionProjections(ms, alpha, currents);
-    const f = (y: Float64Array) => regionEvaluate(reg, p, Math.exp(y[0]), sigma2(y[1])).nll / (reg.n * reg.T);
-    const opt = minimiseLBFGS((y) => ({ f: f(y), g: numericGradient(f, y, 1e-6) }), x, { maxIterations: 200, gradientTolerance: 1e-10, lossTolerance: 1e-13 });
-    x = opt.x;
-    const ev = regionEvaluate(reg, p, Math.exp(x[0]), sigma2(x[1]));
-    M = ev.M;
-    // settled when a readout step changes the loss by < 1e-4 nats per unit (far below its sampling noise)
-    if (Math.abs(prev - ev.nll) <= 1e-4 * reg.n) {
-      converged = true;
-      prev = ev.nll;
-      break;
+  // (g, D) first, at the initial readouts
+  const p0 = regionProjections(ms, alpha, sources.map((s, r) => ({ source: s, n: init[r] })));
+  const f0 = (y: Float64Array) => regionEvaluate(reg, p0, Math.exp(y[0]), sigma2(y[1])).nll / (reg.n * reg.T);
+  const start = minimiseLBFGS((y) => ({ f: f0(y), g: numericGradient(f0, y, 1e-6) }), Float64Array.from([Math.log(0.5), Math.log(Math.max(s0 / c, 1e-12))]), {
+    maxIterations: 200, gradientTolerance: 1e-10, lossTolerance: 1e-13,
+  });
+  await yieldToEventLoop();
+  // Then everything jointly under the generative model's priors (THEORY §1.3d: loadings Gaussian per
+  // unit): n_b ~ N(0, 1) on the source units and m_ir ~ N(0, v_r) integrated out, v_r fixed at the
+  // start's mean square input loading (with ‖n‖² = N_β). Without the prior on n the restricted
+  // likelihood lets a readout concentrate on directions of tiny φ variance (strength ≫ 10, readout
+  // ~90° off the teacher's); with v free as well, v → ∞ and n → 0 (MAP scale degeneracy).
+  // θ = (log g², log D, z) with the stacked readouts n = L⁻ᵀz, where LLᵀ is the readouts'
+  // Hessian at the start: in z the problem is close to isotropic, which L-BFGS needs. The loss is in
+  // nats per unit relative to the start, so the tolerance reads as "1e-6 nats per unit".
+  const R = sources.length;
+  const sizes = sources.map((s) => ms.regions[s].units.length);
+  const dim = sizes.reduce((a, b) => a + b, 0);
+  const n0 = new Float64Array(dim);
+  init.reduce((o, v) => (n0.set(v, o), o + v.length), 0);
+  const ev0 = regionEvaluate(reg, p0, Math.exp(start.x[0]), sigma2(start.x[1]));
+  const v0 = Array.from({ length: R }, (_, r) => {
+    let s = 0;
+    for (let i = 0; i < reg.n; i++) s += ev0.M[i * R + r] ** 2;
+    return Math.max(s / reg.n, 1e-6);
+  });
+  const L = new Float64Array(dim * dim);
+  if (dim) {
+    const sys = readoutStep(ms, alpha, sources, ev0.M, Math.exp(start.x[0]), sigma2(start.x[1])).system;
+    for (let i = 0; i < dim * dim; i++) L[i] = sys[i] / reg.n;
+    for (let i = 0; i < dim; i++) L[i * dim + i] += 1 / reg.n; // the prior's curvature
+    if (!choleskyInPlace(L, dim)) {
+      L.fill(0);
+      for (let i = 0; i < dim; i++) L[i * dim + i] = 1;
     }
-    prev = ev.nll;
-    if (sources.length === 0) {
-      converged = true;
-      break;
-    }
-    const step = readoutStep(ms, alpha, sources, M, Math.exp(x[0]), sigma2(x[1]), cache);
-    // The scale of n is arbitrary (m absorbs it): keep ‖n_r‖² = N_β.
-    currents = step.n.map((v, r) => {
-      const norm = Math.sqrt(v.reduce((s, a) => s + a * a, 0) / v.length) || 1;
-      return { source: sources[r], n: v.map((a) => a / norm) };
-    });
-    if (it % 5 === 4) await yieldToEventLoop();
   }
-  const final = sources.length ? readoutStep(ms, alpha, sources, M, Math.exp(x[0]), sigma2(x[1]), cache) : undefined;
-  return { logG2: x[0], logD: x[1], currents, M, nll: prev, iterations: it + 1, converged, system: final?.system, offsets: final?.offsets };
+  // n = L⁻ᵀz (back substitution) and ∂/∂z = L⁻¹∂/∂n (forward substitution)
+  const toN = (z: Float64Array) => {
+    const v = Float64Array.from(z);
+    for (let i = dim - 1; i >= 0; i--) {
+      let t = v[i];
+      for (let k = i + 1; k < dim; k++) t -= L[k * dim + i] * v[k];
+      v[i] = t / L[i * dim + i];
+    }
+    return v;
+  };
+  const toZgrad = (g: Float64Array) => {
+    const v = Float64Array.from(g);
+    for (let i = 0; i < dim; i++) {
+      let t = v[i];
+      for (let k = 0; k < i; k++) t -= L[i * dim + k] * v[k];
+      v[i] = t / L[i * dim + i];
+    }
+    return v;
+  };
+  const unpack = (nAll: Float64Array): Current[] => {
+    let o = 0;
+    return sources.map((s, r) => {
+      const v = nAll.subarray(o, o + sizes[r]);
+      o += sizes[r];
+      return { source: s, n: v };
+    });
+  };
+  const off = 2;
+  const vFixed = Float64Array.from(v0);
+  const x0 = new Float64Array(off + dim);
+  x0.set(start.x, 0);
+  for (let i = 0; i < dim; i++) {
+    let t = 0;
+    for (let k = i; k < dim; k++) t += L[k * dim + i] * n0[k];
+    x0[off + i] = t; // z0 = Lᵀn0
+  }
+  const penalty = (nAll: Float64Array) => 0.5 * nAll.reduce((s, a) => s + a * a, 0);
+  let ref = 0;
+  const fg = (x: Float64Array) => {
+    const nAll = toN(x.subarray(off));
+    const v = vFixed;
+    const res = regionLossAndGradient(ms, alpha, unpack(nAll), Math.exp(x[0]), sigma2(x[1]), v);
+    const g = new Float64Array(x.length);
+    // (g², σ², v) by central differences at fixed projections (cheap: R × R algebra)
+    for (let k = 0; k < off; k++) {
+      const h = 1e-5;
+      const at = (d: number) => {
+        const vv = Float64Array.from(v);
+        if (k >= 2) vv[k - 2] = Math.exp(x[k] + d);
+        return regionEvaluate(reg, res.projections, Math.exp(x[0] + (k === 0 ? d : 0)), sigma2(x[1] + (k === 1 ? d : 0)), vv).nll;
+      };
+      g[k] = (at(h) - at(-h)) / (2 * h * reg.n);
+    }
+    const gn = new Float64Array(dim);
+    res.gradient.reduce((o, gr) => {
+      for (let b = 0; b < gr.length; b++) gn[o + b] = (gr[b] + nAll[o + b]) / reg.n;
+      return o + gr.length;
+    }, 0);
+    g.set(toZgrad(gn), off);
+    return { f: (res.nll + penalty(nAll) - ref) / reg.n, g };
+  };
+  ref = fg(x0).f * reg.n;
+  let x: Float64Array = x0;
+  let converged = R === 0;
+  let iterations = 0;
+  // in slices, yielding between them (a region can take tens of seconds)
+  while (R && !converged && iterations < maxIterations) {
+    const slice = Math.min(100, maxIterations - iterations);
+    const opt = minimiseLBFGS(fg, x, { maxIterations: slice, gradientTolerance: 1e-7, lossTolerance: 1e-6, memory: 12 });
+    x = opt.x;
+    converged = opt.converged;
+    iterations += opt.iterations;
+    await yieldToEventLoop();
+    if (!converged && opt.iterations < slice) break; // the line search failed: stop, reported as not converged
+  }
+  const priorVar = vFixed;
+  const currents = unpack(toN(x.subarray(off))).map((cur) => ({ source: cur.source, n: Float64Array.from(cur.n) }));
+  const p = regionProjections(ms, alpha, currents);
+  const ev = regionEvaluate(reg, p, Math.exp(x[0]), sigma2(x[1]), priorVar);
+  const final = R ? readoutStep(ms, alpha, sources, ev.M, Math.exp(x[0]), sigma2(x[1])) : undefined;
+  return { logG2: x[0], logD: x[1], priorVar, currents, M: ev.M, nll: ev.nll, iterations, converged, system: final?.system, offsets: final?.offsets };
 }
 
 export async function fitMultiregion(rec: Recording, opts: MultiregionFitOptions): Promise<MultiregionFitResult> {
@@ -223,12 +320,12 @@ export async function fitMultiregion(rec: Recording, opts: MultiregionFitOptions
         init.push(dirs[r]);
       }
     }
-    const st = await fitRegion(ms, alpha, sources, init, step.c, opts.maxIterations ?? 300);
+    const st = await fitRegion(ms, alpha, sources, init, step.c, opts.maxIterations ?? 1000);
     opts.onProgress?.('regions', alpha + 1, opts.regions.length + 1);
     const reg = ms.regions[alpha];
     const floor = (1e-8 * reg.yy) / (reg.n * reg.T);
     const p = regionProjections(ms, alpha, st.currents);
-    const value = (y: Float64Array) => regionEvaluate(reg, p, Math.exp(y[0]), step.c * Math.exp(y[1]) + floor).nll;
+    const value = (y: Float64Array) => regionEvaluate(reg, p, Math.exp(y[0]), step.c * Math.exp(y[1]) + floor, st.priorVar).nll;
     const x = Float64Array.from([st.logG2, st.logD]);
     const cov = covarianceFromHessian(hessianFromValues(value, x, 1e-4));
     const dm = deltaMethod(
@@ -240,7 +337,7 @@ export async function fitMultiregion(rec: Recording, opts: MultiregionFitOptions
       cov.matrix,
     );
     if (!st.converged) notes.push(`region ${opts.regions[alpha].name}: stopped after ${st.iterations} iterations before the loss settled`);
-    regions.push({ name: opts.regions[alpha].name, units: reg.n, g: dm.estimates.g, D: dm.estimates.D, loss: st.nll, iterations: st.iterations, converged: st.converged && cov.positiveDefinite });
+    regions.push({ name: opts.regions[alpha].name, routing: null, inputPower: null, units: reg.n, g: dm.estimates.g, D: dm.estimates.D, loss: st.nll, iterations: st.iterations, converged: st.converged && cov.positiveDefinite });
 
     // Links: canonical loadings per link, currents with standard errors (conditional on m).
     let col = 0;
@@ -260,14 +357,52 @@ export async function fitMultiregion(rec: Recording, opts: MultiregionFitOptions
         m: Array.from({ length: reg.n }, (_, i) => can.m.map((v) => v[i])),
         n: Array.from({ length: Nb }, (_, b) => can.n.map((v) => v[b])),
         strength: can.strength,
+        inputPower: inputPower(ms, l.source, reg.n, can),
       };
       if (opts.currents && st.system && st.offsets) link.currents = linkCurrents(rec, phi, ms.regions[l.source].units, can.n, nCols, st.system, st.offsets, idx);
       links.push(link);
     }
     await yieldToEventLoop();
   }
+  regions.forEach((r) => {
+    const into = links.filter((l) => l.target === r.name);
+    const self = into.filter((l) => l.source === r.name);
+    const others = into.filter((l) => l.source !== r.name);
+    if (!self.length || !others.length) return;
+    const sum = (ls: LinkResult[]) => ls.reduce((a, l) => a + l.inputPower, 0);
+    r.inputPower = { self: sum(self), others: sum(others) };
+    r.routing = r.inputPower.others > r.inputPower.self;
+  });
   notes.push('loadings of each link are canonical (SVD of m nᵀ/N_source, balanced, Σ_i m_i ≥ 0); current standard errors are conditional on the input loadings');
   return { regions, links, notes };
+}
+
+/**
+ * (1/N_α) Σ_i ⟨(Σ_r m_ir κ_r(t))²⟩_t from the Gram of the source region:
+ * ⟨κ_r κ_q⟩ = n_rᵀ G_ββ n_q /(N_β² T), so no pass over the data is needed.
+ */
+function inputPower(ms: MultiregionStatistics, source: number, nTarget: number, can: { m: Float64Array[]; n: Float64Array[] }): number {
+  const src = ms.regions[source].units;
+  const Nb = src.length;
+  const K = can.m.length;
+  const Gn = can.n.map((v) =>
+    Float64Array.from({ length: Nb }, (_, a) => {
+      let t = 0;
+      const row = src[a] * ms.N;
+      for (let b = 0; b < Nb; b++) t += ms.G[row + src[b]] * v[b];
+      return t;
+    }),
+  );
+  let P = 0;
+  for (let r = 0; r < K; r++)
+    for (let q = 0; q < K; q++) {
+      let mm = 0;
+      for (let i = 0; i < nTarget; i++) mm += can.m[r][i] * can.m[q][i];
+      let kk = 0;
+      for (let b = 0; b < Nb; b++) kk += can.n[r][b] * Gn[q][b];
+      P += (mm * kk) / (Nb * Nb * ms.T);
+    }
+  return P / nTarget;
 }
 
 /**
@@ -342,23 +477,12 @@ export function fittedOverlapTensor(result: MultiregionFitResult, names: string[
   return T;
 }
 
-/**
- * Symmetric effective interactions ĉ (THEORY §6.2) from a fitted T: ĉ_αα = T_ααα and
- * ĉ_αβ = sign(T_αβα)·sqrt(|T_αβα T_βαβ|), the gauge-invariant two-loop.
- */
-export function symmetricInteractions(T: number[][][]): number[][] {
-  const R = T.length;
-  return Array.from({ length: R }, (_, a) =>
-    Array.from({ length: R }, (_, b) => (a === b ? T[a][a][a] : Math.sign(T[a][b][a] + T[b][a][b]) * Math.sqrt(Math.abs(T[a][b][a] * T[b][a][b])))),
-  );
-}
-
 /** The fit-file form of a multiregion fit: per-region parameters and the structure block. */
 export function multiregionFitResult(
   result: MultiregionFitResult,
   rec: Recording,
   opts: MultiregionFitOptions,
-  extra: { routing?: ({ routing: boolean; a: number; b: number } | null)[]; leading?: { re: number; im: number } },
+  extra: { leading?: { re: number; im: number } },
 ): FitResult & { structure: Structure } {
   const names = opts.regions.map((r) => r.name);
   const params: Record<string, Estimate> = {};
@@ -387,7 +511,7 @@ export function multiregionFitResult(
     overlaps: [],
     normalisation: rec.nUnits,
     identifiability: 'per link β→α: J^{αβ} = m nᵀ/N_β, canonical loadings (SVD, balanced, Σ m ≥ 0); structure.links lists them by region',
-    regions: result.regions.map((r, a) => ({ name: r.name, units: r.units, g: r.g, D: r.D, routing: extra.routing?.[a]?.routing ?? null, a: extra.routing?.[a]?.a ?? null, b: extra.routing?.[a]?.b ?? null })),
+    regions: result.regions.map((r) => ({ name: r.name, units: r.units, g: r.g, D: r.D, routing: r.routing, ...(r.inputPower ? { inputPower: r.inputPower } : {}) })),
     links: result.links,
     ...(extra.leading ? { leadingEigenvalue: extra.leading } : {}),
   };
@@ -406,7 +530,7 @@ export function multiregionFitResult(
     loss: { form: 'exact', value: loss, perSample: loss / (rec.nUnits * (rec.nSamples - 1)) },
     convergence: {
       converged,
-      reason: converged ? 'every region: loss change below 1e-4 nats per unit between readout steps' : 'a region stopped before its loss settled',
+      reason: converged ? 'every region: loss change below 1e-6 nats per unit for 3 L-BFGS iterations' : 'a region stopped before its loss settled',
       iterations: Math.max(...result.regions.map((r) => r.iterations)),
       evaluations: 0,
       gradientMaxAbs: Number.NaN,

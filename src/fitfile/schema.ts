@@ -36,9 +36,13 @@ export const StructureSchema = z.object({
     .optional(),
   normalisation: z.number(),
   identifiability: z.string(),
-  /** Multiregion fits (THEORY §1.3d): per region g, D and the routing class of §6.2 (null: not determined). */
+  /**
+   * Multiregion fits (THEORY §1.3d): per region g, D and the routing class of §6.2 read off the fitted
+   * input powers (routing: more structured input from the other regions than from its own loop; null:
+   * the region lacks a self link or a link from another region).
+   */
   regions: z
-    .array(z.object({ name: z.string(), units: z.number(), g: EstimateSchema, D: EstimateSchema, routing: z.boolean().nullable(), a: num.optional(), b: num.optional() }))
+    .array(z.object({ name: z.string(), units: z.number(), g: EstimateSchema, D: EstimateSchema, routing: z.boolean().nullable(), inputPower: z.object({ self: num, others: num }).optional() }))
     .optional(),
   links: z
     .array(
@@ -47,6 +51,7 @@ export const StructureSchema = z.object({
         target: z.string(),
         rank: z.number(),
         strength: z.array(z.number()),
+        inputPower: z.number().optional(),
         m: z.array(z.array(z.number())),
         n: z.array(z.array(z.number())),
         currents: z.object({ value: z.array(z.array(z.number())), se: z.array(z.array(z.number())) }).optional(),

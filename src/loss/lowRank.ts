@@ -46,39 +46,79 @@ export interface StepBasis {
 
 /**
  * Block sums for contiguous blocks of time steps: `bounds` = [t0, t1, …, tB] splits steps 0..T−1
- * (T = samples − 1). Products run as float32 matMuls on Φᵀ materialised once (no transpose flag).
+ * (T = samples − 1). Products run as float32 matMuls on Φᵀ materialised once (no transpose flag),
+ * on centred φ and y (means and their rank-one terms in float64) and over chunks of at most
+ * SUM_CHUNK steps added in float64. Plain float32 sums of uncentred products drift by ~1e-6–1e-3
+ * relative when activity sits at structured fixed points (large means), enough for the structured
+ * fits, which subtract nearly equal projections of these sums, to find directions that exist only
+ * in the round-off.
  */
+const SUM_CHUNK = 4096;
+
 export function blockSums(rec: Recording, basis: StepBasis, phi: Nonlinearity, bounds: number[]): BlockSums[] {
   const n = rec.nUnits;
   const d = rec.data;
   const out: BlockSums[] = [];
   for (let b = 0; b + 1 < bounds.length; b++) {
-    const t0 = bounds[b];
-    const T = bounds[b + 1] - t0;
-    const phiArr = new Float32Array(T * n);
-    const yArr = new Float32Array(T * n);
+    const T = bounds[b + 1] - bounds[b];
+    // φ and y of the block, and their means in float64
+    const phiAll = new Float64Array(T * n);
+    const yAll = new Float64Array(T * n);
+    const phiMean = new Float64Array(n);
+    const yMean = new Float64Array(n);
     const yy = new Float64Array(n);
     for (let t = 0; t < T; t++) {
-      const row = (t0 + t) * n;
+      const row = (bounds[b] + t) * n;
       for (let i = 0; i < n; i++) {
         const x0 = d[row + i];
         const y = basis.a * d[row + n + i] + basis.b * x0 - (basis.s !== 0 ? basis.s * Math.tanh(x0) : 0);
-        yArr[t * n + i] = y;
+        const f = phi.f(x0);
+        yAll[t * n + i] = y;
+        phiAll[t * n + i] = f;
         yy[i] += y * y;
-        phiArr[t * n + i] = phi.f(x0);
+        phiMean[i] += f / T;
+        yMean[i] += y / T;
       }
     }
-    const [G, PhiY] = tf.tidy(() => {
-      const Phi = tf.tensor2d(phiArr, [T, n]);
-      const PhiT = tf.transpose(Phi);
-      return [tf.matMul(PhiT, Phi), tf.matMul(PhiT, tf.tensor2d(yArr, [T, n]))];
-    });
-    const g = G.dataSync();
-    const Gs = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Gs[i * n + j] = 0.5 * (g[i * n + j] + g[j * n + i]);
-    out.push({ n, T, G: Gs, PhiY: Float64Array.from(PhiY.dataSync()), yy });
-    G.dispose();
-    PhiY.dispose();
+    // ΦᵀΦ = Φ̃ᵀΦ̃ + T φ̄φ̄ᵀ (and likewise ΦᵀY) with the centred products in float32 chunks
+    const G = new Float64Array(n * n);
+    const PhiY = new Float64Array(n * n);
+    for (let t0 = 0; t0 < T; t0 += SUM_CHUNK) {
+      const Tc = Math.min(SUM_CHUNK, T - t0);
+      // rows of [Φ̃ | Ỹ]: one matMul Φ̃ᵀ[Φ̃ | Ỹ] gives both products
+      const both = new Float32Array(Tc * 2 * n);
+      for (let t = 0; t < Tc; t++) {
+        const src = (t0 + t) * n;
+        const dst = t * 2 * n;
+        for (let i = 0; i < n; i++) {
+          both[dst + i] = phiAll[src + i] - phiMean[i];
+          both[dst + n + i] = yAll[src + i] - yMean[i];
+        }
+      }
+      const prod = tf.tidy(() => {
+        const PY = tf.tensor2d(both, [Tc, 2 * n]);
+        const PhiT = tf.transpose(tf.slice(PY, [0, 0], [Tc, n]));
+        return tf.matMul(PhiT, PY).dataSync();
+      });
+      for (let i = 0; i < n; i++) {
+        const o = i * 2 * n;
+        for (let j = 0; j < n; j++) {
+          G[i * n + j] += prod[o + j];
+          PhiY[i * n + j] += prod[o + n + j];
+        }
+      }
+    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        G[i * n + j] += T * phiMean[i] * phiMean[j];
+        PhiY[i * n + j] += T * phiMean[i] * yMean[j];
+      }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < i; j++) {
+        const v = 0.5 * (G[i * n + j] + G[j * n + i]);
+        G[i * n + j] = G[j * n + i] = v;
+      }
+    out.push({ n, T, G, PhiY, yy });
   }
   return out;
 }

@@ -153,8 +153,16 @@ export interface RegionEvaluation {
 
 
 
-/** Region NLL at (g², σ²) with the currents' projections fixed and the input loadings integrated out. */
-export function regionEvaluate(reg: RegionStatistics, p: RegionProjections, g2: number, sigma2: number): RegionEvaluation {
+interface RegionCore {
+  nll: number;
+  M: Float64Array;
+  /** H⁻¹ (R × R), H = XᵀK⁻¹X: the posterior covariance of each unit's input loadings */
+  Hi: Float64Array;
+  /** w'_k/λ_k */
+  wl: Float64Array;
+}
+
+function regionCore(reg: RegionStatistics, p: RegionProjections, g2: number, sigma2: number, priorVar?: ArrayLike<number>): RegionCore {
   const { n, T, lambda, A } = reg;
   const mu = lambda.length;
   const R = p.R;
@@ -172,16 +180,16 @@ export function regionEvaluate(reg: RegionStatistics, p: RegionProjections, g2: 
   }
   let nll = 0.5 * (n * logdet + base);
   const M = new Float64Array(n * R);
-  if (R === 0) return { nll, M };
+  if (R === 0) return { nll, M, Hi: new Float64Array(0), wl };
   const H = new Float64Array(R * R);
   for (let r = 0; r < R; r++)
     for (let q = 0; q < R; q++) {
       let s = s2i * p.XX[r * R + q];
       for (let k = 0; k < mu; k++) s -= wl[k] * p.Z[k * R + r] * p.Z[k * R + q];
-      H[r * R + q] = s;
+      H[r * R + q] = s + (priorVar && r === q ? 1 / priorVar[r] : 0);
     }
   const Hi = inverseSpd(H, R);
-  if (!Hi) return { nll: Number.NaN, M };
+  if (!Hi) return { nll: Number.NaN, M, Hi: new Float64Array(R * R).fill(Number.NaN), wl };
   // b_i and the reduction Σ_i b_iᵀH⁻¹b_i
   const b = new Float64Array(R);
   const WZ = new Float64Array(mu * R);
@@ -200,8 +208,96 @@ export function regionEvaluate(reg: RegionStatistics, p: RegionProjections, g2: 
       reduction += v * b[r];
     }
   }
-  nll += -0.5 * reduction + 0.5 * n * (logDetSpd(H, R) - logDetSpd(p.XX, R));
+  // flat prior on m (restricted likelihood): log det H − log det XX; Gaussian prior: log det(V H)
+  let logV = 0;
+  if (priorVar) for (let r = 0; r < R; r++) logV += Math.log(priorVar[r]);
+  nll += -0.5 * reduction + 0.5 * n * (logDetSpd(H, R) + (priorVar ? logV : -logDetSpd(p.XX, R)));
+  return { nll, M, Hi, wl };
+}
+
+/**
+ * Region NLL at (g², σ²) with the currents' projections fixed and the input loadings integrated out:
+ * under a flat prior (restricted likelihood) or, with `priorVar`, under m_ir ~ N(0, priorVar_r).
+ */
+export function regionEvaluate(reg: RegionStatistics, p: RegionProjections, g2: number, sigma2: number, priorVar?: ArrayLike<number>): RegionEvaluation {
+  const { nll, M } = regionCore(reg, p, g2, sigma2, priorVar);
   return { nll, M };
+}
+
+/**
+ * The region NLL and its gradient with respect to every current's readout loadings n_r, so that all
+ * loadings can be optimised jointly (an alternating step that solves for n with the input loadings
+ * held at their posterior mean is not a descent step of this restricted likelihood). With Ŝ =
+ * ½(Σ_i M_i M_iᵀ + n H⁻¹) the derivatives with respect to the projections are
+ *   ∂/∂XX = σ⁻²Ŝ − ½ n XX⁻¹,   ∂/∂Xy[r,i] = −σ⁻² M_ir,   ∂/∂Z = −2 diag(w'/λ) Z Ŝ + diag(w'/λ) A M,
+ * (without the XX⁻¹ term under a Gaussian prior on m), and the chain rule through Z, Xy, XX (linear
+ * resp. bilinear in n) gives ∂/∂n_r.
+ */
+export function regionLossAndGradient(
+  ms: MultiregionStatistics, alpha: number, currents: Current[], g2: number, sigma2: number, priorVar?: ArrayLike<number>,
+): { nll: number; M: Float64Array; gradient: Float64Array[]; projections: RegionProjections } {
+  const reg = ms.regions[alpha];
+  const p = regionProjections(ms, alpha, currents);
+  const core = regionCore(reg, p, g2, sigma2, priorVar);
+  const R = p.R;
+  const { n, lambda, Q, A } = reg;
+  const mu = lambda.length;
+  const N = ms.N;
+  const s2i = 1 / sigma2;
+  const gradient = currents.map((c) => new Float64Array(c.n.length));
+  if (R === 0 || !Number.isFinite(core.nll)) return { nll: core.nll, M: core.M, gradient, projections: p };
+  const { M, Hi, wl } = core;
+  const Shat = new Float64Array(R * R);
+  for (let r = 0; r < R; r++)
+    for (let q = 0; q < R; q++) {
+      let s = n * Hi[r * R + q];
+      for (let i = 0; i < n; i++) s += M[i * R + r] * M[i * R + q];
+      Shat[r * R + q] = 0.5 * s;
+    }
+  const XXi = priorVar ? new Float64Array(R * R) : inverseSpd(p.XX, R);
+  if (!XXi) return { nll: Number.NaN, M, gradient, projections: p };
+  const dXX = Shat.map((v, k) => s2i * v - 0.5 * n * XXi[k]);
+  // ∂/∂Z (mu × R)
+  const dZ = new Float64Array(mu * R);
+  for (let k = 0; k < mu; k++)
+    for (let r = 0; r < R; r++) {
+      let s = 0;
+      for (let q = 0; q < R; q++) s += p.Z[k * R + q] * Shat[q * R + r];
+      let am = 0;
+      for (let i = 0; i < n; i++) am += A[k * n + i] * M[i * R + r];
+      dZ[k * R + r] = wl[k] * (am - 2 * s);
+    }
+  currents.forEach((cur, r) => {
+    const src = ms.regions[cur.source].units;
+    const Nb = src.length;
+    // w = Q ∂Z[:,r] on the region's units; Z[:,r] = QᵀΦ_αᵀΦ_β n_r/N_β
+    const w = new Float64Array(n);
+    for (let a = 0; a < n; a++) {
+      let s = 0;
+      for (let c = 0; c < mu; c++) s += Q[a * mu + c] * dZ[c * R + r];
+      w[a] = s;
+    }
+    const gr = gradient[r];
+    for (let b = 0; b < Nb; b++) {
+      const row = src[b] * N;
+      let s = 0;
+      for (let a = 0; a < n; a++) s += ms.G[row + reg.units[a]] * w[a] - s2i * ms.C[row + reg.units[a]] * M[a * R + r];
+      gr[b] = s / Nb;
+    }
+    // XX[r,q] = n_rᵀ G_{β_r β_q} n_q /(N_r N_q)
+    currents.forEach((other, q) => {
+      const sq = ms.regions[other.source].units;
+      const f = (2 * dXX[r * R + q]) / (Nb * sq.length);
+      if (f === 0) return;
+      for (let b = 0; b < Nb; b++) {
+        const row = src[b] * N;
+        let t = 0;
+        for (let c = 0; c < sq.length; c++) t += ms.G[row + sq[c]] * other.n[c];
+        gr[b] += f * t;
+      }
+    });
+  });
+  return { nll: core.nll, M, gradient, projections: p };
 }
 
 /**
