@@ -18,6 +18,7 @@ import { normalGenerator } from '../src/random.js';
 import { iidNetwork } from '../src/simulate/network.js';
 import type { SimulationResult } from '../src/simulate/simulate.js';
 import { canonicalModes, drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
+import { readoutCorrection } from '../src/structure/partial.js';
 import { selectUnits } from '../src/recording/types.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 import { rel, simulateSpec } from './helpers/sim.js';
@@ -167,6 +168,62 @@ describe('low-rank fit on the rank-2 teacher (all units recorded)', () => {
   });
 });
 
+describe('partial-recording readout correction (src/structure/partial.ts)', () => {
+  // Synthetic effective readout N_eff = (I + ρ M H⁻¹Σᵀ Mᵀ) N_S with φ covariance C = M S_ψ Mᵀ + P I:
+  // the correction must return N_S and the shrink Σ = (H + P S_ψ⁻¹)⁻¹ H exactly.
+  const n = 40;
+  const R = 2;
+  const rnd = normalGenerator(21);
+  const M = Float64Array.from({ length: n * R }, rnd);
+  const NS = Float64Array.from({ length: n * R }, rnd);
+  const S = [2, 0.6, 0.6, 0.5]; // S_ψ (R×R)
+  const mul = (A: number[], B: number[]) => [0, 1].flatMap((a) => [0, 1].map((b) => A[2 * a] * B[b] + A[2 * a + 1] * B[2 + b]));
+  const inv = (A: number[]) => {
+    const d = A[0] * A[3] - A[1] * A[2];
+    return [A[3] / d, -A[1] / d, -A[2] / d, A[0] / d];
+  };
+  const H = [0, 1].flatMap((a) => [0, 1].map((b) => Array.from({ length: n }, (_, i) => M[i * R + a] * M[i * R + b]).reduce((x, y) => x + y, 0)));
+  const covariance = (P: number) => {
+    const C = new Float64Array(n * n);
+    for (let j = 0; j < n; j++)
+      for (let l = 0; l < n; l++) {
+        let v = j === l ? P : 0;
+        for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) v += M[j * R + a] * S[2 * a + b] * M[l * R + b];
+        C[j * n + l] = v;
+      }
+    return C;
+  };
+  const effective = (rho: number, shrink: number[]) => {
+    // N_eff = N_S + ρ M H⁻¹ Σᵀ (Mᵀ N_S)
+    const MtN = [0, 1].flatMap((a) => [0, 1].map((b) => Array.from({ length: n }, (_, i) => M[i * R + a] * NS[i * R + b]).reduce((x, y) => x + y, 0)));
+    const St = [shrink[0], shrink[2], shrink[1], shrink[3]];
+    const K = mul(mul(inv(H), St), MtN);
+    return Float64Array.from(NS, (v, q) => {
+      const i = Math.floor(q / R);
+      const c = q % R;
+      return v + rho * (M[i * R] * K[c] + M[i * R + 1] * K[2 + c]);
+    });
+  };
+
+  it('strong modes (no private variance): the span(m) part divided by 1 + ρ recovers N_S', () => {
+    const out = readoutCorrection(M, effective(1.5, [1, 0, 0, 1]), n, R, covariance(0), 100);
+    expect(out.rho).toBeCloseTo(1.5, 12);
+    out.shrinkEigenvalues.forEach((v) => expect(v).toBeCloseTo(1, 9));
+    out.readout.forEach((v, q) => expect(Math.abs(v - NS[q])).toBeLessThan(1e-9 * (1 + Math.abs(NS[q]))));
+  });
+
+  it('with private variance: Σ = (H + P S_ψ⁻¹)⁻¹H from the covariance, and N_S recovered', () => {
+    const P = 3;
+    const shrink = mul(inv(H.map((h, q) => h + P * inv(S)[q])), H);
+    const out = readoutCorrection(M, effective(1, shrink), n, R, covariance(P), 80);
+    expect(out.privateVariance).toBeCloseTo(P, 9);
+    out.shrink.forEach((v, q) => expect(v).toBeCloseTo(shrink[q], 9));
+    out.readout.forEach((v, q) => expect(Math.abs(v - NS[q])).toBeLessThan(1e-9 * (1 + Math.abs(NS[q]))));
+    // no unrecorded units: nothing to correct
+    expect(Array.from(readoutCorrection(M, NS, n, R, covariance(P), n).readout)).toEqual(Array.from(NS));
+  });
+});
+
 describe('low-rank fit on the rank-2 teacher, 100 of 200 units recorded (spectral form)', () => {
   let sim: SimulationResult;
   let modes: { m: Float64Array[]; n: Float64Array[] };
@@ -177,13 +234,53 @@ describe('low-rank fit on the rank-2 teacher, 100 of 200 units recorded (spectra
     sim = await simulateSpec({ ...iidNetwork({ N, g: G, D }), modes }, { dt: DT, steps: STEPS, seed: 3 });
   });
 
-  it('g and D within 10 %, m-span within 20° of the recorded units\' loadings', async () => {
-    const fit = await fitLowRank(selectUnits(sim.recording, units), { phi: 'tanh', rank: 2, loss: 'whittle' });
+  it('with the network size (the recommended fit): g and D within 10 %, m-span < 20°, n-span < 40°, network-scale loadings and overlaps', async () => {
+    const sub = selectUnits(sim.recording, units);
+    const fit = await fitLowRank(sub, { phi: 'tanh', rank: 2, networkSize: N }); // spectral form by default here
+    expect(fit.loss.form).toBe('whittle');
     expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.1);
     expect(rel(fit.params.D.value, D)).toBeLessThan(0.1);
     expect(largestPrincipalAngle(recorded(modes.m), fit.canonical.m)).toBeLessThan(20);
-    // n is weakly identified (its part orthogonal to m shows only through private fluctuations): ~37° here
-    expect(largestPrincipalAngle(recorded(modes.n), fit.canonical.n)).toBeLessThan(45);
+    // 36.1° here (37° without the network size). Not the issue's 30°: the rest is noise (the ideal
+    // estimator, true m and no fit, reaches 35° at this length) and readout relayed by the random bulk
+    // through the unrecorded units; on other seeds the correction takes 29–32° to 23–26°.
+    const nSpan = largestPrincipalAngle(recorded(modes.n), fit.canonical.n);
+    expect(nSpan).toBeLessThan(40);
+    const effective = await fitLowRank(sub, { phi: 'tanh', rank: 2, loss: 'whittle' });
+    expect(nSpan).toBeLessThanOrEqual(largestPrincipalAngle(recorded(modes.n), effective.canonical.n));
+    expect(effective.notes.some((t) => t.startsWith('effective network'))).toBe(true);
+    expect(effective.structure.normalisation).toBe(100);
+    // the record: network size, normalisation, the correction
+    expect(fit.structure.networkSize).toBe(N);
+    expect(fit.structure.normalisation).toBe(N);
+    expect(fit.structure.partial!.recorded).toBe(100);
+    expect(fit.structure.partial!.rho).toBeCloseTo(1, 12);
+    for (const v of fit.structure.partial!.shrink) expect(v).toBeGreaterThan(0.8);
+    expect(fit.notes.some((t) => t.startsWith('partial recording, 100 of 200 units'))).toBe(true);
+    // network-scale loadings: mean squares of the canonical loadings like the teacher's (E m² = 1, E n² = 4.64
+    // per mode; balanced loadings share the product), and the overlap matrix's eigenvalues (the outliers
+    // of J) match the whole network's
+    const ms = (c: Float64Array) => c.reduce((a, v) => a + v * v, 0) / c.length;
+    for (let r = 0; r < 2; r++) {
+      const p = Math.sqrt(ms(fit.canonical.m[r]) * ms(fit.canonical.n[r]));
+      expect(p).toBeGreaterThan(0.6 * Math.sqrt(4.64));
+      expect(p).toBeLessThan(1.6 * Math.sqrt(4.64));
+    }
+    const eig = (O: number[][]) => {
+      const tr = O[0][0] + O[1][1];
+      const det = O[0][0] * O[1][1] - O[0][1] * O[1][0];
+      const d = Math.sqrt(Math.max(0, (tr * tr) / 4 - det));
+      return [tr / 2 + d, tr / 2 - d];
+    };
+    const O = [0, 1].map((r) => [0, 1].map((s) => modes.n[r].reduce((a, x, j) => a + x * modes.m[s][j], 0) / N));
+    eig(fit.structure.overlaps).forEach((v, k) => expect(Math.abs(v - eig(O)[k])).toBeLessThan(0.1));
+  });
+
+  it('network size: validation', async () => {
+    const sub = selectUnits(sim.recording, units.slice(0, 20));
+    await expect(fitLowRank(sub, { phi: 'tanh', rank: 1, networkSize: 19 })).rejects.toThrow(/whole number ≥ the number of recorded units \(20\), got 19/);
+    await expect(fitLowRank(sub, { phi: 'tanh', rank: 1, networkSize: 40.5 })).rejects.toThrow(/whole number/);
+    await expect(fitLowRank(sub, { phi: 'tanh', rank: 1, networkSize: 40, loss: 'exact' })).rejects.toThrow(/needs the spectral form/);
   });
 
   it('the same form on the full recording: g and D within 10 %', async () => {
@@ -228,6 +325,36 @@ describe('connfit simulate/fit with structure (CLI)', () => {
     // the one mode's m-direction against the teacher's (strong mode, overlap 1.5: < 25° at N = 40)
     const mFit = [Float64Array.from(fit.structure.m.map((row: number[]) => row[0]))];
     expect(largestPrincipalAngle([Float64Array.from(saved.modes.m[0])], mFit)).toBeLessThan(25);
+  });
+
+  it('fit --network-size: partial recording through --units, recorded in the fit file; validation', async () => {
+    const rec = join(dir, 'r1.csv');
+    const names = Array.from({ length: 20 }, (_, k) => `u${2 * k}`);
+    const ok = await runCli('fit', rec, '--rank', '1', '--units', names.join(','), '--network-size', '40', '--json');
+    expect(ok.code, ok.stderr).toBe(0);
+    const fit = JSON.parse(ok.stdout);
+    expect(fit.loss.form).toBe('whittle');
+    expect(fit.data.units).toBe(20);
+    expect(fit.data.unitNames).toEqual(names);
+    expect(fit.structure.networkSize).toBe(40);
+    expect(fit.structure.normalisation).toBe(40);
+    expect(fit.structure.partial.recorded).toBe(20);
+    expect(fit.structure.m).toHaveLength(20);
+    expect(fit.notes.some((t: string) => t.startsWith('partial recording, 20 of 40 units'))).toBe(true);
+    const small = await runCli('fit', rec, '--rank', '1', '--units', names.join(','), '--network-size', '19');
+    expect(small.code).toBe(2);
+    expect(small.stderr).toMatch(/network size must be a whole number ≥ the number of recorded units \(20\)/);
+    const frac = await runCli('fit', rec, '--rank', '1', '--network-size', '40.5');
+    expect(frac.code).toBe(2);
+    expect(frac.stderr).toMatch(/--network-size/);
+    const exact = await runCli('fit', rec, '--rank', '1', '--units', names.join(','), '--network-size', '40', '--loss', 'exact');
+    expect(exact.code).toBe(2);
+    expect(exact.stderr).toMatch(/needs the spectral form/);
+    const noRank = await runCli('fit', rec, '--network-size', '40');
+    expect(noRank.code).toBe(2);
+    expect(noRank.stderr).toMatch(/--network-size applies to low-rank fits/);
+    const help = await runCli('fit', '--help');
+    expect(help.stdout).toMatch(/--rank R --loss whittle --network-size N/);
   });
 
   it('bad structure input: clear errors, exit code 2', async () => {

@@ -38,6 +38,7 @@ interface FitCliOptions {
   quiet?: boolean;
   seed?: number;
   rank?: string;
+  networkSize?: number;
   maxRank?: number;
   folds?: number;
   currents?: boolean;
@@ -83,8 +84,12 @@ export function registerFit(program: Command): void {
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
     .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all\n' +
-      'units recorded) or --loss whittle (partial recordings); auto: choose R in 0..--max-rank by the held-out\n' +
-      'rate function over time blocks')
+      'units recorded); partial recordings: --loss whittle --network-size N (see below); auto: choose R in\n' +
+      '0..--max-rank by the held-out rate function over time blocks')
+    .option('--network-size <N>', 'with --rank: total units of the network the recorded units belong to (≥ recorded units).\n' +
+      'N > recorded: spectral form (--loss whittle, the default then), readout loadings n corrected for the\n' +
+      'unrecorded units\' readout predicted by the recorded ones, loadings reported with J = m nᵀ/N',
+      parseNumber('--network-size', { integer: true, positive: true }))
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
     .option('--folds <k>', 'time blocks for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, positive: true }))
     .option('--currents', 'with --rank: store the latent currents κ_r(t) = (1/N) Φ n_r in the fit file')
@@ -104,11 +109,21 @@ Examples:
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
   $ connfit fit rec.csv --dt 0.05 --loss exact --json > fit.json
   $ connfit fit rec.csv --dt 0.05 --rank auto --currents --out fit.json
+  $ connfit fit subset.csv --dt 0.05 --rank 2 --loss whittle --network-size 200 --out fit.json
   $ connfit fit regions.csv --regions regions.json --currents --out fit.json
   $ connfit fit activity.csv --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
 
 Parameters: g (coupling strength), D (noise intensity, sqrt(2D)ξ convention, model time units), J0 (mean
-coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se, ci95}.`,
+coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se, ci95}.
+
+Low-rank fits of partial recordings (the recorded units are n of the network's N): use
+  --rank R --loss whittle --network-size N
+The exact form takes the recorded units for the whole network (its g is low by ~sqrt(n/N)). Without
+--network-size the modes describe the recorded units as an effective network of their own: the readout n
+then also carries the part of the unrecorded units' readout that the recorded units predict, which lies in
+span(m). --network-size removes it assuming the unrecorded units are like the recorded ones; what remains is
+noise (about twice the variance of a full recording at n = N/2) and readout relayed through the unrecorded units by
+the random bulk, which no network size can remove.`,
     )
     .action(
       action(async (file: string, opts: FitCliOptions, cmd: Command) => {
@@ -122,7 +137,7 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
         });
         const bar = progressBar('fitting', opts.quiet || opts.json);
         if (opts.regions !== undefined) {
-          for (const [flag, on] of [['--rank', opts.rank !== undefined], ['--populations', opts.populations], ['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--loss whittle', opts.loss === 'whittle'], ['--effective-rank', opts.effectiveRank]] as const) {
+          for (const [flag, on] of [['--rank', opts.rank !== undefined], ['--network-size', opts.networkSize !== undefined], ['--populations', opts.populations], ['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--loss whittle', opts.loss === 'whittle'], ['--effective-rank', opts.effectiveRank]] as const) {
             if (on) throw new InputError(`--regions cannot be combined with ${flag}`, { field: '--regions' });
           }
           const file = readRegionsFile(opts.regions);
@@ -143,13 +158,14 @@ coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se
           }
           const result = await fitLowRank(rec, {
             phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, leak: opts.leak, discretisation: opts.discretisation, fitJ0: opts.fitJ0,
-            rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents, loss: opts.loss,
+            rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents, loss: opts.loss, networkSize: opts.networkSize,
             onProgress: (_stage, done, total) => bar.update(done, total),
           });
           bar.stop();
           report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
+        if (opts.networkSize !== undefined) throw new InputError('--network-size applies to low-rank fits (--rank)', { field: '--network-size' });
         const fitOpts: FitOptions = {
           phi: opts.phi,
           dt: opts.dt ?? rec.dt,
@@ -252,6 +268,7 @@ function structureLines(fit: FitFile): string[] {
       lines.push(`  ${String(r).padStart(4)}  ${f(dh).padStart(28)}  ${f(sel.heldOutSe[k]).padStart(13)}  ${f(db).padStart(13)}`);
     });
   }
+  if (s.networkSize !== undefined) lines.push(`  network size N = ${s.networkSize} (${fit.data.units} recorded): loadings with J = m nᵀ/N${s.partial ? ', strengths and overlaps of the whole network' : ''}`);
   if (s.rank > 0) {
     lines.push(`  strengths (singular values of m nᵀ/N): ${s.strength.map(f).join(', ')}`);
     lines.push(`  overlaps nᵀm/N: ${JSON.stringify(s.overlaps.map((row) => row.map((v) => Number(v.toPrecision(3)))))}`);

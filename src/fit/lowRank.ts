@@ -16,7 +16,8 @@ import {
 } from '../loss/lowRank.js';
 import { canonicalModes, type CanonicalModes } from '../structure/modes.js';
 import { bulkSpectrum, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
-import type { StepBasis } from '../loss/lowRank.js';
+import { inverseOrThrow, type StepBasis } from '../loss/lowRank.js';
+import { readoutCorrection, type ReadoutCorrection } from '../structure/partial.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import { minimiseLBFGS, type OptimiseResult } from './lbfgs.js';
 import { covarianceFromHessian, deltaMethod, hessianFromValues, type Estimate } from './uncertainty.js';
@@ -35,11 +36,19 @@ export interface LowRankFitOptions {
   /** Time blocks for the held-out rate function (default 4). */
   folds?: number;
   /**
-   * exact (default): all units recorded. whittle: spectral form, recommended for partial recordings
-   * (the exact form's g is low by ~sqrt(recorded/total) there); rank chosen, and the fit started, by
-   * the exact form; J0 is not fitted.
+   * exact (default when all units are recorded): discrete-time marginal likelihood. whittle: spectral
+   * form, for partial recordings (the exact form's g is low by ~sqrt(recorded/total) there); rank
+   * chosen, and the fit started, by the exact form; J0 is not fitted. Default whittle when
+   * `networkSize` exceeds the recorded units.
    */
   loss?: 'exact' | 'whittle';
+  /**
+   * Total number of units N of the network the recorded units belong to (partial recordings; default:
+   * the recorded units are the whole network). With N > recorded units (spectral form only) the
+   * readout loadings are corrected for the unrecorded units' readout that the recorded units predict
+   * (src/structure/partial.ts), and loadings are reported on the network scale, J_ij = Σ_r m_ir n_jr / N.
+   */
+  networkSize?: number;
   /** Keep the latent currents κ_r(t) of the canonical modes. */
   currents?: boolean;
   maxIterations?: number;
@@ -64,18 +73,40 @@ export interface LowRankStructure {
   /** recorded units × rank, canonical loadings, strongest first (rows: units) */
   m: number[][];
   n: number[][];
-  /** singular values of m nᵀ/N */
+  /**
+   * singular values of m nᵀ/N; with a network size N > recorded units n: of the network's, estimated
+   * from the recorded loadings as those of m nᵀ/n (unrecorded units like recorded ones)
+   */
   strength: number[];
-  /** n_rᵀ m_s / N */
+  /**
+   * n_rᵀ m_s / N; with a network size > recorded units, the network's (1/N) Σ_all n_r m_s from the
+   * effective readout, which includes the unrecorded units' readout as predicted by the recorded units
+   */
   overlaps: number[][];
-  /** rank × samples: κ_r(t) = (1/N) Φ n_r of the canonical modes (with `currents`) */
+  /**
+   * rank × samples (with `currents`): κ_r(t) = (1/N) Φ n_r of the canonical modes; with a network size,
+   * the network's currents as they reach the recorded units (the fitted mode input m̂ κ̂(t) on the
+   * canonical m, including the part of the unrecorded readout predictable from the recorded units)
+   */
   currents?: number[][];
   /** the posterior-mean SVD baseline's canonical loadings (units × rank) */
   baseline?: { m: number[][]; n: number[][] };
   selection?: RankSelection;
-  /** the recorded units that define N (all of them) */
+  /** N in J_ij = Σ_r m_ir n_jr / N: the recorded units, or the given network size */
   normalisation: number;
+  /** the network size given for a partial recording (absent: the recorded units are taken as the network) */
+  networkSize?: number;
+  /** the partial-recording correction applied (network size > recorded units) */
+  partial?: PartialSummary;
   identifiability: string;
+}
+
+export interface PartialSummary {
+  recorded: number;
+  /** ρ = (N − n)/n */
+  rho: number;
+  /** eigenvalues of the signal-to-private shrink Σ (1: modes dominate the recorded activity) */
+  shrink: number[];
 }
 
 export type LowRankFitResult = FitResult & { structure: LowRankStructure; canonical: CanonicalModes; baselineModes: CanonicalModes };
@@ -242,6 +273,15 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   const maxRank = opts.rank === 'auto' ? (opts.maxRank ?? 4) : opts.rank;
   if (!Number.isInteger(maxRank) || maxRank < 0) throw new InputError(`the rank must be a whole number ≥ 0, got ${maxRank}`, { field: '--rank' });
   if (maxRank >= n) throw new InputError(`the rank (${maxRank}) must be smaller than the number of recorded units (${n})`, { field: '--rank' });
+  const networkSize = opts.networkSize;
+  if (networkSize !== undefined && !(Number.isInteger(networkSize) && networkSize >= n)) {
+    throw new InputError(`the network size must be a whole number ≥ the number of recorded units (${n}), got ${networkSize}`, { field: '--network-size' });
+  }
+  const partial = networkSize !== undefined && networkSize > n;
+  const lossForm = opts.loss ?? (partial ? 'whittle' : 'exact');
+  if (partial && lossForm === 'exact') {
+    throw new InputError(`a network of ${networkSize} units with ${n} recorded needs the spectral form (--loss whittle): the exact form takes the recorded units for the whole network`, { field: '--loss' });
+  }
   const T = rec.nSamples - 1;
   const folds = opts.rank === 'auto' ? (opts.folds ?? 4) : 1;
   if (T < 16 * folds) throw new InputError(`need at least ${16 * folds} samples, got ${rec.nSamples}`);
@@ -327,17 +367,50 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   let nCols = fromEigen(full, fit.Nt, R);
   let valueAt = (x: Float64Array) => prob.nll({ logG2: x[0], logD: x[1], J0: fitJ0 ? x[2] : 0 }, fit.Nt, R);
   let form: 'exact' | 'whittle' = 'exact';
-  if (opts.loss === 'whittle') {
+  let correction: WhittleRefinement['correction'];
+  if (lossForm === 'whittle') {
     form = 'whittle';
-    const w = await refineWhittle(rec, { a: step.a, b: step.b, s: leak }, phi, step.c, prob.floor, fit, nCols, maxIt);
+    const w = await refineWhittle(rec, { a: step.a, b: step.b, s: leak }, phi, step.c, prob.floor, fit, nCols, maxIt, partial ? networkSize : undefined);
     fit = w.fit;
     nCols = w.nCols;
     valueAt = w.valueAt;
+    correction = w.correction;
     notes.push('spectral low-rank fit (for partial recordings): rank and start from the exact form; J0 is not fitted (0)');
   }
   const M = modeColumns(fit.M, n, R);
-  const canonical = canonicalModes(M, nCols, n);
   const g2 = Math.exp(fit.scalars.logG2);
+  let canonical: CanonicalModes;
+  const normalisation = networkSize ?? n;
+  let partialSummary: PartialSummary | undefined;
+  let effectiveReadout: Float64Array[] | undefined;
+  if (correction && networkSize !== undefined) {
+    // m̂ n̂_Sᵀ/n = M_S N_Sᵀ/N: network-scale loadings are √(N/n) times the fit's; the singular values of
+    // their m nᵀ/n are the network's strengths if unrecorded units are like recorded ones.
+    const up = Math.sqrt(networkSize / n);
+    const nS = modeColumns(correction.readout, n, R);
+    canonical = canonicalModes(M.map((c) => c.map((v) => v * up)), nS.map((c) => c.map((v) => v * up)), n);
+    // The network's overlaps (1/N) Σ_all n_j m_jᵀ = (1/N)(N_SᵀM_S + N_UᵀM_U) are what the effective readout
+    // carries (N_effᵀM_S = N_SᵀM_S + N A Σ, Σ ≈ I): no exchangeability needed, so take them from it.
+    effectiveReadout = canonicalReadout(canonical.m, M, nCols);
+    canonical.overlaps = effectiveReadout.map((nr) => canonical.m.map((ms) => nr.reduce((a, v, i) => a + v * ms[i], 0) / n));
+    partialSummary = { recorded: n, rho: correction.rho, shrink: correction.shrinkEigenvalues };
+    notes.push(
+      `partial recording, ${n} of ${networkSize} units: n is corrected for the part of the unrecorded units' readout that the recorded units predict ` +
+        `(it lies in span(m); its component there is divided by ~1 + ρ, ρ = ${correction.rho.toFixed(3)}; signal shrink ${correction.shrinkEigenvalues.map((v) => v.toFixed(3)).join(', ')}), ` +
+        'assuming the unrecorded units are like the recorded ones; loadings on the network scale (J_ij = Σ_r m_ir n_jr / N), strengths extrapolated ' +
+        'to the network on the same assumption, overlaps (1/N) Σ n m of the whole network from the fitted readout. Not corrected: readout relayed by the random bulk through unrecorded units, the noise of n (about twice the variance of a ' +
+        'full recording at half the units), and ĝ (the unrecorded units\' private readout raises it, the fitted self-coupling lowers it; see src/structure/partial.ts)',
+    );
+  } else {
+    canonical = canonicalModes(M, nCols, n);
+    if (R > 0 && networkSize === undefined) {
+      notes.push(
+        `effective network: m, n, strengths and overlaps describe the ${n} recorded units as a network of their own (J = m nᵀ/${n}). ` +
+          'If they are a subsample, n also carries the part of the unrecorded units\' readout predictable from them (inflated inside span(m)) and ĝ their private readout: ' +
+          'for partial recordings use --loss whittle --network-size N (the total number of units)',
+      );
+    }
+  }
   const base = posteriorMeanModes(full, g2, prob.sigma2(fit.scalars.logD), R);
   const baselineModes = canonicalModes(base.m, base.n, n);
 
@@ -356,7 +429,9 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   const params: Record<string, Estimate> = dm.estimates;
 
   let currents: number[][] | undefined;
-  if (opts.currents && R > 0) currents = latentCurrents(rec, phi, canonical.n);
+  if (opts.currents && R > 0) {
+    currents = latentCurrents(rec, phi, effectiveReadout ?? canonical.n);
+  }
   const natural: NaturalParams = { g2: [[g2]], D: [Math.exp(fit.scalars.logD)], J0: [[fit.scalars.J0]], tau, offset: 0, scale: 1, leak };
   const gradMax = fit.opt.gradientMaxAbs;
   if (!fit.opt.converged) notes.push(`the optimiser stopped before convergence (${fit.opt.reason})`);
@@ -392,7 +467,9 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
       ...(currents ? { currents } : {}),
       baseline: { m: rowsOf(baselineModes.m, n), n: rowsOf(baselineModes.n, n) },
       ...(selection ? { selection } : {}),
-      normalisation: n,
+      normalisation,
+      ...(networkSize !== undefined ? { networkSize } : {}),
+      ...(partialSummary ? { partial: partialSummary } : {}),
       identifiability: IDENTIFIABILITY,
     },
     canonical,
@@ -400,13 +477,23 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   };
 }
 
+interface WhittleRefinement {
+  fit: RankFit;
+  /** effective readout loadings (unit coordinates, fit normalisation), one column per mode */
+  nCols: Float64Array[];
+  valueAt: (y: Float64Array) => number;
+  /** with a network size > recorded units: the corrected readout loadings */
+  correction?: ReadoutCorrection;
+}
+
 /**
  * Refit g, D and the readout loadings by the spectral low-rank loss (src/loss/lowRankWhittle.ts),
  * started from an exact-form fit of the same rank. The bulk kernel depends on the readout loadings
  * (the part of the bulk input the fitted m absorbs), so it is updated between optimisation runs until
- * the loadings settle.
+ * the loadings settle. With a network size N > recorded units, the fitted (effective) readout is then
+ * corrected for the unrecorded units' predictable readout (src/structure/partial.ts).
  */
-async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity, c: number, floor: number, start: RankFit, nStart: Float64Array[], maxIterations: number) {
+async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity, c: number, floor: number, start: RankFit, nStart: Float64Array[], maxIterations: number, networkSize?: number): Promise<WhittleRefinement> {
   const n = rec.nUnits;
   const R = start.R;
   const sigma0 = c * Math.exp(start.scalars.logD) + floor;
@@ -442,7 +529,43 @@ async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity
   const nCols = Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => Nfit[i * R + r]));
   const fit: RankFit = { R, scalars: { logG2: x[0], logD: x[1], J0: 0 }, Nt: new Float64Array(0), M: ev.M, nll: ev.nll, opt: opt! };
   const valueAt = (y: Float64Array) => whittleLowRankEvaluate(st, point(y, Nfit)).nll;
-  return { fit, nCols, valueAt };
+  // Partial recording: the effective readout, corrected with φ's covariance over time (Parseval: Ctot
+  // sums the centred products over the FFT length).
+  const correction = networkSize !== undefined && R > 0 ? readoutCorrection(ev.M, Nfit, n, R, st.Ctot.map((v) => v / st.T), networkSize) : undefined;
+  return { fit, nCols, valueAt, correction };
+}
+
+/**
+ * The fitted effective readout (fit normalisation, over the recorded units) in the gauge of canonical
+ * input loadings mc: with m̂ = mc G⁻¹, the mode input m̂ κ̂ = mc κ_c, κ_c = G⁻¹ κ̂ = (1/n) Φ (n̂ G⁻ᵀ).
+ */
+function canonicalReadout(mc: readonly Float64Array[], mFit: readonly Float64Array[], nFit: readonly Float64Array[]): Float64Array[] {
+  const Gi = projectionCoefficients(mc, mFit);
+  return Gi.map((row) => Float64Array.from(nFit[0], (_, i) => row.reduce((a, g, q) => a + g * nFit[q][i], 0)));
+}
+
+/** (BᵀB)⁻¹BᵀT for column sets B (basis) and T (target): entry [a][b] is the coefficient of basis a in target b. */
+function projectionCoefficients(basis: readonly Float64Array[], target: readonly Float64Array[]): number[][] {
+  const R = basis.length;
+  const BtB = new Float64Array(R * R);
+  const BtT = new Float64Array(R * R);
+  for (let a = 0; a < R; a++)
+    for (let b = 0; b < R; b++) {
+      let s = 0;
+      let t = 0;
+      for (let i = 0; i < basis[a].length; i++) {
+        s += basis[a][i] * basis[b][i];
+        t += basis[a][i] * target[b][i];
+      }
+      BtB[a * R + b] = s;
+      BtT[a * R + b] = t;
+    }
+  const inv = inverseOrThrow(BtB, R);
+  return Array.from({ length: R }, (_, a) => Array.from({ length: R }, (_, b) => {
+    let v = 0;
+    for (let q = 0; q < R; q++) v += inv[a * R + q] * BtT[q * R + b];
+    return v;
+  }));
 }
 
 /** units × rank rows from rank column vectors */

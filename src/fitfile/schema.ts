@@ -34,7 +34,12 @@ export const StructureSchema = z.object({
       folds: z.number(),
     })
     .optional(),
+  /** N in J_ij = Σ_r m_ir n_jr / N: the recorded units, or the network size given for a partial recording */
   normalisation: z.number(),
+  /** total units of the network when the recorded units are a subsample (fit --network-size) */
+  networkSize: z.number().int().positive().optional(),
+  /** the partial-recording correction of the readout loadings (network size > recorded units) */
+  partial: z.object({ recorded: z.number().int().positive(), rho: z.number(), shrink: z.array(z.number()) }).optional(),
   identifiability: z.string(),
   /**
    * Multiregion fits (THEORY §1.3d): per region g, D and the routing class of §6.2 read off the fitted

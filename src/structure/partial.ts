@@ -1,0 +1,134 @@
+/**
+ * Low-rank fits of partially recorded networks: n of N units recorded (THEORY §1.3b, §2.3 caveat 2).
+ *
+ * Setting. J = g Z/√N + M Nᵀ/N over all N units; S = the n recorded units, U = the N − n others.
+ * The mode input into a recorded unit i is m_i κ(t), κ = κ_S + κ_U with
+ * κ_S = (1/N) N_Sᵀ φ_S (recorded readout) and κ_U = (1/N) N_Uᵀ φ_U (unrecorded readout).
+ *
+ * What a fit of the recorded units estimates. Unrecorded units are driven by the same latent
+ * currents, φ_U ≈ M_U ψ(t) + private, and so are the recorded ones, φ_S = M_S ψ(t) + ε(t) with ε the
+ * private fluctuations (power P per unit). Hence κ_U = A ψ + u with A = (1/N) N_Uᵀ M_U (R×R) and u the
+ * unrecorded private readout. Its best linear predictor from φ_S is
+ *   E[κ_U | φ_S] = A (H + P S_ψ⁻¹)⁻¹ M_Sᵀ φ_S,   H = M_SᵀM_S,  S_ψ = cov(ψ),
+ * a readout that lies in span(M_S). A fit of the recorded units therefore returns the effective readout
+ *   N_eff = N_S + M_S H⁻¹ Σᵀ (N A)ᵀ,   Σ = (H + P S_ψ⁻¹)⁻¹ H   (the signal-to-private shrink, → I for strong modes),
+ * i.e. n̂ is inflated inside span(m) and unchanged outside it; u is not predictable and appears as
+ * extra noise along m.
+ *
+ * Correction with the network size. Exchangeability (unrecorded units' loadings distributed like the
+ * recorded ones) gives N A = N_Uᵀ M_U ≈ ρ N_Sᵀ M_S, ρ = (N − n)/n, so
+ *   N_eff ≈ (I + M_S B M_Sᵀ) N_S,   B = ρ H⁻¹ Σᵀ,
+ * and (Woodbury) N_S = N_eff − M_S (B⁻¹ + H)⁻¹ M_Sᵀ N_eff. With H = L Lᵀ and Σᵀ = L (I − A_s) L⁻¹
+ * (A_s symmetric, eigenvalues a_k ∈ [0, 1]): B = L⁻ᵀ D L⁻¹, D = ρ (I − A_s), and
+ *   (B⁻¹ + H)⁻¹ = L⁻ᵀ V diag(d_k/(1 + d_k)) Vᵀ L⁻¹,   D = V diag(d_k) Vᵀ,
+ * which for Σ = I is ρ/(1 + ρ)·H⁻¹: the span(m) component of n̂ is divided by 1 + ρ.
+ * Σ from the recorded activity (frequency-integrated): with C = cov(φ_S) and ψ̂ = H⁻¹M_Sᵀφ_S,
+ * cov(ψ̂) = S_ψ + P H⁻¹, so Σᵀ = I − P H (M_SᵀC M_S)⁻¹ and P = (tr C − tr(H⁻¹M_SᵀC M_S))/(n − R).
+ * Everything is invariant to the gauge M → M G, N → N G⁻ᵀ and to the normalisation of the fit.
+ *
+ * Limits (measured on issue 3's teacher, 100 of 200 units): the correction removes the structured
+ * inflation only up to the sampling difference between the recorded and unrecorded overlaps (N_Uᵀ M_U
+ * vs ρ N_Sᵀ M_S, ±0.23 per entry against 0.8 at n = 100). Not removable by any knowledge of N: the
+ * readout of recorded units' private fluctuations relayed by the random bulk through unrecorded units
+ * (coefficients Σ_{j∈U} n_j J_jk, unstructured) and the estimation noise, twice the variance of a
+ * fully recorded network (half the target units carry the latent current).
+ *
+ * ĝ is left as fitted. Two partial-recording effects of opposite sign act on it in the spectral form:
+ * u (unpredictable, along m) adds residual power ≈ (ρ/(n N²)) ‖M_S N_Sᵀ‖²_F per unit of the private
+ * φ-spectrum (+26 % of g² on issue 3's teacher, ĝ +12 %), and the effective readout's weight on a unit's
+ * own φ_i (which in the frequency domain correlates with that unit's noise) takes power out of the
+ * residual. On the teacher's seeds with strong, near-critical modes the two cancel (ĝ within 2 %); with
+ * weaker modes the first dominates (ĝ 11–15 % high). Modelling u alone (from the loadings) over-corrects
+ * the former to −16…−20 %; a leave-self-out mean would be needed with it.
+ */
+import { choleskyInPlace, inverseSpd } from '../linalg/small.js';
+import { symmetricEigen } from '../linalg/eigh.js';
+
+export interface ReadoutCorrection {
+  /** ρ = (N − n)/n */
+  rho: number;
+  /** the shrink Σ (R×R, row-major); identity when the modes dominate the recorded activity */
+  shrink: Float64Array;
+  /** eigenvalues of the symmetric form of Σ, in [0, 1] */
+  shrinkEigenvalues: number[];
+  /** private φ-variance per recorded unit P */
+  privateVariance: number;
+  /** corrected readout loadings N_S, n×R row-major, in the fit's normalisation */
+  readout: Float64Array;
+}
+
+const mul = (A: Float64Array, B: Float64Array, R: number) => {
+  const out = new Float64Array(R * R);
+  for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) for (let c = 0; c < R; c++) out[a * R + b] += A[a * R + c] * B[c * R + b];
+  return out;
+};
+const transpose = (A: Float64Array, R: number) => Float64Array.from({ length: R * R }, (_, q) => A[(q % R) * R + Math.floor(q / R)]);
+
+/** Inverse of a lower-triangular R×R matrix. */
+function lowerInverse(L: Float64Array, R: number): Float64Array {
+  const X = new Float64Array(R * R);
+  for (let c = 0; c < R; c++) {
+    for (let r = c; r < R; r++) {
+      let s = r === c ? 1 : 0;
+      for (let k = c; k < r; k++) s -= L[r * R + k] * X[k * R + c];
+      X[r * R + c] = s / L[r * R + r];
+    }
+  }
+  return X;
+}
+
+/**
+ * Remove the unrecorded units' predictable readout from fitted readout loadings (see the header).
+ * M, Neff: n×R row-major (fit normalisation); C: n×n covariance of φ over time of the recorded units.
+ */
+export function readoutCorrection(M: Float64Array, Neff: Float64Array, n: number, R: number, C: Float64Array, networkSize: number): ReadoutCorrection {
+  const rho = (networkSize - n) / n;
+  const I = Float64Array.from({ length: R * R }, (_, q) => (q % (R + 1) === 0 ? 1 : 0));
+  if (R === 0 || rho <= 0) return { rho: Math.max(rho, 0), shrink: I, shrinkEigenvalues: new Array(R).fill(1), privateVariance: Number.NaN, readout: Float64Array.from(Neff) };
+  const H = new Float64Array(R * R);
+  for (let i = 0; i < n; i++) for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) H[a * R + b] += M[i * R + a] * M[i * R + b];
+  const CM = new Float64Array(n * R);
+  for (let j = 0; j < n; j++)
+    for (let l = 0; l < n; l++) {
+      const c = C[j * n + l];
+      for (let r = 0; r < R; r++) CM[j * R + r] += c * M[l * R + r];
+    }
+  const MCM = new Float64Array(R * R);
+  for (let j = 0; j < n; j++) for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) MCM[a * R + b] += M[j * R + a] * CM[j * R + b];
+  const Hi = inverseSpd(H, R);
+  const MCMi = inverseSpd(MCM, R);
+  if (!Hi || !MCMi) throw new RangeError('partial-recording correction: the input loadings are degenerate (rank-deficient)');
+  let trC = 0;
+  for (let j = 0; j < n; j++) trC += C[j * n + j];
+  let trHM = 0;
+  for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) trHM += Hi[a * R + b] * MCM[b * R + a];
+  const P = Math.max(0, (trC - trHM) / Math.max(1, n - R));
+  // A_s = P Lᵀ (MᵀCM)⁻¹ L, H = L Lᵀ
+  const L = Float64Array.from(H);
+  choleskyInPlace(L, R);
+  const Li = lowerInverse(L, R);
+  const As = mul(mul(transpose(L, R), MCMi, R), L, R).map((v) => P * v);
+  for (let a = 0; a < R; a++) for (let b = 0; b < a; b++) As[a * R + b] = As[b * R + a] = 0.5 * (As[a * R + b] + As[b * R + a]);
+  const eig = symmetricEigen(As, R, 'ml-matrix');
+  const a = Array.from(eig.values, (v) => Math.min(1, Math.max(0, v)));
+  // core = V diag(d/(1+d)) Vᵀ, d = ρ(1 − a); Σᵀ = L V diag(1 − a) Vᵀ L⁻¹
+  const core = new Float64Array(R * R);
+  const sig = new Float64Array(R * R);
+  for (let p = 0; p < R; p++)
+    for (let q = 0; q < R; q++)
+      for (let k = 0; k < R; k++) {
+        const v = eig.vectors[p * R + k] * eig.vectors[q * R + k];
+        const d = rho * (1 - a[k]);
+        core[p * R + q] += (v * d) / (1 + d);
+        sig[p * R + q] += v * (1 - a[k]);
+      }
+  const shrinkT = mul(mul(L, sig, R), Li, R);
+  const Cc = mul(mul(transpose(Li, R), core, R), Li, R); // (B⁻¹ + H)⁻¹
+  // N_S = N_eff − M Cc (Mᵀ N_eff)
+  const MtN = new Float64Array(R * R);
+  for (let i = 0; i < n; i++) for (let p = 0; p < R; p++) for (let q = 0; q < R; q++) MtN[p * R + q] += M[i * R + p] * Neff[i * R + q];
+  const K = mul(Cc, MtN, R);
+  const readout = Float64Array.from(Neff);
+  for (let i = 0; i < n; i++) for (let q = 0; q < R; q++) for (let p = 0; p < R; p++) readout[i * R + q] -= M[i * R + p] * K[p * R + q];
+  return { rho, shrink: transpose(shrinkT, R), shrinkEigenvalues: a.map((x) => 1 - x), privateVariance: P, readout };
+}
