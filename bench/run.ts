@@ -322,14 +322,15 @@ async function lowRankBench(ctx: Ctx, N: number, rank: number | 'auto', maxRepea
 
 /**
  * Three regions × 200 units, symmetric interactions c = uuᵀ + diag(h) (u 1.1/1.2/1.3, h −0.3/−0.4/0.5:
- * A and B routing, C not, THEORY §6.2), U = 9·δ (link singular values ≈ 3 > 3·g_α), g 0.4/0.6/0.8, tanh.
+ * A and B routing, C not, THEORY §6.2), U = 9·δ (link singular values ≈ 3 > 3·g_α), g 0.4/0.6/0.8, tanh;
+ * loadings with exactly these overlaps (sampled ones can flip a region whose a and b are close).
  */
 async function multiregionBench(ctx: Ctx): Promise<Measured> {
   const u = [1.1, 1.2, 1.3];
   const h = [-0.3, -0.4, 0.5];
   const c = u.map((ua, a) => u.map((ub, b) => ua * ub + (a === b ? h[a] : 0)));
   const U = identityU(3).map((a) => a.map((row) => row.map((v) => 9 * v)));
-  const L = sampleLoadings(symmetricT(c), U, 200, normalGenerator(7));
+  const L = sampleLoadings(symmetricT(c), U, 200, normalGenerator(7), { exactOverlaps: true });
   const gs = [0.4, 0.6, 0.8];
   const spec = multiregionNetwork(L, { g: gs, D: 0.02, phi: 'tanh', names: ['A', 'B', 'C'] });
   ctx.log(`setup: simulating 3 regions × 200 units, ${STEPS} steps (not timed)`);

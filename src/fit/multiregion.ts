@@ -12,8 +12,8 @@
 import { tf } from '../backend.js';
 import { InputError } from '../errors.js';
 import { prepareEigensolver, symmetricEigen } from '../linalg/eigh.js';
-import { choleskyInPlace } from '../linalg/small.js';
-import { type Current, type MultiregionStatistics, multiregionStatistics, readoutStep, regionEvaluate, regionLossAndGradient, regionProjections, solveSpd } from '../loss/multiregion.js';
+import { choleskyInPlace, choleskySolve } from '../linalg/small.js';
+import { type Current, type MultiregionStatistics, multiregionStatistics, choleskySpd, readoutStep, regionEvaluate, regionLossAndGradient, regionProjections } from '../loss/multiregion.js';
 import { blockSums } from '../loss/lowRank.js';
 import { type Discretisation, stepCoefficients } from '../model/parameters.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
@@ -417,13 +417,14 @@ function linkCurrents(
   const T = rec.nSamples;
   const dim = Math.sqrt(system.length);
   const K = idx.length;
-  // Conditional covariance of the link's raw readouts: the corresponding block of system⁻¹.
+  // Conditional covariance of the link's raw readouts: the corresponding block of system⁻¹ (one factorisation).
+  const chol = choleskySpd(system, dim);
   const covBlocks: Float64Array[] = idx.map((r) => {
     const out = new Float64Array(Nb * Nb);
     for (let b = 0; b < Nb; b++) {
-      const e = new Float64Array(dim);
-      e[offsets[r] + b] = 1;
-      const x = solveSpd(system, e, dim);
+      const x = new Float64Array(dim);
+      x[offsets[r] + b] = 1;
+      choleskySolve(chol, dim, x);
       for (let a = 0; a < Nb; a++) out[a * Nb + b] = x[offsets[r] + a];
     }
     return out;

@@ -393,15 +393,19 @@ export function readoutStep(
 
 /** Cholesky solve of a symmetric positive definite system (small ridge if it is not quite PD). */
 export function solveSpd(Ain: Float64Array, b: Float64Array, n: number): Float64Array {
+  const x = Float64Array.from(b);
+  choleskySolve(choleskySpd(Ain, n), n, x);
+  return x;
+}
+
+/** Cholesky factor of a symmetric positive definite matrix, with a small ridge if it is not quite PD. */
+export function choleskySpd(Ain: Float64Array, n: number): Float64Array {
   let trace = 0;
   for (let i = 0; i < n; i++) trace += Ain[i * n + i];
   for (let attempt = 0, ridge = 0; attempt < 8; attempt++, ridge = ridge === 0 ? (1e-12 * trace) / n : ridge * 100) {
     const L = Float64Array.from(Ain);
     for (let i = 0; i < n; i++) L[i * n + i] += ridge;
-    if (!choleskyInPlace(L, n)) continue;
-    const x = Float64Array.from(b);
-    choleskySolve(L, n, x);
-    return x;
+    if (choleskyInPlace(L, n)) return L;
   }
   throw new RangeError('the readout system is not positive definite');
 }
