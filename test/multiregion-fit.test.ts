@@ -89,6 +89,45 @@ describe('two regions (g 0.4 and 0.6), rank-one links both ways', () => {
   });
 });
 
+describe('three regions (g 0.4, 0.6, 0.8), a rank-one link between every ordered pair', () => {
+  it('g_α within 10 %, cross-region loading spans within 20°, currents correlate > 0.9 with the teacher', async () => {
+    const R = 3;
+    const Ntot = R * NR;
+    const rnd = normalGenerator(21);
+    // input loading m[α][β] on α's units for the link β → α; its readout n[α][β] on β's units overlaps
+    // the reverse link's input m[β][α] (a two-loop per pair), singular values ≈ 2.7 > 3·0.8
+    const m = Array.from({ length: R }, () => Array.from({ length: R }, () => Float64Array.from({ length: NR }, rnd)));
+    const n = Array.from({ length: R }, (_, a) => Array.from({ length: R }, (_, b) => m[b][a].map((v) => v + 2.5 * rnd())));
+    const pad = (v: Float64Array, region: number, scale = 1) => {
+      const out = new Float64Array(Ntot);
+      v.forEach((x, i) => (out[region * NR + i] = x * scale));
+      return out;
+    };
+    const pairs = [0, 1, 2].flatMap((a) => [0, 1, 2].filter((b) => b !== a).map((b) => [a, b] as const));
+    const gs = [0.4, 0.6, 0.8];
+    const spec: NetworkSpec = {
+      phi: 'tanh', sizes: [NR, NR, NR], names: ['A', 'B', 'C'], D: [0.02, 0.02, 0.02], tau: 1, s: 0,
+      g2: gs.map((g, a) => gs.map((_, b) => (a === b ? g * g : 0))), J0: gs.map(() => [0, 0, 0]),
+      modes: { m: pairs.map(([a, b]) => pad(m[a][b], a, Ntot / NR)), n: pairs.map(([a, b]) => pad(n[a][b], b)) },
+    };
+    const sim = await simulateSpec(spec, { dt: 0.05, steps: 40000, seed: 6 });
+    const fit = await fitMultiregion(sim.recording, {
+      phi: 'tanh',
+      regions: ['A', 'B', 'C'].map((name, a) => ({ name, units: Array.from({ length: NR }, (_, i) => a * NR + i) })),
+      links: pairs.map(([a, b]) => ({ target: a, source: b })),
+      currents: true,
+    });
+    fit.regions.forEach((r, a) => expect(rel(r.g.value, sim.realised.g[a][a])).toBeLessThan(0.1));
+    pairs.forEach(([a, b], k) => {
+      const link = fit.links[k];
+      expect([link.target, link.source]).toEqual([['A', 'B', 'C'][a], ['A', 'B', 'C'][b]]);
+      expect(largestPrincipalAngle([m[a][b]], [Float64Array.from(link.m.map((r) => r[0]))])).toBeLessThan(20);
+      expect(largestPrincipalAngle([n[a][b]], [Float64Array.from(link.n.map((r) => r[0]))])).toBeLessThan(20);
+      expect(Math.abs(correlation(current(sim, n[a][b], b * NR), link.currents!.value[0]))).toBeGreaterThan(0.9);
+    });
+  }, 300_000);
+});
+
 describe('connfit simulate/fit --regions (CLI)', () => {
   it('three regions from a geometry tensor: g_α, D_α within 10 %, two routing regions and a non-routing one as §6.2 predicts; bad files exit 2', async () => {
     const { ensureBuilt, runCli } = await import('./helpers/cli.js');
