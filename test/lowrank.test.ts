@@ -352,7 +352,7 @@ describe('connfit simulate/fit with structure (CLI)', () => {
     expect(exact.stderr).toMatch(/needs the spectral form/);
     const noRank = await runCli('fit', rec, '--network-size', '40');
     expect(noRank.code).toBe(2);
-    expect(noRank.stderr).toMatch(/--network-size applies to low-rank fits/);
+    expect(noRank.stderr).toMatch(/--network-size applies with --rank or --effective-rank/);
     const help = await runCli('fit', '--help');
     expect(help.stdout).toMatch(/--rank R --loss whittle --network-size N/);
   });

@@ -43,6 +43,7 @@ interface FitCliOptions {
   folds?: number;
   currents?: boolean;
   effectiveRank?: boolean;
+  calibration: 'simulation' | 'none';
   regions?: string;
 }
 
@@ -86,9 +87,10 @@ export function registerFit(program: Command): void {
     .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all\n' +
       'units recorded); partial recordings: --loss whittle --network-size N (see below); auto: choose R in\n' +
       '0..--max-rank by the held-out rate function over time blocks')
-    .option('--network-size <N>', 'with --rank: total units of the network the recorded units belong to (≥ recorded units).\n' +
-      'N > recorded: spectral form (--loss whittle, the default then), readout loadings n corrected for the\n' +
-      'unrecorded units\' readout predicted by the recorded ones, loadings reported with J = m nᵀ/N',
+    .option('--network-size <N>', 'total units of the network the recorded units belong to (≥ recorded units; default: the\n' +
+      'recording is the whole network). With --rank and N > recorded: spectral form (--loss whittle, the default\n' +
+      'then), readout loadings n corrected for the unrecorded units\' readout predicted by the recorded ones,\n' +
+      'loadings reported with J = m nᵀ/N. With --effective-rank: the size of the simulated calibration networks',
       parseNumber('--network-size', { integer: true, positive: true }))
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
     .option('--folds <k>', 'time blocks for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, positive: true }))
@@ -96,7 +98,15 @@ export function registerFit(program: Command): void {
     .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions;\n' +
       'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (see below)')
     .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model,\n' +
-      'THEORY §5.3) with a block-bootstrap 95% interval; needs the whole network recorded')
+      'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval')
+    .addOption(
+      new Option(
+        '--calibration <method>',
+        'with --effective-rank: simulation: simulate random-mode networks of the same size, ĝ, D̂ and sampling at\n' +
+          'ranks around the estimate (18 networks of ≤ 1000 τ; about 3 minutes at N = 1000) and invert their PR\n' +
+          'curve; the interval includes the network-to-network scatter. none: the N → ∞ theory only',
+      ).choices(['simulation', 'none']).default('simulation'),
+    )
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
     .option('--json', 'print the fit JSON on stdout instead of the summary')
     .option('--quiet', 'no progress bar')
@@ -135,6 +145,10 @@ the random bulk, which no network size can remove.`,
           units: opts.units ? opts.units.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
           minSamples: opts.loss === 'exact' ? 16 : 64,
         });
+        if (opts.networkSize !== undefined) {
+          if (!opts.effectiveRank && opts.rank === undefined) throw new InputError('--network-size applies with --rank or --effective-rank', { field: '--network-size' });
+          if (opts.networkSize < rec.nUnits && opts.rank === undefined) throw new InputError(`--network-size ${opts.networkSize} is smaller than the ${rec.nUnits} recorded units`, { field: '--network-size' });
+        }
         const bar = progressBar('fitting', opts.quiet || opts.json);
         if (opts.regions !== undefined) {
           for (const [flag, on] of [['--rank', opts.rank !== undefined], ['--network-size', opts.networkSize !== undefined], ['--populations', opts.populations], ['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--loss whittle', opts.loss === 'whittle'], ['--effective-rank', opts.effectiveRank]] as const) {
@@ -165,7 +179,6 @@ the random bulk, which no network size can remove.`,
           report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
-        if (opts.networkSize !== undefined) throw new InputError('--network-size applies to low-rank fits (--rank)', { field: '--network-size' });
         const fitOpts: FitOptions = {
           phi: opts.phi,
           dt: opts.dt ?? rec.dt,
@@ -185,7 +198,14 @@ the random bulk, which no network size can remove.`,
         if (opts.effectiveRank) {
           if (result.natural.g2.length !== 1) throw new InputError('--effective-rank needs a one-population fit', { field: '--effective-rank' });
           await prepareEigensolver();
-          const est: Awaited<ReturnType<typeof effectiveRankFromActivity>> & { fromCouplings?: ReturnType<typeof effectiveRankFromCouplings> } = await effectiveRankFromActivity(rec, { phi: opts.phi, g: result.params.g, D: result.params.D.value, seed: opts.seed });
+          const calBar = progressBar('calibrating the effective rank', opts.quiet || opts.json || opts.calibration === 'none');
+          // The simulations run in model time: the recording's sampling interval in units of the fitted τ.
+          const calibrate = opts.calibration === 'simulation'
+            ? { dt: result.data.dt / result.natural.tau, leak: result.natural.leak, networkSize: opts.networkSize, onProgress: (d: number, t: number) => calBar.update(d, t) }
+            : undefined;
+          const est: Awaited<ReturnType<typeof effectiveRankFromActivity>> & { fromCouplings?: ReturnType<typeof effectiveRankFromCouplings> } =
+            await effectiveRankFromActivity(rec, { phi: opts.phi, g: result.params.g, D: result.params.D.value, seed: opts.seed, calibrate });
+          calBar.stop();
           if (result.loss.form === 'exact') {
             // whole network recorded: also from the couplings themselves (noise-corrected PR_S)
             const k = stepCoefficients(result.data.dt, result.natural.tau, result.model.discretisation);
@@ -199,7 +219,7 @@ the random bulk, which no network size can remove.`,
           const empty = rec.unitNames.map(() => [] as number[]);
           const structure = {
             rank: 0, m: empty, n: empty, strength: [], overlaps: [], normalisation: rec.nUnits,
-            identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3); +∞ (null) when the PR is at or above the i.i.d. value',
+            identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3), calibrated on simulated networks of the same size unless --calibration none; +∞ (null) when the PR is at or above the i.i.d. value (simulated, or the N → ∞ theory)',
             effectiveRank: est,
           };
           report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
@@ -249,10 +269,19 @@ function structureLines(fit: FitFile): string[] {
   if (s.effectiveRank) {
     const e = s.effectiveRank;
     const v = (x: number | null) => (x === null || !Number.isFinite(x) ? '∞' : f(x));
+    const c = e.calibration;
     return [
       '',
-      `effective rank α·PR_D (THEORY §5.3): ${v(e.value)}  95% interval [${v(e.ci95[0])}, ${v(e.ci95[1])}]`,
+      `effective rank α·PR_D (THEORY §5.3): ${v(e.value)}  95% interval [${v(e.ci95[0])}, ${v(e.ci95[1])}]` +
+        (c?.method === 'simulation' ? `  (calibrated on ${c.ranks.length} simulated networks of N = ${c.networkSize})` : c?.method === 'none' ? '  (uncalibrated, N → ∞ theory)' : ''),
       `  PR_φ data ${f(e.prData)} (T→∞ ${f(e.prDataCorrected)}), i.i.d. theory at ĝ ${f(e.prIid)}, K ${f(e.K)}`,
+      ...(c?.method === 'simulation'
+        ? [
+            `  finite-N curve 1/PR = ${f(c.curve.c0)} + ${f(c.curve.c1)}/(α·PR_D) (theory ${f(1 / e.prIid)} + ${f(1 / e.K)}/(α·PR_D)); network scatter of PR ×/÷ ${f(Math.exp(c.networkSd))}`,
+            `  uncalibrated (N → ∞ theory): ${v(c.uncalibrated.value)} [${v(c.uncalibrated.ci95[0])}, ${v(c.uncalibrated.ci95[1])}]`,
+          ]
+        : []),
+      ...(e.notes ?? []).map((n) => `  note: ${n}`),
       ...(e.fromCouplings ? [`  from the couplings (§2.8, noise-corrected PR_S ${f(e.fromCouplings.prS)}; uncorrected ${f(e.fromCouplings.prSRaw)}): ${v(e.fromCouplings.value)}`] : []),
     ];
   }

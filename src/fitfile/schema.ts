@@ -71,6 +71,29 @@ export const StructureSchema = z.object({
       value: num, ci95: z.tuple([num, num]), prData: z.number(), prDataCorrected: z.number(), prIid: z.number(), K: z.number(), bootstrapSamples: z.number(),
       /** from the least-squares couplings of a fully recorded network, noise-corrected (§2.3, §2.8) */
       fromCouplings: z.object({ value: num, prS: z.number(), prSRaw: z.number() }).optional(),
+      /**
+       * 'simulation': value/ci95 are calibrated on simulated random-mode networks of the same size
+       * (finite-N curve 1/PR = c0 + c1/(α·PR_D), network-to-network scatter in the interval); 'none':
+       * the N → ∞ inversion of §5.3. Absent in files written before the calibration existed.
+       */
+      calibration: z
+        .discriminatedUnion('method', [
+          z.object({ method: z.literal('none') }),
+          z.object({
+            method: z.literal('simulation'),
+            uncalibrated: z.object({ value: num, ci95: z.tuple([num, num]) }),
+            networkSize: z.number(),
+            samples: z.number(),
+            ranks: z.array(num),
+            pr: z.array(num),
+            curve: z.object({ c0: z.number(), c1: z.number() }),
+            networkSd: z.number(),
+            residualSd: z.number(),
+            timeSd: z.number(),
+          }),
+        ])
+        .optional(),
+      notes: z.array(z.string()).optional(),
     })
     .optional(),
 });
