@@ -29,6 +29,12 @@ export interface RegionDefinition {
   name: string;
   /** indices of the region's units in the recording */
   units: number[];
+  /**
+   * Units of the whole region when only some are recorded (default: all are). The disorder the
+   * recorded units receive from unrecorded ones of their region is not in the regressors, so the
+   * fitted g² is the recorded share n/N of it (THEORY §2.3 caveat 2): ĝ is reported ×√(N/n).
+   */
+  size?: number;
 }
 
 export interface LinkDefinition {
@@ -94,6 +100,7 @@ function checkDefinitions(opts: MultiregionFitOptions, nUnits: number): void {
   const seen = new Set<number>();
   opts.regions.forEach((r, a) => {
     if (r.units.length < 2) throw new InputError(`region '${r.name}' needs at least 2 recorded units`, { field: `regions[${a}].units` });
+    if (r.size !== undefined && !(Number.isInteger(r.size) && r.size >= r.units.length)) throw new InputError(`region '${r.name}': size ${r.size} must be a whole number ≥ its ${r.units.length} recorded units`, { field: `regions[${a}].size` });
     for (const u of r.units) {
       if (!(Number.isInteger(u) && u >= 0 && u < nUnits)) throw new InputError(`unit index ${u} is outside the recording (0..${nUnits - 1})`, { field: `regions[${a}].units` });
       if (seen.has(u)) throw new InputError(`unit ${u} is in more than one region`, { field: `regions[${a}].units` });
@@ -337,7 +344,14 @@ export async function fitMultiregion(rec: Recording, opts: MultiregionFitOptions
       cov.matrix,
     );
     if (!st.converged) notes.push(`region ${opts.regions[alpha].name}: stopped after ${st.iterations} iterations before the loss settled`);
-    regions.push({ name: opts.regions[alpha].name, routing: null, inputPower: null, units: reg.n, g: dm.estimates.g, D: dm.estimates.D, loss: st.nll, iterations: st.iterations, converged: st.converged && cov.positiveDefinite });
+    const def = opts.regions[alpha];
+    let g = dm.estimates.g;
+    if (def.size !== undefined && def.size > reg.n) {
+      const up = Math.sqrt(def.size / reg.n);
+      g = { value: g.value * up, se: g.se * up, ci95: [g.ci95[0] * up, g.ci95[1] * up] };
+      notes.push(`region ${def.name}: ${reg.n} of ${def.size} units recorded; g scaled by √(${def.size}/${reg.n}) for the unrecorded units' share of the disorder`);
+    }
+    regions.push({ name: def.name, routing: null, inputPower: null, units: reg.n, g, D: dm.estimates.D, loss: st.nll, iterations: st.iterations, converged: st.converged && cov.positiveDefinite });
 
     // Links: canonical loadings per link, currents with standard errors (conditional on m).
     let col = 0;

@@ -5,7 +5,8 @@
  *                                                                ordered pairs of different regions)
  *     "T": [[[…]]], "U": [[[…]]] }                               simulate: geometry tensors (U default δ_βγ)
  * For a fit, a region's units are its "units" (recorded unit names) or, without them, the next "size"
- * units of the recording in order. Every problem names the file and the field.
+ * units of the recording in order; with both, "size" is the whole region of which "units" were recorded
+ * (partial recording: ĝ_α is scaled for the unrecorded units' share of the disorder). Every problem names the file and the field.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -65,7 +66,7 @@ export function readRegionsFile(file: string): RegionsFile {
 }
 
 /** Region index of each link, and each region's recorded-unit indices, for a fit. */
-export function regionsForFit(v: RegionsFile, unitNames: string[], file: string): { regions: { name: string; units: number[] }[]; links: { target: number; source: number; rank: number }[] } {
+export function regionsForFit(v: RegionsFile, unitNames: string[], file: string): { regions: { name: string; units: number[]; size?: number }[]; links: { target: number; source: number; rank: number }[] } {
   const byName = new Map(unitNames.map((u, i) => [u, i]));
   let next = 0;
   const regions = v.regions.map((reg, a) => {
@@ -81,6 +82,11 @@ export function regionsForFit(v: RegionsFile, unitNames: string[], file: string)
       units = Array.from({ length: reg.size }, (_, k) => next + k);
       next += reg.size;
     } else throw new InputError('give the region\'s "units" (recorded unit names) or its "size"', { file, field: `regions.${a}` });
+    // with both, "size" is the whole region and "units" the recorded part of it
+    if (reg.units && reg.size !== undefined) {
+      if (reg.size < units.length) throw new InputError(`size ${reg.size} is smaller than the ${units.length} recorded units listed`, { file, field: `regions.${a}.size` });
+      return { name: reg.name, units, size: reg.size };
+    }
     return { name: reg.name, units };
   });
   const index = new Map(v.regions.map((r, a) => [r.name, a]));
