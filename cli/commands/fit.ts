@@ -3,7 +3,7 @@ import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
 import { fitLowRank } from '../../src/fit/lowRank.js';
 import { InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
-import { effectiveRankFromActivity, effectiveRankFromCouplings } from '../../src/structure/effectiveRank.js';
+import { COUPLING_BLOCKS, effectiveRankFromActivity, effectiveRankFromCouplings } from '../../src/structure/effectiveRank.js';
 import { blockSums } from '../../src/loss/lowRank.js';
 import { stepCoefficients } from '../../src/model/parameters.js';
 import { nonlinearity } from '../../src/nonlinearity.js';
@@ -203,15 +203,17 @@ the random bulk, which no network size can remove.`,
           const calibrate = opts.calibration === 'simulation'
             ? { dt: result.data.dt / result.natural.tau, leak: result.natural.leak, networkSize: opts.networkSize, onProgress: (d: number, t: number) => calBar.update(d, t) }
             : undefined;
-          const est: Awaited<ReturnType<typeof effectiveRankFromActivity>> & { fromCouplings?: ReturnType<typeof effectiveRankFromCouplings> } =
+          const est: Awaited<ReturnType<typeof effectiveRankFromActivity>> & { fromCouplings?: Awaited<ReturnType<typeof effectiveRankFromCouplings>> } =
             await effectiveRankFromActivity(rec, { phi: opts.phi, g: result.params.g, D: result.params.D.value, seed: opts.seed, calibrate });
           calBar.stop();
           if (result.loss.form === 'exact') {
-            // whole network recorded: also from the couplings themselves (noise-corrected PR_S)
+            // whole network recorded: also from the couplings themselves (noise- and bias-corrected PR_S)
             const k = stepCoefficients(result.data.dt, result.natural.tau, result.model.discretisation);
-            const sums = blockSums(rec, { a: k.a, b: k.b, s: result.natural.leak }, nonlinearity(opts.phi), [0, rec.nSamples - 1])[0];
+            const K = COUPLING_BLOCKS;
+            const bounds = Array.from({ length: K + 1 }, (_, b) => Math.round((b * (rec.nSamples - 1)) / K));
+            const sums = blockSums(rec, { a: k.a, b: k.b, s: result.natural.leak }, nonlinearity(opts.phi), bounds);
             try {
-              est.fromCouplings = effectiveRankFromCouplings(sums, k.c * result.natural.D[0]);
+              est.fromCouplings = await effectiveRankFromCouplings(sums, k.c * result.natural.D[0]);
             } catch {
               // ΦᵀΦ singular (T ≲ N): the activity-based estimate stands alone
             }
@@ -282,7 +284,13 @@ function structureLines(fit: FitFile): string[] {
           ]
         : []),
       ...(e.notes ?? []).map((n) => `  note: ${n}`),
-      ...(e.fromCouplings ? [`  from the couplings (§2.8, noise-corrected PR_S ${f(e.fromCouplings.prS)}; uncorrected ${f(e.fromCouplings.prSRaw)}): ${v(e.fromCouplings.value)}`] : []),
+      ...(e.fromCouplings
+        ? [
+            `  from the couplings (§2.8): ${v(e.fromCouplings.value)}` +
+              (e.fromCouplings.ci95 ? `  95% interval [${v(e.fromCouplings.ci95[0])}, ${v(e.fromCouplings.ci95[1])}]` : '') +
+              `  (PR_S ${f(e.fromCouplings.prS)} corrected for noise and finite T; noise only ${f(e.fromCouplings.prSNoiseCorrected ?? e.fromCouplings.prS)}, uncorrected ${f(e.fromCouplings.prSRaw)})`,
+          ]
+        : []),
     ];
   }
   const lines = [`low-rank modes: rank ${s.rank}${s.selection ? ` (held-out rate function over ${s.selection.folds} time blocks; BIC: ${s.selection.chosenByBic})` : ''}`];

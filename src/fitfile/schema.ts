@@ -69,8 +69,17 @@ export const StructureSchema = z.object({
   effectiveRank: z
     .object({
       value: num, ci95: z.tuple([num, num]), prData: z.number(), prDataCorrected: z.number(), prIid: z.number(), K: z.number(), bootstrapSamples: z.number(),
-      /** from the least-squares couplings of a fully recorded network, noise-corrected (§2.3, §2.8) */
-      fromCouplings: z.object({ value: num, prS: z.number(), prSRaw: z.number() }).optional(),
+      /**
+       * from the least-squares couplings of a fully recorded network (§2.3, §2.8): PR_S corrected for
+       * estimation noise and finite-T bias (src/structure/effectiveRank.ts); the interval and the
+       * intermediate figures are absent in files written before they existed
+       */
+      fromCouplings: z
+        .object({
+          value: num, ci95: z.tuple([num, num]).optional(), prS: z.number(), prSSe: z.number().optional(),
+          prSNoiseCorrected: z.number().optional(), prSRaw: z.number(), blocks: z.number().int().optional(),
+        })
+        .optional(),
       /**
        * 'simulation': value/ci95 are calibrated on simulated random-mode networks of the same size
        * (finite-N curve 1/PR = c0 + c1/(α·PR_D), network-to-network scatter in the interval); 'none':
