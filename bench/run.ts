@@ -44,7 +44,7 @@ import { profileExactStatistics } from './exactProfile.js';
 import { fitLowRank, type LowRankFitResult } from '../src/fit/lowRank.js';
 import { drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
 import { fitMultiregion } from '../src/fit/multiregion.js';
-import { identityU, multiregionNetwork, sampleLoadings, symmetricT } from '../src/theory/multiregion.js';
+import { cFromUH, identityU, multiregionNetwork, sampleLoadings, symmetricT } from '../src/theory/multiregion.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const REPO = join(HERE, '..', '..');
@@ -328,9 +328,8 @@ async function lowRankBench(ctx: Ctx, N: number, rank: number | 'auto', maxRepea
 async function multiregionBench(ctx: Ctx): Promise<Measured> {
   const u = [1.1, 1.2, 1.3];
   const h = [-0.3, -0.4, 0.5];
-  const c = u.map((ua, a) => u.map((ub, b) => ua * ub + (a === b ? h[a] : 0)));
   const U = identityU(3).map((a) => a.map((row) => row.map((v) => 9 * v)));
-  const L = sampleLoadings(symmetricT(c), U, 200, normalGenerator(7), { exactOverlaps: true });
+  const L = sampleLoadings(symmetricT(cFromUH(u, h)), U, 200, normalGenerator(7), { exactOverlaps: true });
   const gs = [0.4, 0.6, 0.8];
   const spec = multiregionNetwork(L, { g: gs, D: 0.02, phi: 'tanh', names: ['A', 'B', 'C'] });
   ctx.log(`setup: simulating 3 regions × 200 units, ${STEPS} steps (not timed)`);

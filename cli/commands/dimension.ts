@@ -1,7 +1,7 @@
 /**
  * `connfit dimension`: participation ratio of a recording's activity (THEORY §5.1, §5.5), the
- * spectrum statistics of a coupling matrix (§2.8), or with --theory the PR predicted by DMFT and the
- * two-site cavity (§5.2, §5.3).
+ * spectrum statistics of a coupling matrix (§2.8), a fit file's PR from data, theory and simulation of
+ * the fitted network (§5), or with --theory the PR predicted by DMFT and the two-site cavity (§5.2, §5.3).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -13,7 +13,7 @@ import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLa
 import { matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
 import { participationRatioTheory } from '../../src/theory/participation.js';
 import { action, parseChoice, parseNumber, printJson, startBackend } from '../common.js';
-import { readFitFile } from '../../src/fitfile/schema.js';
+import { isFitFile, readFitFile } from '../../src/fitfile/schema.js';
 import { checkAgainstFit } from '../../src/predict/forecast.js';
 import { dimensionComparison, prComparisonLines } from '../../src/report/predict.js';
 
@@ -33,17 +33,6 @@ interface DimensionOptions {
   data?: string;
   simTime: number;
   seed: number;
-}
-
-/** True for a connfit fit file (JSON with "schema": "connfit.fit"). */
-function isFitFile(file: string): boolean {
-  if (extname(file).toLowerCase() !== '.json') return false;
-  try {
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as { schema?: unknown };
-    return doc !== null && typeof doc === 'object' && doc.schema === 'connfit.fit';
-  } catch {
-    return false;
-  }
 }
 
 /** `--theory`: PR_x and PR_φ from theory; no file, --g required. */

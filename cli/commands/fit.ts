@@ -7,9 +7,8 @@ import { COUPLING_BLOCKS, effectiveRankFromActivity, effectiveRankFromCouplings 
 import { blockSums } from '../../src/loss/lowRank.js';
 import { stepCoefficients } from '../../src/model/parameters.js';
 import { nonlinearity } from '../../src/nonlinearity.js';
-import { fitMultiregion, fittedOverlapTensor, multiregionFitResult } from '../../src/fit/multiregion.js';
+import { fitMultiregion, multiregionFitResult } from '../../src/fit/multiregion.js';
 import { readRegionsFile, regionsForFit } from '../../src/structure/regionsFile.js';
-import { leadingEigenvalue } from '../../src/theory/multiregion.js';
 import { buildFitFile } from '../../src/fitfile/build.js';
 import { fitFileJson, writeFitFile, type FitFile } from '../../src/fitfile/schema.js';
 import { readPopulationAssignment } from '../../src/model/populations.js';
@@ -159,10 +158,7 @@ the random bulk, which no network size can remove.`,
           const mopts = { phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, discretisation: opts.discretisation, regions, links, currents: opts.currents, onProgress: (_s: string, d: number, t: number) => bar.update(d, t) };
           const result = await fitMultiregion(rec, mopts);
           bar.stop();
-          const names = regions.map((r) => r.name);
-          const T = fittedOverlapTensor(result, names);
-          const leading = leadingEigenvalue(T);
-          report(buildFitFile(multiregionFitResult(result, rec, mopts, { leading: { re: leading.re, im: leading.im } }), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          report(buildFitFile(multiregionFitResult(result, rec, mopts), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
         if (opts.rank !== undefined) {

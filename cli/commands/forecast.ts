@@ -3,12 +3,15 @@ import { readFitFile } from '../../src/fitfile/schema.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import type { ForecastScores } from '../../src/predict/evaluate.js';
 import {
-  buildPredictors, checkAgainstFit, evaluateForecast, forecastCsv, forecastUnits, sliceRecording, type EvaluationReport,
+  buildPredictors, checkAgainstFit, evaluateForecast, forecastCsv, forecastUnits, type EvaluationReport,
 } from '../../src/predict/forecast.js';
 import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
-import { evaluateNetworkEnsemble, networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
+import { networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { action, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+
+/** Networks in the ensemble of --kernel network when --network-members is not given. */
+const DEFAULT_MEMBERS = 50;
 
 interface ForecastCliOptions {
   data: string;
@@ -50,7 +53,7 @@ export function registerForecast(program: Command): void {
     .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded\n` +
       'Euler fits: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
-    .option('--network-members <K>', 'networks in the ensemble (forecast with --kernel network; --evaluate adds it when K > 0)', parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
+    .option('--network-members <K>', `networks in the ensemble (0: ${DEFAULT_MEMBERS} with --kernel network; --evaluate adds the ensemble when K > 0)`, parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
     .option('--network-windows <n>', '--evaluate: windows scored for the network ensemble (it simulates K networks per window)', parseNumber('--network-windows', { integer: true, positive: true }), 100)
     .option('--theory-solver <name>', 'theory kernel: auto (discrete DMFT of the fit\'s Euler network when the steps match), discrete, stationary', parseChoice('--theory-solver', SOLVERS), 'auto' as TheorySolver)
     .option('--out <file>', 'write the forecast CSV (unit,time,step,mean,sd,lower95,upper95) here, atomically')
@@ -85,6 +88,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         const theory = { solver: opts.theorySolver, onProgress: (d: number, t: number) => bar.update(d, t) };
         if (opts.evaluate) {
           const gpKernels = opts.kernel === 'network' ? [] : opts.kernel ? [opts.kernel] : KERNEL_NAMES;
+          const members = opts.networkMembers || (opts.kernel === 'network' ? DEFAULT_MEMBERS : 0);
           const report = await evaluateForecast(fit, rec, {
             context: opts.context,
             horizon: opts.horizon,
@@ -93,29 +97,24 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
             trainFraction: opts.trainFraction,
             stride: opts.stride,
             theory,
+            network: { members, windows: opts.networkWindows, seed: opts.seed ?? 1 },
             onProgress: (_s, d, t) => bar.update(d, t),
           });
-          const members = opts.networkMembers || (opts.kernel === 'network' ? 50 : 0);
-          if (members > 0) {
-            const cut = Math.floor(rec.nSamples * opts.trainFraction);
-            (report.kernels as Record<string, ForecastScores>).network = await evaluateNetworkEnsemble(fit, sliceRecording(rec, 0, cut), sliceRecording(rec, cut, rec.nSamples), {
-              horizon: opts.horizon, members, windows: opts.networkWindows, seed: opts.seed ?? 1, onProgress: (d, t) => bar.update(d, t),
-            });
-          }
           bar.stop();
           if (opts.json) printJson({ ...report, seed: opts.seed ?? null });
           else process.stdout.write(evaluationTable(report));
           return;
         }
         if (opts.kernel === 'network') {
-          const f = networkForecastFromEnd(fit, rec, { horizon: opts.horizon, members: opts.networkMembers || 50, seed: opts.seed ?? 1 });
+          const members = opts.networkMembers || DEFAULT_MEMBERS;
+          const f = networkForecastFromEnd(fit, rec, { horizon: opts.horizon, members, seed: opts.seed ?? 1 });
           bar.stop();
           if (opts.out) writeFileAtomic(opts.out, networkForecastCsv(f, rec.unitNames));
           if (opts.json) {
-            printJson({ kernel: 'network', members: opts.networkMembers || 50, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), seed: opts.seed ?? 1 });
+            printJson({ kernel: 'network', members, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), seed: opts.seed ?? 1 });
             return;
           }
-          process.stdout.write(`connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${opts.networkMembers || 50} sampled couplings\n` + (opts.out ? `forecast written to ${opts.out}\n` : 'give --out forecast.csv to write the per-unit means and 95 % intervals\n'));
+          process.stdout.write(`connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${members} sampled couplings\n` + (opts.out ? `forecast written to ${opts.out}\n` : 'give --out forecast.csv to write the per-unit means and 95 % intervals\n'));
           return;
         }
         const name = opts.kernel ?? 'theory';

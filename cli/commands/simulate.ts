@@ -22,7 +22,7 @@ import {
 import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
 import { drawModes } from '../../src/structure/modes.js';
 import { randomModeSpectrum } from '../../src/simulate/randomMode.js';
-import { readRegionsFile } from '../../src/structure/regionsFile.js';
+import { readRegionsFile, regionsForSimulation } from '../../src/structure/regionsFile.js';
 import { identityU, multiregionNetwork, sampleLoadings, type MultiregionLoadings } from '../../src/theory/multiregion.js';
 import { readLoadingCovariance, readModesFile } from '../../src/structure/modesFile.js';
 import { normalGenerator } from '../../src/random.js';
@@ -249,19 +249,14 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           for (const [flag, on] of [['--populations', opts.populations !== undefined], ['--g', opts.g !== undefined], ['--J0', opts.J0 !== undefined], ['--rank', opts.rank !== undefined], ['--modes', opts.modes !== undefined], ['--random-modes', opts.randomModes !== undefined]] as const) {
             if (on) throw new InputError(`--regions cannot be combined with ${flag} (the regions file sets the network)`);
           }
-          const file = readRegionsFile(opts.regions);
-          if (!file.T) throw new InputError('a regions file for simulate needs the geometry tensor "T" (R×R×R)', { file: opts.regions, field: 'T' });
-          file.regions.forEach((r, a) => {
-            if (r.size === undefined) throw new InputError('each region needs a "size" to simulate', { file: opts.regions, field: `regions.${a}.size` });
-            if (r.g === undefined) throw new InputError('each region needs its disorder "g" to simulate', { file: opts.regions, field: `regions.${a}.g` });
-          });
+          const reg = regionsForSimulation(readRegionsFile(opts.regions), opts.regions);
           const seedR = opts.seed ?? 0;
           try {
-            regionLoadings = sampleLoadings(file.T, file.U ?? identityU(file.regions.length), file.regions.map((r) => r.size!), normalGenerator((seedR ^ 0x27d4eb2f) >>> 0));
+            regionLoadings = sampleLoadings(reg.T, reg.U ?? identityU(reg.names.length), reg.sizes, normalGenerator((seedR ^ 0x27d4eb2f) >>> 0));
           } catch (e) {
             throw new InputError((e as Error).message, { file: opts.regions, field: 'T' });
           }
-          spec = multiregionNetwork(regionLoadings, { g: file.regions.map((r) => r.g!), D: file.regions.map((r) => r.D ?? opts.D), phi: opts.phi, tau: opts.tau, names: file.regions.map((r) => r.name) });
+          spec = multiregionNetwork(regionLoadings, { g: reg.g, D: reg.D.map((d) => d ?? opts.D), phi: opts.phi, tau: opts.tau, names: reg.names });
         } else if (opts.populations !== undefined) {
           if (opts.g !== undefined) throw new InputError(`--g cannot be combined with --populations: the g2 blocks of ${opts.populations} set the coupling strengths`);
           if (opts.J0 !== undefined) throw new InputError(`--J0 cannot be combined with --populations: put the mean couplings in the "J0" blocks of ${opts.populations}`);

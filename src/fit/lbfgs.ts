@@ -4,6 +4,8 @@
  * it stops on a small gradient, on a negligible loss change over consecutive iterations, or when no
  * step decreases the loss while the gradient is already near the noise level — and says which.
  */
+import { dot } from '../linalg/small.js';
+
 export interface ValueAndGradient {
   f: number;
   g: Float64Array;
@@ -30,11 +32,6 @@ export interface OptimiseResult {
   gradientMaxAbs: number;
 }
 
-const dot = (a: Float64Array, b: Float64Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
 const maxAbs = (a: Float64Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 export function minimiseLBFGS(fg: (x: Float64Array) => ValueAndGradient, x0: Float64Array, opt: OptimiseOptions = {}): OptimiseResult {

@@ -12,13 +12,14 @@
 import { tf } from '../backend.js';
 import { InputError } from '../errors.js';
 import { prepareEigensolver, symmetricEigen } from '../linalg/eigh.js';
-import { choleskyInPlace, choleskySolve } from '../linalg/small.js';
-import { type Current, type MultiregionStatistics, multiregionStatistics, choleskySpd, readoutStep, regionEvaluate, regionLossAndGradient, regionProjections } from '../loss/multiregion.js';
+import { choleskyInPlace, choleskySolve, choleskyWithRidge, solveLower, solveLowerTransposed } from '../linalg/small.js';
+import { type Current, type MultiregionStatistics, multiregionStatistics, readoutStep, regionEvaluate, regionLossAndGradient, regionProjections } from '../loss/multiregion.js';
 import { blockSums } from '../loss/lowRank.js';
 import { type Discretisation, stepCoefficients } from '../model/parameters.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { canonicalModes } from '../structure/modes.js';
+import { leadingEigenvalue } from '../theory/multiregion.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { minimiseLBFGS } from './lbfgs.js';
 import { covarianceFromHessian, deltaMethod, hessianFromValues, numericGradient, type Estimate } from './uncertainty.js';
@@ -114,7 +115,7 @@ function checkDefinitions(opts: MultiregionFitOptions, nUnits: number): void {
   });
 }
 
-/** Initial readout directions of a block β → α: top-K left singular vectors of the ridge couplings. */
+/** Initial readout directions of a block β → α: top-K right singular vectors (over β's units) of its ridge couplings. */
 function initialReadouts(ms: MultiregionStatistics, ridge: Float64Array, alpha: number, beta: number, K: number): Float64Array[] {
   const N = ms.N;
   const src = ms.regions[beta].units;
@@ -140,7 +141,7 @@ function ridgeCouplings(ms: MultiregionStatistics): Float64Array {
   for (let i = 0; i < N; i++) A[i * N + i] += (1e-3 * tr) / N;
   const out = new Float64Array(N * N);
   const col = new Float64Array(N);
-  // one factorisation would do; N ≤ a few thousand and this runs once
+  // one eigendecomposition serves all N right-hand sides (runs once; N ≤ a few thousand)
   const eig = symmetricEigen(A, N);
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < N; j++) col[j] = ms.C[j * N + i];
@@ -215,23 +216,15 @@ async function fitRegion(ms: MultiregionStatistics, alpha: number, sources: numb
       for (let i = 0; i < dim; i++) L[i * dim + i] = 1;
     }
   }
-  // n = L⁻ᵀz (back substitution) and ∂/∂z = L⁻¹∂/∂n (forward substitution)
+  // n = L⁻ᵀz and ∂/∂z = L⁻¹∂/∂n
   const toN = (z: Float64Array) => {
     const v = Float64Array.from(z);
-    for (let i = dim - 1; i >= 0; i--) {
-      let t = v[i];
-      for (let k = i + 1; k < dim; k++) t -= L[k * dim + i] * v[k];
-      v[i] = t / L[i * dim + i];
-    }
+    solveLowerTransposed(L, dim, v);
     return v;
   };
   const toZgrad = (g: Float64Array) => {
     const v = Float64Array.from(g);
-    for (let i = 0; i < dim; i++) {
-      let t = v[i];
-      for (let k = 0; k < i; k++) t -= L[i * dim + k] * v[k];
-      v[i] = t / L[i * dim + i];
-    }
+    solveLower(L, dim, v);
     return v;
   };
   const unpack = (nAll: Float64Array): Current[] => {
@@ -243,7 +236,7 @@ async function fitRegion(ms: MultiregionStatistics, alpha: number, sources: numb
     });
   };
   const off = 2;
-  const vFixed = Float64Array.from(v0);
+  const priorVar = Float64Array.from(v0);
   const x0 = new Float64Array(off + dim);
   x0.set(start.x, 0);
   for (let i = 0; i < dim; i++) {
@@ -255,17 +248,12 @@ async function fitRegion(ms: MultiregionStatistics, alpha: number, sources: numb
   let ref = 0;
   const fg = (x: Float64Array) => {
     const nAll = toN(x.subarray(off));
-    const v = vFixed;
-    const res = regionLossAndGradient(ms, alpha, unpack(nAll), Math.exp(x[0]), sigma2(x[1]), v);
+    const res = regionLossAndGradient(ms, alpha, unpack(nAll), Math.exp(x[0]), sigma2(x[1]), priorVar);
     const g = new Float64Array(x.length);
-    // (g², σ², v) by central differences at fixed projections (cheap: R × R algebra)
+    // (log g², log D) by central differences at fixed projections (cheap: R × R algebra)
     for (let k = 0; k < off; k++) {
       const h = 1e-5;
-      const at = (d: number) => {
-        const vv = Float64Array.from(v);
-        if (k >= 2) vv[k - 2] = Math.exp(x[k] + d);
-        return regionEvaluate(reg, res.projections, Math.exp(x[0] + (k === 0 ? d : 0)), sigma2(x[1] + (k === 1 ? d : 0)), vv).nll;
-      };
+      const at = (d: number) => regionEvaluate(reg, res.projections, Math.exp(x[0] + (k === 0 ? d : 0)), sigma2(x[1] + (k === 1 ? d : 0)), priorVar).nll;
       g[k] = (at(h) - at(-h)) / (2 * h * reg.n);
     }
     const gn = new Float64Array(dim);
@@ -290,7 +278,6 @@ async function fitRegion(ms: MultiregionStatistics, alpha: number, sources: numb
     await yieldToEventLoop();
     if (!converged && opt.iterations < slice) break; // the line search failed: stop, reported as not converged
   }
-  const priorVar = vFixed;
   const currents = unpack(toN(x.subarray(off))).map((cur) => ({ source: cur.source, n: Float64Array.from(cur.n) }));
   const p = regionProjections(ms, alpha, currents);
   const ev = regionEvaluate(reg, p, Math.exp(x[0]), sigma2(x[1]), priorVar);
@@ -432,7 +419,7 @@ function linkCurrents(
   const dim = Math.sqrt(system.length);
   const K = idx.length;
   // Conditional covariance of the link's raw readouts: the corresponding block of system⁻¹ (one factorisation).
-  const chol = choleskySpd(system, dim);
+  const chol = choleskyWithRidge(system, dim);
   const covBlocks: Float64Array[] = idx.map((r) => {
     const out = new Float64Array(Nb * Nb);
     for (let b = 0; b < Nb; b++) {
@@ -474,7 +461,7 @@ function linkCurrents(
  * anything (each link's m → c m, n → n/c rescales T); its loops, e.g. the eigenvalues of T̂ and
  * c_αβ c_βα = T_αβα T_βαβ, are invariant.
  */
-export function fittedOverlapTensor(result: MultiregionFitResult, names: string[]): number[][][] {
+function fittedOverlapTensor(result: MultiregionFitResult, names: string[]): number[][][] {
   const R = names.length;
   const idx = new Map(names.map((n, a) => [n, a]));
   const link = new Map(result.links.filter((l) => l.rank === 1).map((l) => [`${idx.get(l.target)}<${idx.get(l.source)}`, l]));
@@ -492,14 +479,13 @@ export function fittedOverlapTensor(result: MultiregionFitResult, names: string[
   return T;
 }
 
-/** The fit-file form of a multiregion fit: per-region parameters and the structure block. */
-export function multiregionFitResult(
-  result: MultiregionFitResult,
-  rec: Recording,
-  opts: MultiregionFitOptions,
-  extra: { leading?: { re: number; im: number } },
-): FitResult & { structure: Structure } {
+/**
+ * The fit-file form of a multiregion fit: per-region parameters and the structure block, with the
+ * leading eigenvalue of T̂ from the fitted rank-one links (THEORY §6.4).
+ */
+export function multiregionFitResult(result: MultiregionFitResult, rec: Recording, opts: MultiregionFitOptions): FitResult & { structure: Structure } {
   const names = opts.regions.map((r) => r.name);
+  const leading = leadingEigenvalue(fittedOverlapTensor(result, names));
   const params: Record<string, Estimate> = {};
   result.regions.forEach((r) => {
     params[`g[${r.name}]`] = r.g;
@@ -528,7 +514,7 @@ export function multiregionFitResult(
     identifiability: 'per link β→α: J^{αβ} = m nᵀ/N_β, canonical loadings (SVD, balanced, Σ m ≥ 0); structure.links lists them by region',
     regions: result.regions.map((r) => ({ name: r.name, units: r.units, g: r.g, D: r.D, routing: r.routing, ...(r.inputPower ? { inputPower: r.inputPower } : {}) })),
     links: result.links,
-    ...(extra.leading ? { leadingEigenvalue: extra.leading } : {}),
+    leadingEigenvalue: { re: leading.re, im: leading.im },
   };
   return {
     params,

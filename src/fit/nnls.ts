@@ -3,6 +3,8 @@
  * THEORY §2.4: spectrum of y on [1, spectra of φ]). With p ≤ ~8 regressors the exact answer is the
  * best unconstrained fit over all 2^p active sets whose coefficients are all ≥ 0.
  */
+import { solveInPlace } from '../linalg/small.js';
+
 export function nnls(X: Float64Array[], y: Float64Array, weights?: Float64Array): Float64Array {
   const p = X.length;
   if (p > 12) throw new RangeError('nnls: too many regressors for active-set enumeration');
@@ -29,9 +31,8 @@ export function nnls(X: Float64Array[], y: Float64Array, weights?: Float64Array)
           A[c * k + r] = s;
         }
       }
-      const sol = solveSymmetric(A, b, k);
-      if (!sol || sol.some((v) => v < 0 || !Number.isFinite(v))) continue;
-      idx.forEach((j, r) => (beta[j] = sol[r]));
+      if (!solveInPlace(A, b, k) || b.some((v) => v < 0)) continue;
+      idx.forEach((j, r) => (beta[j] = b[r]));
     }
     let rss = 0;
     for (let t = 0; t < n; t++) {
@@ -45,31 +46,4 @@ export function nnls(X: Float64Array[], y: Float64Array, weights?: Float64Array)
     }
   }
   return best;
-}
-
-/** Solve A x = b for small symmetric A by Gaussian elimination with partial pivoting. */
-export function solveSymmetric(Ain: Float64Array, bin: Float64Array, k: number): Float64Array | undefined {
-  const A = Float64Array.from(Ain);
-  const b = Float64Array.from(bin);
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(A[r * k + c]) > Math.abs(A[piv * k + c])) piv = r;
-    if (Math.abs(A[piv * k + c]) < 1e-300) return undefined;
-    if (piv !== c) {
-      for (let j = 0; j < k; j++) [A[c * k + j], A[piv * k + j]] = [A[piv * k + j], A[c * k + j]];
-      [b[c], b[piv]] = [b[piv], b[c]];
-    }
-    for (let r = c + 1; r < k; r++) {
-      const f = A[r * k + c] / A[c * k + c];
-      for (let j = c; j < k; j++) A[r * k + j] -= f * A[c * k + j];
-      b[r] -= f * b[c];
-    }
-  }
-  const x = new Float64Array(k);
-  for (let r = k - 1; r >= 0; r--) {
-    let s = b[r];
-    for (let j = r + 1; j < k; j++) s -= A[r * k + j] * x[j];
-    x[r] = s / A[r * k + r];
-  }
-  return x;
 }

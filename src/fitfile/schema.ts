@@ -3,6 +3,7 @@
  * atomically by `connfit fit`, read by the prediction commands.
  */
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -14,7 +15,10 @@ const num = z.number().nullable();
 
 export const EstimateSchema = z.object({ value: num, se: num, ci95: z.tuple([num, num]) });
 
-/** Low-rank structure (THEORY §1.3b), present when the fit had --rank. Loadings: recorded units × rank. */
+/**
+ * Structure beyond the i.i.d. bulk: low-rank modes (THEORY §1.3b, fit --rank; loadings: recorded units ×
+ * rank), multiregion links (§1.3d, fit --regions) or the effective rank (§5.3, fit --effective-rank).
+ */
 export const StructureSchema = z.object({
   rank: z.number().int().nonnegative(),
   m: z.array(z.array(z.number())),
@@ -169,6 +173,17 @@ export function fitFileJson(fit: FitFile): string {
 export function writeFitFile(path: string, fit: FitFile): void {
   FitFileSchema.parse(JSON.parse(fitFileJson(fit)));
   writeFileAtomic(path, [fitFileJson(fit)]);
+}
+
+/** True for a JSON file that declares itself a fit file ("schema": "connfit.fit"), valid or not. */
+export function isFitFile(path: string): boolean {
+  if (extname(path).toLowerCase() !== '.json') return false;
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { schema?: unknown } | null;
+    return doc !== null && typeof doc === 'object' && doc.schema === 'connfit.fit';
+  } catch {
+    return false;
+  }
 }
 
 export function readFitFile(path: string): FitFile {

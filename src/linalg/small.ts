@@ -1,7 +1,15 @@
 /**
- * Dense linear algebra for small symmetric positive definite matrices (R×R normal equations, GP
- * conditioning, readout systems), in float64, row-major.
+ * Dense linear algebra for small matrices (R×R normal equations, GP conditioning, readout systems,
+ * Newton and Levenberg–Marquardt steps), in float64, row-major. Lower triangular factors L are stored
+ * in full n×n arrays (the strict upper triangle is zero).
  */
+
+/** Σ_i a_i b_i over the length of a. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
 
 /** In-place lower Cholesky factor of a symmetric n×n row-major matrix; false if not positive definite. */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
@@ -21,13 +29,38 @@ export function choleskyInPlace(a: Float64Array, n: number): boolean {
   return true;
 }
 
-/** Solve L Lᵀ x = b in place for one right-hand side (L from choleskyInPlace). */
-export function choleskySolve(l: Float64Array, n: number, b: Float64Array): void {
+/** Lower Cholesky factor of A (A unchanged), or undefined when A is not positive definite. */
+export function choleskyFactor(A: Float64Array, n: number): Float64Array | undefined {
+  const L = Float64Array.from(A);
+  return choleskyInPlace(L, n) ? L : undefined;
+}
+
+/**
+ * Cholesky factor of a symmetric positive definite matrix that may have lost definiteness to
+ * round-off: a ridge of 1e-12·tr/n, growing ×100, is added until the factorisation succeeds.
+ */
+export function choleskyWithRidge(A: Float64Array, n: number): Float64Array {
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += A[i * n + i];
+  for (let attempt = 0, ridge = 0; attempt < 8; attempt++, ridge = ridge === 0 ? (1e-12 * trace) / n : ridge * 100) {
+    const L = Float64Array.from(A);
+    for (let i = 0; i < n; i++) L[i * n + i] += ridge;
+    if (choleskyInPlace(L, n)) return L;
+  }
+  throw new RangeError('the system matrix is not positive definite');
+}
+
+/** Forward substitution: solve L y = b in place (L lower triangular). */
+export function solveLower(l: Float64Array, n: number, b: Float64Array): void {
   for (let i = 0; i < n; i++) {
     let s = b[i];
     for (let k = 0; k < i; k++) s -= l[i * n + k] * b[k];
     b[i] = s / l[i * n + i];
   }
+}
+
+/** Back substitution: solve Lᵀ x = b in place (L lower triangular). */
+export function solveLowerTransposed(l: Float64Array, n: number, b: Float64Array): void {
   for (let i = n - 1; i >= 0; i--) {
     let s = b[i];
     for (let k = i + 1; k < n; k++) s -= l[k * n + i] * b[k];
@@ -35,10 +68,23 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array): void
   }
 }
 
+/** Solve L Lᵀ x = b in place for one right-hand side (L from choleskyInPlace). */
+export function choleskySolve(l: Float64Array, n: number, b: Float64Array): void {
+  solveLower(l, n, b);
+  solveLowerTransposed(l, n, b);
+}
+
+/** x with A x = b for a symmetric A that may be only numerically positive definite (choleskyWithRidge). */
+export function solveSpd(A: Float64Array, b: Float64Array, n: number): Float64Array {
+  const x = Float64Array.from(b);
+  choleskySolve(choleskyWithRidge(A, n), n, x);
+  return x;
+}
+
 /** Inverse of a symmetric positive definite matrix, or undefined when it is not positive definite. */
 export function inverseSpd(A: Float64Array, n: number): Float64Array | undefined {
-  const L = Float64Array.from(A);
-  if (!choleskyInPlace(L, n)) return undefined;
+  const L = choleskyFactor(A, n);
+  if (!L) return undefined;
   const out = new Float64Array(n * n);
   const e = new Float64Array(n);
   for (let c = 0; c < n; c++) {
@@ -52,9 +98,53 @@ export function inverseSpd(A: Float64Array, n: number): Float64Array | undefined
 
 /** log det of a symmetric positive definite matrix (NaN when it is not positive definite). */
 export function logDetSpd(A: Float64Array, n: number): number {
-  const L = Float64Array.from(A);
-  if (!choleskyInPlace(L, n)) return Number.NaN;
+  const L = choleskyFactor(A, n);
+  if (!L) return Number.NaN;
   let s = 0;
   for (let i = 0; i < n; i++) s += 2 * Math.log(L[i * n + i]);
   return s;
+}
+
+/**
+ * Solve a general A x = b in place (A overwritten by its LU factors, x in b) by Gaussian elimination
+ * with partial pivoting; false when A is singular or the solution is not finite.
+ */
+export function solveInPlace(A: Float64Array, b: Float64Array, n: number): boolean {
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    let max = Math.abs(A[k * n + k]);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(A[i * n + k]);
+      if (v > max) {
+        max = v;
+        p = i;
+      }
+    }
+    if (!(max > 1e-300)) return false;
+    if (p !== k) {
+      for (let j = 0; j < n; j++) {
+        const t = A[k * n + j];
+        A[k * n + j] = A[p * n + j];
+        A[p * n + j] = t;
+      }
+      const t = b[k];
+      b[k] = b[p];
+      b[p] = t;
+    }
+    const pivot = A[k * n + k];
+    for (let i = k + 1; i < n; i++) {
+      const f = A[i * n + k] / pivot;
+      if (f === 0) continue;
+      A[i * n + k] = f;
+      for (let j = k + 1; j < n; j++) A[i * n + j] -= f * A[k * n + j];
+      b[i] -= f * b[k];
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let j = i + 1; j < n; j++) s -= A[i * n + j] * b[j];
+    b[i] = s / A[i * n + i];
+  }
+  for (let i = 0; i < n; i++) if (!Number.isFinite(b[i])) return false;
+  return true;
 }

@@ -44,17 +44,17 @@ export interface StepBasis {
   s: number;
 }
 
+const SUM_CHUNK = 4096;
+
 /**
  * Block sums for contiguous blocks of time steps: `bounds` = [t0, t1, …, tB] splits steps 0..T−1
- * (T = samples − 1). Products run as float32 matMuls on Φᵀ materialised once (no transpose flag),
+ * (T = samples − 1). Products run as float32 matMuls (Φ̃ᵀ[Φ̃ | Ỹ], one per chunk, no transpose flag)
  * on centred φ and y (means and their rank-one terms in float64) and over chunks of at most
  * SUM_CHUNK steps added in float64. Plain float32 sums of uncentred products drift by ~1e-6–1e-3
  * relative when activity sits at structured fixed points (large means), enough for the structured
  * fits, which subtract nearly equal projections of these sums, to find directions that exist only
  * in the round-off.
  */
-const SUM_CHUNK = 4096;
-
 export function blockSums(rec: Recording, basis: StepBasis, phi: Nonlinearity, bounds: number[]): BlockSums[] {
   const n = rec.nUnits;
   const d = rec.data;
@@ -281,7 +281,6 @@ function addRestrictedTerm(st: LowRankStatistics, p: LowRankPoint, ev: LowRankEv
     ev.dG2 += (dd * lambda[k]) / N;
   }
 }
-
 
 function profiledEvaluate(st: LowRankStatistics, p: LowRankPoint, fixedM?: Float64Array): LowRankEvaluation {
   const { n, T, lambda, q, A } = st;

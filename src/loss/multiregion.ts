@@ -14,7 +14,7 @@
  * products come from the full Gram ΦᵀΦ and ΦᵀY of the recording (src/loss/lowRank.ts blockSums).
  */
 import { symmetricEigen } from '../linalg/eigh.js';
-import { choleskyInPlace, choleskySolve, inverseSpd, logDetSpd } from '../linalg/small.js';
+import { inverseSpd, logDetSpd, solveSpd } from '../linalg/small.js';
 import type { BlockSums } from './lowRank.js';
 
 export interface RegionStatistics {
@@ -150,8 +150,6 @@ export interface RegionEvaluation {
   /** profiled input loadings, n × R */
   M: Float64Array;
 }
-
-
 
 interface RegionCore {
   nll: number;
@@ -389,23 +387,4 @@ export function readoutStep(
   const x = solveSpd(system, rhs, dim);
   const out = sources.map((beta, r) => x.slice(offsets[r], offsets[r] + ms.regions[beta].units.length));
   return { n: out, system, offsets };
-}
-
-/** Cholesky solve of a symmetric positive definite system (small ridge if it is not quite PD). */
-export function solveSpd(Ain: Float64Array, b: Float64Array, n: number): Float64Array {
-  const x = Float64Array.from(b);
-  choleskySolve(choleskySpd(Ain, n), n, x);
-  return x;
-}
-
-/** Cholesky factor of a symmetric positive definite matrix, with a small ridge if it is not quite PD. */
-export function choleskySpd(Ain: Float64Array, n: number): Float64Array {
-  let trace = 0;
-  for (let i = 0; i < n; i++) trace += Ain[i * n + i];
-  for (let attempt = 0, ridge = 0; attempt < 8; attempt++, ridge = ridge === 0 ? (1e-12 * trace) / n : ridge * 100) {
-    const L = Float64Array.from(Ain);
-    for (let i = 0; i < n; i++) L[i * n + i] += ridge;
-    if (choleskyInPlace(L, n)) return L;
-  }
-  throw new RangeError('the readout system is not positive definite');
 }

@@ -12,7 +12,8 @@
  *               the smooth kernel cannot carry; without it K_pp is numerically singular).
  */
 import type { Recording } from '../recording/types.js';
-import { choleskyInPlace, choleskySolve, gpPredictor, type LinearGaussianPredictor, type StationaryKernel } from './gaussian.js';
+import { choleskyInPlace, choleskySolve } from '../linalg/small.js';
+import { gpPredictor, type LinearGaussianPredictor, type StationaryKernel } from './gaussian.js';
 import { grandMeanOf } from './kernels.js';
 
 export function persistencePredictor(train: Recording, context: number, horizon: number): LinearGaussianPredictor {

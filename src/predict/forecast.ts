@@ -12,6 +12,7 @@ import { gpPredictor, marginalSd, predictWindow, type LinearGaussianPredictor, t
 import {
   KERNEL_NAMES, empiricalKernel, pluginKernel, stepMultiple, theoryKernel, type KernelName, type TheoryKernelOptions,
 } from './kernels.js';
+import { evaluateNetworkEnsemble } from './network.js';
 
 export type BaselineName = 'persistence' | 'ar' | 'se_gp';
 export const BASELINE_NAMES: readonly BaselineName[] = ['persistence', 'ar', 'se_gp'];
@@ -138,11 +139,13 @@ export interface EvaluationOptions extends PredictorOptions {
   /** Fraction of the samples (from the start) that trains the data-driven kernels and baselines. */
   trainFraction?: number;
   stride?: number;
+  /** Also score the network-aware ensemble (THEORY §3.3): `members` sampled networks on `windows` windows. */
+  network?: { members: number; windows: number; seed: number };
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export interface EvaluationReport {
-  kernels: Partial<Record<KernelName, ForecastScores>>;
+  kernels: Partial<Record<KernelName | 'network', ForecastScores>>;
   baselines: Partial<Record<BaselineName, ForecastScores>>;
   setup: {
     context: number;
@@ -163,7 +166,16 @@ export async function evaluateForecast(fit: FitFile, rec: Recording, opt: Evalua
   const frac = opt.trainFraction ?? 0.5;
   if (!(frac > 0 && frac < 1)) throw new InputError(`the training fraction must be in (0, 1), got ${frac}`, { field: '--train-fraction' });
   const cut = Math.floor(rec.nSamples * frac);
-  return evaluateSplit(fit, sliceRecording(rec, 0, cut), sliceRecording(rec, cut, rec.nSamples), opt);
+  const train = sliceRecording(rec, 0, cut);
+  const test = sliceRecording(rec, cut, rec.nSamples);
+  const report = await evaluateSplit(fit, train, test, opt);
+  const net = opt.network;
+  if (net && net.members > 0) {
+    report.kernels.network = await evaluateNetworkEnsemble(fit, train, test, {
+      horizon: opt.horizon, members: net.members, windows: net.windows, seed: net.seed, onProgress: (d, t) => opt.onProgress?.('network ensemble', d, t),
+    });
+  }
+  return report;
 }
 
 /** Build predictors on `train`, score them on `test` (both sampled at the forecast step). */

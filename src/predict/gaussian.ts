@@ -8,6 +8,7 @@
  * every unit and window is then a matrix–vector product: a `LinearGaussianPredictor`. The baselines
  * (persistence, AR) are predictors of the same form, so one evaluator serves all.
  */
+import { choleskyInPlace, choleskySolve } from '../linalg/small.js';
 
 /** A stationary covariance C(k·dt), k = 0..L, about a constant mean `centre` (data units). */
 export interface StationaryKernel {
@@ -37,8 +38,6 @@ export interface LinearGaussianPredictor {
   note: string;
 }
 
-export { choleskyInPlace, choleskySolve } from '../linalg/small.js';
-import { choleskyInPlace, choleskySolve } from '../linalg/small.js';
 
 const JITTER = 1e-9;
 const MAX_JITTER = 1e-3;

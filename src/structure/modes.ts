@@ -7,6 +7,7 @@
  * Loadings are stored column-major by mode: `m[r]` is the N-vector of mode r.
  */
 import { symmetricEigen } from '../linalg/eigh.js';
+import { dot } from '../linalg/small.js';
 import type { Normal } from '../random.js';
 
 export interface CanonicalModes {
@@ -19,12 +20,6 @@ export interface CanonicalModes {
   /** overlaps O_rs = n_rᵀ m_s / N (the R×R matrix whose eigenvalues are the outliers of J's spectrum) */
   overlaps: number[][];
 }
-
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
 
 /** Orthonormal basis of the span of the columns (modified Gram–Schmidt) and R with cols = Q R. */
 export function orthonormalise(cols: readonly ArrayLike<number>[]): { Q: Float64Array[]; R: number[][] } {

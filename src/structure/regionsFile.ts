@@ -95,3 +95,17 @@ export function regionsForFit(v: RegionsFile, unitNames: string[], file: string)
     : regions.flatMap((_, a) => regions.map((__, b) => ({ target: a, source: b, rank: 1 }))).filter((l) => l.target !== l.source);
   return { regions, links };
 }
+
+/** What a simulation needs of each region (size, g, optional D) and the geometry T (U: default δ_βγ). */
+export function regionsForSimulation(v: RegionsFile, file: string): { T: number[][][]; U?: number[][][]; names: string[]; sizes: number[]; g: number[]; D: (number | undefined)[] } {
+  if (!v.T) throw new InputError('a regions file for simulate needs the geometry tensor "T" (R×R×R)', { file, field: 'T' });
+  const sizes: number[] = [];
+  const g: number[] = [];
+  v.regions.forEach((r, a) => {
+    if (r.size === undefined) throw new InputError('each region needs a "size" to simulate', { file, field: `regions.${a}.size` });
+    if (r.g === undefined) throw new InputError('each region needs its disorder "g" to simulate', { file, field: `regions.${a}.g` });
+    sizes.push(r.size);
+    g.push(r.g);
+  });
+  return { T: v.T, U: v.U, names: v.regions.map((r) => r.name), sizes, g, D: v.regions.map((r) => r.D) };
+}

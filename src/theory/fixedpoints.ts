@@ -8,6 +8,7 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { nonlinearity, type Nonlinearity, type PhiName } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
 import { solveDelta0 } from './dmft.js';
+import { solveInPlace } from '../linalg/small.js';
 
 export interface FixedPointOptions {
   /** Row-major couplings, J[i*N + j] = J_ij. */
@@ -90,47 +91,6 @@ function half2(v: Float64Array): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i] * v[i];
   return 0.5 * s;
-}
-
-/** Solve A y = b in place (A overwritten, y in b) by LU with partial pivoting; false when singular. */
-function solveInPlace(A: Float64Array, b: Float64Array, N: number): boolean {
-  for (let k = 0; k < N; k++) {
-    let p = k;
-    let max = Math.abs(A[k * N + k]);
-    for (let i = k + 1; i < N; i++) {
-      const v = Math.abs(A[i * N + k]);
-      if (v > max) {
-        max = v;
-        p = i;
-      }
-    }
-    if (!(max > 1e-300)) return false;
-    if (p !== k) {
-      for (let j = 0; j < N; j++) {
-        const t = A[k * N + j];
-        A[k * N + j] = A[p * N + j];
-        A[p * N + j] = t;
-      }
-      const t = b[k];
-      b[k] = b[p];
-      b[p] = t;
-    }
-    const pivot = A[k * N + k];
-    for (let i = k + 1; i < N; i++) {
-      const f = A[i * N + k] / pivot;
-      if (f === 0) continue;
-      A[i * N + k] = f;
-      for (let j = k + 1; j < N; j++) A[i * N + j] -= f * A[k * N + j];
-      b[i] -= f * b[k];
-    }
-  }
-  for (let i = N - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let j = i + 1; j < N; j++) s -= A[i * N + j] * b[j];
-    b[i] = s / A[i * N + i];
-  }
-  for (let i = 0; i < N; i++) if (!Number.isFinite(b[i])) return false;
-  return true;
 }
 
 /** Jacobian −I + J diag(φ'(x)), row-major. */

@@ -5,7 +5,7 @@
  *   T_αβγ = <n^{αβ} m^{βγ}>  (both vectors live in region β),   U_αβγ = <m^{αβ} m^{αγ}>  (region α).
  * Currents S_αβ (signal from β into α): (1+∂_t) S_αβ = H_αβ = ψ_β Σ_γ T_αβγ S_βγ, ψ_β = <φ'> over region β.
  *
- * Index conventions (resolved here, see the report): tensors are number[][][] indexed T[α][β][γ];
+ * Index conventions: tensors are number[][][] indexed T[α][β][γ];
  * current matrices are flat Float64Array of length R² with S[α·R + β] = S_αβ (target row α, source
  * column β); T̂ is the R²×R² row-major matrix T̂_{(αβ),(γδ)} = δ_βγ T_αβδ, so Ṡ = −S + ψ ⊙ T̂ S with the
  * gain of the source region β multiplying row (αβ).
@@ -22,7 +22,7 @@ import type { NetworkSpec } from '../simulate/network.js';
 import { erfClosed, gaussianPhi } from './gaussian.js';
 import { solveDelta0 } from './dmft.js';
 import { brent } from './numerics.js';
-import { choleskyInPlace } from '../linalg/small.js';
+import { choleskyFactor, dot, solveInPlace, solveLower } from '../linalg/small.js';
 
 /** T[α][β][γ] or U[α][β][γ]. */
 export type Tensor3 = number[][][];
@@ -30,7 +30,7 @@ export type Tensor3 = number[][][];
 const TWO_OVER_PI = 2 / Math.PI;
 
 // ---------------------------------------------------------------------------------------------
-// Validation and small dense helpers
+// Validation and tensor helpers
 // ---------------------------------------------------------------------------------------------
 
 function checkR(R: number): void {
@@ -59,16 +59,18 @@ function flatten3(T: Tensor3): Float64Array {
   return out;
 }
 
+/** One value per region (a number: the same in all), each finite and ≥ 0. */
+function perRegion(v: number | number[], R: number, name: string): number[] {
+  const arr = typeof v === 'number' ? new Array<number>(R).fill(v) : v;
+  if (arr.length !== R) throw new RangeError(`${name} must have ${R} entries (one per region), got ${arr.length}`);
+  for (const x of arr) if (!(Number.isFinite(x) && x >= 0)) throw new RangeError(`${name} entries must be finite and >= 0, got ${x}`);
+  return arr;
+}
+
 /** U_αβγ = δ_βγ: inputs into a region from different sources orthogonal (the paper's choice). */
 export function identityU(R: number): Tensor3 {
   checkR(R);
   return Array.from({ length: R }, () => Array.from({ length: R }, (_, b) => Array.from({ length: R }, (_, c) => (b === c ? 1 : 0))));
-}
-
-/** Lower Cholesky factor of an n×n row-major SPD matrix, or null when it is not positive definite. */
-function cholesky(a: Float64Array, n: number): Float64Array | null {
-  const L = Float64Array.from(a);
-  return choleskyInPlace(L, n) ? L : null;
 }
 
 /** U[α] must be symmetric positive definite for every α (it is a Gram matrix of input patterns). */
@@ -81,34 +83,8 @@ function checkU(U: Tensor3, R: number): void {
         if (Math.abs(U[a][b][c] - U[a][c][b]) > 1e-10) throw new RangeError(`U[${a}] is not symmetric`);
         m[b * R + c] = U[a][b][c];
       }
-    if (!cholesky(m, R)) throw new RangeError(`U[${a}] is not positive definite`);
+    if (!choleskyFactor(m, R)) throw new RangeError(`U[${a}] is not positive definite`);
   }
-}
-
-/** Solve the n×n system A x = b by Gaussian elimination with partial pivoting (A, b overwritten). */
-function solveDense(A: Float64Array, b: Float64Array, n: number): Float64Array {
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(A[i * n + k]) > Math.abs(A[p * n + k])) p = i;
-    if (A[p * n + k] === 0) throw new RangeError('singular linear system');
-    if (p !== k) {
-      for (let j = 0; j < n; j++) [A[k * n + j], A[p * n + j]] = [A[p * n + j], A[k * n + j]];
-      [b[k], b[p]] = [b[p], b[k]];
-    }
-    for (let i = k + 1; i < n; i++) {
-      const f = A[i * n + k] / A[k * n + k];
-      if (f === 0) continue;
-      for (let j = k; j < n; j++) A[i * n + j] -= f * A[k * n + j];
-      b[i] -= f * b[k];
-    }
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let j = i + 1; j < n; j++) s -= A[i * n + j] * x[j];
-    x[i] = s / A[i * n + i];
-  }
-  return x;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,7 +208,7 @@ export function sampleLoadings(T: Tensor3, U: Tensor3, sizes: number | number[],
   const sUsed: number[] = [];
   for (let b = 0; b < R; b++) {
     let s = 1;
-    let L: Float64Array | null = null;
+    let L: Float64Array | undefined;
     const sigma = new Float64Array(d * d);
     for (let k = 0; k < 2000 && !L; k++, s *= 1.05) {
       sigma.fill(0);
@@ -244,7 +220,7 @@ export function sampleLoadings(T: Tensor3, U: Tensor3, sizes: number | number[],
           sigma[(R + i) * d + R + j] = U[b][i][j];
         }
       }
-      L = cholesky(sigma, d);
+      L = choleskyFactor(sigma, d);
       if (L) sUsed.push(s);
     }
     if (!L) throw new RangeError(`region ${b}: could not make the loading covariance positive definite`);
@@ -274,15 +250,12 @@ function matchSecondMoments(X: Float64Array, N: number, d: number, Lsig: Float64
   const M = new Float64Array(d * d);
   for (let i = 0; i < N; i++) for (let r = 0; r < d; r++) for (let c = 0; c <= r; c++) M[r * d + c] += X[i * d + r] * X[i * d + c];
   for (let r = 0; r < d; r++) for (let c = 0; c <= r; c++) M[c * d + r] = M[r * d + c] /= N;
-  const LM = cholesky(M, d);
+  const LM = choleskyFactor(M, d);
   if (!LM) throw new RangeError(`region ${region}: sampled loadings are degenerate`);
   const y = new Float64Array(d);
   for (let i = 0; i < N; i++) {
-    for (let r = 0; r < d; r++) {
-      let v = X[i * d + r];
-      for (let k = 0; k < r; k++) v -= LM[r * d + k] * y[k];
-      y[r] = v / LM[r * d + r];
-    }
+    y.set(X.subarray(i * d, (i + 1) * d));
+    solveLower(LM, d, y);
     for (let r = 0; r < d; r++) {
       let v = 0;
       for (let k = 0; k <= r; k++) v += Lsig[r * d + k] * y[k];
@@ -294,11 +267,6 @@ function matchSecondMoments(X: Float64Array, N: number, d: number, Lsig: Float64
 /** Realised T_αβγ = (1/N_β) Σ_i n^{αβ}_i m^{βγ}_i and U_αβγ = (1/N_α) Σ_i m^{αβ}_i m^{αγ}_i. */
 export function empiricalOverlaps(L: MultiregionLoadings): { T: Tensor3; U: Tensor3 } {
   const R = L.sizes.length;
-  const dot = (x: Float64Array, y: Float64Array) => {
-    let s = 0;
-    for (let i = 0; i < x.length; i++) s += x[i] * y[i];
-    return s;
-  };
   const T = Array.from({ length: R }, (_, a) => Array.from({ length: R }, (_, b) => Array.from({ length: R }, (_, g) => dot(L.n[a][b], L.m[b][g]) / L.sizes[b])));
   const U = Array.from({ length: R }, (_, a) => Array.from({ length: R }, (_, b) => Array.from({ length: R }, (_, g) => dot(L.m[a][b], L.m[a][g]) / L.sizes[a])));
   return { T, U };
@@ -321,14 +289,8 @@ export interface MultiregionNetworkOptions {
  */
 export function multiregionNetwork(L: MultiregionLoadings, opt: MultiregionNetworkOptions): NetworkSpec {
   const R = L.sizes.length;
-  const perRegion = (v: number | number[] | undefined, def: number, name: string): number[] => {
-    const arr = v === undefined ? new Array<number>(R).fill(def) : typeof v === 'number' ? new Array<number>(R).fill(v) : v;
-    if (arr.length !== R) throw new RangeError(`${name} must have ${R} entries (one per region), got ${arr.length}`);
-    for (const x of arr) if (!(Number.isFinite(x) && x >= 0)) throw new RangeError(`${name} entries must be finite and >= 0, got ${x}`);
-    return arr;
-  };
-  const g = perRegion(opt.g, 0, 'g');
-  const D = perRegion(opt.D, 0, 'D');
+  const g = perRegion(opt.g, R, 'g');
+  const D = perRegion(opt.D ?? 0, R, 'D');
   const names = opt.names ?? L.sizes.map((_, a) => `region${a + 1}`);
   if (names.length !== R) throw new RangeError(`names must have ${R} entries, got ${names.length}`);
   const Ntot = L.sizes.reduce((x, y) => x + y, 0);
@@ -540,7 +502,11 @@ export function solveCurrentFixedPoint(T: Tensor3, S0: ArrayLike<number>, opt: {
     for (let tries = 0; tries < 30 && !accepted; tries++) {
       const A = Float64Array.from(JtJ);
       for (let i = 0; i < n; i++) A[i * n + i] += mu * (1 + JtJ[i * n + i]);
-      const step = solveDense(A, JtF.map((v) => -v), n);
+      const step = JtF.map((v) => -v);
+      if (!solveInPlace(A, step, n)) {
+        mu *= 10;
+        continue;
+      }
       const trial = S.map((v, i) => v + step[i]);
       const Ft = new Float64Array(n);
       currentField(t, u, trial, R, phi, Ft);
@@ -676,7 +642,8 @@ export function routingFixedPoint(u: number[], h: number[], routing: boolean[], 
   const Avec = Float64Array.from(set, (x) => gainInverse(phi, 1 / (u[x] * u[x])));
   const MMt = new Float64Array(k * k);
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let p = 0; p < pairs.length; p++) MMt[i * k + j] += M[i * pairs.length + p] * M[j * pairs.length + p];
-  const y = solveDense(MMt, Avec, k);
+  const y = Avec;
+  if (!solveInPlace(MMt, y, k)) throw new RangeError('singular linear system');
   pairs.forEach(([x, z], p) => {
     let q = 0;
     for (let i = 0; i < k; i++) q += M[i * pairs.length + p] * y[i];
@@ -813,13 +780,8 @@ export function multiregionDmft(opt: MultiregionDmftOptions): MultiregionDmftRes
   const steps = opt.steps ?? 2500;
   if (!(dt > 0 && dt <= 1)) throw new RangeError(`dt must be in (0, 1], got ${dt}`);
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
-  const per = (v: number | number[], name: string) => {
-    const arr = typeof v === 'number' ? new Array<number>(R).fill(v) : v;
-    if (arr.length !== R || !arr.every((x) => Number.isFinite(x) && x >= 0)) throw new RangeError(`${name} must be one finite value >= 0 or ${R} of them`);
-    return arr;
-  };
-  const g = per(opt.g, 'g');
-  const var0 = per(opt.var0 ?? 1, 'var0');
+  const g = perRegion(opt.g, R, 'g');
+  const var0 = perRegion(opt.var0 ?? 1, R, 'var0');
   const anchors = (opt.anchors ?? [Math.floor(steps / 2)]).slice();
   for (const k of anchors) if (!Number.isInteger(k) || k < 0 || k > steps) throw new RangeError(`anchors must be step indices in [0, ${steps}], got ${k}`);
   const t = flatten3(opt.T);
