@@ -3,10 +3,7 @@ import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
 import { fitLowRank } from '../../src/fit/lowRank.js';
 import { InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
-import { COUPLING_BLOCKS, effectiveRankFromActivity, effectiveRankFromCouplings } from '../../src/structure/effectiveRank.js';
-import { blockSums } from '../../src/loss/lowRank.js';
-import { stepCoefficients } from '../../src/model/parameters.js';
-import { nonlinearity } from '../../src/nonlinearity.js';
+import { effectiveRankOfFit } from '../../src/structure/effectiveRank.js';
 import { fitMultiregion, multiregionFitResult } from '../../src/fit/multiregion.js';
 import { readRegionsFile, regionsForFit } from '../../src/structure/regionsFile.js';
 import { buildFitFile } from '../../src/fitfile/build.js';
@@ -195,29 +192,12 @@ the random bulk, which no network size can remove.`,
           if (result.natural.g2.length !== 1) throw new InputError('--effective-rank needs a one-population fit', { field: '--effective-rank' });
           await prepareEigensolver();
           const calBar = progressBar('calibrating the effective rank', opts.quiet || opts.json || opts.calibration === 'none');
-          // The simulations run in model time: the recording's sampling interval in units of the fitted τ.
-          const calibrate = opts.calibration === 'simulation'
-            ? { dt: result.data.dt / result.natural.tau, leak: result.natural.leak, networkSize: opts.networkSize, onProgress: (d: number, t: number) => calBar.update(d, t) }
-            : undefined;
-          const est: Awaited<ReturnType<typeof effectiveRankFromActivity>> & { fromCouplings?: Awaited<ReturnType<typeof effectiveRankFromCouplings>> } =
-            await effectiveRankFromActivity(rec, { phi: opts.phi, g: result.params.g, D: result.params.D.value, seed: opts.seed, calibrate });
+          const est = await effectiveRankOfFit(rec, result, { phi: opts.phi, seed: opts.seed, calibration: opts.calibration, networkSize: opts.networkSize, onProgress: (d, t) => calBar.update(d, t) });
           calBar.stop();
-          if (result.loss.form === 'exact') {
-            // whole network recorded: also from the couplings themselves (noise- and bias-corrected PR_S)
-            const k = stepCoefficients(result.data.dt, result.natural.tau, result.model.discretisation);
-            const K = COUPLING_BLOCKS;
-            const bounds = Array.from({ length: K + 1 }, (_, b) => Math.round((b * (rec.nSamples - 1)) / K));
-            const sums = blockSums(rec, { a: k.a, b: k.b, s: result.natural.leak }, nonlinearity(opts.phi), bounds);
-            try {
-              est.fromCouplings = await effectiveRankFromCouplings(sums, k.c * result.natural.D[0]);
-            } catch {
-              // ΦᵀΦ singular (T ≲ N): the activity-based estimate stands alone
-            }
-          }
           const empty = rec.unitNames.map(() => [] as number[]);
           const structure = {
             rank: 0, m: empty, n: empty, strength: [], overlaps: [], normalisation: rec.nUnits,
-            identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3), calibrated on simulated networks of the same size unless --calibration none; +∞ (null) when the PR is at or above the i.i.d. value (simulated, or the N → ∞ theory)',
+            identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3), calibrated on simulated networks of the same size unless --calibration none; +∞ (null) when the PR is at or above the i.i.d. value (simulated, or the N → ∞ theory). With the exact loss (whole network recorded) also from the least-squares couplings (fromCouplings: PR_S corrected for estimation noise and finite-T bias; needs ≳ 5·N τ of data)',
             effectiveRank: est,
           };
           report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));

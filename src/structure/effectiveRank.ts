@@ -20,7 +20,9 @@ import type { Recording } from '../recording/types.js';
 import { participationRatioTheory } from '../theory/participation.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { symmetricEigen } from '../linalg/eigh.js';
-import { sumBlocks, type BlockSums } from '../loss/lowRank.js';
+import { blockSums, sumBlocks, type BlockSums } from '../loss/lowRank.js';
+import type { FitResult } from '../fit/fit.js';
+import { stepCoefficients } from '../model/parameters.js';
 import { choleskyInPlace } from '../linalg/small.js';
 import { iidNetwork } from '../simulate/network.js';
 import { randomModeSpectrum } from '../simulate/randomMode.js';
@@ -579,6 +581,43 @@ export async function effectiveRankFromCouplings(blocks: BlockSums[], sigma2: nu
     prSRaw: whole.prSRaw,
     blocks: K,
   };
+}
+
+export interface FitEffectiveRankOptions {
+  phi: PhiName;
+  seed?: number;
+  /** 'simulation' (default): calibrate on simulated networks of the data's size; 'none': N → ∞ theory */
+  calibration?: 'simulation' | 'none';
+  /** size of the whole network when the recording is a subsample (for the calibration) */
+  networkSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type FitEffectiveRank = EffectiveRankEstimate & { fromCouplings?: CouplingEffectiveRank };
+
+/**
+ * The effective rank of a one-population rate-function fit (`connfit fit --effective-rank`): from the
+ * activity's PR given ĝ_eff, and, when the fit used the exact loss (whole network recorded), also from
+ * the least-squares couplings. The simulations of the calibration run in model time: the recording's
+ * sampling interval in units of the fitted τ.
+ */
+export async function effectiveRankOfFit(rec: Recording, fit: FitResult, opts: FitEffectiveRankOptions): Promise<FitEffectiveRank> {
+  if (fit.natural.g2.length !== 1) throw new RangeError('the effective rank needs a one-population fit');
+  const calibrate = (opts.calibration ?? 'simulation') === 'simulation'
+    ? { dt: fit.data.dt / fit.natural.tau, leak: fit.natural.leak, networkSize: opts.networkSize, onProgress: opts.onProgress }
+    : undefined;
+  const est: FitEffectiveRank = await effectiveRankFromActivity(rec, { phi: opts.phi, g: fit.params.g, D: fit.params.D.value, seed: opts.seed, calibrate });
+  if (fit.loss.form === 'exact') {
+    const k = stepCoefficients(fit.data.dt, fit.natural.tau, fit.model.discretisation);
+    const bounds = Array.from({ length: COUPLING_BLOCKS + 1 }, (_, b) => Math.round((b * (rec.nSamples - 1)) / COUPLING_BLOCKS));
+    const sums = blockSums(rec, { a: k.a, b: k.b, s: fit.natural.leak }, nonlinearity(opts.phi), bounds);
+    try {
+      est.fromCouplings = await effectiveRankFromCouplings(sums, k.c * fit.natural.D[0]);
+    } catch {
+      // ΦᵀΦ singular (T ≲ N): the activity-based estimate stands alone
+    }
+  }
+  return est;
 }
 
 /** PR_S = (tr JᵀJ)² / (N ‖JᵀJ‖²_F) of a row-major N×N matrix (the Gram product on tensors). */
