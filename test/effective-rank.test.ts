@@ -144,6 +144,19 @@ describe('connfit fit --effective-rank', () => {
       const small = await runCli('fit', rec, '--effective-rank', '--network-size', '100', '--json');
       expect(small.code).toBe(2);
       expect(small.stderr).toMatch(/--network-size 100 is smaller than the 120 recorded units/);
+      // exact loss (whole network recorded, D > 0): also from the couplings, against the realised J
+      const rx = join(dir, 'rx.csv');
+      const net = join(dir, 'net.json');
+      const sx = await runCli('simulate', '--N', '60', '--g', '2', '--D', '0.1', '--random-modes', '0.5', '--dt', '0.05', '--steps', '20000', '--burn-in', '500', '--seed', '3', '--quiet', '--out', rx, '--save-network', net);
+      expect(sx.code, sx.stderr).toBe(0);
+      const fx = await runCli('fit', rx, '--loss', 'exact', '--effective-rank', '--calibration', 'none', '--json');
+      expect(fx.code, fx.stderr).toBe(0);
+      const c = JSON.parse(fx.stdout).structure.effectiveRank.fromCouplings;
+      const realised = JSON.parse((await runCli('dimension', net, '--json')).stdout).effective_rank; // 0.545
+      expect(c.blocks).toBe(8);
+      expect(rel(c.value, realised)).toBeLessThan(0.1); // measured 0.536
+      expect(c.ci95[0]).toBeLessThanOrEqual(realised);
+      expect(c.ci95[1]).toBeGreaterThanOrEqual(realised);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
