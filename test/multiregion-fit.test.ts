@@ -147,7 +147,7 @@ describe('three regions (g 0.4, 0.6, 0.8), a rank-one link between every ordered
 });
 
 describe('connfit simulate/fit --regions (CLI)', () => {
-  it('three regions from a geometry tensor: g_α, D_α within 10 %, two routing regions and a non-routing one as §6.2 predicts; bad files exit 2', async () => {
+  it('three regions from a geometry tensor: g_α, D_α within 10 %, two routing regions and a non-routing one as §6.2 predicts, also from 75 of 100 units per region; bad files exit 2', async () => {
     const { ensureBuilt, runCli } = await import('./helpers/cli.js');
     const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
@@ -187,6 +187,20 @@ describe('connfit simulate/fit --regions (CLI)', () => {
       expect(fit.structure.links).toHaveLength(9);
       expect(fit.structure.m).toHaveLength(300);
       expect(fit.structure.m[0]).toHaveLength(9);
+      // partial recording: 75 of each region's 100 units, with the region sizes (measured: ĝ +1.0 %,
+      // +4.8 %, −1.4 %; routing unchanged; at 150 of 200 units of a 3 × 200 teacher ĝ within 1.5 %)
+      const partFile = join(dir, 'regions-partial.json');
+      const recorded = names.map((_, a) => Array.from({ length: 75 }, (_, i) => `u${a * 100 + i}`));
+      writeFileSync(partFile, JSON.stringify({ regions: names.map((name, a) => ({ name, size: 100, units: recorded[a] })), links: names.flatMap((to) => names.map((from) => ({ from, to }))) }));
+      const part = await runCli('fit', rec, '--regions', partFile, '--json');
+      expect(part.code, part.stderr).toBe(0);
+      const pf = JSON.parse(part.stdout);
+      expect(pf.structure.regions.map((r: { routing: boolean | null }) => r.routing)).toEqual([true, true, false]);
+      pf.structure.regions.forEach((r: { g: { value: number }; D: { value: number } }, a: number) => {
+        expect(rel(r.g.value, gs[a])).toBeLessThan(0.1);
+        expect(rel(r.D.value, 0.02)).toBeLessThan(0.1);
+      });
+      expect(pf.notes.filter((t: string) => /75 of 100 units recorded/.test(t))).toHaveLength(3);
       // bad files: an unknown region name in a link, a T of the wrong shape
       const bad1 = join(dir, 'bad1.json');
       writeFileSync(bad1, JSON.stringify({ regions: [{ name: 'A', size: 150 }, { name: 'B', size: 150 }], links: [{ from: 'A', to: 'X' }] }));

@@ -33,13 +33,14 @@
  * (coefficients Σ_{j∈U} n_j J_jk, unstructured) and the estimation noise, twice the variance of a
  * fully recorded network (half the target units carry the latent current).
  *
- * ĝ is left as fitted. Two partial-recording effects of opposite sign act on it in the spectral form:
- * u (unpredictable, along m) adds residual power ≈ (ρ/(n N²)) ‖M_S N_Sᵀ‖²_F per unit of the private
- * φ-spectrum (+26 % of g² on issue 3's teacher, ĝ +12 %), and the effective readout's weight on a unit's
- * own φ_i (which in the frequency domain correlates with that unit's noise) takes power out of the
- * residual. On the teacher's seeds with strong, near-critical modes the two cancel (ĝ within 2 %); with
- * weaker modes the first dominates (ĝ 11–15 % high). Modelling u alone (from the loadings) over-corrects
- * the former to −16…−20 %; a leave-self-out mean would be needed with it.
+ * ĝ is left as fitted. Partial recordings move it by several 1/N effects of opposite sign, each 10–25 %
+ * of g² on issue 3's teacher: the unpredictable unrecorded readout along m (u above, plus the error of
+ * estimating ψ from the recorded units; together ≈ 0.3 g² per unit of private φ-spectrum) raises it,
+ * and the fitted self-weight m̂_i·n̂_i/N (about twice the true self-coupling at n = N/2; ĝ moves by
+ * 10–25 points per 0.01 of it) lowers it. Measured on six realisations: ĝ −0…+13 % on five, +27 %
+ * on one. Neither term can be removed alone: a unit's own φ_i must stay in its mean (on full
+ * recordings the fitted self-weight equals the true self-coupling), the u term estimated from n̂ is
+ * biased by n̂'s noise (by up to 4× on one realisation), and even its true value left −17…+12 %.
  */
 import { choleskyInPlace, inverseSpd } from '../linalg/small.js';
 import { symmetricEigen } from '../linalg/eigh.js';
