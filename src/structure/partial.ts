@@ -37,7 +37,7 @@
  * of g² on issue 3's teacher: the unpredictable unrecorded readout along m (u above, plus the error of
  * estimating ψ from the recorded units; together ≈ 0.3 g² per unit of private φ-spectrum) raises it,
  * and the fitted self-weight m̂_i·n̂_i/N (about twice the true self-coupling at n = N/2; ĝ moves by
- * 10–25 points per 0.01 of it) lowers it. Measured on six realisations: ĝ −0…+13 % on five, +27 %
+ * 10–25 points per 0.01 of it) lowers it. Measured on six realisations: ĝ +0.4…+12.8 % on five, +27 %
  * on one. Neither term can be removed alone: a unit's own φ_i must stay in its mean (on full
  * recordings the fitted self-weight equals the true self-coupling), the u term estimated from n̂ is
  * biased by n̂'s noise (by up to 4× on one realisation), and even its true value left −17…+12 %.
