@@ -613,6 +613,9 @@ export async function effectiveRankOfFit(rec: Recording, fit: FitResult, opts: F
     const sums = blockSums(rec, { a: k.a, b: k.b, s: fit.natural.leak }, nonlinearity(opts.phi), bounds);
     try {
       est.fromCouplings = await effectiveRankFromCouplings(sums, k.c * fit.natural.D[0]);
+      const length = ((rec.nSamples - 1) * fit.data.dt) / fit.natural.tau;
+      if (length < 5 * rec.nUnits)
+        est.notes.push(`the coupling estimate's finite-T correction is measured for recordings of ≥ 5·N τ; this one is ${(length / rec.nUnits).toFixed(1)}·N τ, so its interval may be too narrow`);
     } catch {
       // ΦᵀΦ singular (T ≲ N): the activity-based estimate stands alone
     }
