@@ -81,7 +81,7 @@ export const StructureSchema = z.object({
       fromCouplings: z
         .object({
           value: num, ci95: z.tuple([num, num]).optional(), prS: z.number(), prSSe: z.number().optional(),
-          prSNoiseCorrected: z.number().optional(), prSRaw: z.number(), blocks: z.number().int().optional(),
+          prSNoiseCorrected: z.number().optional(), prSHalves: z.number().optional(), prSRaw: z.number(), blocks: z.number().int().optional(),
         })
         .optional(),
       /**

@@ -499,8 +499,9 @@ export interface CouplingEffectiveRank {
   /** PR_S corrected for estimation noise and finite-T bias; its jackknife standard error */
   prS: number;
   prSSe: number;
-  /** PR_S with the noise correction only */
+  /** PR_S with the noise correction only: whole recording, and the mean over its two halves */
   prSNoiseCorrected: number;
+  prSHalves: number;
   /** PR_S of the least-squares couplings as they are */
   prSRaw: number;
   /** time blocks of the jackknife */
@@ -549,28 +550,31 @@ const rankFromPrS = (p: number) => (p <= 0 ? 0 : p < 0.5 ? p / (1 - 2 * p) : Inf
  * of the least-squares couplings with the estimation noise removed (noiseCorrectedPrS), from sums
  * over K consecutive time blocks. The noise formula assumes regressors independent of the noise;
  * φ(x_t) depends on earlier noise, which biases least squares by O(N/T) per entry (the finite-sample
- * bias of autoregressions), and at N = 1000 with 1000 τ that bias outweighs J itself. Measured (N =
- * 500, 1000–4000 τ) the bias of PR_S falls as ≈ 1/T², so the delete-one-block jackknife of that
- * order removes it: with θ the whole recording's value and θ̄ the mean over the K recordings that
- * leave one block out (length (K − 1)T/K), PR_S = (K²θ − (K − 1)²θ̄)/(2K − 1). The interval adds the
- * size of that correction (a bound on what it leaves, when the expansion converges) to 1.96 jackknife
- * standard errors, mapped through α·PR_D = PR_S/(1 − 2PR_S).
+ * bias of autoregressions), and at N = 1000 with 1000 τ that bias outweighs J itself. The bias of
+ * PR_S, measured, has a 1/T² part that dominates short recordings (N = 500, 1000–4000 τ) and a 1/T part
+ * that dominates long ones (N = 1000, 8000 τ), so it is extrapolated away from three lengths of the same
+ * recording: θ(x) = θ∞ + a·x + b·x² with x = T/T' through the whole recording (x = 1), the mean of the
+ * K leave-one-block-out recordings (x = K/(K − 1)) and the mean of its two halves (x = 2). The interval
+ * adds the size of that correction (a bound on what it leaves, when the expansion converges) to 1.96
+ * delete-one-block jackknife standard errors of θ, mapped through α·PR_D = PR_S/(1 − 2PR_S).
  */
-/** Time blocks of the coupling estimate's jackknife. */
+/** Time blocks of the coupling estimate's jackknife (even: the halves are whole blocks). */
 export const COUPLING_BLOCKS = 8;
 
 export async function effectiveRankFromCouplings(blocks: BlockSums[], sigma2: number): Promise<CouplingEffectiveRank> {
   const K = blocks.length;
-  if (K < 4) throw new RangeError('the coupling estimate needs at least four time blocks');
+  if (K < 4 || K % 2) throw new RangeError('the coupling estimate needs an even number (≥ 4) of time blocks');
   const whole = noiseCorrectedPrS(sumBlocks(blocks), sigma2);
   const loo: number[] = [];
   for (let k = 0; k < K; k++) {
     await yieldToEventLoop();
     loo.push(noiseCorrectedPrS(sumBlocks(blocks, k), sigma2).prS);
   }
+  await yieldToEventLoop();
+  const halves = (noiseCorrectedPrS(sumBlocks(blocks.slice(0, K / 2)), sigma2).prS + noiseCorrectedPrS(sumBlocks(blocks.slice(K / 2)), sigma2).prS) / 2;
   const mean = loo.reduce((a, b) => a + b, 0) / K;
   const se = Math.sqrt(((K - 1) / K) * loo.reduce((a, v) => a + (v - mean) ** 2, 0));
-  const prS = (K * K * whole.prS - (K - 1) ** 2 * mean) / (2 * K - 1);
+  const prS = extrapolateToInfiniteT(whole.prS, mean, K / (K - 1), halves);
   const half = 1.96 * se + Math.abs(whole.prS - prS);
   return {
     value: rankFromPrS(prS),
@@ -578,9 +582,22 @@ export async function effectiveRankFromCouplings(blocks: BlockSums[], sigma2: nu
     prS,
     prSSe: se,
     prSNoiseCorrected: whole.prS,
+    prSHalves: halves,
     prSRaw: whole.prSRaw,
     blocks: K,
   };
+}
+
+/** θ∞ of θ(x) = θ∞ + a x + b x² through (1, θ1), (x2, θ2), (2, θ3). */
+export function extrapolateToInfiniteT(theta1: number, theta2: number, x2: number, theta3: number): number {
+  // differences from x = 1: d2 = a(x2 − 1) + b(x2² − 1), d3 = a + 3b
+  const d2 = theta2 - theta1;
+  const d3 = theta3 - theta1;
+  const p = x2 - 1;
+  const q = x2 * x2 - 1;
+  const b = (d2 - p * d3) / (q - 3 * p);
+  const a = d3 - 3 * b;
+  return theta1 - a - b;
 }
 
 export interface FitEffectiveRankOptions {
