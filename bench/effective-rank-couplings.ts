@@ -16,7 +16,8 @@ import { nonlinearity } from '../src/nonlinearity.js';
 import { iidNetwork } from '../src/simulate/network.js';
 import { randomModeSpectrum } from '../src/simulate/randomMode.js';
 import { simulate } from '../src/simulate/simulate.js';
-import { COUPLING_BLOCKS, effectiveRankFromCouplings, prOfSquaredSingularValues } from '../src/structure/effectiveRank.js';
+import { matrixSpectrumStats } from '../src/statistics/dimension.js';
+import { COUPLING_BLOCKS, effectiveRankFromCouplings } from '../src/structure/effectiveRank.js';
 
 async function main(): Promise<void> {
   const N = Number(process.argv[2] ?? 1000);
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const spec = { ...iidNetwork({ N, g: 2, D }), randomModes: randomModeSpectrum(N, r, 2) };
       const sim = await simulate(spec, { dt, steps, burnIn: 2000, seed, keepCouplings: true });
-      const prTrue = prOfSquaredSingularValues(sim.couplings!, N);
+      const prTrue = matrixSpectrumStats(sim.couplings!, N).pr_s;
       const realised = prTrue / (1 - 2 * prTrue);
       const t1 = performance.now();
       const bounds = Array.from({ length: COUPLING_BLOCKS + 1 }, (_, k) => Math.round((k * steps) / COUPLING_BLOCKS));

@@ -90,14 +90,14 @@ describe('effective rank from the couplings of a fully recorded network (§2.3, 
   it('the noise- and bias-corrected PR_S of the least-squares couplings: α·PR_D within 25 % of the realised J, intervals cover it and separate 0.3 from 3', async () => {
     const { blockSums } = await import('../src/loss/lowRank.js');
     const { nonlinearity } = await import('../src/nonlinearity.js');
-    const { COUPLING_BLOCKS, effectiveRankFromCouplings, prOfSquaredSingularValues } = await import('../src/structure/effectiveRank.js');
+    const { COUPLING_BLOCKS, effectiveRankFromCouplings } = await import('../src/structure/effectiveRank.js');
     const intervals: [number, number][] = [];
     for (const r of [0.3, 3]) {
       const N = 200;
       const steps = 20000;
       const spec = { ...iidNetwork({ N, g: 2, D: 0.1 }), randomModes: randomModeSpectrum(N, r, 2) };
       const sim = await simulateSpec(spec, { dt: 0.05, steps, seed: 5, keepCouplings: true });
-      const prTrue = prOfSquaredSingularValues(sim.couplings!, N);
+      const prTrue = matrixSpectrumStats(sim.couplings!, N).pr_s;
       const realised = prTrue / (1 - 2 * prTrue);
       const bounds = Array.from({ length: COUPLING_BLOCKS + 1 }, (_, k) => Math.round((k * steps) / COUPLING_BLOCKS));
       const sums = blockSums(sim.recording, { a: 20, b: -19, s: 0 }, nonlinearity('tanh'), bounds);

@@ -187,7 +187,7 @@ export function pooledPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] 
  * 1, 1/2 and 1/4 of the recording is linear in 1/T and is extrapolated to 1/T = 0. The number of
  * blocks must be a multiple of 4.
  */
-export function biasCorrectedPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, n: number): { prFull: number; prInf: number } {
+function biasCorrectedPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, n: number): { prFull: number; prInf: number } {
   const blocks = m.T.length;
   const all = Array.from({ length: blocks }, (_, b) => b);
   const nSamples = m.T.reduce((a, b) => a + b, 0);
@@ -638,14 +638,4 @@ export async function effectiveRankOfFit(rec: Recording, fit: FitResult, opts: F
     }
   }
   return est;
-}
-
-/** PR_S = (tr JᵀJ)² / (N ‖JᵀJ‖²_F) of a row-major N×N matrix (the Gram product on tensors). */
-export function prOfSquaredSingularValues(J: Float64Array, N: number): number {
-  const [tr, fro] = tf.tidy(() => {
-    const m = tf.tensor2d(Float32Array.from(J), [N, N]);
-    const G = tf.matMul(tf.transpose(m), m);
-    return [tf.sum(tf.mul(m, m)).dataSync()[0], tf.sum(tf.mul(G, G)).dataSync()[0]];
-  });
-  return (tr * tr) / (N * fro);
 }
