@@ -148,3 +148,18 @@ export function solveInPlace(A: Float64Array, b: Float64Array, n: number): boole
   for (let i = 0; i < n; i++) if (!Number.isFinite(b[i])) return false;
   return true;
 }
+
+/** Product of two row-major R×R matrices. */
+export function multiplySquare(A: Float64Array, B: Float64Array, R: number): Float64Array {
+  const out = new Float64Array(R * R);
+  for (let a = 0; a < R; a++) for (let c = 0; c < R; c++) {
+    const v = A[a * R + c];
+    for (let b = 0; b < R; b++) out[a * R + b] += v * B[c * R + b];
+  }
+  return out;
+}
+
+/** Transpose of a row-major R×R matrix. */
+export function transposeSquare(A: Float64Array, R: number): Float64Array {
+  return Float64Array.from({ length: R * R }, (_, q) => A[(q % R) * R + Math.floor(q / R)]);
+}

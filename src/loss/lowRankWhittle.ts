@@ -24,7 +24,7 @@ import type { Nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength, RealFFT } from '../statistics/fft.js';
 import { inverseOrThrow, type StepBasis } from './lowRank.js';
-import { logDetSpd } from '../linalg/small.js';
+import { logDetSpd, multiplySquare } from '../linalg/small.js';
 
 export interface WhittleLowRankStatistics {
   n: number;
@@ -239,7 +239,7 @@ export function bulkSpectrum(st: WhittleLowRankStatistics, Nl: Float64Array, R: 
   // S = H0⁻¹ (CN)ᵀ(CN) H0⁻¹ / n²
   const CtC = new Float64Array(R * R);
   for (let j = 0; j < n; j++) for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) CtC[a * R + b] += (CN[j * R + a] * CN[j * R + b]) / (n * n);
-  const S = mulSmall(mulSmall(H0i, CtC, R), H0i, R);
+  const S = multiplySquare(multiplySquare(H0i, CtC, R), H0i, R);
   const Kl = latentSpectra(st, Nl, R);
   for (let k = 0; k < low; k++) {
     let a = 0;
@@ -256,12 +256,6 @@ export function bulkSpectrum(st: WhittleLowRankStatistics, Nl: Float64Array, R: 
     return tr > 0 ? Math.min(0.99, Math.max(0, a / tr)) : 0;
   });
   for (let k = low; k < K; k++) out[k] = phiPower[k] * (1 - rho[bandOf[k]]);
-  return out;
-}
-
-function mulSmall(A: Float64Array, B: Float64Array, R: number): Float64Array {
-  const out = new Float64Array(R * R);
-  for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) for (let c = 0; c < R; c++) out[a * R + b] += A[a * R + c] * B[c * R + b];
   return out;
 }
 

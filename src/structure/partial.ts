@@ -42,7 +42,7 @@
  * recordings the fitted self-weight equals the true self-coupling), the u term estimated from n̂ is
  * biased by n̂'s noise (by up to 4× on one realisation), and even its true value left −17…+12 %.
  */
-import { choleskyInPlace, inverseSpd } from '../linalg/small.js';
+import { choleskyInPlace, inverseSpd, multiplySquare, transposeSquare } from '../linalg/small.js';
 import { symmetricEigen } from '../linalg/eigh.js';
 
 export interface ReadoutCorrection {
@@ -58,12 +58,6 @@ export interface ReadoutCorrection {
   readout: Float64Array;
 }
 
-const mul = (A: Float64Array, B: Float64Array, R: number) => {
-  const out = new Float64Array(R * R);
-  for (let a = 0; a < R; a++) for (let b = 0; b < R; b++) for (let c = 0; c < R; c++) out[a * R + b] += A[a * R + c] * B[c * R + b];
-  return out;
-};
-const transpose = (A: Float64Array, R: number) => Float64Array.from({ length: R * R }, (_, q) => A[(q % R) * R + Math.floor(q / R)]);
 
 /** Inverse of a lower-triangular R×R matrix. */
 function lowerInverse(L: Float64Array, R: number): Float64Array {
@@ -108,7 +102,7 @@ export function readoutCorrection(M: Float64Array, Neff: Float64Array, n: number
   const L = Float64Array.from(H);
   choleskyInPlace(L, R);
   const Li = lowerInverse(L, R);
-  const As = mul(mul(transpose(L, R), MCMi, R), L, R).map((v) => P * v);
+  const As = multiplySquare(multiplySquare(transposeSquare(L, R), MCMi, R), L, R).map((v) => P * v);
   for (let a = 0; a < R; a++) for (let b = 0; b < a; b++) As[a * R + b] = As[b * R + a] = 0.5 * (As[a * R + b] + As[b * R + a]);
   const eig = symmetricEigen(As, R, 'ml-matrix');
   const a = Array.from(eig.values, (v) => Math.min(1, Math.max(0, v)));
@@ -123,13 +117,13 @@ export function readoutCorrection(M: Float64Array, Neff: Float64Array, n: number
         core[p * R + q] += (v * d) / (1 + d);
         sig[p * R + q] += v * (1 - a[k]);
       }
-  const shrinkT = mul(mul(L, sig, R), Li, R);
-  const Cc = mul(mul(transpose(Li, R), core, R), Li, R); // (B⁻¹ + H)⁻¹
+  const shrinkT = multiplySquare(multiplySquare(L, sig, R), Li, R);
+  const Cc = multiplySquare(multiplySquare(transposeSquare(Li, R), core, R), Li, R); // (B⁻¹ + H)⁻¹
   // N_S = N_eff − M Cc (Mᵀ N_eff)
   const MtN = new Float64Array(R * R);
   for (let i = 0; i < n; i++) for (let p = 0; p < R; p++) for (let q = 0; q < R; q++) MtN[p * R + q] += M[i * R + p] * Neff[i * R + q];
-  const K = mul(Cc, MtN, R);
+  const K = multiplySquare(Cc, MtN, R);
   const readout = Float64Array.from(Neff);
   for (let i = 0; i < n; i++) for (let q = 0; q < R; q++) for (let p = 0; p < R; p++) readout[i * R + q] -= M[i * R + p] * K[p * R + q];
-  return { rho, shrink: transpose(shrinkT, R), shrinkEigenvalues: a.map((x) => 1 - x), privateVariance: P, readout };
+  return { rho, shrink: transposeSquare(shrinkT, R), shrinkEigenvalues: a.map((x) => 1 - x), privateVariance: P, readout };
 }
