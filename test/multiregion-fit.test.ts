@@ -149,7 +149,7 @@ describe('three regions (g 0.4, 0.6, 0.8), a rank-one link between every ordered
 describe('connfit simulate/fit --regions (CLI)', () => {
   it('three regions from a geometry tensor: g_α, D_α within 10 %, two routing regions and a non-routing one as §6.2 predicts, also from 75 of 100 units per region; bad files exit 2', async () => {
     const { ensureBuilt, runCli } = await import('./helpers/cli.js');
-    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     await ensureBuilt();
@@ -212,6 +212,11 @@ describe('connfit simulate/fit --regions (CLI)', () => {
       const r2 = await runCli('simulate', '--regions', bad2, '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'x.csv'));
       expect(r2.code).toBe(2);
       expect(r2.stderr).toMatch(/T must be 2×2×2/);
+      // --leak applies to every unit of a multiregion network
+      const leaky = join(dir, 'leaky.json');
+      const r3 = await runCli('simulate', '--regions', file, '--leak', '1.5', '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'l.csv'), '--save-network', leaky);
+      expect(r3.code, r3.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(leaky, 'utf8')).spec.s).toBe(1.5);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -256,7 +256,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           } catch (e) {
             throw new InputError((e as Error).message, { file: opts.regions, field: 'T' });
           }
-          spec = multiregionNetwork(regionLoadings, { g: reg.g, D: reg.D.map((d) => d ?? opts.D), phi: opts.phi, tau: opts.tau, names: reg.names });
+          spec = multiregionNetwork(regionLoadings, { g: reg.g, D: reg.D.map((d) => d ?? opts.D), phi: opts.phi, tau: opts.tau, s: opts.leak, names: reg.names });
         } else if (opts.populations !== undefined) {
           if (opts.g !== undefined) throw new InputError(`--g cannot be combined with --populations: the g2 blocks of ${opts.populations} set the coupling strengths`);
           if (opts.J0 !== undefined) throw new InputError(`--J0 cannot be combined with --populations: put the mean couplings in the "J0" blocks of ${opts.populations}`);

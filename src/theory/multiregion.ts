@@ -279,6 +279,8 @@ export interface MultiregionNetworkOptions {
   D?: number | number[];
   phi?: PhiName;
   tau?: number;
+  /** leak shape s of U(x) = x²/2 − s·log cosh x, every unit (default 0) */
+  s?: number;
   names?: string[];
 }
 
@@ -320,7 +322,7 @@ export function multiregionNetwork(L: MultiregionLoadings, opt: MultiregionNetwo
     J0: Array.from({ length: R }, () => new Array<number>(R).fill(0)),
     D,
     tau: opt.tau ?? 1,
-    s: 0,
+    s: opt.s ?? 0,
     modes: { m: mm, n: nn },
   };
 }
