@@ -1,0 +1,20 @@
+/**
+ * connfit as a library: the data path of the CLI, one import. Recording → fit (rate-function loss) →
+ * fit file → predictions; call `initBackend()` once before any tensor work.
+ */
+export { initBackend, activeBackend } from './backend.js';
+export { readRecording } from './recording/read.js';
+export { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from './recording/write.js';
+export type { Recording } from './recording/types.js';
+export { fitRecording, type FitOptions, type FitResult } from './fit/fit.js';
+export { fitLowRank } from './fit/lowRank.js';
+export { fitMultiregion, multiregionFitResult } from './fit/multiregion.js';
+export { buildFitFile } from './fitfile/build.js';
+export { FitFileSchema, readFitFile, writeFitFile, type FitFile } from './fitfile/schema.js';
+export { simulate } from './simulate/simulate.js';
+export { iidNetwork, networkFromPopulations } from './simulate/network.js';
+export { participationRatio, matrixSpectrumStats } from './statistics/dimension.js';
+export { participationRatioTheory } from './theory/participation.js';
+export { solveStationary, chaosThreshold } from './theory/dmft.js';
+export { effectiveRankFromActivity, effectiveRankFromCouplings, effectiveRankOfFit } from './structure/effectiveRank.js';
+export { evaluateForecast, forecastUnits } from './predict/forecast.js';
