@@ -518,7 +518,7 @@ export interface CouplingEffectiveRank {
  * which are solved for tr JᵀJ and tr (JᵀJ)². In the eigenbasis of G = Q Λ Qᵀ everything follows from
  * W = Λ⁻¹QᵀΦᵀY (μᵀ = QW): tr A = ‖W‖², tr A² = ‖WWᵀ‖², tr(AΣ) = σ² Σ_k ‖W_k‖²/λ_k.
  */
-export function noiseCorrectedPrS(sums: BlockSums, sigma2: number): { prS: number; prSRaw: number } {
+function noiseCorrectedPrS(sums: BlockSums, sigma2: number): { prS: number; prSRaw: number } {
   const N = sums.n;
   const eig = symmetricEigen(sums.G, N);
   if (!(eig.values[0] > 1e-9 * eig.values[N - 1])) throw new RangeError('ΦᵀΦ is singular: the coupling estimate needs many more samples than units');
@@ -545,6 +545,9 @@ export function noiseCorrectedPrS(sums: BlockSums, sigma2: number): { prS: numbe
 /** α·PR_D = PR_S/(1 − 2 PR_S) (THEORY §1.3c); ∞ at and above the i.i.d. value 1/2. */
 const rankFromPrS = (p: number) => (p <= 0 ? 0 : p < 0.5 ? p / (1 - 2 * p) : Infinity);
 
+/** Time blocks of the coupling estimate's jackknife (even: the halves are whole blocks). */
+export const COUPLING_BLOCKS = 8;
+
 /**
  * Effective rank of a fully recorded network from its estimated couplings (THEORY §2.3, §2.8): PR_S
  * of the least-squares couplings with the estimation noise removed (noiseCorrectedPrS), from sums
@@ -558,9 +561,6 @@ const rankFromPrS = (p: number) => (p <= 0 ? 0 : p < 0.5 ? p / (1 - 2 * p) : Inf
  * adds the size of that correction (a bound on what it leaves, when the expansion converges) to 1.96
  * delete-one-block jackknife standard errors of θ, mapped through α·PR_D = PR_S/(1 − 2PR_S).
  */
-/** Time blocks of the coupling estimate's jackknife (even: the halves are whole blocks). */
-export const COUPLING_BLOCKS = 8;
-
 export async function effectiveRankFromCouplings(blocks: BlockSums[], sigma2: number): Promise<CouplingEffectiveRank> {
   const K = blocks.length;
   if (K < 4 || K % 2) throw new RangeError('the coupling estimate needs an even number (≥ 4) of time blocks');
@@ -589,7 +589,7 @@ export async function effectiveRankFromCouplings(blocks: BlockSums[], sigma2: nu
 }
 
 /** θ∞ of θ(x) = θ∞ + a x + b x² through (1, θ1), (x2, θ2), (2, θ3). */
-export function extrapolateToInfiniteT(theta1: number, theta2: number, x2: number, theta3: number): number {
+function extrapolateToInfiniteT(theta1: number, theta2: number, x2: number, theta3: number): number {
   // differences from x = 1: d2 = a(x2 − 1) + b(x2² − 1), d3 = a + 3b
   const d2 = theta2 - theta1;
   const d3 = theta3 - theta1;
