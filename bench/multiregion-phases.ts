@@ -8,7 +8,7 @@
  * of tensors with limit cycles at each Re λ and the Re λ where that fraction first reaches 1/2
  * (V26: ≈ 1.5 ± 0.15 for large Im λ; linear theory 1/ψ_SCS(g) = 1.522).
  */
-import { normalGenerator } from '../src/random.js';
+import { normalGenerator, uniformGenerator } from '../src/random.js';
 import { solveDelta0 } from '../src/theory/dmft.js';
 import { erfClosed } from '../src/theory/gaussian.js';
 import { classifyPhase, multiregionDmft, sampleTensorNear } from '../src/theory/multiregion.js';
@@ -25,8 +25,7 @@ const imMax = arg('im-max', 1.5);
 const seed = arg('seed', 1);
 const g = 1.5;
 const normal = normalGenerator(seed);
-const uni = normalGenerator(seed + 1);
-const uniform = () => Math.abs(uni()) % 1;
+const uniform = uniformGenerator(seed + 1);
 const lin = (a: number, b: number, n: number) => Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 const reVals = lin(1, 2.5, grid);
 const imVals = lin(imMin, imMax, arg('im-steps', grid));

@@ -42,4 +42,19 @@ export function activeBackend(): BackendName | undefined {
   return active;
 }
 
+/**
+ * Values of the tensors `fn` builds, read after its tidy scope: returning typed arrays from
+ * `tf.tidy` makes it walk them element by element as if they held tensors (≈ 0.6 µs per element;
+ * 40 s for the block sums of a 1000-unit recording).
+ */
+export function readTidy(fn: () => tf.Tensor): Float32Array;
+export function readTidy(fn: () => tf.Tensor[]): Float32Array[];
+export function readTidy(fn: () => tf.Tensor | tf.Tensor[]): Float32Array | Float32Array[] {
+  const out = tf.tidy(fn);
+  const list = Array.isArray(out) ? out : [out];
+  const values = list.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(list);
+  return Array.isArray(out) ? values : values[0];
+}
+
 export { tf };

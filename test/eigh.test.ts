@@ -58,3 +58,21 @@ describe('symmetricEigen', () => {
     }
   });
 });
+
+describe('triangular inverse (src/linalg/small.ts)', () => {
+  it('L·L⁻¹ = I for the Cholesky factor of a 120×120 Gram matrix, and L⁻¹ is lower triangular', async () => {
+    const { choleskyFactor, lowerTriangularInverse } = await import('../src/linalg/small.js');
+    const n = 120;
+    const L = choleskyFactor(gram(n, 4), n)!;
+    const X = lowerTriangularInverse(L, n);
+    let worst = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += L[i * n + k] * X[k * n + j];
+        worst = Math.max(worst, Math.abs(s - (i === j ? 1 : 0)));
+        if (j > i) expect(X[i * n + j]).toBe(0);
+      }
+    expect(worst).toBeLessThan(1e-12);
+  });
+});

@@ -94,7 +94,8 @@ export function registerFit(program: Command): void {
     .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions;\n' +
       'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (see below)')
     .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model,\n' +
-      'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval')
+      'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval; with\n' +
+      '--loss exact also from the estimated couplings, the value reported when the recording is ≥ 5·N τ')
     .addOption(
       new Option(
         '--calibration <method>',
@@ -197,7 +198,7 @@ the random bulk, which no network size can remove.`,
           const empty = rec.unitNames.map(() => [] as number[]);
           const structure = {
             rank: 0, m: empty, n: empty, strength: [], overlaps: [], normalisation: rec.nUnits,
-            identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3), calibrated on simulated networks of the same size unless --calibration none; +∞ (null) when the PR is at or above the i.i.d. value (simulated, or the N → ∞ theory). With the exact loss (whole network recorded) also from the least-squares couplings (fromCouplings: PR_S corrected for estimation noise and finite-T bias; needs ≳ 5·N τ of data)',
+            identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3), calibrated on simulated networks of the same size unless --calibration none; +∞ (null) when the PR is at or above the i.i.d. value (simulated, or the N → ∞ theory). With the exact loss (whole network recorded) also from the least-squares couplings (fromCouplings: PR_S corrected for estimation noise and finite-T bias), which give value/ci95 (source: couplings) when the recording is ≥ 5·N τ long',
             effectiveRank: est,
           };
           report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
@@ -248,10 +249,13 @@ function structureLines(fit: FitFile): string[] {
     const e = s.effectiveRank;
     const v = (x: number | null) => (x === null || !Number.isFinite(x) ? '∞' : f(x));
     const c = e.calibration;
+    const interval = (x: { value: number | null; ci95: [number | null, number | null] }) => `${v(x.value)}  95% interval [${v(x.ci95[0])}, ${v(x.ci95[1])}]`;
+    const calibrated = c?.method === 'simulation' ? `  (calibrated on ${c.ranks.length} simulated networks of N = ${c.networkSize})` : c?.method === 'none' ? '  (uncalibrated, N → ∞ theory)' : '';
+    const fromCouplings = e.source === 'couplings';
     return [
       '',
-      `effective rank α·PR_D (THEORY §5.3): ${v(e.value)}  95% interval [${v(e.ci95[0])}, ${v(e.ci95[1])}]` +
-        (c?.method === 'simulation' ? `  (calibrated on ${c.ranks.length} simulated networks of N = ${c.networkSize})` : c?.method === 'none' ? '  (uncalibrated, N → ∞ theory)' : ''),
+      `effective rank α·PR_D (THEORY §5.3): ${interval(e)}` + (fromCouplings ? '  (from the couplings, §2.8)' : calibrated),
+      ...(fromCouplings && e.fromActivity ? [`  from the activity's PR: ${interval(e.fromActivity)}${calibrated}`] : []),
       `  PR_φ data ${f(e.prData)} (T→∞ ${f(e.prDataCorrected)}), i.i.d. theory at ĝ ${f(e.prIid)}, K ${f(e.K)}`,
       ...(c?.method === 'simulation'
         ? [
@@ -262,9 +266,9 @@ function structureLines(fit: FitFile): string[] {
       ...(e.notes ?? []).map((n) => `  note: ${n}`),
       ...(e.fromCouplings
         ? [
-            `  from the couplings (§2.8): ${v(e.fromCouplings.value)}` +
-              (e.fromCouplings.ci95 ? `  95% interval [${v(e.fromCouplings.ci95[0])}, ${v(e.fromCouplings.ci95[1])}]` : '') +
-              `  (PR_S ${f(e.fromCouplings.prS)} corrected for noise and finite T; noise only ${f(e.fromCouplings.prSNoiseCorrected ?? e.fromCouplings.prS)}, uncorrected ${f(e.fromCouplings.prSRaw)})`,
+            (fromCouplings ? '  couplings:' : `  from the couplings (§2.8): ${v(e.fromCouplings.value)}` +
+              (e.fromCouplings.ci95 ? `  95% interval [${v(e.fromCouplings.ci95[0])}, ${v(e.fromCouplings.ci95[1])}]` : '')) +
+              `  PR_S ${f(e.fromCouplings.prS)} corrected for noise and finite T; noise only ${f(e.fromCouplings.prSNoiseCorrected ?? e.fromCouplings.prS)}, uncorrected ${f(e.fromCouplings.prSRaw)}`,
           ]
         : []),
     ];

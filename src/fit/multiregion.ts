@@ -9,7 +9,7 @@
  * the input loadings' posterior mean is not a descent method for this likelihood: it drifted uphill
  * and took hundreds of sweeps.)
  */
-import { tf } from '../backend.js';
+import { readTidy, tf } from '../backend.js';
 import { InputError } from '../errors.js';
 import { prepareEigensolver, symmetricEigen } from '../linalg/eigh.js';
 import { choleskyInPlace, choleskySolve, choleskyWithRidge, solveLower, solveLowerTransposed } from '../linalg/small.js';
@@ -443,11 +443,11 @@ function linkCurrents(
       den += nRaw[r][b] * nRaw[r][b];
     }
     const scale = num / den;
-    const [v, s2] = tf.tidy(() => {
+    const [v, s2] = readTidy(() => {
       const P = tf.tensor2d(Phi, [T, Nb]);
       const val = tf.matMul(P, tf.tensor2d(Float32Array.from(nCan[r]), [Nb, 1]));
       const PC = tf.matMul(P, tf.tensor2d(Float32Array.from(covBlocks[r]), [Nb, Nb]));
-      return [val.dataSync(), tf.sum(tf.mul(PC, P), 1).dataSync()];
+      return [val, tf.sum(tf.mul(PC, P), 1)];
     });
     value.push(Array.from(v, (x) => x / Nb));
     se.push(Array.from(s2, (x) => (Math.abs(scale) * Math.sqrt(Math.max(x, 0))) / Nb));

@@ -69,10 +69,17 @@ export const StructureSchema = z.object({
     .optional(),
   /** Leading eigenvalue of T̂ (THEORY §6.4) from the fitted loadings. */
   leadingEigenvalue: z.object({ re: z.number(), im: z.number() }).optional(),
-  /** α·PR_D from activity (THEORY §5.3), with a block-bootstrap interval; null for +∞ */
+  /**
+   * α·PR_D (THEORY §1.3c, §5.3) with a 95 % interval; null for +∞. `source` says where value/ci95
+   * come from: 'couplings' (fromCouplings, a whole network recorded for ≥ 5·N τ with the exact loss)
+   * or 'activity' (the PR of φ given ĝ_eff; the activity figures below; files without `source`).
+   */
   effectiveRank: z
     .object({
       value: num, ci95: z.tuple([num, num]), prData: z.number(), prDataCorrected: z.number(), prIid: z.number(), K: z.number(), bootstrapSamples: z.number(),
+      source: z.enum(['activity', 'couplings']).optional(),
+      /** the activity estimate, when value/ci95 are the coupling estimate */
+      fromActivity: z.object({ value: num, ci95: z.tuple([num, num]) }).optional(),
       /**
        * from the least-squares couplings of a fully recorded network (§2.3, §2.8): PR_S corrected for
        * estimation noise and finite-T bias (src/structure/effectiveRank.ts); the interval and the

@@ -68,6 +68,25 @@ export function solveLowerTransposed(l: Float64Array, n: number, b: Float64Array
   }
 }
 
+/** Inverse of a lower-triangular n×n matrix (lower triangular; rows by forward substitution). */
+export function lowerTriangularInverse(L: Float64Array, n: number): Float64Array {
+  const X = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) {
+    // row r of X: X[r, c] = (δ_rc − Σ_{k<r} L[r, k] X[k, c]) / L[r, r] for c ≤ r
+    const xr = X.subarray(r * n, r * n + r + 1);
+    for (let k = 0; k < r; k++) {
+      const l = L[r * n + k];
+      if (l === 0) continue;
+      const xk = X.subarray(k * n, k * n + k + 1);
+      for (let c = 0; c <= k; c++) xr[c] -= l * xk[c];
+    }
+    xr[r] += 1;
+    const d = L[r * n + r];
+    for (let c = 0; c <= r; c++) xr[c] /= d;
+  }
+  return X;
+}
+
 /** Solve L Lᵀ x = b in place for one right-hand side (L from choleskyInPlace). */
 export function choleskySolve(l: Float64Array, n: number, b: Float64Array): void {
   solveLower(l, n, b);

@@ -12,7 +12,7 @@
  *
  * N is the number of recorded units (THEORY §2.3 caveat 2: the observed-unit normalisation).
  */
-import { tf } from '../backend.js';
+import { readTidy, tf } from '../backend.js';
 import { symmetricEigen } from '../linalg/eigh.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
@@ -95,10 +95,10 @@ export function blockSums(rec: Recording, basis: StepBasis, phi: Nonlinearity, b
           both[dst + n + i] = yAll[src + i] - yMean[i];
         }
       }
-      const prod = tf.tidy(() => {
+      const prod = readTidy(() => {
         const PY = tf.tensor2d(both, [Tc, 2 * n]);
         const PhiT = tf.transpose(tf.slice(PY, [0, 0], [Tc, n]));
-        return tf.matMul(PhiT, PY).dataSync();
+        return tf.matMul(PhiT, PY);
       });
       for (let i = 0; i < n; i++) {
         const o = i * 2 * n;

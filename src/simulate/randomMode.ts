@@ -5,7 +5,7 @@
  * with α = 1 for α·PR_D < 1, and a flat spectrum with α = α·PR_D above; or a step (D_a constant for
  * a/N ≤ α·PR_D, α = 1) for small ranks.
  */
-import { tf } from '../backend.js';
+import { readTidy, tf } from '../backend.js';
 import type { Normal } from '../random.js';
 
 export interface RandomModeSpec {
@@ -71,6 +71,6 @@ export function drawRandomModeCouplings(spec: RandomModeSpec, N: number, normal:
   const s = 1 / Math.sqrt(N);
   for (let i = 0; i < N; i++) for (let a = 0; a < M; a++) L[i * M + a] = s * D[a] * normal();
   for (let a = 0; a < M; a++) for (let j = 0; j < N; j++) Rt[a * N + j] = s * normal();
-  const J = tf.tidy(() => tf.matMul(tf.tensor2d(L, [N, M]), tf.tensor2d(Rt, [M, N])).dataSync());
+  const J = readTidy(() => tf.matMul(tf.tensor2d(L, [N, M]), tf.tensor2d(Rt, [M, N])));
   return Float64Array.from(J);
 }

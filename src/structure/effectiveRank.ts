@@ -19,11 +19,10 @@ import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
 import { participationRatioTheory } from '../theory/participation.js';
 import { yieldToEventLoop } from '../util/yield.js';
-import { symmetricEigen } from '../linalg/eigh.js';
 import { blockSums, sumBlocks, type BlockSums } from '../loss/lowRank.js';
 import type { FitResult } from '../fit/fit.js';
 import { stepCoefficients } from '../model/parameters.js';
-import { choleskyInPlace } from '../linalg/small.js';
+import { choleskyFactor, choleskyInPlace, lowerTriangularInverse } from '../linalg/small.js';
 import { iidNetwork } from '../simulate/network.js';
 import { randomModeSpectrum } from '../simulate/randomMode.js';
 import { simulate } from '../simulate/simulate.js';
@@ -515,27 +514,29 @@ export interface CouplingEffectiveRank {
  *   E tr A    = ‖J‖² + N tr Σ
  *   E tr A²   = tr (JᵀJ)² + (2N + 2) tr(JᵀJ Σ) + 2‖J‖² tr Σ + N(N + 1) tr Σ² + N (tr Σ)²
  *   E tr(AΣ)  = tr(JᵀJ Σ) + N tr Σ²
- * which are solved for tr JᵀJ and tr (JᵀJ)². In the eigenbasis of G = Q Λ Qᵀ everything follows from
- * W = Λ⁻¹QᵀΦᵀY (μᵀ = QW): tr A = ‖W‖², tr A² = ‖WWᵀ‖², tr(AΣ) = σ² Σ_k ‖W_k‖²/λ_k.
+ * which are solved for tr JᵀJ and tr (JᵀJ)². With G = L Lᵀ (Cholesky, float64) and G⁻¹ = L⁻ᵀL⁻¹,
+ * the rest are float32 matMuls (no transpose flag): Mᵀ = G⁻¹ΦᵀY (column i is μ_i), tr A = ‖Mᵀ‖²,
+ * tr A² = ‖MMᵀ‖², tr(AΣ) = σ² Σ Mᵀ ⊙ G⁻¹Mᵀ, tr Σ = σ²‖L⁻¹‖², tr Σ² = σ⁴‖G⁻¹‖². No eigendecomposition:
+ * the eleven calls of effectiveRankFromCouplings cost ≈ 1 s each at N = 1000.
  */
 function noiseCorrectedPrS(sums: BlockSums, sigma2: number): { prS: number; prSRaw: number } {
   const N = sums.n;
-  const eig = symmetricEigen(sums.G, N);
-  if (!(eig.values[0] > 1e-9 * eig.values[N - 1])) throw new RangeError('ΦᵀΦ is singular: the coupling estimate needs many more samples than units');
-  const [trA, trA2, trASigma] = tf.tidy(() => {
-    const Qt = tf.transpose(tf.tensor2d(Float32Array.from(eig.vectors), [N, N]));
-    const inv = tf.tensor2d(Float32Array.from(eig.values, (l) => 1 / l), [N, 1]);
-    const W = tf.mul(inv, tf.matMul(Qt, tf.tensor2d(Float32Array.from(sums.PhiY), [N, N])));
-    const rowNorms = tf.sum(tf.mul(W, W), 1, true); // ‖W_k‖², N×1
-    const WWt = tf.matMul(W, tf.transpose(W));
-    return [tf.sum(rowNorms).dataSync()[0], tf.sum(tf.mul(WWt, WWt)).dataSync()[0], sigma2 * tf.sum(tf.mul(rowNorms, inv)).dataSync()[0]];
+  const L = choleskyFactor(sums.G, N);
+  if (!L) throw new RangeError('ΦᵀΦ is singular: the coupling estimate needs many more samples than units');
+  const Li = lowerTriangularInverse(L, N);
+  let trInv = 0; // tr G⁻¹ = ‖L⁻¹‖²
+  for (let q = 0; q < N * N; q++) trInv += Li[q] * Li[q];
+  const [trA, trA2, trAGinv, trInv2] = tf.tidy(() => {
+    const LiT = tf.tensor2d(Float32Array.from(Li), [N, N]);
+    const Ginv = tf.matMul(tf.transpose(LiT), LiT);
+    const Mt = tf.matMul(Ginv, tf.tensor2d(Float32Array.from(sums.PhiY), [N, N]));
+    const MtM = tf.matMul(tf.transpose(Mt), Mt);
+    const sq = (t: tf.Tensor) => tf.sum(tf.mul(t, t)).dataSync()[0];
+    return [sq(Mt), sq(MtM), tf.sum(tf.mul(Mt, tf.matMul(Ginv, Mt))).dataSync()[0], sq(Ginv)];
   });
-  let trS = 0;
-  let trS2 = 0;
-  for (const l of eig.values) {
-    trS += sigma2 / l;
-    trS2 += (sigma2 / l) ** 2;
-  }
+  const trS = sigma2 * trInv;
+  const trS2 = sigma2 * sigma2 * trInv2;
+  const trASigma = sigma2 * trAGinv;
   const normJ = trA - N * trS;
   const trJJS = trASigma - N * trS2;
   const trJJ2 = trA2 - (2 * N + 2) * trJJS - 2 * normJ * trS - N * (N + 1) * trS2 - N * trS * trS;
@@ -610,29 +611,54 @@ export interface FitEffectiveRankOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export type FitEffectiveRank = EffectiveRankEstimate & { fromCouplings?: CouplingEffectiveRank };
+/**
+ * `value`/`ci95` are the coupling estimate when there is one from a recording of ≥ 5·N τ (where its
+ * finite-T correction was measured; within 4 % at N = 1000 in bench/effective-rank-couplings.ts),
+ * else the activity estimate; `source` says which, and `fromActivity` keeps the activity estimate
+ * when it is not the headline. The other top-level figures (prData, …, calibration) are the activity
+ * estimate's.
+ */
+export type FitEffectiveRank = EffectiveRankEstimate & {
+  source: 'activity' | 'couplings';
+  fromCouplings?: CouplingEffectiveRank;
+  fromActivity?: { value: number; ci95: [number, number] };
+};
+
+/** Recording length, in units of N·τ, from which the coupling estimate is the headline value. */
+export const COUPLING_MIN_LENGTH = 5;
 
 /**
  * The effective rank of a one-population rate-function fit (`connfit fit --effective-rank`): from the
  * activity's PR given ĝ_eff, and, when the fit used the exact loss (whole network recorded), also from
- * the least-squares couplings. The simulations of the calibration run in model time: the recording's
- * sampling interval in units of the fitted τ.
+ * the least-squares couplings, which then give the headline value if the recording is long enough
+ * (FitEffectiveRank). The simulations of the calibration run in model time: the recording's sampling
+ * interval in units of the fitted τ.
  */
 export async function effectiveRankOfFit(rec: Recording, fit: FitResult, opts: FitEffectiveRankOptions): Promise<FitEffectiveRank> {
   if (fit.natural.g2.length !== 1) throw new RangeError('the effective rank needs a one-population fit');
   const calibrate = (opts.calibration ?? 'simulation') === 'simulation'
     ? { dt: fit.data.dt / fit.natural.tau, leak: fit.natural.leak, networkSize: opts.networkSize, onProgress: opts.onProgress }
     : undefined;
-  const est: FitEffectiveRank = await effectiveRankFromActivity(rec, { phi: opts.phi, g: fit.params.g, D: fit.params.D.value, seed: opts.seed, calibrate });
+  const activity = await effectiveRankFromActivity(rec, { phi: opts.phi, g: fit.params.g, D: fit.params.D.value, seed: opts.seed, calibrate });
+  const est: FitEffectiveRank = { ...activity, source: 'activity' };
   if (fit.loss.form === 'exact') {
     const k = stepCoefficients(fit.data.dt, fit.natural.tau, fit.model.discretisation);
     const bounds = Array.from({ length: COUPLING_BLOCKS + 1 }, (_, b) => Math.round((b * (rec.nSamples - 1)) / COUPLING_BLOCKS));
     const sums = blockSums(rec, { a: k.a, b: k.b, s: fit.natural.leak }, nonlinearity(opts.phi), bounds);
     try {
-      est.fromCouplings = await effectiveRankFromCouplings(sums, k.c * fit.natural.D[0]);
+      const couplings = await effectiveRankFromCouplings(sums, k.c * fit.natural.D[0]);
+      est.fromCouplings = couplings;
       const length = ((rec.nSamples - 1) * fit.data.dt) / fit.natural.tau;
-      if (length < 5 * rec.nUnits)
-        est.notes.push(`the coupling estimate's finite-T correction is measured for recordings of ≥ 5·N τ; this one is ${(length / rec.nUnits).toFixed(1)}·N τ, so its interval may be too narrow`);
+      if (length >= COUPLING_MIN_LENGTH * rec.nUnits) {
+        est.source = 'couplings';
+        est.fromActivity = { value: activity.value, ci95: activity.ci95 };
+        est.value = couplings.value;
+        est.ci95 = couplings.ci95;
+      } else
+        est.notes.push(
+          `the coupling estimate's finite-T correction is measured for recordings of ≥ ${COUPLING_MIN_LENGTH}·N τ; this one is ${(length / rec.nUnits).toFixed(1)}·N τ, ` +
+            'so its interval may be too narrow and the value reported is the activity estimate',
+        );
     } catch {
       // ΦᵀΦ singular (T ≲ N): the activity-based estimate stands alone
     }

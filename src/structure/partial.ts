@@ -42,7 +42,7 @@
  * recordings the fitted self-weight equals the true self-coupling), the u term estimated from n̂ is
  * biased by n̂'s noise (by up to 4× on one realisation), and even its true value left −17…+12 %.
  */
-import { choleskyInPlace, inverseSpd, multiplySquare, transposeSquare } from '../linalg/small.js';
+import { choleskyInPlace, inverseSpd, lowerTriangularInverse, multiplySquare, transposeSquare } from '../linalg/small.js';
 import { symmetricEigen } from '../linalg/eigh.js';
 
 export interface ReadoutCorrection {
@@ -56,20 +56,6 @@ export interface ReadoutCorrection {
   privateVariance: number;
   /** corrected readout loadings N_S, n×R row-major, in the fit's normalisation */
   readout: Float64Array;
-}
-
-
-/** Inverse of a lower-triangular R×R matrix. */
-function lowerInverse(L: Float64Array, R: number): Float64Array {
-  const X = new Float64Array(R * R);
-  for (let c = 0; c < R; c++) {
-    for (let r = c; r < R; r++) {
-      let s = r === c ? 1 : 0;
-      for (let k = c; k < r; k++) s -= L[r * R + k] * X[k * R + c];
-      X[r * R + c] = s / L[r * R + r];
-    }
-  }
-  return X;
 }
 
 /**
@@ -101,7 +87,7 @@ export function readoutCorrection(M: Float64Array, Neff: Float64Array, n: number
   // A_s = P Lᵀ (MᵀCM)⁻¹ L, H = L Lᵀ
   const L = Float64Array.from(H);
   choleskyInPlace(L, R);
-  const Li = lowerInverse(L, R);
+  const Li = lowerTriangularInverse(L, R);
   const As = multiplySquare(multiplySquare(transposeSquare(L, R), MCMi, R), L, R).map((v) => P * v);
   for (let a = 0; a < R; a++) for (let b = 0; b < a; b++) As[a * R + b] = As[b * R + a] = 0.5 * (As[a * R + b] + As[b * R + a]);
   const eig = symmetricEigen(As, R, 'ml-matrix');
