@@ -95,11 +95,7 @@ export function blockSums(rec: Recording, basis: StepBasis, phi: Nonlinearity, b
           both[dst + n + i] = yAll[src + i] - yMean[i];
         }
       }
-      const prod = readTidy(() => {
-        const PY = tf.tensor2d(both, [Tc, 2 * n]);
-        const PhiT = tf.transpose(tf.slice(PY, [0, 0], [Tc, n]));
-        return tf.matMul(PhiT, PY);
-      });
+      const prod = stackedCrossProducts(both, Tc, n);
       for (let i = 0; i < n; i++) {
         const o = i * 2 * n;
         for (let j = 0; j < n; j++) {
@@ -121,6 +117,19 @@ export function blockSums(rec: Recording, basis: StepBasis, phi: Nonlinearity, b
     out.push({ n, T, G, PhiY, yy });
   }
   return out;
+}
+
+/**
+ * Pᵀ[P | Y] from rows of [P | Y] (rows × 2n, float32, row-major): n × 2n, PᵀP in the first n columns
+ * and PᵀY in the last n. One float32 matMul with P transposed explicitly (the transpose flag, and so a
+ * second product, is ≈ 10× slower on wasm). Shared by the time-domain block sums and the spectral
+ * band sums (lowRankWhittle.ts).
+ */
+export function stackedCrossProducts(both: Float32Array, rows: number, n: number): Float32Array {
+  return readTidy(() => {
+    const PY = tf.tensor2d(both, [rows, 2 * n]);
+    return tf.matMul(tf.transpose(tf.slice(PY, [0, 0], [rows, n])), PY);
+  });
 }
 
 /** Σ of blocks, optionally leaving one out (k-fold training sets). */

@@ -19,11 +19,10 @@
  * m_i (1/N) Σ_{j unrecorded} n_j φ_j, cannot be predicted from the recorded units and enters as extra
  * bulk power of relative size (1 − n/N)·E[m²]E[n²]/(N g²) (up to +13 % in g² on the issue-3 teacher).
  */
-import { tf } from '../backend.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength, RealFFT } from '../statistics/fft.js';
-import { inverseOrThrow, type StepBasis } from './lowRank.js';
+import { inverseOrThrow, stackedCrossProducts, type StepBasis } from './lowRank.js';
 import { logDetSpd, multiplySquare } from '../linalg/small.js';
 
 export interface WhittleLowRankStatistics {
@@ -74,18 +73,6 @@ function bandEdges(from: number, K: number, bands: number): number[] {
     edges.push(Math.min(K + 1, Math.max(edges[edges.length - 1] + 1, Math.round(x))));
   }
   return edges;
-}
-
-/** Σ over rows of Pᵀ P and Pᵀ Y (rows × n, float32 matMul, float64 result). */
-function crossProducts(P: Float32Array, Y: Float32Array, rows: number, n: number): [Float64Array, Float64Array] {
-  const [cp, cy] = tf.tidy(() => {
-    const Pt = tf.transpose(tf.tensor2d(P, [rows, n])); // explicit transpose: fast matMul path
-    return [tf.matMul(Pt, tf.tensor2d(P, [rows, n])), tf.matMul(Pt, tf.tensor2d(Y, [rows, n]))];
-  });
-  const out: [Float64Array, Float64Array] = [Float64Array.from(cp.dataSync()), Float64Array.from(cy.dataSync())];
-  cp.dispose();
-  cy.dispose();
-  return out;
 }
 
 export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: Nonlinearity, opts: WhittleLowRankOptions = {}): WhittleLowRankStatistics {
@@ -140,20 +127,29 @@ export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: 
   const Cphi: Float64Array[] = [];
   const Cy: Float64Array[] = [];
   const weighted = (k0: number, k1: number) => {
+    // rows of [P | Y]: real and imaginary parts of each bin, weighted
     const rows = 2 * (k1 - k0);
-    const P = new Float32Array(rows * n);
-    const Y = new Float32Array(rows * n);
+    const both = new Float32Array(rows * 2 * n);
     for (let k = k0; k < k1; k++) {
       const w = Math.sqrt((2 * half[k]) / T);
-      const r = 2 * (k - k0);
+      const re = 2 * (k - k0) * 2 * n;
+      const im = re + 2 * n;
       for (let i = 0; i < n; i++) {
-        P[r * n + i] = w * phiRe[k * n + i];
-        P[(r + 1) * n + i] = w * phiIm[k * n + i];
-        Y[r * n + i] = w * yRe[k * n + i];
-        Y[(r + 1) * n + i] = w * yIm[k * n + i];
+        both[re + i] = w * phiRe[k * n + i];
+        both[im + i] = w * phiIm[k * n + i];
+        both[re + n + i] = w * yRe[k * n + i];
+        both[im + n + i] = w * yIm[k * n + i];
       }
     }
-    return crossProducts(P, Y, rows, n);
+    const prod = stackedCrossProducts(both, rows, n);
+    const cp = new Float64Array(n * n);
+    const cy = new Float64Array(n * n);
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < n; i++) {
+        cp[j * n + i] = prod[j * 2 * n + i];
+        cy[j * n + i] = prod[j * 2 * n + n + i];
+      }
+    return [cp, cy];
   };
   const Ctot = weighted(0, low)[0];
   for (let b = 0; b < B; b++) {
