@@ -506,7 +506,10 @@ async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity
   x[1] = start.scalars.logD;
   nStart.forEach((col, r) => col.forEach((v, i) => (x[2 + i * R + r] = v)));
   let bulk = bulkSpectrum(st, x.subarray(2), R);
-  const point = (y: Float64Array, N: Float64Array) => ({ g2: Math.exp(y[0]), sigma2: c * Math.exp(y[1]) + floor, Nl: N, R, bulk });
+  // bin 0's variance at the scalars of the last kernel update (it informs the modes, not g and D)
+  const dcVariance = () => c * Math.exp(x[1]) + floor + Math.exp(x[0]) * bulk[0];
+  let s0 = dcVariance();
+  const point = (y: Float64Array, N: Float64Array) => ({ g2: Math.exp(y[0]), sigma2: c * Math.exp(y[1]) + floor, Nl: N, R, bulk, s0 });
   const objective = (y: Float64Array) => {
     const ev = whittleLowRankEvaluate(st, point(y, y.subarray(2)));
     const g = new Float64Array(y.length);
@@ -523,6 +526,7 @@ async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity
     await yieldToEventLoop();
     if (R === 0 || (round > 0 && moved < 1e-3)) break;
     bulk = bulkSpectrum(st, x.subarray(2), R);
+    s0 = dcVariance();
   }
   const Nfit = Float64Array.from(x.subarray(2));
   const ev = whittleLowRankEvaluate(st, point(x, Nfit));

@@ -5,7 +5,7 @@
  * biases g low by about sqrt(n/N). The spectral form uses the population-averaged φ-spectrum, which a
  * subsample estimates without bias (mean-field, §2.3 caveat 2).
  *
- * Per unit i and frequency bin k = 1..T/2 (c_k = 2, 1 at Nyquist), with K_r(k) = (1/n) Σ_j n_rj Φ_j(k):
+ * Per unit i and frequency bin k = 0..T/2 (c_k = 2, 1 at 0 and Nyquist), with K_r(k) = (1/n) Σ_j n_rj Φ_j(k):
  *   NLL = Σ_k (c_k/2)[n log s_k + P_y(k)/s_k] − ½ Σ_i b_iᵀ H⁻¹ b_i + (n/2)[log det H − log det H₀]
  *   s_k = σ² + g² P̄_φ⊥(k),  b_i = Σ_k c_k Re(K^* Y_i)/(T s_k),  H = Σ_k c_k Re(K^* K)/(T s_k)
  * i.e. the input loadings m_i profiled by weighted least squares and integrated out (restricted
@@ -14,6 +14,14 @@
  * the bulk term matters (there s_k and the cross-spectra vary together from bin to bin: band-mean
  * weights biased ĝ from 0.30 to 0.55 on issue 3's teacher even at the true n) and from n×n band
  * cross-spectral matrices above, where s_k is flat within a band.
+ *
+ * Bin 0 (the time means) is included, as the exact loss includes them: units held near saturation by
+ * a mode at a non-zero fixed point barely fluctuate, and without their means their readout n_j is
+ * fitted to those tiny fluctuations and blows up (59° → 31° n-span on one issue-3 realisation, 100
+ * of 200 units). Its variance s_0 is held at the last kernel update's σ² + g²P̄_φ(0) (`s0`), so it
+ * informs the modes only: its bulk term is one quenched draw per unit. Like the exact loss, this
+ * assumes no unmodelled constant input I_i; the spectral form fits no J0 (a mean coupling enters as
+ * a mode).
  *
  * Known limit on partial recordings: the modes' readout of the unrecorded units' private fluctuations,
  * m_i (1/N) Σ_{j unrecorded} n_j φ_j, cannot be predicted from the recorded units and enters as extra
@@ -29,13 +37,13 @@ export interface WhittleLowRankStatistics {
   n: number;
   /** FFT length (samples of y used) */
   T: number;
-  /** c_k/2 per bin k = 1..T/2 */
+  /** c_k/2 per bin k = 0..T/2 */
   half: Float64Array;
   /** P̄_φ(k) = (1/(nT)) Σ_j |Φ_j(k)|² */
   phiPower: Float64Array;
   /** P_y(k) = (1/T) Σ_i |Y_i(k)|² */
   yPower: Float64Array;
-  /** bins 1..low are treated one by one: their spectra, low × n (row: bin) */
+  /** bins 0..low − 1 are treated one by one: their spectra, low × n (row: bin) */
   low: number;
   phiRe: Float64Array;
   phiIm: Float64Array;
@@ -47,7 +55,7 @@ export interface WhittleLowRankStatistics {
   /** per band, n×n: Σ_k c_k Re(Φ_j^*Φ_l)/T and Σ_k c_k Re(Φ_j^* Y_i)/T (row j, column i) */
   Cphi: Float64Array[];
   Cy: Float64Array[];
-  /** Σ over all bins of c_k Re(Φ_j^*Φ_l)/T (the centred ΦᵀΦ), n×n */
+  /** Σ over bins 1..T/2 of c_k Re(Φ_j^*Φ_l)/T (the centred ΦᵀΦ; bin 0 left out), n×n */
   Ctot: Float64Array;
 }
 
@@ -83,14 +91,18 @@ export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: 
   const d = rec.data;
   const series = new Float64Array(T);
   const out = new Float64Array(T + 2);
-  // Spectra as (bin, unit) arrays: real and imaginary parts, bins 1..K.
-  const phiRe = new Float32Array(K * n);
-  const phiIm = new Float32Array(K * n);
-  const yRe = new Float32Array(K * n);
-  const yIm = new Float32Array(K * n);
-  const half = Float64Array.from({ length: K }, (_, k) => (k + 1 === K ? 0.5 : 1));
-  const phiPower = new Float64Array(K);
-  const yPower = new Float64Array(K);
+  // Spectra as (bin, unit) arrays: real and imaginary parts, bins 0..K.
+  // Bins k = 0..K: the time means (bin 0) carry the readout of units held near saturation, whose φ
+  // barely fluctuates (a mode at a non-zero fixed point); without them such a unit's n_j is fitted to
+  // its own tiny fluctuations and blows up.
+  const nb = K + 1;
+  const phiRe = new Float32Array(nb * n);
+  const phiIm = new Float32Array(nb * n);
+  const yRe = new Float32Array(nb * n);
+  const yIm = new Float32Array(nb * n);
+  const half = Float64Array.from({ length: nb }, (_, k) => (k === 0 || k === K ? 0.5 : 1));
+  const phiPower = new Float64Array(nb);
+  const yPower = new Float64Array(nb);
   for (let i = 0; i < n; i++) {
     for (const which of ['phi', 'y'] as const) {
       let mean = 0;
@@ -104,26 +116,27 @@ export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: 
       const re = which === 'phi' ? phiRe : yRe;
       const im = which === 'phi' ? phiIm : yIm;
       const power = which === 'phi' ? phiPower : yPower;
-      for (let k = 1; k <= K; k++) {
-        const a = out[2 * k];
-        const b = out[2 * k + 1];
-        re[(k - 1) * n + i] = a;
-        im[(k - 1) * n + i] = b;
-        power[k - 1] += (a * a + b * b) / T;
+      for (let k = 0; k <= K; k++) {
+        const a = k === 0 ? mean : out[2 * k];
+        const b = k === 0 ? 0 : out[2 * k + 1];
+        re[k * n + i] = a;
+        im[k * n + i] = b;
+        power[k] += (a * a + b * b) / T;
       }
     }
   }
-  for (let k = 0; k < K; k++) phiPower[k] /= n;
+  for (let k = 0; k < nb; k++) phiPower[k] /= n;
   fft.dispose();
-  let low = Math.min(K, 256);
+  let low = Math.min(K, 256); // positive-frequency bins 1..low; with bin 0, indices 0..low
   if (opts.bulkToNoise !== undefined) {
     low = 0;
-    for (let k = 0; k < K; k++) if (opts.bulkToNoise * phiPower[k] > 0.01) low = k + 1;
+    for (let k = 1; k <= K; k++) if (opts.bulkToNoise * phiPower[k] > 0.01) low = k;
     low = Math.min(K, 8192, Math.max(low, 64));
   }
   const edges = bandEdges(low + 1, K, opts.bands ?? 48);
+  low += 1;
   const B = edges.length - 1;
-  const bandOf = new Int32Array(K).fill(-1);
+  const bandOf = new Int32Array(nb).fill(-1);
   const Cphi: Float64Array[] = [];
   const Cy: Float64Array[] = [];
   const weighted = (k0: number, k1: number) => {
@@ -151,10 +164,10 @@ export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: 
       }
     return [cp, cy];
   };
-  const Ctot = weighted(0, low)[0];
+  const Ctot = weighted(1, low)[0]; // centred: bin 0 left out
   for (let b = 0; b < B; b++) {
-    const k0 = edges[b] - 1;
-    const k1 = edges[b + 1] - 1;
+    const k0 = edges[b];
+    const k1 = edges[b + 1];
     for (let k = k0; k < k1; k++) bandOf[k] = b;
     const [cp, cy] = weighted(k0, k1);
     for (let q = 0; q < n * n; q++) Ctot[q] += cp[q];
@@ -173,6 +186,11 @@ export interface WhittleLowRankPoint {
   R: number;
   /** bulk φ-power per bin (bulkSpectrum), default P̄_φ */
   bulk?: Float64Array;
+  /**
+   * variance of bin 0 (the time means), held fixed: it then informs the modes only. Bin 0's bulk term
+   * is the quenched Σ_j z_ij φ̄_j, one draw per unit, as informative about g² as all other bins together.
+   */
+  s0?: number;
 }
 
 export interface WhittleLowRankEvaluation {
@@ -267,7 +285,7 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
   const omega = new Float64Array(bands);
   const count = new Float64Array(bands);
   for (let k = 0; k < K; k++) {
-    const sk = p.sigma2 + p.g2 * bulk[k];
+    const sk = k === 0 && p.s0 !== undefined ? p.s0 : p.sigma2 + p.g2 * bulk[k];
     s[k] = sk;
     const h = half[k];
     nll += h * (n * Math.log(sk) + yPower[k] / sk);
@@ -415,7 +433,7 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
   }
   let dSig = 0;
   let dG = 0;
-  for (let k = 0; k < K; k++) {
+  for (let k = p.s0 !== undefined ? 1 : 0; k < K; k++) {
     dSig += dS[k];
     dG += dS[k] * bulk[k];
   }
