@@ -105,7 +105,7 @@ describe('effective rank from the couplings of a fully recorded network (§2.3, 
       const est = await effectiveRankFromCouplings(sums, (2 * 0.1) / 0.05);
       // measured: −0.2 % (0.3) and −13 % (3); the noise correction alone gives +11 % and +20 %. At this
       // length (5·N τ) the three-length extrapolation is noisy near PR_S = 1/2; at N = 1000, 8000 τ it
-      // is within 4 % (bench/effective-rank-couplings.ts)
+      // is within 2 % (bench/effective-rank-couplings.ts)
       expect(rel(est.value, realised)).toBeLessThan(0.25);
       if (r < 1) expect(Math.abs(est.prS - prTrue)).toBeLessThan(0.2 * Math.abs(est.prSNoiseCorrected - prTrue));
       expect(est.ci95[0]).toBeLessThanOrEqual(realised);

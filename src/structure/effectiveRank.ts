@@ -613,7 +613,7 @@ export interface FitEffectiveRankOptions {
 
 /**
  * `value`/`ci95` are the coupling estimate when there is one from a recording of ≥ 5·N τ (where its
- * finite-T correction was measured; within 4 % at N = 1000 in bench/effective-rank-couplings.ts),
+ * finite-T correction was measured; within 2 % at N = 1000, 8000 τ, in bench/effective-rank-couplings.ts),
  * else the activity estimate; `source` says which, and `fromActivity` keeps the activity estimate
  * when it is not the headline. The other top-level figures (prData, …, calibration) are the activity
  * estimate's.
