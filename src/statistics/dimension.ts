@@ -118,8 +118,8 @@ function covarianceFromMoments(m: { n: number; s1: Float64Array; s2: Float64Arra
   return C;
 }
 
-/** (tr C)² / (N tr C²) by the trace identity tr C² = Σ_ij C_ij² (= Σλ², no eigendecomposition). */
-function prByTraces(C: Float64Array, N: number): number {
+/** PR = (tr C)² / (N tr C²) of a covariance by the trace identity tr C² = Σ_ij C_ij² (= Σλ², no eigendecomposition). */
+export function prByTraces(C: Float64Array, N: number): number {
   let tr = 0;
   let tr2 = 0;
   for (let i = 0; i < N; i++) tr += C[i * N + i];

@@ -18,6 +18,7 @@ import { nonlinearity } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
 import { participationRatioTheory } from '../theory/participation.js';
+import { prByTraces } from '../statistics/dimension.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { blockSums, sumBlocks, type BlockSums } from '../loss/lowRank.js';
 import type { FitResult } from '../fit/fit.js';
@@ -170,15 +171,8 @@ export function pooledPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] 
     T += m.T[b];
   }
   for (let i = 0; i < n; i++) mu[i] /= T;
-  let tr = 0;
-  let fro = 0;
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
-      const c = S[i * n + j] / T - mu[i] * mu[j];
-      if (i === j) tr += c;
-      fro += c * c;
-    }
-  return (tr * tr) / (n * fro);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) S[i * n + j] = S[i * n + j] / T - mu[i] * mu[j];
+  return prByTraces(S, n);
 }
 
 /**
