@@ -7,7 +7,7 @@
  * Loadings are stored column-major by mode: `m[r]` is the N-vector of mode r.
  */
 import { symmetricEigen } from '../linalg/eigh.js';
-import { dot } from '../linalg/small.js';
+import { choleskyFactor, dot } from '../linalg/small.js';
 import type { Normal } from '../random.js';
 
 export interface CanonicalModes {
@@ -144,19 +144,15 @@ export function drawModes(N: number, covariance: number[][], normal: Normal): { 
   return { m: cols.slice(0, R), n: cols.slice(R) };
 }
 
-/** Lower Cholesky factor of a small symmetric matrix, or undefined when it is not positive definite. */
+/**
+ * Lower Cholesky factor of a small symmetric matrix given as rows, or undefined when it is not
+ * positive definite with some margin (every pivot > 1e-12 of its diagonal entry, so that a singular
+ * loading covariance is refused rather than drawn from with a zero pivot).
+ */
 export function choleskyLower(A: number[][]): number[][] | undefined {
   const k = A.length;
-  const L = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i][j];
-      for (let p = 0; p < j; p++) s -= L[i][p] * L[j][p];
-      if (i === j) {
-        if (!(s > 1e-12 * Math.max(1, Math.abs(A[i][i])))) return undefined;
-        L[i][i] = Math.sqrt(s);
-      } else L[i][j] = s / L[j][j];
-    }
-  }
-  return L;
+  const L = choleskyFactor(Float64Array.from(A.flat()), k);
+  if (!L) return undefined;
+  for (let i = 0; i < k; i++) if (!(L[i * k + i] ** 2 > 1e-12 * Math.max(1, Math.abs(A[i][i])))) return undefined;
+  return Array.from({ length: k }, (_, i) => Array.from(L.subarray(i * k, (i + 1) * k)));
 }
