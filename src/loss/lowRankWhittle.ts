@@ -91,10 +91,7 @@ export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: 
   const d = rec.data;
   const series = new Float64Array(T);
   const out = new Float64Array(T + 2);
-  // Spectra as (bin, unit) arrays: real and imaginary parts, bins 0..K.
-  // Bins k = 0..K: the time means (bin 0) carry the readout of units held near saturation, whose φ
-  // barely fluctuates (a mode at a non-zero fixed point); without them such a unit's n_j is fitted to
-  // its own tiny fluctuations and blows up.
+  // Spectra as (bin, unit) arrays: real and imaginary parts, bins 0..K (bin 0: the time means; see the header).
   const nb = K + 1;
   const phiRe = new Float32Array(nb * n);
   const phiIm = new Float32Array(nb * n);
@@ -105,19 +102,19 @@ export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: 
   const yPower = new Float64Array(nb);
   for (let i = 0; i < n; i++) {
     for (const which of ['phi', 'y'] as const) {
-      let mean = 0;
+      let sum = 0; // the DFT at bin 0
       for (let t = 0; t < T; t++) {
         const x0 = d[t * n + i];
         const v = which === 'phi' ? phi.f(x0) : basis.a * d[(t + 1) * n + i] + basis.b * x0 - (basis.s !== 0 ? basis.s * Math.tanh(x0) : 0);
         series[t] = v;
-        mean += v;
+        sum += v;
       }
-      fft.forward(series, out, 0, mean / T);
+      fft.forward(series, out, 0, sum / T);
       const re = which === 'phi' ? phiRe : yRe;
       const im = which === 'phi' ? phiIm : yIm;
       const power = which === 'phi' ? phiPower : yPower;
       for (let k = 0; k <= K; k++) {
-        const a = k === 0 ? mean : out[2 * k];
+        const a = k === 0 ? sum : out[2 * k];
         const b = k === 0 ? 0 : out[2 * k + 1];
         re[k * n + i] = a;
         im[k * n + i] = b;
