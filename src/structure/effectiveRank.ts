@@ -516,7 +516,9 @@ export interface CouplingEffectiveRank {
 function noiseCorrectedPrS(sums: BlockSums, sigma2: number): { prS: number; prSRaw: number } {
   const N = sums.n;
   const L = choleskyFactor(sums.G, N);
-  if (!L) throw new RangeError('ΦᵀΦ is singular: the coupling estimate needs many more samples than units');
+  // a pivot below 1e-9 of its diagonal entry: ΦᵀΦ numerically singular (fewer independent samples than units)
+  if (!L || L.some((_, q) => q % (N + 1) === 0 && !(L[q] * L[q] > 1e-9 * sums.G[q])))
+    throw new RangeError('ΦᵀΦ is singular: the coupling estimate needs many more samples than units');
   const Li = lowerTriangularInverse(L, N);
   let trInv = 0; // tr G⁻¹ = ‖L⁻¹‖²
   for (let q = 0; q < N * N; q++) trInv += Li[q] * Li[q];
