@@ -577,16 +577,20 @@ function rowsOf(cols: Float64Array[], n: number): number[][] {
   return Array.from({ length: n }, (_, i) => cols.map((c) => c[i]));
 }
 
-/** κ_r(t) = (1/N) Σ_j n_rj φ(x_j(t)) for every sample (rank × samples). */
-export function latentCurrents(rec: Recording, phi: { f: (x: number) => number }, nCols: readonly ArrayLike<number>[]): number[][] {
-  const n = rec.nUnits;
+/**
+ * Readout currents κ_r(t) = (1/n) Σ_j n_rj φ(x_j(t)) for every sample (rank × samples), over the given
+ * units of the recording (all by default; n = their number, the loadings' normalisation). Low-rank
+ * latent currents and multiregion link currents are both this.
+ */
+export function latentCurrents(rec: Recording, phi: { f: (x: number) => number }, nCols: readonly ArrayLike<number>[], units?: readonly number[]): number[][] {
+  const src = units ?? Array.from({ length: rec.nUnits }, (_, j) => j);
+  const n = src.length;
   const out = nCols.map(() => new Array<number>(rec.nSamples).fill(0));
   for (let t = 0; t < rec.nSamples; t++) {
-    for (let j = 0; j < n; j++) {
-      const f = phi.f(rec.data[t * n + j]);
-      for (let r = 0; r < nCols.length; r++) out[r][t] += (nCols[r][j] * f) / n;
+    for (let b = 0; b < n; b++) {
+      const f = phi.f(rec.data[t * rec.nUnits + src[b]]);
+      for (let r = 0; r < nCols.length; r++) out[r][t] += (nCols[r][b] * f) / n;
     }
   }
   return out;
 }
-

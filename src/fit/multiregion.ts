@@ -15,6 +15,7 @@ import { prepareEigensolver, symmetricEigen } from '../linalg/eigh.js';
 import { choleskyInPlace, choleskySolve, choleskyWithRidge, solveLower, solveLowerTransposed } from '../linalg/small.js';
 import { type Current, type MultiregionStatistics, multiregionStatistics, readoutStep, regionEvaluate, regionLossAndGradient, regionProjections } from '../loss/multiregion.js';
 import { blockSums } from '../loss/lowRank.js';
+import { latentCurrents } from './lowRank.js';
 import { type Discretisation, stepCoefficients } from '../model/parameters.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
@@ -432,7 +433,7 @@ function linkCurrents(
   });
   const Phi = new Float32Array(T * Nb);
   for (let t = 0; t < T; t++) for (let b = 0; b < Nb; b++) Phi[t * Nb + b] = phi.f(rec.data[t * rec.nUnits + src[b]]);
-  const value: number[][] = [];
+  const value = latentCurrents(rec, phi, nCan.slice(0, K), src);
   const se: number[][] = [];
   for (let r = 0; r < K; r++) {
     // scale of the canonical readout relative to the raw one (exact for K = 1)
@@ -443,13 +444,11 @@ function linkCurrents(
       den += nRaw[r][b] * nRaw[r][b];
     }
     const scale = num / den;
-    const [v, s2] = readTidy(() => {
+    // var κ_r(t) = φ(t)ᵀ Cov(n_r) φ(t) / Nb²
+    const s2 = readTidy(() => {
       const P = tf.tensor2d(Phi, [T, Nb]);
-      const val = tf.matMul(P, tf.tensor2d(Float32Array.from(nCan[r]), [Nb, 1]));
-      const PC = tf.matMul(P, tf.tensor2d(Float32Array.from(covBlocks[r]), [Nb, Nb]));
-      return [val, tf.sum(tf.mul(PC, P), 1)];
+      return tf.sum(tf.mul(tf.matMul(P, tf.tensor2d(Float32Array.from(covBlocks[r]), [Nb, Nb])), P), 1);
     });
-    value.push(Array.from(v, (x) => x / Nb));
     se.push(Array.from(s2, (x) => (Math.abs(scale) * Math.sqrt(Math.max(x, 0))) / Nb));
   }
   return { value, se };

@@ -18,7 +18,7 @@ import { nonlinearity } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
 import { participationRatioTheory } from '../theory/participation.js';
-import { prByTraces } from '../statistics/dimension.js';
+import { covarianceFromMoments, extrapolateToZero, prByTraces, sumMoments, timeMoments, type TimeMoments } from '../statistics/dimension.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { blockSums, sumBlocks, type BlockSums } from '../loss/lowRank.js';
 import type { FitResult } from '../fit/fit.js';
@@ -98,81 +98,22 @@ export interface EffectiveRankEstimate {
   notes: string[];
 }
 
-/** Per-block sums of φφᵀ (N×N) and φ. */
-export function blockMoments(rec: Recording, phiName: PhiName, blocks: number): { S: Float64Array[]; s: Float64Array[]; T: number[] } {
+/** Per-block moments of φ (sums of φ and φφᵀ, N×N) over `blocks` contiguous time blocks. */
+export function blockMoments(rec: Recording, phiName: PhiName, blocks: number): TimeMoments[] {
   const n = rec.nUnits;
   const phi = nonlinearity(phiName);
-  const S: Float64Array[] = [];
-  const s: Float64Array[] = [];
-  const T: number[] = [];
-  for (let b = 0; b < blocks; b++) {
+  return Array.from({ length: blocks }, (_, b) => {
     const t0 = Math.floor((b * rec.nSamples) / blocks);
-    const t1 = Math.floor(((b + 1) * rec.nSamples) / blocks);
-    const len = t1 - t0;
+    const len = Math.floor(((b + 1) * rec.nSamples) / blocks) - t0;
     const P = new Float64Array(len * n);
-    const sum = new Float64Array(n);
-    for (let t = 0; t < len; t++)
-      for (let i = 0; i < n; i++) {
-        const v = phi.f(rec.data[(t0 + t) * n + i]);
-        P[t * n + i] = v;
-        sum[i] += v;
-      }
-    S.push(gram(P, len, n));
-    s.push(sum);
-    T.push(len);
-  }
-  return { S, s, T };
-}
-
-/**
- * Σ_t p_t p_tᵀ over the rows of P (len × n, row-major), in float64. Plain loops over the upper
- * triangle, four rows per pass (a quarter of the loads and stores of G), then mirrored: at n = 1000 and
- * 250 rows this takes ~0.12 s against ~1 s for a tfjs-wasm matMul of the same shape, which matters
- * because the calibration computes it for every simulated network.
- */
-function gram(P: Float64Array, len: number, n: number): Float64Array {
-  const G = new Float64Array(n * n);
-  let t = 0;
-  for (; t + 4 <= len; t += 4) {
-    const o0 = t * n;
-    const o1 = o0 + n;
-    const o2 = o1 + n;
-    const o3 = o2 + n;
-    for (let i = 0; i < n; i++) {
-      const v0 = P[o0 + i];
-      const v1 = P[o1 + i];
-      const v2 = P[o2 + i];
-      const v3 = P[o3 + i];
-      const row = i * n;
-      for (let j = i; j < n; j++) G[row + j] += v0 * P[o0 + j] + v1 * P[o1 + j] + v2 * P[o2 + j] + v3 * P[o3 + j];
-    }
-  }
-  for (; t < len; t++) {
-    const o = t * n;
-    for (let i = 0; i < n; i++) {
-      const v = P[o + i];
-      const row = i * n;
-      for (let j = i; j < n; j++) G[row + j] += v * P[o + j];
-    }
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) G[i * n + j] = G[j * n + i];
-  return G;
+    for (let q = 0; q < len * n; q++) P[q] = phi.f(rec.data[t0 * n + q]);
+    return timeMoments(P, n, 0, len); // φ ∈ (−1, 1): no centring needed for float64 sums
+  });
 }
 
 /** PR of the covariance pooled over the given blocks (with multiplicity): (tr C)²/(N ‖C‖²_F). */
-export function pooledPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, pick: number[], n: number): number {
-  const S = new Float64Array(n * n);
-  const mu = new Float64Array(n);
-  let T = 0;
-  for (const b of pick) {
-    const Sb = m.S[b];
-    for (let q = 0; q < n * n; q++) S[q] += Sb[q];
-    for (let i = 0; i < n; i++) mu[i] += m.s[b][i];
-    T += m.T[b];
-  }
-  for (let i = 0; i < n; i++) mu[i] /= T;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) S[i * n + j] = S[i * n + j] / T - mu[i] * mu[j];
-  return prByTraces(S, n);
+export function pooledPr(m: readonly TimeMoments[], pick: number[], n: number): number {
+  return prByTraces(covarianceFromMoments(sumMoments(pick.map((b) => m[b])), n), n);
 }
 
 /**
@@ -180,35 +121,24 @@ export function pooledPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] 
  * 1, 1/2 and 1/4 of the recording is linear in 1/T and is extrapolated to 1/T = 0. The number of
  * blocks must be a multiple of 4.
  */
-function biasCorrectedPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, n: number): { prFull: number; prInf: number } {
-  const blocks = m.T.length;
+function biasCorrectedPr(m: readonly TimeMoments[], n: number): { prFull: number; prInf: number } {
+  const blocks = m.length;
   const all = Array.from({ length: blocks }, (_, b) => b);
-  const nSamples = m.T.reduce((a, b) => a + b, 0);
+  const nSamples = m.reduce((a, b) => a + b.n, 0);
   const levels = [1, 2, 4].map((parts) => {
     const per = blocks / parts;
     let pr = 0;
     for (let p = 0; p < parts; p++) pr += pooledPr(m, all.slice(p * per, (p + 1) * per), n);
     return { invT: parts / nSamples, pr: pr / parts };
   });
-  const mx = levels.reduce((a, l) => a + l.invT, 0) / 3;
-  const my = levels.reduce((a, l) => a + l.pr, 0) / 3;
-  const slope = levels.reduce((a, l) => a + (l.invT - mx) * (l.pr - my), 0) / levels.reduce((a, l) => a + (l.invT - mx) ** 2, 0);
-  return { prFull: levels[0].pr, prInf: my - slope * mx };
+  return { prFull: levels[0].pr, prInf: extrapolateToZero(levels.map((l) => l.invT), levels.map((l) => l.pr)).atZero };
 }
 
 /** Mean variance of the units' φ over the whole recording, tr C / n. */
-function activityVariance(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, n: number): number {
-  const T = m.T.reduce((a, b) => a + b, 0);
+function activityVariance(m: readonly TimeMoments[], n: number): number {
+  const { n: T, s1, s2 } = sumMoments(m);
   let v = 0;
-  for (let i = 0; i < n; i++) {
-    let sii = 0;
-    let si = 0;
-    for (let b = 0; b < m.T.length; b++) {
-      sii += m.S[b][i * n + i];
-      si += m.s[b][i];
-    }
-    v += sii / T - (si / T) ** 2;
-  }
+  for (let i = 0; i < n; i++) v += s2[i * n + i] / T - (s1[i] / T) ** 2;
   return v / n;
 }
 
@@ -232,8 +162,8 @@ function blockSampler(seed: number): (k: number) => number {
 }
 
 /** PR pooled over the blocks drawn with replacement (one block-bootstrap resample). */
-function resampledPr(m: { S: Float64Array[]; s: Float64Array[]; T: number[] }, n: number, nextInt: (k: number) => number): number {
-  const k = m.T.length;
+function resampledPr(m: readonly TimeMoments[], n: number, nextInt: (k: number) => number): number {
+  const k = m.length;
   return pooledPr(m, Array.from({ length: k }, () => nextInt(k)), n);
 }
 
