@@ -128,9 +128,11 @@ Low-rank fits of partial recordings (the recorded units are n of the network's N
 The exact form takes the recorded units for the whole network (its g is low by ~sqrt(n/N)). Without
 --network-size the modes describe the recorded units as an effective network of their own: the readout n
 then also carries the part of the unrecorded units' readout that the recorded units predict, which lies in
-span(m). --network-size removes it assuming the unrecorded units are like the recorded ones; what remains is
-noise (about twice the variance of a full recording at n = N/2) and readout relayed through the unrecorded units by
-the random bulk, which no network size can remove.`,
+span(m). --network-size removes it assuming the unrecorded units are like the recorded ones, and takes g and D
+from the inputs orthogonal to span(m) (the unrecorded units' private readout lies along m). What remains is
+noise (about twice the variance of a full recording at n = N/2) and readout that follows the units' unequal
+private variance; on issue 3's teacher (100 of 200 units) the n-span is within 30° on 19 of 24 realisations
+and g within 10 % on 17 (node dist/bench/lowrank-partial.js).`,
     )
     .action(
       action(async (file: string, opts: FitCliOptions, cmd: Command) => {
