@@ -537,7 +537,9 @@ async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity
   if (networkSize !== undefined && R > 0) {
     // Partial recording: g² and σ² from the inputs orthogonal to span(m̂) across the recorded units, where
     // the readout's misses (the unrecorded units' private readout) cannot pass for bulk power. The modes
-    // stay as fitted; the scalars' curvature (their uncertainty) is this loss's.
+    // stay as fitted; the scalars' curvature (their uncertainty) is this loss's. The bulk spectrum stays
+    // P̄_φ⊥: the profiled m̂ also absorbs the bulk's input driven by the modes' activity (random weights
+    // times ψ), so span(m̂) removes it too; with the whole P̄_φ, ĝ fell by up to 100 %.
     const modePower = modeSubspacePower(rec, basis, ev.M, R, st.T);
     const orthogonal = (y: Float64Array) => orthogonalBulkEvaluate(st, modePower, bulk, R, Math.exp(y[0]), c * Math.exp(y[1]) + floor);
     const o = minimiseLBFGS(

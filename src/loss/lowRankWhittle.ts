@@ -72,13 +72,13 @@ export interface WhittleLowRankOptions {
   bulkToNoise?: number;
 }
 
-/** Band edges over bins from..K (1-based, half-open): log-spaced, at least one bin each. */
 /** The model's input at sample t of unit i: y_t = a x_{t+1} + b x_t − s tanh(x_t) (StepBasis). */
 function inputAt(d: Float64Array, n: number, t: number, i: number, basis: StepBasis): number {
   const x0 = d[t * n + i];
   return basis.a * d[(t + 1) * n + i] + basis.b * x0 - (basis.s !== 0 ? basis.s * Math.tanh(x0) : 0);
 }
 
+/** Band edges over bins from..K (1-based, half-open): log-spaced, at least one bin each. */
 function bandEdges(from: number, K: number, bands: number): number[] {
   const edges = [from];
   if (from > K) return edges;

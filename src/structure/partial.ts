@@ -41,7 +41,9 @@
  *   within ±1° except where a mode sits at a non-zero fixed point (9:5, 12:8: 34° → 62°, 31° → 67°).
  *   There units with gains 0.05–0.1 get 10–20× weights, their fluctuations are not linear in ψ,
  *   and their readout is set mostly by bin 0. Clamping the gains at 0.25 or 0.5 still left those two
- *   worse than now (37°, 35–43°) and the test realisation at 30–33°, so it is not used.
+ *   worse than now (37°, 35–43°) and the test realisation at 30–33°. Chosen on the 23 realisations
+ *   other than the test one (8–30), floors on P at 0.1–0.5 of its median change the mean n-span from
+ *   26.5° to 26.6–26.8°, so it is not used.
  * - Not the cause: the first-order relay of the recorded units' fluctuations through the random
  *   bulk of the unrecorded ones (readout terms w H(ω) + w' H(ω)*, H = 1/(1 + iω)). Subtracting its
  *   theoretical value moves the oracle below from 34.9° to 34.2°, and fitting it as a nuisance
