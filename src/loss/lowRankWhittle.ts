@@ -34,6 +34,7 @@ import type { Recording } from '../recording/types.js';
 import { fftLength, RealFFT } from '../statistics/fft.js';
 import { inverseOrThrow, stackedCrossProducts, type StepBasis } from './lowRank.js';
 import { logDetSpd, multiplySquare } from '../linalg/small.js';
+import { orthonormalise } from '../structure/modes.js';
 
 export interface WhittleLowRankStatistics {
   n: number;
@@ -452,32 +453,21 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
  */
 export function modeSubspacePower(rec: Recording, basis: StepBasis, M: Float64Array, R: number, T: number): Float64Array {
   const n = rec.nUnits;
-  const q = Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => M[i * R + r]));
-  for (let r = 0; r < R; r++) {
-    for (let p = 0; p < r; p++) {
-      let d = 0;
-      for (let i = 0; i < n; i++) d += q[r][i] * q[p][i];
-      for (let i = 0; i < n; i++) q[r][i] -= d * q[p][i];
+  const { Q: q, R: tri } = orthonormalise(Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => M[i * R + r])));
+  if (tri.some((row, r) => !(row[r] > 0))) throw new RangeError('mode subspace: the input loadings are rank-deficient');
+  // the R projected series, each input computed once
+  const z = Array.from({ length: R }, () => new Float64Array(T));
+  for (let t = 0; t < T; t++)
+    for (let i = 0; i < n; i++) {
+      const y = inputAt(rec.data, n, t, i, basis);
+      for (let r = 0; r < R; r++) z[r][t] += q[r][i] * y;
     }
-    let norm = 0;
-    for (let i = 0; i < n; i++) norm += q[r][i] * q[r][i];
-    norm = Math.sqrt(norm);
-    if (!(norm > 0)) throw new RangeError('mode subspace: the input loadings are rank-deficient');
-    for (let i = 0; i < n; i++) q[r][i] /= norm;
-  }
   const fft = new RealFFT(T);
-  const z = new Float64Array(T);
   const out = new Float64Array(T + 2);
   const power = new Float64Array(T / 2 + 1);
   for (let r = 0; r < R; r++) {
-    let sum = 0;
-    for (let t = 0; t < T; t++) {
-      let v = 0;
-      for (let i = 0; i < n; i++) v += q[r][i] * inputAt(rec.data, n, t, i, basis);
-      z[t] = v;
-      sum += v;
-    }
-    fft.forward(z, out, 0, sum / T);
+    const sum = z[r].reduce((a, v) => a + v, 0);
+    fft.forward(z[r], out, 0, sum / T);
     power[0] += (sum * sum) / T;
     for (let k = 1; k <= T / 2; k++) power[k] += (out[2 * k] ** 2 + out[2 * k + 1] ** 2) / T;
   }
