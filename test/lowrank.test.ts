@@ -336,6 +336,18 @@ describe('low-rank fit on an i.i.d. network', () => {
     expect(fit.structure.rank).toBe(0);
     expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.05);
   });
+
+  it('--rank auto picks 0 with a strong bulk (N 100, g 0.8): the held-out score conditions the random part on the training blocks', async () => {
+    // Scoring each test block with the random part redrawn from its prior chose rank 2 of 2 here (4 of 4
+    // with --max-rank 4): the modes carried the realised bulk's largest singular directions (strength ≈ 2g).
+    const sim = await simulateSpec(iidNetwork({ N: 100, g: 0.8, D: 0.1 }), { dt: DT, steps: 20000, seed: 2 });
+    const fit = await fitLowRank(sim.recording, { phi: 'tanh', rank: 'auto', maxRank: 2 });
+    expect(fit.structure.rank).toBe(0);
+    const ho = fit.structure.selection!.heldOut;
+    expect(ho[1]).toBeGreaterThan(ho[0]);
+    expect(ho[2]).toBeGreaterThan(ho[1]);
+    expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.05);
+  });
 });
 
 describe('connfit simulate/fit with structure (CLI)', () => {
