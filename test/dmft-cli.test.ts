@@ -76,6 +76,42 @@ describe('connfit dmft', () => {
     expect(j.regime).toBe('chaotic');
   });
 
+  it('--tau-max trims the output only: the timescales are those of the full solution', async () => {
+    const json = async (args: string[]) => JSON.parse((await run(['--g', '1.5', '--D', '0.1', ...args, '--json'])).out);
+    // --dt 0.1 --tau-max 5 used to cut the discrete profile before Δ reached Δ0/e (τ_1/e null)
+    const full = await json(['--discrete', '--dt', '0.1']);
+    const cut = await json(['--discrete', '--dt', '0.1', '--tau-max', '5']);
+    expect(cut.lags).toHaveLength(51);
+    expect(cut.timescaleRange).toBe(full.timescaleRange);
+    expect(cut.notes).toBeUndefined();
+    for (const k of ['tau_1e', 'tau_int', 'tau_inf']) expect(Math.abs(cut[k] - full[k])).toBeLessThan(1e-12 * full[k]);
+    // the continuous solution reads them off its energy-method profile (V5: τ_1/e = 5.67)
+    const cont = await json([]);
+    const contCut = await json(['--tau-max', '1']);
+    expect(Math.abs(cont.tau_1e - 5.67) / 5.67).toBeLessThan(0.01);
+    for (const k of ['tau_1e', 'tau_int', 'tau_inf']) expect(Math.abs(contCut[k] - cont[k])).toBeLessThan(1e-12 * cont[k]);
+  });
+
+  it('discrete timescales with a short --tau-max extrapolate to the continuous ones (tanh g 0.5, D 0.5)', async () => {
+    const cont = JSON.parse((await run(['--g', '0.5', '--D', '0.5', '--json'])).out);
+    // one at a time: run() swaps process.stdout.write while it runs
+    const discrete = async (dt: number) =>
+      JSON.parse((await run(['--g', '0.5', '--D', '0.5', '--discrete', '--dt', String(dt), '--steps', String(Math.round(20 / dt)), '--tau-max', '0.5', '--json'])).out);
+    const coarse = await discrete(0.04);
+    const fine = await discrete(0.02);
+    // first order in the Euler step: Richardson extrapolation, as in the library test of §4.3
+    for (const k of ['tau_1e', 'tau_int']) expect(Math.abs(2 * fine[k] - coarse[k] - cont[k]) / cont[k]).toBeLessThan(5e-4);
+  });
+
+  it('--discrete says when τ_1/e lies beyond the lags the solver has', async () => {
+    const j = JSON.parse((await run(['--g', '1.5', '--D', '0.1', '--discrete', '--dt', '0.1', '--steps', '10', '--json'])).out);
+    expect(j.tau_1e).toBeNull();
+    expect(j.timescaleRange).toBeCloseTo(1, 12);
+    expect(j.notes[0]).toContain('τ_1/e > 1.000');
+    const { out } = await run(['--g', '1.5', '--D', '0.1', '--discrete', '--dt', '0.1', '--steps', '10', '--quiet']);
+    expect(out).toMatch(/τ_1\/e\s+> 1\.000 \(not reached, see note\)/);
+  });
+
   it('--populations (discrete) and input errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'connfit-dmft-'));
     const file = join(dir, 'pops.json');

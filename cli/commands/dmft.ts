@@ -4,7 +4,7 @@ import { InputError } from '../../src/errors.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { PopulationsFileSchema } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
-import { discreteTauInf, profileTimescales } from '../../src/theory/dmftDiscrete.js';
+import { discreteTauInf, profileTimescales, timescaleLag } from '../../src/theory/dmftDiscrete.js';
 import { action, parseChoice, parseNumber, printJson, progressBar } from '../common.js';
 
 interface DmftOptions {
@@ -89,7 +89,7 @@ export function registerDmft(program: Command): void {
     .option('--var0 <value>', 'initial variance Var(x_0) for --discrete', parseNumber('--var0', { nonNegative: true }), 1)
     .option('--populations <file.json>', 'several populations (--discrete only): {"populations":[{"name","size","D"?}], "g2":[[..]], "J0"?:[[..]]}')
     .option('--dtau <value>', 'output lag step of the continuous solution', parseNumber('--dtau', { positive: true }), 0.05)
-    .option('--tau-max <value>', 'longest output lag (default: where Δ has decayed to 1e-4·Δ0; --discrete: 50 time units)', parseNumber('--tau-max', { positive: true }))
+    .option('--tau-max <value>', 'longest output lag; the timescales do not depend on it (default: where Δ has decayed to 1e-4·Δ0; --discrete: 50 time units)', parseNumber('--tau-max', { positive: true }))
     .option('--json', 'print JSON {delta0, cphi0, tau_1e, tau_int, tau_inf, regime, lags, delta, ...}')
     .option('--quiet', 'no progress bar')
     .addHelpText(
@@ -209,6 +209,9 @@ function runDiscrete(opts: DmftOptions): void {
   const steps = opts.steps ?? Math.ceil(200 / dt);
   const tauMax = opts.tauMax ?? 50;
   const maxLag = Math.min(steps, Math.round(tauMax / dt));
+  // --tau-max only trims the printed profile: the timescales (and a magnetised plateau) are read
+  // off the solver's own lag range, so a short output range cannot cut τ_1/e or τ_int short.
+  const tsLag = timescaleLag(steps, dt);
   const populations = opts.populations ? readPopulations(opts.populations, opts.D, opts.var0) : undefined;
   const bar = progressBar('dmft recursion', opts.quiet || opts.json);
   const res = dmftDiscrete({
@@ -220,7 +223,7 @@ function runDiscrete(opts: DmftOptions): void {
     dt,
     steps,
     var0: opts.var0,
-    maxLag,
+    maxLag: Math.max(maxLag, tsLag),
     onProgress: (d, t) => bar.update(d, t),
   });
   bar.stop();
@@ -230,11 +233,17 @@ function runDiscrete(opts: DmftOptions): void {
     // single population, m = 0: exact discrete asymptotic decay; otherwise from the last decade of the profile
     const nu = populations ? NaN : g2row[0] * p.meanGain * p.meanGain;
     const tauInf = !populations && Math.abs(mean) < 1e-12 ? discreteTauInf(dt, nu) : NaN;
-    const plateau = Math.abs(mean) > 1e-12 ? p.delta[p.delta.length - 1] : 0;
-    const shifted = p.delta.map((d) => d - plateau);
-    const ts = profileTimescales(res.lags, shifted, Number.isFinite(tauInf) ? tauInf : 0);
-    return { name: p.name, delta0: p.delta[0], cphi0: p.cphi[0], meanGain: p.meanGain, nu, mean, m: p.m[res.steps], tau_1e: ts.tau_1e, tau_int: ts.tau_int, tau_inf: tauInf, delta: p.delta, cphi: p.cphi };
+    const plateau = Math.abs(mean) > 1e-12 ? p.delta[tsLag] : 0;
+    const shifted = p.delta.slice(0, tsLag + 1).map((d) => d - plateau);
+    const ts = profileTimescales(res.lags.slice(0, tsLag + 1), shifted, Number.isFinite(tauInf) ? tauInf : 0);
+    return { name: p.name, delta0: p.delta[0], cphi0: p.cphi[0], meanGain: p.meanGain, nu, mean, m: p.m[res.steps], tau_1e: ts.tau_1e, tau_int: ts.tau_int, tau_inf: tauInf, delta: p.delta.slice(0, maxLag + 1), cphi: p.cphi.slice(0, maxLag + 1) };
   });
+  const lags = res.lags.slice(0, maxLag + 1);
+  const tsRange = tsLag * dt;
+  // NaN would read as a failed solve: say that Δ stayed above Δ0/e over the whole measured range.
+  const notes = perPop
+    .filter((p) => !Number.isFinite(p.tau_1e))
+    .map((p) => `τ_1/e${populations ? ` of ${p.name}` : ''} > ${fmt(tsRange, 4)}: Δ stays above Δ0/e over the solver's lag range 0–${fmt(tsRange, 4)} (raise --steps to extend it)`);
   const first = perPop[0];
   const reg = !populations && opts.g !== undefined ? regimeOf(opts.phi, opts.g, opts.D) : { regime: undefined, gChaos: NaN };
   const J0c = first.meanGain !== 0 ? 1 / first.meanGain : Infinity;
@@ -261,7 +270,9 @@ function runDiscrete(opts: DmftOptions): void {
       mean: first.mean,
       m: first.m,
       populations: populations ? perPop.map(({ delta: _d, cphi: _c, ...rest }) => rest) : undefined,
-      lags: res.lags,
+      timescaleRange: tsRange,
+      notes: notes.length ? notes : undefined,
+      lags,
       delta: first.delta,
       cphi: first.cphi,
       ...(populations ? { deltaByPopulation: perPop.map((p) => p.delta), cphiByPopulation: perPop.map((p) => p.cphi) } : {}),
@@ -276,18 +287,20 @@ function runDiscrete(opts: DmftOptions): void {
       ['C_φ(0)', fmt(p.cphi0)],
       ["<φ'>", fmt(p.meanGain)],
       ['mean input μ, m', `${fmt(p.mean)}, ${fmt(p.m)}`],
-      ['τ_1/e', fmt(p.tau_1e, 4)],
+      ['τ_1/e', Number.isFinite(p.tau_1e) ? fmt(p.tau_1e, 4) : `> ${fmt(tsRange, 4)} (not reached, see note)`],
       ['τ_int', fmt(p.tau_int, 4)],
       ['τ_∞ (discrete linearisation)', fmt(p.tau_inf, 4)],
+      ['timescales measured over lags', `0–${fmt(tsRange, 4)}`],
       ['stationarity drift (last quarter)', res.drift.toExponential(2)],
     );
     if (!populations) rows.push(["J0c = 1/<φ'>", fmt(J0c)]);
     printTable(
       `DMFT, discrete-time recursion (Euler step ${dt}, ${steps} steps): phi=${opts.phi}${populations ? ` population ${p.name}` : ` g=${opts.g}`} D=${populations ? populations.D[perPop.indexOf(p)] : opts.D}`,
       rows,
-      res.lags,
+      lags,
       p.delta,
       p.cphi,
     );
   }
+  for (const n of notes) process.stdout.write(`note: ${n}\n`);
 }

@@ -354,7 +354,20 @@ export function discreteTauInf(dt: number, nu: number): number {
   return -dt / Math.log(r);
 }
 
-/** τ_1/e (linear interpolation) and τ_int (trapezoid + exponential tail) of a sampled decaying profile. */
+/**
+ * Lag range (in steps) on which timescales of the stationary profile are measured, independent of
+ * how much of the profile a caller prints: 50 time units (≈ 10 τ_1/e at g 1.5), extended to all of
+ * the last row that keeps 150 time units of burn-in when the run is longer (see the module notes on
+ * the slow approach to stationarity), and never more than the run itself.
+ */
+export function timescaleLag(steps: number, dt: number): number {
+  return Math.min(steps, Math.max(Math.round(50 / dt), steps - Math.round(150 / dt)));
+}
+
+/**
+ * τ_1/e (linear interpolation) and τ_int (trapezoid + exponential tail) of a sampled decaying profile.
+ * τ_1/e is NaN when the profile stays above Δ0/e over all the given lags.
+ */
 export function profileTimescales(lags: ArrayLike<number>, delta: ArrayLike<number>, tailTime = 0): { tau_1e: number; tau_int: number } {
   const d0 = delta[0];
   let tau1e = NaN;
