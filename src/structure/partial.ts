@@ -50,6 +50,14 @@
  *   readout is either collinear with n (no prior) or gains ≤ 3° (ridge prior). Nor does a readout
  *   of "φ + ρ E[φ | filtered latent]" help: the oracle gains 5°, but in the spectral fit the mean
  *   over six realisations stays the same (29.4° → 29.6°; 7:3 −6°, 9:5 +8°) and ĝ rises 4–10 points.
+ * - Nor do nuisance readouts with free coefficients: regressors of the strictly causal, leak-filtered
+ *   latent (or of x projected on m, up to quartic terms) next to φ_S are collinear with the readout
+ *   along m, and the oracle's mean n-span over 12 realisations rose from 33° to 47–59°.
+ * m-span floor (24 realisations, 100 of 200 units): per-unit least squares of the recorded inputs on the
+ * true latent currents of all N units gives 17.3° on average (within 20° on 23); on the best latent a
+ * readout of the recorded units can give (the true κ regressed on φ_S) 19.0° (within 20° on 16); the fit
+ * 19.4° (13). A Wiener estimate of that readout's miss from the other recorded units' inputs (leave-one-
+ * out, along m) does not help (19.2°). The issue's 20° is at the floor, not beyond it.
  * Oracle regressions of n_S with the true m, g, D over 12 realisations: 21° mean n-span (22–25° on the
  * test realisation) when the unrecorded readout is known (the estimation noise alone), 29° (34–35°)
  * when it is ignored; ignoring it leaves 27° (32°) even with infinite data. The fit sits at the second
