@@ -37,3 +37,10 @@ function formatLocation(loc: ErrorLocation): string {
   if (loc.field) parts.push(loc.field);
   return parts.length ? parts.join(' ') + ': ' : '';
 }
+
+/** A zod issue path as the field of an ErrorLocation: ["populations", 1, "size"] → "populations[1].size". */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const key of path) s += typeof key === 'number' ? `[${key}]` : (s ? '.' : '') + String(key);
+  return s;
+}

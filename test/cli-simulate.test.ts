@@ -178,6 +178,17 @@ describe('connfit simulate', () => {
     expect(existsSync(tmp('never.csv'))).toBe(false);
   });
 
+  it('--N that contradicts the sizes of a regions file: exit 2, as with a populations file', async () => {
+    const regions = file('regions-20.json', JSON.stringify({ regions: [{ name: 'A', size: 10, g: 0.5 }, { name: 'B', size: 10, g: 0.5 }], T: [[[0, 0], [1, 0]], [[0, 1], [0, 0]]] }));
+    const r = await run('simulate', '--regions', regions, '--N', '30', '--dt', '0.05', '--steps', '10', '--quiet', '--out', tmp('never-regions.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--N 30 does not match ${regions} (A 10 + B 10 = 20 units); omit --N or pass --N 20`);
+    expect(existsSync(tmp('never-regions.csv'))).toBe(false);
+    const ok = await run('simulate', '--regions', regions, '--N', '20', '--dt', '0.05', '--steps', '10', '--quiet', '--out', tmp('regions-20.csv'));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readCsv(tmp('regions-20.csv')).header).toHaveLength(21);
+  });
+
   it('bad populations files: exit 2 naming the file and the field, nothing written', async () => {
     const shape = file('shape-pops.json', JSON.stringify({ populations: [{ name: 'E', size: 10 }, { name: 'I', size: 10 }], g2: [[1, 2], [1, 2, 3]] }));
     const out = tmp('bad-out.csv');

@@ -206,7 +206,7 @@ describe('connfit simulate/fit --regions (CLI)', () => {
       writeFileSync(bad1, JSON.stringify({ regions: [{ name: 'A', size: 150 }, { name: 'B', size: 150 }], links: [{ from: 'A', to: 'X' }] }));
       const r1 = await runCli('fit', rec, '--regions', bad1);
       expect(r1.code).toBe(2);
-      expect(r1.stderr).toMatch(/links\.0\.to: unknown region 'X'/);
+      expect(r1.stderr).toMatch(/bad1\.json links\[0\]\.to: unknown region 'X'/);
       const bad2 = join(dir, 'bad2.json');
       writeFileSync(bad2, JSON.stringify({ regions: [{ name: 'A', size: 50, g: 0.5 }, { name: 'B', size: 50, g: 0.5 }], T: [[[1]]] }));
       const r2 = await runCli('simulate', '--regions', bad2, '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'x.csv'));
@@ -221,4 +221,104 @@ describe('connfit simulate/fit --regions (CLI)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  // README's two-region example (100 units per region, 1000 τ). Simulate used to build all four links
+  // A→A, B→A, A→B, B→B: the fit of the listed two took the self-links' power for disorder, ĝ_A +8.9 %
+  // (0.436, 95 % interval [0.421, 0.451]) and ĝ_B +3.0 %. Now ĝ_A +0.5 %, ĝ_B −0.6 %.
+  it('the README example: simulate builds exactly the listed links (the same from T without "links") and the fit recovers g_α within 3 %, intervals covering the realised values', async () => {
+    const { ensureBuilt, runCli } = await import('./helpers/cli.js');
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    await ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'connfit-regions-'));
+    try {
+      const T = [[[0, 0], [1.5, 0]], [[0, 1.5], [0, 0]]];
+      const regions = [{ name: 'A', size: 100, g: 0.4 }, { name: 'B', size: 100, g: 0.6 }];
+      const listed = join(dir, 'regions.json');
+      writeFileSync(listed, JSON.stringify({ regions, links: [{ from: 'B', to: 'A' }, { from: 'A', to: 'B' }], T }));
+      const fromT = join(dir, 'regions-from-T.json');
+      writeFileSync(fromT, JSON.stringify({ regions, T }));
+      const args = ['--D', '0.05', '--dt', '0.05', '--steps', '20000', '--burn-in', '1000', '--seed', '1', '--json'];
+      const sim = await runCli('simulate', '--regions', listed, ...args, '--out', join(dir, 'mr.csv'), '--save-network', join(dir, 'net.json'));
+      expect(sim.code, sim.stderr).toBe(0);
+      const s = JSON.parse(sim.stdout);
+      expect(s.links).toEqual([{ from: 'B', to: 'A' }, { from: 'A', to: 'B' }]);
+      const net = JSON.parse(readFileSync(join(dir, 'net.json'), 'utf8'));
+      expect(net.modes.m).toHaveLength(2);
+      expect(net.regions.links.map((l: { from: string; to: string }) => `${l.from}→${l.to}`)).toEqual(['B→A', 'A→B']);
+      // the same network from T alone (shorter runs: the loadings are drawn before the first step)
+      const short = ['--dt', '0.05', '--steps', '200', '--seed', '1', '--json'];
+      const simL = await runCli('simulate', '--regions', listed, ...short, '--out', join(dir, 'short.csv'));
+      const simT = await runCli('simulate', '--regions', fromT, ...short, '--out', join(dir, 'short-T.csv'));
+      expect(simL.code, simL.stderr).toBe(0);
+      expect(simT.code, simT.stderr).toBe(0);
+      expect(JSON.parse(simT.stdout).links).toEqual(s.links);
+      expect(readFileSync(join(dir, 'short-T.csv'), 'utf8')).toBe(readFileSync(join(dir, 'short.csv'), 'utf8'));
+      const run = await runCli('fit', join(dir, 'mr.csv'), '--regions', listed, '--json');
+      expect(run.code, run.stderr).toBe(0);
+      const fit = JSON.parse(run.stdout);
+      expect(fit.structure.links).toHaveLength(2);
+      fit.structure.regions.forEach((r: { g: { value: number; ci95: [number, number] } }, a: number) => {
+        const truth = s.realised.g[a][a];
+        expect(rel(r.g.value, truth)).toBeLessThan(0.03);
+        expect(r.g.ci95[0]).toBeLessThan(truth);
+        expect(r.g.ci95[1]).toBeGreaterThan(truth);
+      });
+      // a T with self-loops and no "links": every link with a readout, four here
+      const dense = join(dir, 'dense.json');
+      writeFileSync(dense, JSON.stringify({ regions, T: [[[0.5, 0], [1.5, 0]], [[0, 1.5], [0, 0.5]]] }));
+      const d = await runCli('simulate', '--regions', dense, '--dt', '0.05', '--steps', '10', '--json', '--out', join(dir, 'dense.csv'));
+      expect(d.code, d.stderr).toBe(0);
+      expect(JSON.parse(d.stdout).links).toEqual([{ from: 'A', to: 'A' }, { from: 'B', to: 'A' }, { from: 'A', to: 'B' }, { from: 'B', to: 'B' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('regions files: problems a user can fix exit 2 naming the file and the field; regions of different sizes fit', async () => {
+    const { ensureBuilt, runCli } = await import('./helpers/cli.js');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    await ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'connfit-regions-'));
+    const write = (name: string, content: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(content));
+      return path;
+    };
+    try {
+      const regions = [{ name: 'A', size: 10, g: 0.5 }, { name: 'B', size: 10, g: 0.5 }];
+      const T = [[[0, 0], [1, 0]], [[0, 1], [0, 0]]];
+      const rec = join(dir, 'r.csv');
+      const sim = await runCli('simulate', '--regions', write('ok.json', { regions, T }), '--D', '0.05', '--dt', '0.05', '--steps', '400', '--seed', '2', '--quiet', '--out', rec);
+      expect(sim.code, sim.stderr).toBe(0);
+      const fails = async (pattern: RegExp, ...args: string[]) => {
+        const r = await runCli(...args);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(pattern);
+      };
+      const fit = (path: string) => ['fit', rec, '--regions', path, '--quiet'];
+      const simulate = (path: string) => ['simulate', '--regions', path, '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'x.csv')];
+      await fails(/dup\.json links\[1\]: duplicate link B→A \(also links\[0\]\)/, ...fit(write('dup.json', { regions, links: [{ from: 'B', to: 'A' }, { from: 'B', to: 'A' }] })));
+      await fails(/short\.json regions: regions need only 15 units but the recording has 20/, ...fit(write('short.json', { regions: [{ name: 'A', size: 10 }, { name: 'B', size: 5 }] })));
+      const units = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);
+      await fails(/overlap\.json regions\[1\]\.units: unit 'u3' is in more than one region \('A' and 'B'\)/, ...fit(write('overlap.json', { regions: [{ name: 'A', units: units(0, 4) }, { name: 'B', units: units(3, 6) }] })));
+      await fails(/typo\.json: unknown key 'link' \(allowed: regions, links, T, U, description\)/, ...fit(write('typo.json', { regions, link: [{ from: 'B', to: 'A' }] })));
+      await fails(/typo-region\.json regions\[0\]: unknown key 'sz' \(allowed: name, size, g, D, units\)/, ...simulate(write('typo-region.json', { regions: [{ ...regions[0], sz: 3 }, regions[1]], T })));
+      await fails(/typo-link\.json links\[0\]: unknown key 'rnak' \(allowed: from, to, rank\)/, ...fit(write('typo-link.json', { regions, links: [{ from: 'B', to: 'A', rnak: 2 }] })));
+      await fails(/badU\.json U: U\[0\] is not positive definite/, ...simulate(write('badU.json', { regions, T, U: [[[1, 0], [0, -1]], [[1, 0], [0, 1]]] })));
+      await fails(/unlisted\.json T: T\[1\]\[0\] is the readout of link A→B, which "links" does not list/, ...simulate(write('unlisted.json', { regions, links: [{ from: 'B', to: 'A' }], T })));
+      await fails(/rank2\.json links\[0\]\.rank: simulate builds rank-one links/, ...simulate(write('rank2.json', { regions, links: [{ from: 'B', to: 'A', rank: 2 }, { from: 'A', to: 'B' }], T })));
+      // regions of different sizes (10 and 6 recorded units): every link's readout covers its source
+      const unequal = await runCli('fit', rec, '--regions', write('unequal.json', { regions: [{ name: 'A', size: 10 }, { name: 'B', units: units(10, 16) }] }), '--json');
+      expect(unequal.code, unequal.stderr).toBe(0);
+      const links = JSON.parse(unequal.stdout).structure.links as { source: string; n: number[][] }[];
+      expect(links.map((l) => [l.source, l.n.length])).toEqual([['B', 6], ['A', 10]]);
+      links.forEach((l) => expect(l.n.flat().every(Number.isFinite)).toBe(true));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -95,6 +95,20 @@ describe('geometry (§1.3d, §6.1)', () => {
     expect(() => sampleLoadings(T, [[[1]]], 10, normalGenerator(1))).toThrow(RangeError);
     expect(() => sampleLoadings(T, U.map((m) => m.map((r) => r.map((x) => -x))), 10, normalGenerator(1))).toThrow(/positive definite/);
   });
+
+  it('a network of some links: exactly their modes, with the loadings the full network has', () => {
+    const L = sampleLoadings(symmetricT(cFromUH(u, h)), identityU(4), 50, normalGenerator(5));
+    const full = multiregionNetwork(L, { g: 0 });
+    const some = multiregionNetwork(L, { g: 0, links: [{ target: 0, source: 1 }, { target: 3, source: 3 }] });
+    expect(full.modes!.m).toHaveLength(16);
+    expect(some.modes!.m).toHaveLength(2);
+    // the full network's modes are ordered α·R + β (target α, source β)
+    expect(some.modes!.m[0]).toEqual(full.modes!.m[0 * 4 + 1]);
+    expect(some.modes!.n[0]).toEqual(full.modes!.n[0 * 4 + 1]);
+    expect(some.modes!.m[1]).toEqual(full.modes!.m[3 * 4 + 3]);
+    expect(some.modes!.n[1]).toEqual(full.modes!.n[3 * 4 + 3]);
+    expect(() => multiregionNetwork(L, { g: 0, links: [{ target: 4, source: 0 }] })).toThrow(/regions are 0\.\.3/);
+  });
 });
 
 describe('§6.2 no-disorder fixed points (V24)', () => {

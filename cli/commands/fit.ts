@@ -132,7 +132,18 @@ span(m). --network-size removes it assuming the unrecorded units are like the re
 from the inputs orthogonal to span(m) (the unrecorded units' private readout lies along m). What remains is
 noise (about twice the variance of a full recording at n = N/2) and readout that follows the units' unequal
 private variance; on issue 3's teacher (100 of 200 units) the n-span is within 30° on 19 of 24 realisations
-and g within 10 % on 17 (node dist/bench/lowrank-partial.js).`,
+and g within 10 % on 17 (node dist/bench/lowrank-partial.js).
+
+Regions file (--regions; the format of connfit simulate --regions, keys other than these are errors):
+  {
+    "regions": [ { "name": "A", "size": 200 }, { "name": "B", "units": ["u200", "u201", …], "size"?: 300 } ],
+    "links": [ { "from": "B", "to": "A", "rank"?: 1 }, … ]
+  }
+  A region is its "units" (recorded unit names) or, without them, the next "size" units of the recording;
+  sizes alone must cover every unit. With both, "size" is the whole region of which "units" were recorded
+  (ĝ is scaled for the unrecorded share). Without "links": the links whose readout T_αβ· is not zero when
+  the file has a geometry "T" (the links connfit simulate builds from it), else every pair of different
+  regions.`,
     )
     .action(
       action(async (file: string, opts: FitCliOptions, cmd: Command) => {
@@ -155,7 +166,7 @@ and g within 10 % on 17 (node dist/bench/lowrank-partial.js).`,
           }
           const file = readRegionsFile(opts.regions);
           const { regions, links } = regionsForFit(file, rec.unitNames, opts.regions);
-          const mopts = { phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, discretisation: opts.discretisation, regions, links, currents: opts.currents, onProgress: (_s: string, d: number, t: number) => bar.update(d, t) };
+          const mopts = { phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, discretisation: opts.discretisation, regions, links, currents: opts.currents, regionsFile: opts.regions, onProgress: (_s: string, d: number, t: number) => bar.update(d, t) };
           const result = await fitMultiregion(rec, mopts);
           bar.stop();
           report(buildFitFile(multiregionFitResult(result, rec, mopts), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));

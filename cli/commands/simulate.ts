@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import { ConnfitError, InputError } from '../../src/errors.js';
+import { ConnfitError, InputError, jsonPath } from '../../src/errors.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from '../../src/recording/write.js';
@@ -22,8 +22,8 @@ import {
 import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
 import { drawModes } from '../../src/structure/modes.js';
 import { randomModeSpectrum } from '../../src/simulate/randomMode.js';
-import { readRegionsFile, regionsForSimulation } from '../../src/structure/regionsFile.js';
-import { identityU, multiregionNetwork, sampleLoadings, type MultiregionLoadings } from '../../src/theory/multiregion.js';
+import { readRegionsFile, regionsForSimulation, type RegionLink } from '../../src/structure/regionsFile.js';
+import { multiregionNetwork, sampleLoadings, type MultiregionLoadings } from '../../src/theory/multiregion.js';
 import { readLoadingCovariance, readModesFile } from '../../src/structure/modesFile.js';
 import { normalGenerator } from '../../src/random.js';
 import { VERSION } from '../../src/version.js';
@@ -65,16 +65,6 @@ interface SimulateCliOptions {
 const KNOWN_FILE_KEYS = ['populations', 'g2', 'J0', 'description'];
 const KNOWN_POPULATION_KEYS = ['name', 'size', 'D'];
 
-/** zod path → "g2[1]", "populations[0].name". */
-function formatPath(path: readonly PropertyKey[]): string {
-  let s = '';
-  for (const key of path) {
-    if (typeof key === 'number') s += `[${key}]`;
-    else s += (s ? '.' : '') + String(key);
-  }
-  return s;
-}
-
 /** Read and validate a populations file; every problem names the file and the field. */
 export function readPopulationsFile(file: string): { parsed: PopulationsFile; warnings: string[] } {
   let text: string;
@@ -94,7 +84,7 @@ export function readPopulationsFile(file: string): { parsed: PopulationsFile; wa
   if (!result.success) {
     // The field goes into the message (not ErrorLocation.field) to read "pops.json: g2[1]: ...".
     const lines = result.error.issues.map((issue) => {
-      const where = formatPath(issue.path);
+      const where = jsonPath(issue.path);
       return where ? `${where}: ${issue.message}` : issue.message;
     });
     throw new InputError(lines.join('; '), { file });
@@ -113,6 +103,19 @@ export function readPopulationsFile(file: string): { parsed: PopulationsFile; wa
     }
   });
   return { parsed: result.data, warnings };
+}
+
+/** --N may be left out with a file that sets the sizes; given, it must equal their sum. */
+function checkSizeOption(N: number | undefined, spec: NetworkSpec, file: string): void {
+  const total = networkSize(spec);
+  if (N === undefined || N === total) return;
+  const parts = spec.names.map((n, a) => `${n} ${spec.sizes[a]}`).join(' + ');
+  throw new InputError(`--N ${N} does not match ${file} (${parts} = ${total} units); omit --N or pass --N ${total}`);
+}
+
+/** The built links with their loadings, for --save-network (the unbuilt ones were drawn but are not in J). */
+function savedLinks(L: MultiregionLoadings, links: RegionLink[], names: string[]): { from: string; to: string; m: number[]; n: number[] }[] {
+  return links.map(({ target, source }) => ({ from: names[source], to: names[target], m: Array.from(L.m[target][source]), n: Array.from(L.n[target][source]) }));
 }
 
 function formatFromPath(path: string): OutFormat | undefined {
@@ -168,7 +171,7 @@ export function registerSimulate(program: Command): void {
         '  J_ij = J0/N + (g/√N) z_ij                           (one population)\n' +
         '  J_ij = J0_ab/N_b + sqrt(g²_ab/N_b) z_ij, i∈a, j∈b   (--populations)',
     )
-    .option('--N <N>', 'number of units (with --populations: may be omitted, else must equal the sum of the sizes)', parseNumber('--N', { positive: true, integer: true }))
+    .option('--N <N>', 'number of units (with --populations or --regions: may be omitted, else must equal the sum of the sizes)', parseNumber('--N', { positive: true, integer: true }))
     .option('--g <g>', 'coupling strength g: Var(J_ij) = g²/N (one population; required without --populations)', parseNumber('--g', { nonNegative: true }))
     .option('--D <D>', 'noise intensity D (noise sqrt(2D)ξ in units of τ); with --populations the default for populations without "D"', parseNumber('--D', { nonNegative: true }), 0)
     .option('--J0 <J0>', 'mean coupling × N: mean(J_ij) = J0/N (one population; default 0)', parseNumber('--J0'))
@@ -183,8 +186,8 @@ export function registerSimulate(program: Command): void {
     .option('--populations <file.json>', 'population structure: sizes, g² blocks, optional J0 blocks and per-population D (see below)')
     .option('--tau <tau>', 'time constant τ of the units', parseNumber('--tau', { positive: true }), 1)
     .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (double well for s > 1)', parseNumber('--leak'), 0)
-    .option('--regions <file.json>', 'multiregion network (THEORY §1.3d): {"regions": [{"name", "size", "g", "D"?}, …], "T": R×R×R, "U"?: R×R×R};\n' +
-      'rank-one links between (and within) regions with loadings drawn by the §1.3d recipe from the geometry T, U')
+    .option('--regions <file.json>', 'multiregion network (THEORY §1.3d): disorder g inside each region and rank-one links between\n' +
+      '(and within) regions with loadings drawn by the §1.3d recipe from the geometry T, U (see below)')
     .option('--random-modes <r>', 'random-mode couplings J = Σ_a D_a l_a r_aᵀ (THEORY §1.3c) with effective rank α·PR_D = r and g_eff = --g', parseNumber('--random-modes', { positive: true }))
     .option('--spectrum <family>', 'with --random-modes: exp (D_a ∝ e^{−βa/M}, flat above r = 1) or step (r ≤ 1)', parseChoice('--spectrum', ['exp', 'step'] as const), 'exp' as const)
     .option('--modes <file.json>', 'add low-rank modes Σ_r m_r n_rᵀ/N with given loadings: {"m": [[N numbers], …], "n": [[N numbers], …]}')
@@ -220,6 +223,17 @@ Populations file (--populations), rows of g2/J0 = target population a, columns =
   }
   A population without "D" gets --D. Examples: models/two-populations.json, models/two-populations-mixed.json.
 
+Regions file (--regions, THEORY §1.3d; keys other than these are errors):
+  {
+    "regions": [ { "name": "A", "size": 100, "g": 0.4 }, { "name": "B", "size": 100, "g": 0.6, "D": 0.05 } ],
+    "links": [ { "from": "B", "to": "A" }, { "from": "A", "to": "B" } ],
+    "T": [[[0, 0], [1.5, 0]], [[0, 1.5], [0, 0]]],   T[α][β][γ] = n^{αβ}·m^{βγ}/N_β (readout in β of β's input from γ)
+    "U": R×R×R                                       optional: U[α][β][γ] = m^{αβ}·m^{αγ}/N_α (default δ_βγ)
+  }
+  Exactly the listed links β → α are built (J^{αβ} = m^{αβ} n^{αβ}ᵀ/N_β); a row T[α][β] that is not zero
+  needs its link listed. Without "links", every link whose row T[α][β] is not zero is built: the others
+  would carry no current (THEORY §6.1). connfit fit --regions fits the same links from the same file.
+
 Output: CSV/TSV has a header time,u<i>,... (u<i> = index of the unit in the network) and steps+1 rows;
 JSON is {"dt", "unitNames", "time", "data": [[...], ...]}. The same --seed gives identical files.
 Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or input files.`,
@@ -245,6 +259,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         let spec: NetworkSpec;
         const warnings: string[] = formatWarning ? [formatWarning] : [];
         let regionLoadings: MultiregionLoadings | undefined;
+        let regionLinks: RegionLink[] = [];
         if (opts.regions !== undefined) {
           for (const [flag, on] of [['--populations', opts.populations !== undefined], ['--g', opts.g !== undefined], ['--J0', opts.J0 !== undefined], ['--rank', opts.rank !== undefined], ['--modes', opts.modes !== undefined], ['--random-modes', opts.randomModes !== undefined]] as const) {
             if (on) throw new InputError(`--regions cannot be combined with ${flag} (the regions file sets the network)`);
@@ -252,27 +267,26 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           const reg = regionsForSimulation(readRegionsFile(opts.regions), opts.regions);
           const seedR = opts.seed ?? 0;
           try {
-            regionLoadings = sampleLoadings(reg.T, reg.U ?? identityU(reg.names.length), reg.sizes, normalGenerator((seedR ^ 0x27d4eb2f) >>> 0));
+            regionLoadings = sampleLoadings(reg.T, reg.U, reg.sizes, normalGenerator((seedR ^ 0x27d4eb2f) >>> 0));
           } catch (e) {
+            // U was checked when the file was read: what remains is about T
             throw new InputError((e as Error).message, { file: opts.regions, field: 'T' });
           }
-          spec = multiregionNetwork(regionLoadings, { g: reg.g, D: reg.D.map((d) => d ?? opts.D), phi: opts.phi, tau: opts.tau, s: opts.leak, names: reg.names });
+          regionLinks = reg.links;
+          spec = multiregionNetwork(regionLoadings, { g: reg.g, D: reg.D.map((d) => d ?? opts.D), phi: opts.phi, tau: opts.tau, s: opts.leak, names: reg.names, links: regionLinks });
         } else if (opts.populations !== undefined) {
           if (opts.g !== undefined) throw new InputError(`--g cannot be combined with --populations: the g2 blocks of ${opts.populations} set the coupling strengths`);
           if (opts.J0 !== undefined) throw new InputError(`--J0 cannot be combined with --populations: put the mean couplings in the "J0" blocks of ${opts.populations}`);
           const { parsed, warnings: w } = readPopulationsFile(opts.populations);
           warnings.push(...w);
           spec = networkFromPopulations(parsed, { D: opts.D, phi: opts.phi, tau: opts.tau, s: opts.leak });
-          const total = networkSize(spec);
-          if (opts.N !== undefined && opts.N !== total) {
-            const parts = spec.names.map((n, a) => `${n} ${spec.sizes[a]}`).join(' + ');
-            throw new InputError(`--N ${opts.N} does not match ${opts.populations} (${parts} = ${total} units); omit --N or pass --N ${total}`);
-          }
         } else {
           if (opts.N === undefined) throw new InputError('--N is required (number of units), or give --populations <file.json>');
           if (opts.g === undefined) throw new InputError('--g is required (coupling strength, e.g. --g 1.5), or give --populations <file.json>');
           spec = iidNetwork({ N: opts.N, g: opts.g, D: opts.D, J0: opts.J0 ?? 0, phi: opts.phi, tau: opts.tau, s: opts.leak });
         }
+        const structureFile = opts.regions ?? opts.populations;
+        if (structureFile !== undefined) checkSizeOption(opts.N, spec, structureFile);
         const N = networkSize(spec);
         const seed = opts.seed ?? Math.floor(Math.random() * 0x100000000);
         if (seed > 0xffffffff) throw new InputError(`--seed must be below 2^32 = 4294967296, got ${seed}`);
@@ -334,7 +348,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           const meta = {
             connfit: VERSION,
             spec: { phi: spec.phi, sizes: spec.sizes, names: spec.names, g2: spec.g2, J0: spec.J0, D: spec.D, tau: spec.tau, s: spec.s },
-            ...(regionLoadings ? { regions: { names: spec.names, sizes: regionLoadings.sizes, m: regionLoadings.m.map((row) => row.map((v) => Array.from(v))), n: regionLoadings.n.map((row) => row.map((v) => Array.from(v))) } } : {}),
+            ...(regionLoadings ? { regions: { names: spec.names, sizes: regionLoadings.sizes, links: savedLinks(regionLoadings, regionLinks, spec.names) } } : {}),
             ...(spec.randomModes ? { randomModes: { M: spec.randomModes.M, D: Array.from(spec.randomModes.D) } } : {}),
             ...(spec.modes ? { modes: { m: spec.modes.m.map((v) => Array.from(v)), n: spec.modes.n.map((v) => Array.from(v)) } } : {}),
             N,
@@ -363,6 +377,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             dt: opts.dt,
             seed,
             realised: result.realised,
+            ...(regionLoadings ? { links: regionLinks.map((l) => ({ from: spec.names[l.source], to: spec.names[l.target] })) } : {}),
             seconds,
           });
           return;
@@ -378,6 +393,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           `N ${N} (${popText}), φ = ${spec.phi}, seed ${seed}${opts.seed === undefined ? ' (random; pass --seed to repeat)' : ''}\n` +
             `recorded ${rec.nUnits} units × ${rec.nSamples} samples, dt ${opts.dt}, burn-in ${opts.burnIn} steps\n` +
             `${realisedText}\n` +
+            (regionLoadings ? `links (rank one, THEORY §1.3d): ${regionLinks.map((l) => `${spec.names[l.source]} → ${spec.names[l.target]}`).join(', ') || 'none'}\n` : '') +
             `wrote ${opts.out} (${format})${opts.saveNetwork !== undefined ? ` and ${opts.saveNetwork}${keepCouplings ? '' : ' (without J: N > ' + MAX_SAVED_COUPLINGS_N + ')'}` : ''} in ${seconds.toFixed(1)} s\n`,
         );
       }),

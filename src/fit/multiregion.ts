@@ -56,6 +56,8 @@ export interface MultiregionFitOptions {
   maxIterations?: number;
   /** Keep the currents κ(t) of every link with their standard errors. */
   currents?: boolean;
+  /** The regions file the definitions were read from, named in input errors. */
+  regionsFile?: string;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -98,20 +100,22 @@ export interface MultiregionFitResult {
   notes: string[];
 }
 
-function checkDefinitions(opts: MultiregionFitOptions, nUnits: number): void {
-  const seen = new Set<number>();
+function checkDefinitions(opts: MultiregionFitOptions, unitNames: string[]): void {
+  const file = opts.regionsFile;
+  const regionOf = new Map<number, number>();
   opts.regions.forEach((r, a) => {
-    if (r.units.length < 2) throw new InputError(`region '${r.name}' needs at least 2 recorded units`, { field: `regions[${a}].units` });
-    if (r.size !== undefined && !(Number.isInteger(r.size) && r.size >= r.units.length)) throw new InputError(`region '${r.name}': size ${r.size} must be a whole number ≥ its ${r.units.length} recorded units`, { field: `regions[${a}].size` });
+    if (r.units.length < 2) throw new InputError(`region '${r.name}' needs at least 2 recorded units`, { file, field: `regions[${a}].units` });
+    if (r.size !== undefined && !(Number.isInteger(r.size) && r.size >= r.units.length)) throw new InputError(`region '${r.name}': size ${r.size} must be a whole number ≥ its ${r.units.length} recorded units`, { file, field: `regions[${a}].size` });
     for (const u of r.units) {
-      if (!(Number.isInteger(u) && u >= 0 && u < nUnits)) throw new InputError(`unit index ${u} is outside the recording (0..${nUnits - 1})`, { field: `regions[${a}].units` });
-      if (seen.has(u)) throw new InputError(`unit ${u} is in more than one region`, { field: `regions[${a}].units` });
-      seen.add(u);
+      if (!(Number.isInteger(u) && u >= 0 && u < unitNames.length)) throw new InputError(`unit index ${u} is outside the recording (0..${unitNames.length - 1})`, { file, field: `regions[${a}].units` });
+      const other = regionOf.get(u);
+      if (other !== undefined) throw new InputError(`unit '${unitNames[u]}' is in more than one region ('${opts.regions[other].name}' and '${r.name}')`, { file, field: `regions[${a}].units` });
+      regionOf.set(u, a);
     }
   });
   opts.links.forEach((l, k) => {
     for (const key of ['target', 'source'] as const) {
-      if (!(Number.isInteger(l[key]) && l[key] >= 0 && l[key] < opts.regions.length)) throw new InputError(`unknown region index ${l[key]}`, { field: `links[${k}].${key}` });
+      if (!(Number.isInteger(l[key]) && l[key] >= 0 && l[key] < opts.regions.length)) throw new InputError(`unknown region index ${l[key]}`, { file, field: `links[${k}].${key}` });
     }
   });
 }
@@ -289,7 +293,7 @@ async function fitRegion(ms: MultiregionStatistics, alpha: number, sources: numb
 export async function fitMultiregion(rec: Recording, opts: MultiregionFitOptions): Promise<MultiregionFitResult> {
   const dt = opts.dt ?? rec.dt;
   if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
-  checkDefinitions(opts, rec.nUnits);
+  checkDefinitions(opts, rec.unitNames);
   await prepareEigensolver();
   const step = stepCoefficients(dt, opts.tau ?? 1, opts.discretisation ?? 'euler');
   const phi = nonlinearity(opts.phi);

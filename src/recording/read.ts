@@ -14,7 +14,7 @@ import { endianness } from 'node:os';
 import { extname, resolve } from 'node:path';
 import { parse as csvParse, CsvError } from 'csv-parse';
 import { z } from 'zod';
-import { InputError, type ErrorLocation } from '../errors.js';
+import { InputError, jsonPath, type ErrorLocation } from '../errors.js';
 import type { Recording } from './types.js';
 
 export type RecordingFormat = 'csv' | 'npy' | 'json';
@@ -706,11 +706,6 @@ const JsonRecordingSchema = z.object({
   data: z.array(z.array(z.number())),
 });
 
-function fieldPath(path: readonly PropertyKey[]): string {
-  let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? String(p) : `.${String(p)}`;
-  return s || '(top level)';
-}
 
 function readJson(buf: Buffer, file: string): Table {
   let text = buf.toString('utf8');
@@ -734,7 +729,7 @@ function readJson(buf: Buffer, file: string): Table {
   const parsed = JsonRecordingSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = fieldPath(issue.path);
+    const field = jsonPath(issue.path) || '(top level)';
     let msg = issue.message;
     if (field.startsWith('data') || field.startsWith('time')) {
       if (/Infinity|NaN/.test(msg)) msg += '; expected a finite number (NaN and ±Inf are not allowed)';

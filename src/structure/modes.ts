@@ -61,11 +61,16 @@ export function smallSvd(C: number[][]): { U: number[][]; s: number[]; V: number
   return { U, s, V };
 }
 
-/** Canonical modes of B = Σ_r m_r n_rᵀ / N (N: the normalisation, the network or recorded size). */
+/**
+ * Canonical modes of B = Σ_r m_r n_rᵀ / N (N: the normalisation, the network or recorded size). m and n
+ * may have different lengths (a link between regions of different sizes); the overlaps nᵀm/N need both
+ * on the same units and are left empty otherwise.
+ */
 export function canonicalModes(m: readonly ArrayLike<number>[], n: readonly ArrayLike<number>[], N: number): CanonicalModes {
   const R = m.length;
   if (R === 0) return { m: [], n: [], strength: [], overlaps: [] };
   const len = m[0].length;
+  const lenN = n[0].length;
   const qm = orthonormalise(m);
   const qn = orthonormalise(n);
   // B = Qm Rm Rnᵀ Qnᵀ / N: the small core carries all of the SVD.
@@ -81,12 +86,10 @@ export function canonicalModes(m: readonly ArrayLike<number>[], n: readonly Arra
   const outN: Float64Array[] = [];
   for (let c = 0; c < R; c++) {
     const u = new Float64Array(len);
-    const v = new Float64Array(len);
+    const v = new Float64Array(lenN);
     for (let a = 0; a < R; a++) {
-      for (let i = 0; i < len; i++) {
-        u[i] += qm.Q[a][i] * U[a][c];
-        v[i] += qn.Q[a][i] * V[a][c];
-      }
+      for (let i = 0; i < len; i++) u[i] += qm.Q[a][i] * U[a][c];
+      for (let i = 0; i < lenN; i++) v[i] += qn.Q[a][i] * V[a][c];
     }
     let sum = 0;
     let big = 0;
@@ -99,7 +102,7 @@ export function canonicalModes(m: readonly ArrayLike<number>[], n: readonly Arra
     outM.push(u.map((x) => x * scale));
     outN.push(v.map((x) => x * scale));
   }
-  const overlaps = outN.map((nr) => outM.map((ms) => dot(nr, ms) / N));
+  const overlaps = len === lenN ? outN.map((nr) => outM.map((ms) => dot(nr, ms) / N)) : [];
   return { m: outM, n: outN, strength: s, overlaps };
 }
 

@@ -1,28 +1,30 @@
 /**
  * The `--regions <file.json>` format shared by `connfit simulate` and `connfit fit` (THEORY §1.3d):
  *   { "regions": [ { "name": "A", "size": 200, "g": 0.4, "D": 0.02, "units": ["u0", …] }, … ],
- *     "links": [ { "from": "B", "to": "A", "rank": 1 }, … ],     fit: the currents to fit (default: all
- *                                                                ordered pairs of different regions)
+ *     "links": [ { "from": "B", "to": "A", "rank": 1 }, … ],     the links β → α of the network (regionLinks)
  *     "T": [[[…]]], "U": [[[…]]] }                               simulate: geometry tensors (U default δ_βγ)
  * For a fit, a region's units are its "units" (recorded unit names) or, without them, the next "size"
  * units of the recording in order; with both, "size" is the whole region of which "units" were recorded
- * (partial recording: ĝ_α is scaled for the unrecorded units' share of the disorder). Every problem names the file and the field.
+ * (partial recording: ĝ_α is scaled for the unrecorded units' share of the disorder). Every problem names
+ * the file and the field; unknown keys are errors, since a misspelt optional key ("link") would otherwise
+ * fall back to its default unnoticed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError, jsonPath } from '../errors.js';
+import { checkU, identityU, type Tensor3 } from '../theory/multiregion.js';
 
-const RegionSchema = z.object({
+const RegionSchema = z.strictObject({
   name: z.string().min(1),
   size: z.number().int().positive().optional(),
   g: z.number().nonnegative().optional(),
   D: z.number().nonnegative().optional(),
   units: z.array(z.string()).optional(),
 });
-const LinkSchema = z.object({ from: z.string(), to: z.string(), rank: z.number().int().positive().optional() });
+const LinkSchema = z.strictObject({ from: z.string(), to: z.string(), rank: z.number().int().positive().optional() });
 const Tensor3Schema = z.array(z.array(z.array(z.number())));
 
-export const RegionsFileSchema = z.object({
+export const RegionsFileSchema = z.strictObject({
   regions: z.array(RegionSchema).min(1),
   links: z.array(LinkSchema).optional(),
   T: Tensor3Schema.optional(),
@@ -30,6 +32,28 @@ export const RegionsFileSchema = z.object({
   description: z.string().optional(),
 });
 export type RegionsFile = z.infer<typeof RegionsFileSchema>;
+
+/** A link β → α by region index: it carries the current from `source` β into `target` α. */
+export interface RegionLink {
+  target: number;
+  source: number;
+  rank: number;
+}
+
+/** The keys allowed in the object at a zod issue path (top level, a region or a link). */
+function allowedKeys(path: readonly PropertyKey[]): string {
+  const schema = path[0] === 'regions' ? RegionSchema : path[0] === 'links' ? LinkSchema : RegionsFileSchema;
+  return Object.keys(schema.shape).join(', ');
+}
+
+function schemaError(issue: z.core.$ZodIssue, file: string): InputError {
+  const field = jsonPath(issue.path) || undefined;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `'${k}'`).join(', ');
+    return new InputError(`unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (allowed: ${allowedKeys(issue.path)})`, { file, field });
+  }
+  return new InputError(issue.message, { file, field });
+}
 
 export function readRegionsFile(file: string): RegionsFile {
   if (!existsSync(file)) throw new InputError('regions file not found', { file });
@@ -40,20 +64,23 @@ export function readRegionsFile(file: string): RegionsFile {
     throw new InputError(`not valid JSON (${(e as Error).message}); expected a regions file, see connfit fit --help`, { file });
   }
   const r = RegionsFileSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new InputError(issue.message, { file, field: issue.path.map(String).join('.') || undefined });
-  }
+  if (!r.success) throw schemaError(r.error.issues[0], file);
   const v = r.data;
   const names = new Map<string, number>();
   v.regions.forEach((reg, a) => {
-    if (names.has(reg.name)) throw new InputError(`duplicate region name '${reg.name}'`, { file, field: `regions.${a}.name` });
+    if (names.has(reg.name)) throw new InputError(`duplicate region name '${reg.name}'`, { file, field: `regions[${a}].name` });
     names.set(reg.name, a);
   });
+  const seen = new Map<string, number>();
   (v.links ?? []).forEach((l, k) => {
     for (const key of ['from', 'to'] as const) {
-      if (!names.has(l[key])) throw new InputError(`unknown region '${l[key]}' (regions: ${[...names.keys()].join(', ')})`, { file, field: `links.${k}.${key}` });
+      if (!names.has(l[key])) throw new InputError(`unknown region '${l[key]}' (regions: ${[...names.keys()].join(', ')})`, { file, field: `links[${k}].${key}` });
     }
+    // two entries for one link would fit the same current twice (a singular, non-finite loss)
+    const name = `${l.from}→${l.to}`;
+    const first = seen.get(name);
+    if (first !== undefined) throw new InputError(`duplicate link ${name} (also links[${first}]); for a link of rank K give it once with "rank": K`, { file, field: `links[${k}]` });
+    seen.set(name, k);
   });
   const R = v.regions.length;
   for (const key of ['T', 'U'] as const) {
@@ -65,8 +92,24 @@ export function readRegionsFile(file: string): RegionsFile {
   return v;
 }
 
-/** Region index of each link, and each region's recorded-unit indices, for a fit. */
-export function regionsForFit(v: RegionsFile, unitNames: string[], file: string): { regions: { name: string; units: number[]; size?: number }[]; links: { target: number; source: number; rank: number }[] } {
+/**
+ * The links of the network a regions file describes, the same for simulate and fit (a fit of a
+ * simulation then fits exactly the links that were built): the listed "links"; without them and with
+ * a geometry T, every link β → α whose readout row T_αβ· is not all zero (THEORY §6.1:
+ * (1 + ∂_t) S_αβ = ψ_β Σ_γ T_αβγ S_βγ, so the other links carry no current; built, they would only add
+ * a random rank-one coupling that a fit takes for disorder, ĝ_α +3…9 % on README's example when they were);
+ * without either (a fit's file), every ordered pair of different regions.
+ */
+export function regionLinks(v: RegionsFile): RegionLink[] {
+  const index = new Map(v.regions.map((r, a) => [r.name, a]));
+  if (v.links) return v.links.map((l) => ({ target: index.get(l.to)!, source: index.get(l.from)!, rank: l.rank ?? 1 }));
+  const pairs = v.regions.flatMap((_, a) => v.regions.map((__, b) => ({ target: a, source: b, rank: 1 })));
+  const T = v.T;
+  return T ? pairs.filter((l) => T[l.target][l.source].some((x) => x !== 0)) : pairs.filter((l) => l.target !== l.source);
+}
+
+/** Each region's recorded-unit indices and the links by region index, for a fit. */
+export function regionsForFit(v: RegionsFile, unitNames: string[], file: string): { regions: { name: string; units: number[]; size?: number }[]; links: RegionLink[] } {
   const byName = new Map(unitNames.map((u, i) => [u, i]));
   let next = 0;
   const regions = v.regions.map((reg, a) => {
@@ -74,38 +117,68 @@ export function regionsForFit(v: RegionsFile, unitNames: string[], file: string)
     if (reg.units) {
       units = reg.units.map((u, k) => {
         const i = byName.get(u);
-        if (i === undefined) throw new InputError(`unit '${u}' is not in the recording`, { file, field: `regions.${a}.units.${k}` });
+        if (i === undefined) throw new InputError(`unit '${u}' is not in the recording`, { file, field: `regions[${a}].units[${k}]` });
         return i;
       });
     } else if (reg.size !== undefined) {
-      if (next + reg.size > unitNames.length) throw new InputError(`regions need ${next + reg.size} units but the recording has ${unitNames.length}`, { file, field: `regions.${a}.size` });
+      if (next + reg.size > unitNames.length) throw new InputError(`regions need ${next + reg.size} units but the recording has ${unitNames.length}`, { file, field: `regions[${a}].size` });
       units = Array.from({ length: reg.size }, (_, k) => next + k);
       next += reg.size;
-    } else throw new InputError('give the region\'s "units" (recorded unit names) or its "size"', { file, field: `regions.${a}` });
+    } else throw new InputError('give the region\'s "units" (recorded unit names) or its "size"', { file, field: `regions[${a}]` });
     // with both, "size" is the whole region and "units" the recorded part of it
     if (reg.units && reg.size !== undefined) {
-      if (reg.size < units.length) throw new InputError(`size ${reg.size} is smaller than the ${units.length} recorded units listed`, { file, field: `regions.${a}.size` });
+      if (reg.size < units.length) throw new InputError(`size ${reg.size} is smaller than the ${units.length} recorded units listed`, { file, field: `regions[${a}].size` });
       return { name: reg.name, units, size: reg.size };
     }
     return { name: reg.name, units };
   });
-  const index = new Map(v.regions.map((r, a) => [r.name, a]));
-  const links = v.links
-    ? v.links.map((l) => ({ target: index.get(l.to)!, source: index.get(l.from)!, rank: l.rank ?? 1 }))
-    : regions.flatMap((_, a) => regions.map((__, b) => ({ target: a, source: b, rank: 1 }))).filter((l) => l.target !== l.source);
-  return { regions, links };
+  // Sizes alone split the recording in order, so a shortfall leaves its last units out of every region
+  // unnoticed; naming the "units" is how to fit only some of them.
+  if (v.regions.every((reg) => !reg.units) && next < unitNames.length) {
+    throw new InputError(`regions need only ${next} units but the recording has ${unitNames.length}; every unit must be in a region (or list each region's "units" to fit some of them)`, { file, field: 'regions' });
+  }
+  return { regions, links: regionLinks(v) };
 }
 
-/** What a simulation needs of each region (size, g, optional D) and the geometry T (U: default δ_βγ). */
-export function regionsForSimulation(v: RegionsFile, file: string): { T: number[][][]; U?: number[][][]; names: string[]; sizes: number[]; g: number[]; D: (number | undefined)[] } {
+/**
+ * What a simulation needs of each region (size, g, optional D), the geometry T, U (default δ_βγ) and
+ * the rank-one links to build.
+ */
+export function regionsForSimulation(v: RegionsFile, file: string): { T: Tensor3; U: Tensor3; names: string[]; sizes: number[]; g: number[]; D: (number | undefined)[]; links: RegionLink[] } {
   if (!v.T) throw new InputError('a regions file for simulate needs the geometry tensor "T" (R×R×R)', { file, field: 'T' });
   const sizes: number[] = [];
   const g: number[] = [];
   v.regions.forEach((r, a) => {
-    if (r.size === undefined) throw new InputError('each region needs a "size" to simulate', { file, field: `regions.${a}.size` });
-    if (r.g === undefined) throw new InputError('each region needs its disorder "g" to simulate', { file, field: `regions.${a}.g` });
+    if (r.size === undefined) throw new InputError('each region needs a "size" to simulate', { file, field: `regions[${a}].size` });
+    if (r.g === undefined) throw new InputError('each region needs its disorder "g" to simulate', { file, field: `regions[${a}].g` });
     sizes.push(r.size);
     g.push(r.g);
   });
-  return { T: v.T, U: v.U, names: v.regions.map((r) => r.name), sizes, g, D: v.regions.map((r) => r.D) };
+  const links = regionLinks(v);
+  links.forEach((l, k) => {
+    if (l.rank !== 1) throw new InputError(`simulate builds rank-one links (THEORY §1.3d); "rank": ${l.rank} is for fit`, { file, field: `links[${k}].rank` });
+  });
+  checkReadouts(v, v.T, links, file);
+  const R = v.regions.length;
+  const U = v.U ?? identityU(R);
+  try {
+    checkU(U, R);
+  } catch (e) {
+    throw new InputError((e as Error).message, { file, field: 'U' });
+  }
+  return { T: v.T, U, names: v.regions.map((r) => r.name), sizes, g, D: v.regions.map((r) => r.D), links };
+}
+
+/**
+ * A readout row T_αβ· that is not zero drives the current of link β → α (THEORY §6.1); unbuilt, the
+ * network would not be the one whose mean field T describes.
+ */
+function checkReadouts(v: RegionsFile, T: Tensor3, links: RegionLink[], file: string): void {
+  const built = new Set(links.map((l) => `${l.target},${l.source}`));
+  T.forEach((rows, a) =>
+    rows.forEach((row, b) => {
+      if (built.has(`${a},${b}`) || row.every((x) => x === 0)) return;
+      throw new InputError(`T[${a}][${b}] is the readout of link ${v.regions[b].name}→${v.regions[a].name}, which "links" does not list; list the link or set T[${a}][${b}] to zeros`, { file, field: 'T' });
+    }),
+  );
 }

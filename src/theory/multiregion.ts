@@ -74,7 +74,7 @@ export function identityU(R: number): Tensor3 {
 }
 
 /** U[α] must be symmetric positive definite for every α (it is a Gram matrix of input patterns). */
-function checkU(U: Tensor3, R: number): void {
+export function checkU(U: Tensor3, R: number): void {
   if (tensorSize(U, 'U') !== R) throw new RangeError(`U must be ${R}×${R}×${R} like T, got R = ${U.length}`);
   for (let a = 0; a < R; a++) {
     const m = new Float64Array(R * R);
@@ -282,11 +282,17 @@ export interface MultiregionNetworkOptions {
   /** leak shape s of U(x) = x²/2 − s·log cosh x, every unit (default 0) */
   s?: number;
   names?: string[];
+  /**
+   * The links β → α to build (region indices; default: every ordered pair, the §1.3d model). The
+   * loadings of the others are left out: sampling draws them all, jointly Gaussian, so leaving some out
+   * does not change the distribution of the rest.
+   */
+  links?: { target: number; source: number }[];
 }
 
 /**
  * NetworkSpec for the simulator: one population per region with g²_αα = g_α² and no cross-region
- * disorder, plus one rank-one mode per ordered pair (α, β). The simulator adds m nᵀ/N_total, so m is
+ * disorder, plus one rank-one mode per link β → α. The simulator adds m nᵀ/N_total, so m is
  * scaled by N_total/N_β to obtain J^{αβ} = m^{αβ} n^{αβ}ᵀ / N_β.
  */
 export function multiregionNetwork(L: MultiregionLoadings, opt: MultiregionNetworkOptions): NetworkSpec {
@@ -302,18 +308,19 @@ export function multiregionNetwork(L: MultiregionLoadings, opt: MultiregionNetwo
     offset.push(o);
     o += s;
   }
+  const links = opt.links ?? L.sizes.flatMap((_, a) => L.sizes.map((__, b) => ({ target: a, source: b })));
   const mm: Float64Array[] = [];
   const nn: Float64Array[] = [];
-  for (let a = 0; a < R; a++)
-    for (let b = 0; b < R; b++) {
-      const mv = new Float64Array(Ntot);
-      const nv = new Float64Array(Ntot);
-      const scale = Ntot / L.sizes[b];
-      for (let i = 0; i < L.sizes[a]; i++) mv[offset[a] + i] = scale * L.m[a][b][i];
-      nv.set(L.n[a][b], offset[b]);
-      mm.push(mv);
-      nn.push(nv);
-    }
+  for (const { target: a, source: b } of links) {
+    if (!(a >= 0 && a < R && b >= 0 && b < R)) throw new RangeError(`link ${b} → ${a}: regions are 0..${R - 1}`);
+    const mv = new Float64Array(Ntot);
+    const nv = new Float64Array(Ntot);
+    const scale = Ntot / L.sizes[b];
+    for (let i = 0; i < L.sizes[a]; i++) mv[offset[a] + i] = scale * L.m[a][b][i];
+    nv.set(L.n[a][b], offset[b]);
+    mm.push(mv);
+    nn.push(nv);
+  }
   return {
     phi: opt.phi ?? 'erf',
     sizes: L.sizes.slice(),
