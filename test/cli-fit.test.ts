@@ -40,6 +40,17 @@ describe('connfit fit', () => {
     expect(file.params.g.value).toBeCloseTo(fit.params.g.value, 12);
   }, 120_000);
 
+  it('--fit-leak with the default spectral loss recovers the leak shape s (the bin-0 offset term was NaN for tanh)', async () => {
+    const rec = join(dir, 'leak.csv');
+    expect((await run(['simulate', '--N', '100', '--g', '0.6', '--D', '0.1', '--leak', '1.5', '--dt', '0.05', '--steps', '10000', '--seed', '3', '--out', rec, '--quiet'])).code).toBe(0);
+    const r = await run(['fit', rec, '--fit-leak', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const fit = JSON.parse(r.stdout);
+    expect(fit.loss.form).toBe('whittle');
+    // s = 1.5 within 2 % (its standard error is about 0.6 %)
+    expect(Math.abs(fit.params.s.value - 1.5) / 1.5).toBeLessThan(0.02);
+  }, 120_000);
+
   it('bad input: non-numeric cell → message with file, line and column, exit code 2, no output file', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'time,a,b\n0,1,2\n0.05,1,x\n0.1,3,4\n');
