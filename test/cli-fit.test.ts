@@ -1,5 +1,5 @@
 /** The fit command's interface contract and its input errors, through the built CLI. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,24 @@ describe('connfit fit', () => {
     // s = 1.5 within 2 % (its standard error is about 0.6 %)
     expect(Math.abs(fit.params.s.value - 1.5) / 1.5).toBeLessThan(0.02);
   }, 120_000);
+
+  it('--out in a missing directory or naming a directory is refused up front (exit 2) by fit, forecast and simulate', async () => {
+    mkdirSync(join(dir, 'adir'), { recursive: true });
+    const rec = join(dir, 'never-read.csv'); // the check comes before anything is read
+    const commands = [
+      ['fit', rec],
+      ['forecast', join(dir, 'never-read.json'), '--data', rec],
+      ['simulate', '--N', '10', '--g', '1', '--dt', '0.1', '--steps', '10', '--format', 'csv'],
+    ];
+    for (const args of commands) {
+      const missing = await run([...args, '--out', join(dir, 'nodir', 'out.json')]);
+      expect(missing.code, args[0]).toBe(2);
+      expect(missing.stderr, args[0]).toMatch(/--out: directory '.*nodir' does not exist; create it first/);
+      const isDir = await run([...args, '--out', join(dir, 'adir')]);
+      expect(isDir.code, args[0]).toBe(2);
+      expect(isDir.stderr, args[0]).toMatch(/--out: '.*adir' is a directory/);
+    }
+  });
 
   it('bad input: non-numeric cell → message with file, line and column, exit code 2, no output file', async () => {
     const bad = join(dir, 'bad.csv');

@@ -12,7 +12,7 @@ import { readPopulationAssignment } from '../../src/model/populations.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { estimateTable } from '../../src/report/summary.js';
-import { action, parseNumber, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseNumber, progressBar, startBackend } from '../common.js';
 
 interface FitCliOptions {
   dt?: number;
@@ -136,6 +136,7 @@ and g within 10 % on 17 (node dist/bench/lowrank-partial.js).`,
     )
     .action(
       action(async (file: string, opts: FitCliOptions, cmd: Command) => {
+        if (opts.out !== undefined) checkOutputPath(opts.out, '--out');
         const backend = await startBackend(cmd);
         const rec = await readRecording(file, {
           layout: opts.layout,

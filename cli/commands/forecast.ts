@@ -8,7 +8,7 @@ import {
 import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
 import { networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
-import { action, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
 
 /** Networks in the ensemble of --kernel network when --network-members is not given. */
 const DEFAULT_MEMBERS = 50;
@@ -79,6 +79,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
     )
     .action(
       action(async (fitPath: string, opts: ForecastCliOptions, cmd: Command) => {
+        if (opts.out !== undefined) checkOutputPath(opts.out, '--out');
         const fit = readFitFile(fitPath);
         const rec = await readRecording(opts.data, { layout: opts.layout, header: opts.header, dt: opts.dt, minSamples: opts.context + opts.horizon });
         checkAgainstFit(fit, rec, fitPath);

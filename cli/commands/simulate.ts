@@ -3,8 +3,8 @@
  * §2.5) and write the recorded activity (CSV/TSV, .npy or JSON), optionally with the network
  * (spec, seed, realised coupling statistics and, for N ≤ 2000, J itself).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { ConnfitError, InputError } from '../../src/errors.js';
@@ -27,7 +27,7 @@ import { identityU, multiregionNetwork, sampleLoadings, type MultiregionLoadings
 import { readLoadingCovariance, readModesFile } from '../../src/structure/modesFile.js';
 import { normalGenerator } from '../../src/random.js';
 import { VERSION } from '../../src/version.js';
-import { action, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
 
 const FORMATS = ['csv', 'npy', 'json'] as const;
 type OutFormat = (typeof FORMATS)[number];
@@ -124,10 +124,7 @@ function formatFromPath(path: string): OutFormat | undefined {
 }
 
 function checkWritableDir(path: string, option: string): void {
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new InputError(`directory '${dirname(path)}' does not exist; create it first`, { field: option });
-  }
+  checkOutputPath(path, option);
 }
 
 function fmt(v: number): string {
