@@ -13,13 +13,14 @@ import { ConnfitError, InputError } from '../src/errors.js';
 export const EXIT_INPUT = 2;
 export const EXIT_FAILURE = 1;
 
-export function parseNumber(name: string, opts: { positive?: boolean; nonNegative?: boolean; integer?: boolean } = {}) {
+export function parseNumber(name: string, opts: { positive?: boolean; nonNegative?: boolean; integer?: boolean; min?: number } = {}) {
   return (raw: string): number => {
     const v = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number, got '${raw}'`);
     if (opts.integer && !Number.isInteger(v)) throw new InvalidArgumentError(`${name} must be a whole number, got '${raw}'`);
     if (opts.positive && !(v > 0)) throw new InvalidArgumentError(`${name} must be > 0, got '${raw}'`);
     if (opts.nonNegative && !(v >= 0)) throw new InvalidArgumentError(`${name} must be >= 0, got '${raw}'`);
+    if (opts.min !== undefined && !(v >= opts.min)) throw new InvalidArgumentError(`${name} must be >= ${opts.min}, got '${raw}'`);
     return v;
   };
 }

@@ -69,6 +69,34 @@ describe('connfit fit', () => {
     }
   });
 
+  it('--folds: below 2 refused at parsing; too many for the recording names --folds and the file (exit 2)', async () => {
+    const rec = join(dir, 'folds.csv');
+    expect((await run(['simulate', '--N', '20', '--g', '0.5', '--D', '0.1', '--dt', '0.05', '--steps', '400', '--seed', '1', '--out', rec, '--quiet'])).code).toBe(0);
+    const one = await run(['fit', rec, '--rank', 'auto', '--folds', '1']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/--folds must be >= 2, got '1'/);
+    const many = await run(['fit', rec, '--rank', 'auto', '--folds', '1000']);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toMatch(/folds\.csv: too short for --rank auto with --folds 1000 .*at least 16001 samples, has 401/);
+  });
+
+  it('options that act only with another are refused, not ignored (exit 2): --currents, --max-rank, --folds, --units ""', async () => {
+    const rec = join(dir, 'never-read.csv'); // refused before the recording is read
+    const cases: [string[], RegExp][] = [
+      [['--currents'], /--currents applies with --rank R or --regions/],
+      [['--max-rank', '3'], /--max-rank applies with --rank auto/],
+      [['--rank', '2', '--max-rank', '3'], /--max-rank applies with --rank auto/],
+      [['--folds', '3'], /--folds applies with --rank auto/],
+      [['--units', ''], /--units needs at least one unit name/],
+      [['--units', ' , '], /--units needs at least one unit name/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(['fit', rec, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+  });
+
   it('bad input: non-numeric cell → message with file, line and column, exit code 2, no output file', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'time,a,b\n0,1,2\n0.05,1,x\n0.1,3,4\n');

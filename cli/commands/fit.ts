@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
 import { fitLowRank } from '../../src/fit/lowRank.js';
 import { InputError } from '../../src/errors.js';
@@ -20,7 +20,7 @@ interface FitCliOptions {
   loss?: 'whittle' | 'exact';
   discretisation: 'euler' | 'exp-euler';
   populations?: string;
-  units?: string;
+  units?: string[];
   fitTau?: boolean;
   tau?: number;
   fitScale?: boolean;
@@ -41,6 +41,13 @@ interface FitCliOptions {
   effectiveRank?: boolean;
   calibration: 'simulation' | 'none';
   regions?: string;
+}
+
+/** `--units a,b,c` → the names; an empty list would otherwise mean "all units" without a word. */
+function parseUnitList(v: string): string[] {
+  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError(`--units needs at least one unit name (e.g. --units u0,u1), got '${v}'; omit it to use all units`);
+  return names;
 }
 
 /** `--rank R|auto` → a whole number or 'auto'. */
@@ -71,7 +78,7 @@ export function registerFit(program: Command): void {
     )
     .addOption(new Option('--discretisation <d>', 'how y = ẋ + x is formed from samples (exp-euler for coarse sampling)').choices(['euler', 'exp-euler']).default('euler'))
     .option('--populations <file>', 'JSON assigning units to populations: {"populations":[{"name":"E","units":["u0",...]}, ...]} or sizes')
-    .option('--units <list>', 'comma-separated unit names to use (default: all)')
+    .option('--units <list>', 'comma-separated unit names to use (default: all)', parseUnitList)
     .option('--fit-tau', 'fit the time constant τ (reported in the units of dt)')
     .option('--tau <tau>', 'fixed time constant when τ is not fitted (default 1: dt in units of τ)', parseNumber('--tau', { positive: true }))
     .option('--fit-scale', 'fit an observation scale and offset: x_model = (x_data − offset)/scale')
@@ -89,7 +96,8 @@ export function registerFit(program: Command): void {
       'loadings reported with J = m nᵀ/N. With --effective-rank: the size of the simulated calibration networks',
       parseNumber('--network-size', { integer: true, positive: true }))
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
-    .option('--folds <k>', 'time blocks for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, positive: true }))
+    // One block leaves nothing to train on: the held-out rate function needs k ≥ 2.
+    .option('--folds <k>', 'time blocks (≥ 2) for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, min: 2 }))
     .option('--currents', 'with --rank: store the latent currents κ_r(t) = (1/N) Φ n_r in the fit file')
     .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions;\n' +
       'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (see below)')
@@ -137,17 +145,27 @@ and g within 10 % on 17 (node dist/bench/lowrank-partial.js).`,
     .action(
       action(async (file: string, opts: FitCliOptions, cmd: Command) => {
         if (opts.out !== undefined) checkOutputPath(opts.out, '--out');
+        const rank = opts.rank === undefined ? undefined : parseRank(opts.rank);
+        // Options that only act together with another: refuse them rather than ignore them silently.
+        if (opts.currents && rank === undefined && opts.regions === undefined) {
+          throw new InputError('--currents applies with --rank R or --regions (the latent currents are those of the modes or links)');
+        }
+        for (const [flag, given] of [['--max-rank', opts.maxRank !== undefined], ['--folds', opts.folds !== undefined]] as const) {
+          if (given && rank !== 'auto') throw new InputError(`${flag} applies with --rank auto (it sets how the rank is chosen)`);
+        }
+        if (opts.networkSize !== undefined && !opts.effectiveRank && rank === undefined) {
+          throw new InputError('--network-size applies with --rank or --effective-rank');
+        }
         const backend = await startBackend(cmd);
         const rec = await readRecording(file, {
           layout: opts.layout,
           header: opts.header,
           dt: opts.dt,
-          units: opts.units ? opts.units.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+          units: opts.units,
           minSamples: opts.loss === 'exact' ? 16 : 64,
         });
-        if (opts.networkSize !== undefined) {
-          if (!opts.effectiveRank && opts.rank === undefined) throw new InputError('--network-size applies with --rank or --effective-rank', { field: '--network-size' });
-          if (opts.networkSize < rec.nUnits && opts.rank === undefined) throw new InputError(`--network-size ${opts.networkSize} is smaller than the ${rec.nUnits} recorded units`, { field: '--network-size' });
+        if (opts.networkSize !== undefined && opts.networkSize < rec.nUnits && rank === undefined) {
+          throw new InputError(`--network-size ${opts.networkSize} is smaller than the ${rec.nUnits} recorded units`, { field: '--network-size' });
         }
         const bar = progressBar('fitting', opts.quiet || opts.json);
         if (opts.regions !== undefined) {
@@ -162,8 +180,7 @@ and g within 10 % on 17 (node dist/bench/lowrank-partial.js).`,
           report(buildFitFile(multiregionFitResult(result, rec, mopts), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
-        if (opts.rank !== undefined) {
-          const rank = parseRank(opts.rank);
+        if (rank !== undefined) {
           for (const [flag, on] of [['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--populations', opts.populations]] as const) {
             if (on) throw new InputError(`--rank cannot be combined with ${flag} yet (low-rank fits have a fixed τ and one population)`, { field: '--rank' });
           }
