@@ -62,7 +62,7 @@ export function registerFit(program: Command): void {
   program
     .command('fit')
     .description(
-      'fit g, D, J0 (and optionally τ, observation scale/offset, leak shape, population blocks) to a recording\n' +
+      'fit g, D, J0 (and optionally τ, observation scale/offset, leak shape, population blocks) to a recording ' +
         'by minimising the rate-function loss; report estimates with standard errors and 95% intervals',
     )
     .argument('<recording>', 'recording (.csv with a header of unit names, .npy, .json); rows = samples unless --layout unit-by-time')
@@ -71,8 +71,8 @@ export function registerFit(program: Command): void {
     .addOption(
       new Option(
         '--loss <form>',
-        'whittle: spectral form (THEORY §2.4), works on subsampled recordings, no N×N work; exact: discrete-time\n' +
-          'marginal likelihood (§2.3), assumes the recorded units are the whole network; identifies τ and the\n' +
+        'whittle: spectral form (THEORY §2.4), works on subsampled recordings, no N×N work; exact: discrete-time ' +
+          'marginal likelihood (§2.3), assumes the recorded units are the whole network; identifies τ and the ' +
           'observation scale. Default: whittle, or exact with --fit-tau/--fit-scale',
       ).choices(['whittle', 'exact']),
     )
@@ -87,28 +87,29 @@ export function registerFit(program: Command): void {
     .option('--fit-leak', 'fit the leak shape s')
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
-    .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all\n' +
-      'units recorded); partial recordings: --loss whittle --network-size N (see below); auto: choose R in\n' +
+    .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all ' +
+      'units recorded); partial recordings: --loss whittle --network-size N (see below); auto: choose R in ' +
       '0..--max-rank by the held-out rate function over time blocks')
-    .option('--network-size <N>', 'total units of the network the recorded units belong to (≥ recorded units; default: the\n' +
-      'recording is the whole network). With --rank and N > recorded: spectral form (--loss whittle, the default\n' +
-      'then), readout loadings n corrected for the unrecorded units\' readout predicted by the recorded ones,\n' +
+    .option('--network-size <N>', 'total units of the network the recorded units belong to (≥ recorded units; default: the ' +
+      'recording is the whole network). With --rank and N > recorded: spectral form (--loss whittle, the default ' +
+      'then), readout loadings n corrected for the unrecorded units\' readout predicted by the recorded ones, ' +
       'loadings reported with J = m nᵀ/N. With --effective-rank: the size of the simulated calibration networks',
       parseNumber('--network-size', { integer: true, positive: true }))
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
     // One block leaves nothing to train on: the held-out rate function needs k ≥ 2.
     .option('--folds <k>', 'time blocks (≥ 2) for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, min: 2 }))
     .option('--currents', 'with --rank: store the latent currents κ_r(t) = (1/N) Φ n_r in the fit file')
-    .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions;\n' +
-      'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (see below)')
-    .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model,\n' +
-      'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval; with\n' +
+    .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions; ' +
+      'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (the format in full: ' +
+      'README, "Multiregion networks"; example: models/two-regions.json)')
+    .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model, ' +
+      'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval; with ' +
       '--loss exact also from the estimated couplings, the value reported when the recording is ≥ 5·N τ')
     .addOption(
       new Option(
         '--calibration <method>',
-        'with --effective-rank: simulation: simulate random-mode networks of the same size, ĝ, D̂ and sampling at\n' +
-          'ranks around the estimate (18 networks of ≤ 1000 τ; about 3 minutes at N = 1000) and invert their PR\n' +
+        'with --effective-rank: simulation: simulate random-mode networks of the same size, ĝ, D̂ and sampling at ' +
+          'ranks around the estimate (18 networks of ≤ 1000 τ; about 3 minutes at N = 1000) and invert their PR ' +
           'curve; the interval includes the network-to-network scatter. none: the N → ∞ theory only',
       ).choices(['simulation', 'none']).default('simulation'),
     )
@@ -119,14 +120,24 @@ export function registerFit(program: Command): void {
     .addHelpText(
       'after',
       `
-Examples:
-  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --observe 100 --seed 1 --out rec.csv
+Examples (run in order; models/ is the directory of that name in the connfit package):
+  100 of 1000 units recorded:
+  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --observe 100 --seed 1 --out rec.csv
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
-  $ connfit fit rec.csv --dt 0.05 --loss exact --json > fit.json
-  $ connfit fit rec.csv --dt 0.05 --rank auto --currents --out fit.json
-  $ connfit fit subset.csv --dt 0.05 --rank 2 --loss whittle --network-size 200 --out fit.json
-  $ connfit fit regions.csv --regions regions.json --currents --out fit.json
-  $ connfit fit activity.csv --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
+  $ connfit fit rec.csv --dt 0.05 --loss exact --json > exact.json
+  Random + rank-2 network of 200 units, all recorded, then 100 of them:
+  $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out lowrank.csv \\
+      --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
+  $ connfit fit lowrank.csv --rank auto --max-rank 3 --currents --out lowrank-fit.json
+  $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out subset.csv --observe 100 \\
+      --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
+  $ connfit fit subset.csv --rank 2 --loss whittle --network-size 200 --out subset-fit.json
+  Two regions with rank-one links:
+  $ connfit simulate --regions models/two-regions.json --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out regions.csv
+  $ connfit fit regions.csv --regions models/two-regions.json --currents --out regions-fit.json
+  Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:
+  $ connfit fit "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\
+      --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
 
 Parameters: g (coupling strength), D (noise intensity, sqrt(2D)ξ convention, model time units), J0 (mean
 coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se, ci95}.

@@ -40,8 +40,8 @@ export function registerForecast(program: Command): void {
   program
     .command('forecast')
     .description(
-      'Bayesian (Gaussian-process) forecast of every recorded unit from its recent past (THEORY §3), with the\n' +
-        'kernel from the fitted network (theory: DMFT at the fit), the plug-in spectrum or the data (empirical);\n' +
+      'Bayesian (Gaussian-process) forecast of every recorded unit from its recent past (THEORY §3), with the ' +
+        'kernel from the fitted network (theory: DMFT at the fit), the plug-in spectrum or the data (empirical); ' +
         '--evaluate scores all kernels and baselines (persistence, AR(p), squared-exponential GP) on held-out windows',
     )
     .argument('<fit.json>', 'fit file written by connfit fit')
@@ -51,7 +51,7 @@ export function registerForecast(program: Command): void {
     .option('--no-header', 'CSV without unit names')
     .option('--context <n>', 'past samples conditioned on', parseNumber('--context', { positive: true, integer: true }), 60)
     .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
-    .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded\n` +
+    .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded ` +
       'Euler fits: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
     .option('--network-members <K>', `networks in the ensemble (0: ${DEFAULT_MEMBERS} with --kernel network; --evaluate adds the ensemble when K > 0)`, parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
     .option('--network-windows <n>', '--evaluate: windows scored for the network ensemble (it simulates K networks per window)', parseNumber('--network-windows', { integer: true, positive: true }), 100)
@@ -67,10 +67,12 @@ export function registerForecast(program: Command): void {
     .addHelpText(
       'after',
       `
-Examples:
+Examples (run in order):
+  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 8000 --seed 1 --out rec.csv
   $ connfit fit rec.csv --dt 0.05 --out fit.json
   $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --out forecast.csv
   $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --evaluate --stride 5 --json
+  $ connfit forecast fit.json --data rec.csv --kernel network --network-members 20 --out network.csv
 
 The GP conditions each unit on its last --context samples: mean x̂ = c + K_fp K_pp⁻¹ (x_p − c),
 covariance K_ff − K_fp K_pp⁻¹ K_pf, with the kernel in data units (x = offset + scale·x_model).

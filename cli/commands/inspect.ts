@@ -36,9 +36,12 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n' +
+      '\nExamples (run in order):\n' +
+        '  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 2000 --seed 1 --out rec.csv\n' +
         '  $ connfit inspect rec.csv\n' +
-        '  $ connfit inspect activity.csv --layout unit-by-time --no-header --dt 0.4545 --json',
+        '  Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:\n' +
+        '  $ connfit inspect "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\\n' +
+        '      --layout unit-by-time --no-header --dt 0.4545 --json',
     )
     .action(
       action(async (file: string, opts: InspectOptions) => {
