@@ -97,6 +97,21 @@ describe('connfit fit', () => {
     }
   });
 
+  it('populations file: a JSON syntax error at line:column; mixing units and size says so (exit 2)', async () => {
+    const rec = join(dir, 'pops.csv');
+    writeFileSync(rec, 'a,b,c\n' + Array.from({ length: 100 }, (_, t) => `${Math.sin(t)},${Math.cos(t * 1.3)},${Math.sin(t * 0.7)}`).join('\n') + '\n');
+    const syntax = join(dir, 'syntax-pops.json');
+    writeFileSync(syntax, '{\n  "populations": [\n    {"name": "E", "units": ["a"]}\n    {"name": "I", "units": ["b", "c"]}\n  ]\n}\n');
+    const r1 = await run(['fit', rec, '--dt', '0.05', '--populations', syntax]);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/syntax-pops\.json:4:5: invalid JSON: expected ',' or '\]'/);
+    const mixed = join(dir, 'mixed-pops.json');
+    writeFileSync(mixed, JSON.stringify({ populations: [{ name: 'E', units: ['a'] }, { name: 'I', size: 2 }] }));
+    const r2 = await run(['fit', rec, '--dt', '0.05', '--populations', mixed]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/populations mix 'units' \(E\) and 'size' \(I\)/);
+  });
+
   it('bad input: non-numeric cell → message with file, line and column, exit code 2, no output file', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'time,a,b\n0,1,2\n0.05,1,x\n0.1,3,4\n');

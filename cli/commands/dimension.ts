@@ -3,10 +3,11 @@
  * spectrum statistics of a coupling matrix (§2.8), a fit file's PR from data, theory and simulation of
  * the fitted network (§5), or with --theory the PR predicted by DMFT and the two-site cavity (§5.2, §5.3).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../src/errors.js';
+import { readJsonFile } from '../../src/io/json.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
@@ -85,7 +86,7 @@ function readCouplingMatrix(file: string): { J: Float64Array; N: number } | unde
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = readJsonFile(file, 'a recording or a coupling matrix');
   } catch {
     return undefined; // readRecording reports the JSON syntax error
   }
