@@ -6,7 +6,7 @@ import {
   buildPredictors, checkAgainstFit, evaluateForecast, forecastCsv, forecastUnits, type EvaluationReport,
 } from '../../src/predict/forecast.js';
 import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
-import { networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
+import { ensembleNotes, networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
 
@@ -52,7 +52,7 @@ export function registerForecast(program: Command): void {
     .option('--context <n>', 'past samples conditioned on', parseNumber('--context', { positive: true, integer: true }), 60)
     .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded ` +
-      'Euler fits: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
+      'Euler fits, --loss exact: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
     .option('--network-members <K>', `networks in the ensemble (0: ${DEFAULT_MEMBERS} with --kernel network; --evaluate adds the ensemble when K > 0)`, parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
     .option('--network-windows <n>', '--evaluate: windows scored for the network ensemble (it simulates K networks per window)', parseNumber('--network-windows', { integer: true, positive: true }), 100)
     .option('--theory-solver <name>', 'theory kernel: auto (discrete DMFT of the fit\'s Euler network when the steps match), discrete, stationary', parseChoice('--theory-solver', SOLVERS), 'auto' as TheorySolver)
@@ -69,7 +69,7 @@ export function registerForecast(program: Command): void {
       `
 Examples (run in order):
   $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 8000 --seed 1 --out rec.csv
-  $ connfit fit rec.csv --dt 0.05 --out fit.json
+  $ connfit fit rec.csv --dt 0.05 --loss exact --out fit.json
   $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --out forecast.csv
   $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --evaluate --stride 5 --json
   $ connfit forecast fit.json --data rec.csv --kernel network --network-members 20 --out network.csv
@@ -92,6 +92,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         if (opts.evaluate) {
           const gpKernels = opts.kernel === 'network' ? [] : opts.kernel ? [opts.kernel] : KERNEL_NAMES;
           const members = opts.networkMembers || (opts.kernel === 'network' ? DEFAULT_MEMBERS : 0);
+          const notes = members > 0 ? ensembleNotes(fit) : [];
           const report = await evaluateForecast(fit, rec, {
             context: opts.context,
             horizon: opts.horizon,
@@ -104,20 +105,25 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
             onProgress: (_s, d, t) => bar.update(d, t),
           });
           bar.stop();
-          if (opts.json) printJson({ ...report, seed: opts.seed ?? null });
-          else process.stdout.write(evaluationTable(report));
+          if (opts.json) printJson({ ...report, notes, seed: opts.seed ?? null });
+          else process.stdout.write(evaluationTable(report) + noteLines(notes));
           return;
         }
         if (opts.kernel === 'network') {
           const members = opts.networkMembers || DEFAULT_MEMBERS;
+          const notes = ensembleNotes(fit);
           const f = networkForecastFromEnd(fit, rec, { horizon: opts.horizon, members, seed: opts.seed ?? 1 });
           bar.stop();
           if (opts.out) writeFileAtomic(opts.out, networkForecastCsv(f, rec.unitNames));
           if (opts.json) {
-            printJson({ kernel: 'network', members, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), seed: opts.seed ?? 1 });
+            printJson({ kernel: 'network', members, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), notes, seed: opts.seed ?? 1 });
             return;
           }
-          process.stdout.write(`connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${members} sampled couplings\n` + (opts.out ? `forecast written to ${opts.out}\n` : 'give --out forecast.csv to write the per-unit means and 95 % intervals\n'));
+          process.stdout.write(
+            `connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${members} sampled couplings\n` +
+              noteLines(notes) +
+              (opts.out ? `forecast written to ${opts.out}\n` : 'give --out forecast.csv to write the per-unit means and 95 % intervals\n'),
+          );
           return;
         }
         const name = opts.kernel ?? 'theory';
@@ -138,6 +144,10 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         process.stdout.write(lines.join('\n') + '\n');
       }),
     );
+}
+
+function noteLines(notes: string[]): string {
+  return notes.map((n) => `note: ${n}\n`).join('');
 }
 
 export function evaluationTable(r: EvaluationReport): string {
