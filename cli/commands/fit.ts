@@ -265,6 +265,8 @@ function structureLines(fit: FitFile): string[] {
   const s = fit.structure;
   if (!s) return [];
   const f = (v: number | null) => (v === null ? '-' : Number(v.toPrecision(4)).toString());
+  // "a + b/x" with b's sign as the operator: "20.67 − 6.174/x", not "20.67 + -6.174/x"
+  const signed = (v: number) => `${v < 0 ? '−' : '+'} ${f(Math.abs(v))}`;
   if (s.regions) {
     const v = (e: { value: number | null; se: number | null }) => `${f(e.value)} ± ${f(e.se)}`;
     return [
@@ -290,7 +292,7 @@ function structureLines(fit: FitFile): string[] {
       `  PR_φ data ${f(e.prData)} (T→∞ ${f(e.prDataCorrected)}), i.i.d. theory at ĝ ${f(e.prIid)}, K ${f(e.K)}`,
       ...(c?.method === 'simulation'
         ? [
-            `  finite-N curve 1/PR = ${f(c.curve.c0)} + ${f(c.curve.c1)}/(α·PR_D) (theory ${f(1 / e.prIid)} + ${f(1 / e.K)}/(α·PR_D)); network scatter of PR ×/÷ ${f(Math.exp(c.networkSd))}`,
+            `  finite-N curve 1/PR = ${f(c.curve.c0)} ${signed(c.curve.c1)}/(α·PR_D) (theory ${f(1 / e.prIid)} ${signed(1 / e.K)}/(α·PR_D)); network scatter of PR ×/÷ ${f(Math.exp(c.networkSd))}`,
             `  uncalibrated (N → ∞ theory): ${v(c.uncalibrated.value)} [${v(c.uncalibrated.ci95[0])}, ${v(c.uncalibrated.ci95[1])}]`,
           ]
         : []),

@@ -70,7 +70,8 @@ export function registerInspect(program: Command): void {
         for (let i = 0; i < nUnits; i++) std[i] = Math.sqrt(std[i] / nSamples);
 
         const dtSource = opts.dt !== undefined ? 'given' : rec.time ? 'time column' : rec.dt !== undefined ? 'file' : 'unknown';
-        const duration = rec.dt !== undefined ? nSamples * rec.dt : undefined;
+        // The span from the first to the last sample: n samples cover n − 1 steps.
+        const duration = rec.dt !== undefined ? (nSamples - 1) * rec.dt : undefined;
         const dropped = rec.droppedConstantUnits ?? [];
         const info = {
           file,
@@ -96,7 +97,8 @@ export function registerInspect(program: Command): void {
           ? `${dropped.length} (${dropped.length <= 8 ? dropped.join(', ') : dropped.slice(0, 8).join(', ') + ', …'})`
           : 'none';
         const dtText = rec.dt !== undefined ? `${fmt(rec.dt)} (${dtSource})` : 'unknown (pass --dt or add a time column)';
-        const durText = duration !== undefined ? `${fmt(duration)} (samples × dt)` : 'unknown';
+        const span = rec.time ? `, t = ${fmt(rec.time[0])} to ${fmt(rec.time[nSamples - 1])}` : '';
+        const durText = duration !== undefined ? `${fmt(duration)} (first to last sample, (samples − 1) × dt${span})` : 'unknown';
         const m = info.mean;
         const s = info.std;
         process.stdout.write(

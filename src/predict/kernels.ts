@@ -108,7 +108,7 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
       dt,
       centre: n.offset,
       cov,
-      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)}), every ${m}-th lag; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}`,
+      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps (the data step is ${m} fit steps)`}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}`,
     };
   }
   const why = solver === 'stationary' ? 'requested' : !discreteFits ? `fit ${fit.model.discretisation}, data step ${dt} vs fit step ${dtFit}` : `discrete recursion would need ${steps} steps`;
