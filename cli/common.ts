@@ -2,6 +2,8 @@
  * Shared plumbing of the thin CLI: backend start-up, option parsing helpers, error reporting and
  * progress bars. Commands only parse, call the library and print.
  */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import type { BackendChoice } from '../src/backend.js';
@@ -11,13 +13,14 @@ import { ConnfitError, InputError } from '../src/errors.js';
 export const EXIT_INPUT = 2;
 export const EXIT_FAILURE = 1;
 
-export function parseNumber(name: string, opts: { positive?: boolean; nonNegative?: boolean; integer?: boolean } = {}) {
+export function parseNumber(name: string, opts: { positive?: boolean; nonNegative?: boolean; integer?: boolean; min?: number } = {}) {
   return (raw: string): number => {
     const v = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number, got '${raw}'`);
     if (opts.integer && !Number.isInteger(v)) throw new InvalidArgumentError(`${name} must be a whole number, got '${raw}'`);
     if (opts.positive && !(v > 0)) throw new InvalidArgumentError(`${name} must be > 0, got '${raw}'`);
     if (opts.nonNegative && !(v >= 0)) throw new InvalidArgumentError(`${name} must be >= 0, got '${raw}'`);
+    if (opts.min !== undefined && !(v >= opts.min)) throw new InvalidArgumentError(`${name} must be >= ${opts.min}, got '${raw}'`);
     return v;
   };
 }
@@ -29,6 +32,25 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
     }
     return raw as T;
   };
+}
+
+/**
+ * Refuse an output path that cannot be written, before any work: a fit or simulation that runs for
+ * minutes should not end in ENOENT or EISDIR at the write.
+ */
+export function checkOutputPath(path: string, option: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new InputError(`directory '${dirname(path)}' does not exist; create it first`, { field: option });
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new InputError(`'${path}' is a directory; give a file name inside it`, { field: option });
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new InputError(`directory '${dirname(path)}' is not writable`, { field: option });
+  }
 }
 
 /** Start the tensor backend chosen by the global --backend option. */

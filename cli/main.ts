@@ -23,7 +23,7 @@ const program = new Command();
 program
   .name('connfit')
   .description(
-    'Bayesian inference of recurrent-network connectivity (g, D, J0, time constant, structure) from neural\n' +
+    'Bayesian inference of recurrent-network connectivity (g, D, J0, time constant, structure) from neural ' +
       'recordings by the large-deviation rate function of the stochastic rate network.',
   )
   .version(VERSION, '-V, --version', 'print the connfit version')
@@ -36,12 +36,13 @@ program
   .addHelpText(
     'after',
     `
-Examples:
+Examples (run in order):
   $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --observe 100 --seed 1 --out rec.csv
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
-  $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --evaluate
-  $ connfit predict fit.json --data rec.csv
-  $ connfit info`,
+  $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --evaluate --stride 5
+  $ connfit predict fit.json --data rec.csv --sim-time 500
+  $ connfit info
+Every command has --help with examples.`,
   );
 
 // Before registering commands: commander copies this setting to subcommands created afterwards.

@@ -1,5 +1,5 @@
 /** The fit command's interface contract and its input errors, through the built CLI. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,78 @@ describe('connfit fit', () => {
     expect(file.provenance.input.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(file.params.g.value).toBeCloseTo(fit.params.g.value, 12);
   }, 120_000);
+
+  it('--fit-leak with the default spectral loss recovers the leak shape s (the bin-0 offset term was NaN for tanh)', async () => {
+    const rec = join(dir, 'leak.csv');
+    expect((await run(['simulate', '--N', '100', '--g', '0.6', '--D', '0.1', '--leak', '1.5', '--dt', '0.05', '--steps', '10000', '--seed', '3', '--out', rec, '--quiet'])).code).toBe(0);
+    const r = await run(['fit', rec, '--fit-leak', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const fit = JSON.parse(r.stdout);
+    expect(fit.loss.form).toBe('whittle');
+    // s = 1.5 within 2 % (its standard error is about 0.6 %)
+    expect(Math.abs(fit.params.s.value - 1.5) / 1.5).toBeLessThan(0.02);
+  }, 120_000);
+
+  it('--out in a missing directory or naming a directory is refused up front (exit 2) by fit, forecast and simulate', async () => {
+    mkdirSync(join(dir, 'adir'), { recursive: true });
+    const rec = join(dir, 'never-read.csv'); // the check comes before anything is read
+    const commands = [
+      ['fit', rec],
+      ['forecast', join(dir, 'never-read.json'), '--data', rec],
+      ['simulate', '--N', '10', '--g', '1', '--dt', '0.1', '--steps', '10', '--format', 'csv'],
+    ];
+    for (const args of commands) {
+      const missing = await run([...args, '--out', join(dir, 'nodir', 'out.json')]);
+      expect(missing.code, args[0]).toBe(2);
+      expect(missing.stderr, args[0]).toMatch(/--out: directory '.*nodir' does not exist; create it first/);
+      const isDir = await run([...args, '--out', join(dir, 'adir')]);
+      expect(isDir.code, args[0]).toBe(2);
+      expect(isDir.stderr, args[0]).toMatch(/--out: '.*adir' is a directory/);
+    }
+  });
+
+  it('--folds: below 2 refused at parsing; too many for the recording names --folds and the file (exit 2)', async () => {
+    const rec = join(dir, 'folds.csv');
+    expect((await run(['simulate', '--N', '20', '--g', '0.5', '--D', '0.1', '--dt', '0.05', '--steps', '400', '--seed', '1', '--out', rec, '--quiet'])).code).toBe(0);
+    const one = await run(['fit', rec, '--rank', 'auto', '--folds', '1']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/--folds must be >= 2, got '1'/);
+    const many = await run(['fit', rec, '--rank', 'auto', '--folds', '1000']);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toMatch(/folds\.csv: too short for --rank auto with --folds 1000 .*at least 16001 samples, has 401/);
+  });
+
+  it('options that act only with another are refused, not ignored (exit 2): --currents, --max-rank, --folds, --units ""', async () => {
+    const rec = join(dir, 'never-read.csv'); // refused before the recording is read
+    const cases: [string[], RegExp][] = [
+      [['--currents'], /--currents applies with --rank R or --regions/],
+      [['--max-rank', '3'], /--max-rank applies with --rank auto/],
+      [['--rank', '2', '--max-rank', '3'], /--max-rank applies with --rank auto/],
+      [['--folds', '3'], /--folds applies with --rank auto/],
+      [['--units', ''], /--units needs at least one unit name/],
+      [['--units', ' , '], /--units needs at least one unit name/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(['fit', rec, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('populations file: a JSON syntax error at line:column; mixing units and size says so (exit 2)', async () => {
+    const rec = join(dir, 'pops.csv');
+    writeFileSync(rec, 'a,b,c\n' + Array.from({ length: 100 }, (_, t) => `${Math.sin(t)},${Math.cos(t * 1.3)},${Math.sin(t * 0.7)}`).join('\n') + '\n');
+    const syntax = join(dir, 'syntax-pops.json');
+    writeFileSync(syntax, '{\n  "populations": [\n    {"name": "E", "units": ["a"]}\n    {"name": "I", "units": ["b", "c"]}\n  ]\n}\n');
+    const r1 = await run(['fit', rec, '--dt', '0.05', '--populations', syntax]);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/syntax-pops\.json:4:5: invalid JSON: expected ',' or '\]'/);
+    const mixed = join(dir, 'mixed-pops.json');
+    writeFileSync(mixed, JSON.stringify({ populations: [{ name: 'E', units: ['a'] }, { name: 'I', size: 2 }] }));
+    const r2 = await run(['fit', rec, '--dt', '0.05', '--populations', mixed]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/populations mix 'units' \(E\) and 'size' \(I\)/);
+  });
 
   it('bad input: non-numeric cell → message with file, line and column, exit code 2, no output file', async () => {
     const bad = join(dir, 'bad.csv');

@@ -29,7 +29,7 @@ describe('connfit inspect', () => {
     expect(r.stdout).toContain('units: 2 (a, b)');
     expect(r.stdout).toContain('samples: 5');
     expect(r.stdout).toContain('dt: 0.1 (time column)');
-    expect(r.stdout).toContain('duration: 0.5 (samples × dt)');
+    expect(r.stdout).toContain('duration: 0.4 (first to last sample, (samples − 1) × dt, t = 0 to 0.4)');
     expect(r.stdout).toContain('dropped constant units: 1 (c)');
     // a: mean 2, std sqrt(0.8); b: mean 1, std sqrt(0.8)
     expect(r.stdout).toContain('unit mean: min 1, median 1.5, max 2');
@@ -42,7 +42,7 @@ describe('connfit inspect', () => {
     expect(r.code).toBe(0);
     const info = JSON.parse(r.stdout);
     expect(info).toMatchObject({ units: 2, samples: 5, dt: 0.1, dtSource: 'time column', droppedConstantUnits: ['c'], unitNames: ['a', 'b'], format: 'csv' });
-    expect(info.duration).toBeCloseTo(0.5, 12);
+    expect(info.duration).toBeCloseTo(0.4, 12);
     expect(info.perUnit[0].name).toBe('a');
     expect(info.perUnit[0].mean).toBe(2);
     expect(info.std.max).toBeCloseTo(Math.sqrt(0.8), 12);
@@ -52,7 +52,7 @@ describe('connfit inspect', () => {
     const p = file('ubt.csv', '1,2,3,4\n4,3,2,2\n0,0,1,0\n');
     const r = await run('inspect', p, '--layout', 'unit-by-time', '--no-header', '--dt', '0.5', '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ units: 3, samples: 4, dt: 0.5, dtSource: 'given', duration: 2, unitNames: ['u0', 'u1', 'u2'] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ units: 3, samples: 4, dt: 0.5, dtSource: 'given', duration: 1.5, unitNames: ['u0', 'u1', 'u2'] });
   });
 
   it('non-numeric cell: exit 2 and file:line:column on stderr', async () => {

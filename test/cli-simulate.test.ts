@@ -204,7 +204,7 @@ describe('connfit simulate', () => {
     const notJson = file('broken-pops.json', '{"populations": [');
     r = await run('simulate', '--populations', notJson, '--dt', '0.05', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`connfit: error: ${notJson}: not valid JSON`);
+    expect(r.stderr).toContain(`connfit: error: ${notJson}:1:18: invalid JSON: expected a value`);
 
     expect(existsSync(out)).toBe(false);
   });

@@ -160,6 +160,15 @@ describe('connfit forecast (CLI)', () => {
     expect(mean - lo).toBeCloseTo(1.959964 * sd, 5);
   }, 60_000);
 
+  it('--kernel network on a spectral-loss fit of a subsample runs with a note that the ensemble takes the recorded units for the network', async () => {
+    const r = await runCli('forecast', fitPath, '--data', rec, '--kernel', 'network', '--network-members', '5', '--horizon', '5', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.notes.join(' ')).toMatch(/takes the 100 recorded units for the whole network; this fit \(whittle loss\)/);
+    const text = await runCli('forecast', fitPath, '--data', rec, '--kernel', 'network', '--network-members', '5', '--horizon', '5');
+    expect(text.stdout).toMatch(/^note: the network ensemble takes the 100 recorded units/m);
+  }, 60_000);
+
   it('bad input: unit count, step and fit-file field are refused with exit code 2 and named', async () => {
     const small = join(dir, 'small.csv');
     writeFileSync(small, 'a,b\n' + Array.from({ length: 200 }, (_, t) => `${Math.sin(t / 5)},${Math.cos(t / 7)}`).join('\n') + '\n');

@@ -53,14 +53,24 @@ describe('connfit predict', () => {
     expect(t.lpd).toBeGreaterThan(r.forecast.baselines.persistence.lpd);
   });
 
-  it('refuses a fit with low-rank modes and a recording that does not match the fit (exit 2)', async () => {
+  it('predict, forecast (model kernels) and dimension refuse a fit with low-rank modes; a recording that does not match the fit (exit 2)', async () => {
     const rec = join(dir, 'small.csv');
     await runCli('simulate', '--N', '30', '--g', '0.3', '--D', '0.02', '--dt', '0.05', '--steps', '2000', '--seed', '1', '--quiet', '--out', rec, '--rank', '1', '--overlap', '[[1,1.5],[1.5,4]]');
     const lr = join(dir, 'lr.json');
     expect((await runCli('fit', rec, '--rank', '1', '--out', lr, '--quiet')).code).toBe(0);
     const a = await runCli('predict', lr, '--data', rec);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(/structure\.rank/);
+    expect(a.stderr).toMatch(/structure\.rank: predict describes the random bulk .* 1 low-rank mode/);
+    // the i.i.d. theory behind the theory and plug-in kernels and the PR comparison ignores the modes too
+    for (const args of [['forecast', lr, '--data', rec], ['forecast', lr, '--data', rec, '--kernel', 'plugin'], ['forecast', lr, '--data', rec, '--evaluate']]) {
+      const f = await runCli(...args);
+      expect(f.code, args.join(' ')).toBe(2);
+      expect(f.stderr, args.join(' ')).toMatch(/structure\.rank: the (theory|plugin) kernel describes the random bulk .*use --kernel empirical/);
+    }
+    expect((await runCli('forecast', lr, '--data', rec, '--kernel', 'empirical')).code).toBe(0);
+    const d = await runCli('dimension', lr, '--data', rec, '--sim-time', '0');
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/structure\.rank: the PR comparison of a fit describes the random bulk/);
     const other = join(dir, 'other.csv');
     await runCli('simulate', '--N', '20', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '500', '--seed', '1', '--quiet', '--out', other);
     const b = await runCli('predict', lr, '--data', other);

@@ -319,8 +319,8 @@ describe('JSON reading', () => {
     expect((await readError(empty)).message).toContain('empty.json data: no data rows');
     const syntax = file('syntax.json', '{"data": [[1, 2],\n [3, 4]');
     const se = await readError(syntax);
-    expect(se.message).toContain('syntax.json');
-    expect(se.message).toContain('invalid JSON');
+    // where the array should have closed: line 2, column 8 (JSON.parse of Node 20 gives no position here)
+    expect(se.message).toContain("syntax.json:2:8: invalid JSON: expected ',' or ']', found the end of the file");
     const names = file('names.json', JSON.stringify({ unitNames: ['a'], data: [[1, 2], [3, 4]] }));
     expect((await readError(names)).message).toContain('names.json unitNames: has 1 unit names but the data has 2 units');
   });
@@ -398,7 +398,7 @@ describe('bad CSV input: messages name the file, line, column and what was expec
     expect((await readError(data)).message).toContain(`${data}:1:1: the header line looks like data`);
     expect((await readError(data)).message).toContain('--no-header');
     const dup = file('dup.csv', 'a,b,a\n1,2,3\n2,1,0\n');
-    expect((await readError(dup)).message).toBe(`${dup}:1:3: duplicate unit name 'a' (also unit 1); expected distinct names`);
+    expect((await readError(dup)).message).toBe(`${dup}:1:3: duplicate unit name 'a' (column 1 and column 3); expected distinct names`);
     const dat = file('x.dat', '1,2\n');
     expect((await readError(dat)).message).toContain("cannot tell the format from the extension '.dat'");
     expect((await readError(join(dir, 'missing.csv'))).message).toContain('missing.csv: no such file');

@@ -9,7 +9,7 @@ export function registerDemo(program: Command): void {
     .description('simulate the embedded default network (N=1000, 100 recorded units), fit it and compare with the truth')
     .option('--json', 'print JSON')
     .option('--quiet', 'no progress bar')
-    .addHelpText('after', '\nExample:\n  $ npm run demo        (same as: connfit demo)')
+    .addHelpText('after', '\nExample (npm run demo in the checkout does the same):\n  $ connfit demo')
     .action(
       action(async (opts: { json?: boolean; quiet?: boolean }, cmd: Command) => {
         const backend = await startBackend(cmd);

@@ -3,10 +3,11 @@
  * spectrum statistics of a coupling matrix (§2.8), a fit file's PR from data, theory and simulation of
  * the fitted network (§5), or with --theory the PR predicted by DMFT and the two-site cavity (§5.2, §5.3).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../src/errors.js';
+import { readJsonFile } from '../../src/io/json.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
@@ -85,7 +86,7 @@ function readCouplingMatrix(file: string): { J: Float64Array; N: number } | unde
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = readJsonFile(file, 'a recording or a coupling matrix');
   } catch {
     return undefined; // readRecording reports the JSON syntax error
   }
@@ -121,15 +122,16 @@ export function registerDimension(program: Command): void {
     .command('dimension')
     .summary('participation ratio (dimension) of a recording, or spectrum statistics of a coupling matrix')
     .description(
-      'With --theory (no file): PR_x and PR_φ predicted for an i.i.d. network (DMFT + two-site\n' +
+      // One line per paragraph (commander wraps them to the terminal); the formula keeps its own line.
+      'With --theory (no file): PR_x and PR_φ predicted for an i.i.d. network (DMFT + two-site ' +
         'cavity, THEORY §5.2) or a random-mode network of effective rank α·PR_D (§5.3).\n' +
-        'For a recording: the participation ratio of the equal-time covariance of x and of φ(x)\n' +
-        '  PR = (Σλ)² / (N Σλ²) ∈ (0, 1],  dimension = PR·N   (THEORY §5.1, normalised by N)\n' +
-        'with a finite-sample bias estimate: PR of contiguous halves and quarters extrapolated\n' +
+        'For a recording: the participation ratio (normalised by N) of the equal-time covariance of x and of φ(x)\n' +
+        '  PR = (Σλ)² / (N Σλ²) ∈ (0, 1],  dimension = PR·N   (THEORY §5.1)\n' +
+        'with a finite-sample bias estimate: PR of contiguous halves and quarters extrapolated ' +
         'linearly in 1/T to T → ∞ (bias = PR(full) − PR(∞), THEORY §5.5).\n' +
-        'For a JSON file with a square "J" array of rows (e.g. the --save-network output of\n' +
-        'connfit simulate): ĝ = sqrt(N Var J_ij), Ĵ0 = N mean J_ij, g_eff = ‖J‖_F/√N,\n' +
-        'PR_S = (Σs²)²/(N Σs⁴) of the singular values and the effective rank\n' +
+        'For a JSON file with a square "J" array of rows (e.g. the --save-network output of ' +
+        'connfit simulate): ĝ = sqrt(N Var J_ij), Ĵ0 = N mean J_ij, g_eff = ‖J‖_F/√N, ' +
+        'PR_S = (Σs²)²/(N Σs⁴) of the singular values and the effective rank ' +
         'α·PR_D = PR_S/(1 − 2 PR_S) (only when PR_S < 1/2; THEORY §2.8, §1.3c).',
     )
     .argument('[file]', 'recording (.csv/.tsv/.txt, .npy, .json), a JSON file with a coupling matrix "J", or a fit file')
@@ -150,11 +152,13 @@ export function registerDimension(program: Command): void {
     .option('--N <N>', 'with --theory: network size, to report the dimension PR·N', parseNumber('--N', { positive: true, integer: true }))
     .addHelpText(
       'after',
-      '\nExamples:\n' +
+      '\nExamples (run in order):\n' +
+        '  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 10000 --seed 1 --out rec.csv --save-network net.json\n' +
         '  $ connfit dimension rec.csv\n' +
-        '  $ connfit dimension activity.csv --layout unit-by-time --no-header --dt 0.4545 --zscore --json\n' +
-        '  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --seed 1 --out rec.csv --save-network net.json\n' +
         '  $ connfit dimension net.json          # coupling matrix: g, J0, g_eff, PR_S, effective rank\n' +
+        '  Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:\n' +
+        '  $ connfit dimension "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\\n' +
+        '      --layout unit-by-time --no-header --dt 0.4545 --zscore --json\n' +
         '  $ connfit dimension --theory --phi erf --g 3 --json          # {"pr_x": 0.0342, "pr_phi": 0.0497, ...}\n' +
         '  $ connfit dimension --theory --phi erf --g 3 --effective-rank 0.28 --N 18028',
     )

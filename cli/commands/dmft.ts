@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../src/errors.js';
+import { readJsonFile } from '../../src/io/json.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { PopulationsFileSchema } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
@@ -32,12 +32,7 @@ function regimeOf(phi: PhiName, g: number, D: number): { regime: Regime; gChaos:
 }
 
 function readPopulations(path: string, D: number, var0: number): DiscretePopulations {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new InputError(`cannot read populations JSON: ${(err as Error).message}`, { file: path });
-  }
+  const raw = readJsonFile(path, 'a populations file {"populations": [{"name", "size", "D"?}], "g2": [[…]], "J0"?: [[…]]}');
   const parsed = PopulationsFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
 import { fitLowRank } from '../../src/fit/lowRank.js';
 import { InputError } from '../../src/errors.js';
@@ -12,7 +12,7 @@ import { readPopulationAssignment } from '../../src/model/populations.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { estimateTable } from '../../src/report/summary.js';
-import { action, parseNumber, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseNumber, progressBar, startBackend } from '../common.js';
 
 interface FitCliOptions {
   dt?: number;
@@ -20,7 +20,7 @@ interface FitCliOptions {
   loss?: 'whittle' | 'exact';
   discretisation: 'euler' | 'exp-euler';
   populations?: string;
-  units?: string;
+  units?: string[];
   fitTau?: boolean;
   tau?: number;
   fitScale?: boolean;
@@ -43,6 +43,13 @@ interface FitCliOptions {
   regions?: string;
 }
 
+/** `--units a,b,c` → the names; an empty list would otherwise mean "all units" without a word. */
+function parseUnitList(v: string): string[] {
+  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError(`--units needs at least one unit name (e.g. --units u0,u1), got '${v}'; omit it to use all units`);
+  return names;
+}
+
 /** `--rank R|auto` → a whole number or 'auto'. */
 function parseRank(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';
@@ -55,7 +62,7 @@ export function registerFit(program: Command): void {
   program
     .command('fit')
     .description(
-      'fit g, D, J0 (and optionally τ, observation scale/offset, leak shape, population blocks) to a recording\n' +
+      'fit g, D, J0 (and optionally τ, observation scale/offset, leak shape, population blocks) to a recording ' +
         'by minimising the rate-function loss; report estimates with standard errors and 95% intervals',
     )
     .argument('<recording>', 'recording (.csv with a header of unit names, .npy, .json); rows = samples unless --layout unit-by-time')
@@ -64,14 +71,14 @@ export function registerFit(program: Command): void {
     .addOption(
       new Option(
         '--loss <form>',
-        'whittle: spectral form (THEORY §2.4), works on subsampled recordings, no N×N work; exact: discrete-time\n' +
-          'marginal likelihood (§2.3), assumes the recorded units are the whole network; identifies τ and the\n' +
+        'whittle: spectral form (THEORY §2.4), works on subsampled recordings, no N×N work; exact: discrete-time ' +
+          'marginal likelihood (§2.3), assumes the recorded units are the whole network; identifies τ and the ' +
           'observation scale. Default: whittle, or exact with --fit-tau/--fit-scale',
       ).choices(['whittle', 'exact']),
     )
     .addOption(new Option('--discretisation <d>', 'how y = ẋ + x is formed from samples (exp-euler for coarse sampling)').choices(['euler', 'exp-euler']).default('euler'))
     .option('--populations <file>', 'JSON assigning units to populations: {"populations":[{"name":"E","units":["u0",...]}, ...]} or sizes')
-    .option('--units <list>', 'comma-separated unit names to use (default: all)')
+    .option('--units <list>', 'comma-separated unit names to use (default: all)', parseUnitList)
     .option('--fit-tau', 'fit the time constant τ (reported in the units of dt)')
     .option('--tau <tau>', 'fixed time constant when τ is not fitted (default 1: dt in units of τ)', parseNumber('--tau', { positive: true }))
     .option('--fit-scale', 'fit an observation scale and offset: x_model = (x_data − offset)/scale')
@@ -80,27 +87,29 @@ export function registerFit(program: Command): void {
     .option('--fit-leak', 'fit the leak shape s')
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
-    .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all\n' +
-      'units recorded); partial recordings: --loss whittle --network-size N (see below); auto: choose R in\n' +
+    .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all ' +
+      'units recorded); partial recordings: --loss whittle --network-size N (see below); auto: choose R in ' +
       '0..--max-rank by the held-out rate function over time blocks')
-    .option('--network-size <N>', 'total units of the network the recorded units belong to (≥ recorded units; default: the\n' +
-      'recording is the whole network). With --rank and N > recorded: spectral form (--loss whittle, the default\n' +
-      'then), readout loadings n corrected for the unrecorded units\' readout predicted by the recorded ones,\n' +
+    .option('--network-size <N>', 'total units of the network the recorded units belong to (≥ recorded units; default: the ' +
+      'recording is the whole network). With --rank and N > recorded: spectral form (--loss whittle, the default ' +
+      'then), readout loadings n corrected for the unrecorded units\' readout predicted by the recorded ones, ' +
       'loadings reported with J = m nᵀ/N. With --effective-rank: the size of the simulated calibration networks',
       parseNumber('--network-size', { integer: true, positive: true }))
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
-    .option('--folds <k>', 'time blocks for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, positive: true }))
-    .option('--currents', 'with --rank: store the latent currents κ_r(t) = (1/N) Φ n_r in the fit file')
-    .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions;\n' +
-      'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (see below)')
-    .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model,\n' +
-      'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval; with\n' +
+    // One block leaves nothing to train on: the held-out rate function needs k ≥ 2.
+    .option('--folds <k>', 'time blocks (≥ 2) for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, min: 2 }))
+    .option('--currents', 'with --rank or --regions: store the latent currents (of the modes: κ_r(t) = (1/N) Φ n_r) in the fit file')
+    .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions; ' +
+      'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (the format in full: ' +
+      'README, "Multiregion networks"; example: models/two-regions.json)')
+    .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model, ' +
+      'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval; with ' +
       '--loss exact also from the estimated couplings, the value reported when the recording is ≥ 5·N τ')
     .addOption(
       new Option(
         '--calibration <method>',
-        'with --effective-rank: simulation: simulate random-mode networks of the same size, ĝ, D̂ and sampling at\n' +
-          'ranks around the estimate (18 networks of ≤ 1000 τ; about 3 minutes at N = 1000) and invert their PR\n' +
+        'with --effective-rank: simulation: simulate random-mode networks of the same size, ĝ, D̂ and sampling at ' +
+          'ranks around the estimate (18 networks of ≤ 1000 τ; about 3 minutes at N = 1000) and invert their PR ' +
           'curve; the interval includes the network-to-network scatter. none: the N → ∞ theory only',
       ).choices(['simulation', 'none']).default('simulation'),
     )
@@ -111,14 +120,24 @@ export function registerFit(program: Command): void {
     .addHelpText(
       'after',
       `
-Examples:
-  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --observe 100 --seed 1 --out rec.csv
+Examples (run in order; models/ is the directory of that name in the connfit package):
+  100 of 1000 units recorded:
+  $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --observe 100 --seed 1 --out rec.csv
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
-  $ connfit fit rec.csv --dt 0.05 --loss exact --json > fit.json
-  $ connfit fit rec.csv --dt 0.05 --rank auto --currents --out fit.json
-  $ connfit fit subset.csv --dt 0.05 --rank 2 --loss whittle --network-size 200 --out fit.json
-  $ connfit fit regions.csv --regions regions.json --currents --out fit.json
-  $ connfit fit activity.csv --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
+  $ connfit fit rec.csv --dt 0.05 --loss exact --json > exact.json
+  Random + rank-2 network of 200 units, all recorded, then 100 of them:
+  $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out lowrank.csv \\
+      --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
+  $ connfit fit lowrank.csv --rank auto --max-rank 3 --currents --out lowrank-fit.json
+  $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out subset.csv --observe 100 \\
+      --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
+  $ connfit fit subset.csv --rank 2 --loss whittle --network-size 200 --out subset-fit.json
+  Two regions with rank-one links:
+  $ connfit simulate --regions models/two-regions.json --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out regions.csv
+  $ connfit fit regions.csv --regions models/two-regions.json --currents --out regions-fit.json
+  Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:
+  $ connfit fit "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\
+      --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
 
 Parameters: g (coupling strength), D (noise intensity, sqrt(2D)ξ convention, model time units), J0 (mean
 coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se, ci95}.
@@ -147,17 +166,28 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
     )
     .action(
       action(async (file: string, opts: FitCliOptions, cmd: Command) => {
+        if (opts.out !== undefined) checkOutputPath(opts.out, '--out');
+        const rank = opts.rank === undefined ? undefined : parseRank(opts.rank);
+        // Options that only act together with another: refuse them rather than ignore them silently.
+        if (opts.currents && rank === undefined && opts.regions === undefined) {
+          throw new InputError('--currents applies with --rank R or --regions (the latent currents are those of the modes or links)');
+        }
+        for (const [flag, given] of [['--max-rank', opts.maxRank !== undefined], ['--folds', opts.folds !== undefined]] as const) {
+          if (given && rank !== 'auto') throw new InputError(`${flag} applies with --rank auto (it sets how the rank is chosen)`);
+        }
+        if (opts.networkSize !== undefined && !opts.effectiveRank && rank === undefined) {
+          throw new InputError('--network-size applies with --rank or --effective-rank');
+        }
         const backend = await startBackend(cmd);
         const rec = await readRecording(file, {
           layout: opts.layout,
           header: opts.header,
           dt: opts.dt,
-          units: opts.units ? opts.units.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+          units: opts.units,
           minSamples: opts.loss === 'exact' ? 16 : 64,
         });
-        if (opts.networkSize !== undefined) {
-          if (!opts.effectiveRank && opts.rank === undefined) throw new InputError('--network-size applies with --rank or --effective-rank', { field: '--network-size' });
-          if (opts.networkSize < rec.nUnits && opts.rank === undefined) throw new InputError(`--network-size ${opts.networkSize} is smaller than the ${rec.nUnits} recorded units`, { field: '--network-size' });
+        if (opts.networkSize !== undefined && opts.networkSize < rec.nUnits && rank === undefined) {
+          throw new InputError(`--network-size ${opts.networkSize} is smaller than the ${rec.nUnits} recorded units`, { field: '--network-size' });
         }
         const bar = progressBar('fitting', opts.quiet || opts.json);
         if (opts.regions !== undefined) {
@@ -172,8 +202,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           report(buildFitFile(multiregionFitResult(result, rec, mopts), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
-        if (opts.rank !== undefined) {
-          const rank = parseRank(opts.rank);
+        if (rank !== undefined) {
           for (const [flag, on] of [['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--populations', opts.populations]] as const) {
             if (on) throw new InputError(`--rank cannot be combined with ${flag} yet (low-rank fits have a fixed τ and one population)`, { field: '--rank' });
           }
@@ -247,6 +276,8 @@ function structureLines(fit: FitFile): string[] {
   const s = fit.structure;
   if (!s) return [];
   const f = (v: number | null) => (v === null ? '-' : Number(v.toPrecision(4)).toString());
+  // "a + b/x" with b's sign as the operator: "20.67 − 6.174/x", not "20.67 + -6.174/x"
+  const signed = (v: number) => `${v < 0 ? '−' : '+'} ${f(Math.abs(v))}`;
   if (s.regions) {
     const v = (e: { value: number | null; se: number | null }) => `${f(e.value)} ± ${f(e.se)}`;
     return [
@@ -272,7 +303,7 @@ function structureLines(fit: FitFile): string[] {
       `  PR_φ data ${f(e.prData)} (T→∞ ${f(e.prDataCorrected)}), i.i.d. theory at ĝ ${f(e.prIid)}, K ${f(e.K)}`,
       ...(c?.method === 'simulation'
         ? [
-            `  finite-N curve 1/PR = ${f(c.curve.c0)} + ${f(c.curve.c1)}/(α·PR_D) (theory ${f(1 / e.prIid)} + ${f(1 / e.K)}/(α·PR_D)); network scatter of PR ×/÷ ${f(Math.exp(c.networkSd))}`,
+            `  finite-N curve 1/PR = ${f(c.curve.c0)} ${signed(c.curve.c1)}/(α·PR_D) (theory ${f(1 / e.prIid)} ${signed(1 / e.K)}/(α·PR_D)); network scatter of PR ×/÷ ${f(Math.exp(c.networkSd))}`,
             `  uncalibrated (N → ∞ theory): ${v(c.uncalibrated.value)} [${v(c.uncalibrated.ci95[0])}, ${v(c.uncalibrated.ci95[1])}]`,
           ]
         : []),

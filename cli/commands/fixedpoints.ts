@@ -45,7 +45,7 @@ export function registerFixedpoints(program: Command): void {
       `
 Examples:
   $ connfit fixedpoints --N 100 --g 3 --phi tanh --seed 1 --starts 200
-  $ connfit fixedpoints --N 100 --g 3 --seed 1 --starts 200 --json > fp.json`,
+  $ connfit fixedpoints --N 100 --g 3 --seed 1 --starts 50 --json > fp.json`,
     )
     .action(
       action(async (opts: FixedpointsOptions) => {

@@ -6,9 +6,9 @@ import {
   buildPredictors, checkAgainstFit, evaluateForecast, forecastCsv, forecastUnits, type EvaluationReport,
 } from '../../src/predict/forecast.js';
 import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
-import { networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
+import { ensembleNotes, networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
-import { action, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
 
 /** Networks in the ensemble of --kernel network when --network-members is not given. */
 const DEFAULT_MEMBERS = 50;
@@ -40,8 +40,8 @@ export function registerForecast(program: Command): void {
   program
     .command('forecast')
     .description(
-      'Bayesian (Gaussian-process) forecast of every recorded unit from its recent past (THEORY §3), with the\n' +
-        'kernel from the fitted network (theory: DMFT at the fit), the plug-in spectrum or the data (empirical);\n' +
+      'Bayesian (Gaussian-process) forecast of every recorded unit from its recent past (THEORY §3), with the ' +
+        'kernel from the fitted network (theory: DMFT at the fit), the plug-in spectrum or the data (empirical); ' +
         '--evaluate scores all kernels and baselines (persistence, AR(p), squared-exponential GP) on held-out windows',
     )
     .argument('<fit.json>', 'fit file written by connfit fit')
@@ -51,8 +51,8 @@ export function registerForecast(program: Command): void {
     .option('--no-header', 'CSV without unit names')
     .option('--context <n>', 'past samples conditioned on', parseNumber('--context', { positive: true, integer: true }), 60)
     .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
-    .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded\n` +
-      'Euler fits: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
+    .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded ` +
+      'Euler fits, --loss exact: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
     .option('--network-members <K>', `networks in the ensemble (0: ${DEFAULT_MEMBERS} with --kernel network; --evaluate adds the ensemble when K > 0)`, parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
     .option('--network-windows <n>', '--evaluate: windows scored for the network ensemble (it simulates K networks per window)', parseNumber('--network-windows', { integer: true, positive: true }), 100)
     .option('--theory-solver <name>', 'theory kernel: auto (discrete DMFT of the fit\'s Euler network when the steps match), discrete, stationary', parseChoice('--theory-solver', SOLVERS), 'auto' as TheorySolver)
@@ -67,10 +67,12 @@ export function registerForecast(program: Command): void {
     .addHelpText(
       'after',
       `
-Examples:
-  $ connfit fit rec.csv --dt 0.05 --out fit.json
+Examples (run in order):
+  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 8000 --seed 1 --out rec.csv
+  $ connfit fit rec.csv --dt 0.05 --loss exact --out fit.json
   $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --out forecast.csv
   $ connfit forecast fit.json --data rec.csv --context 60 --horizon 20 --evaluate --stride 5 --json
+  $ connfit forecast fit.json --data rec.csv --kernel network --network-members 20 --out network.csv
 
 The GP conditions each unit on its last --context samples: mean x̂ = c + K_fp K_pp⁻¹ (x_p − c),
 covariance K_ff − K_fp K_pp⁻¹ K_pf, with the kernel in data units (x = offset + scale·x_model).
@@ -79,6 +81,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
     )
     .action(
       action(async (fitPath: string, opts: ForecastCliOptions, cmd: Command) => {
+        if (opts.out !== undefined) checkOutputPath(opts.out, '--out');
         const fit = readFitFile(fitPath);
         const rec = await readRecording(opts.data, { layout: opts.layout, header: opts.header, dt: opts.dt, minSamples: opts.context + opts.horizon });
         checkAgainstFit(fit, rec, fitPath);
@@ -89,6 +92,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         if (opts.evaluate) {
           const gpKernels = opts.kernel === 'network' ? [] : opts.kernel ? [opts.kernel] : KERNEL_NAMES;
           const members = opts.networkMembers || (opts.kernel === 'network' ? DEFAULT_MEMBERS : 0);
+          const notes = members > 0 ? ensembleNotes(fit) : [];
           const report = await evaluateForecast(fit, rec, {
             context: opts.context,
             horizon: opts.horizon,
@@ -101,20 +105,25 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
             onProgress: (_s, d, t) => bar.update(d, t),
           });
           bar.stop();
-          if (opts.json) printJson({ ...report, seed: opts.seed ?? null });
-          else process.stdout.write(evaluationTable(report));
+          if (opts.json) printJson({ ...report, notes, seed: opts.seed ?? null });
+          else process.stdout.write(evaluationTable(report) + noteLines(notes));
           return;
         }
         if (opts.kernel === 'network') {
           const members = opts.networkMembers || DEFAULT_MEMBERS;
+          const notes = ensembleNotes(fit);
           const f = networkForecastFromEnd(fit, rec, { horizon: opts.horizon, members, seed: opts.seed ?? 1 });
           bar.stop();
           if (opts.out) writeFileAtomic(opts.out, networkForecastCsv(f, rec.unitNames));
           if (opts.json) {
-            printJson({ kernel: 'network', members, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), seed: opts.seed ?? 1 });
+            printJson({ kernel: 'network', members, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), notes, seed: opts.seed ?? 1 });
             return;
           }
-          process.stdout.write(`connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${members} sampled couplings\n` + (opts.out ? `forecast written to ${opts.out}\n` : 'give --out forecast.csv to write the per-unit means and 95 % intervals\n'));
+          process.stdout.write(
+            `connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${members} sampled couplings\n` +
+              noteLines(notes) +
+              (opts.out ? `forecast written to ${opts.out}\n` : 'give --out forecast.csv to write the per-unit means and 95 % intervals\n'),
+          );
           return;
         }
         const name = opts.kernel ?? 'theory';
@@ -135,6 +144,10 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         process.stdout.write(lines.join('\n') + '\n');
       }),
     );
+}
+
+function noteLines(notes: string[]): string {
+  return notes.map((n) => `note: ${n}\n`).join('');
 }
 
 export function evaluationTable(r: EvaluationReport): string {

@@ -36,9 +36,12 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n' +
+      '\nExamples (run in order):\n' +
+        '  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 2000 --seed 1 --out rec.csv\n' +
         '  $ connfit inspect rec.csv\n' +
-        '  $ connfit inspect activity.csv --layout unit-by-time --no-header --dt 0.4545 --json',
+        '  Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:\n' +
+        '  $ connfit inspect "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\\n' +
+        '      --layout unit-by-time --no-header --dt 0.4545 --json',
     )
     .action(
       action(async (file: string, opts: InspectOptions) => {
@@ -67,7 +70,8 @@ export function registerInspect(program: Command): void {
         for (let i = 0; i < nUnits; i++) std[i] = Math.sqrt(std[i] / nSamples);
 
         const dtSource = opts.dt !== undefined ? 'given' : rec.time ? 'time column' : rec.dt !== undefined ? 'file' : 'unknown';
-        const duration = rec.dt !== undefined ? nSamples * rec.dt : undefined;
+        // The span from the first to the last sample: n samples cover n − 1 steps.
+        const duration = rec.dt !== undefined ? (nSamples - 1) * rec.dt : undefined;
         const dropped = rec.droppedConstantUnits ?? [];
         const info = {
           file,
@@ -93,7 +97,8 @@ export function registerInspect(program: Command): void {
           ? `${dropped.length} (${dropped.length <= 8 ? dropped.join(', ') : dropped.slice(0, 8).join(', ') + ', …'})`
           : 'none';
         const dtText = rec.dt !== undefined ? `${fmt(rec.dt)} (${dtSource})` : 'unknown (pass --dt or add a time column)';
-        const durText = duration !== undefined ? `${fmt(duration)} (samples × dt)` : 'unknown';
+        const span = rec.time ? `, t = ${fmt(rec.time[0])} to ${fmt(rec.time[nSamples - 1])}` : '';
+        const durText = duration !== undefined ? `${fmt(duration)} (first to last sample, (samples − 1) × dt${span})` : 'unknown';
         const m = info.mean;
         const s = info.std;
         process.stdout.write(

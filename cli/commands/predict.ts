@@ -54,9 +54,9 @@ export function registerPredict(program: Command): void {
     .command('predict')
     .summary('what a fitted network predicts: autocorrelation, regime, timescales, dimension, forecasts')
     .description(
-      'Compare a fitted network with a recording: the DMFT autocovariance at the fitted parameters against the\n' +
-        "data's, the regime (quiescent / noise-driven / chaotic) and timescales, the participation ratio from the\n" +
-        'data, from theory (THEORY §5.2) and from a simulation of the fitted network, and a held-out forecast\n' +
+      'Compare a fitted network with a recording: the DMFT autocovariance at the fitted parameters against the ' +
+        "data's, the regime (quiescent / noise-driven / chaotic) and timescales, the participation ratio from the " +
+        'data, from theory (THEORY §5.2) and from a simulation of the fitted network, and a held-out forecast ' +
         'evaluation of the GP kernels against persistence, AR(p) and a squared-exponential GP (THEORY §3).',
     )
     .argument('<fit.json>', 'fitted-model file written by connfit fit --out')
@@ -74,10 +74,10 @@ export function registerPredict(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
-  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --seed 1 --out rec.csv
+Example (run in order):
+  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 10000 --seed 1 --out rec.csv
   $ connfit fit rec.csv --out fit.json
-  $ connfit predict fit.json --data rec.csv
+  $ connfit predict fit.json --data rec.csv --sim-time 500
 JSON: {params, dmft: {regime, delta0, tau_1e, tau_int, tau_inf, g_over_gc, J0_over_J0c},
 autocorrelation: {lags, theory, data, maxRelativeDifference}, dimension: {data, theory, simulation},
 forecast: {kernels, baselines, setup}, notes}.`,

@@ -3,12 +3,12 @@
  * §2.5) and write the recorded activity (CSV/TSV, .npy or JSON), optionally with the network
  * (spec, seed, realised coupling statistics and, for N ≤ 2000, J itself).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { ConnfitError, InputError, jsonPath } from '../../src/errors.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
+import { readJsonFile } from '../../src/io/json.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from '../../src/recording/write.js';
 import {
@@ -27,7 +27,7 @@ import { multiregionNetwork, sampleLoadings, type MultiregionLoadings } from '..
 import { readLoadingCovariance, readModesFile } from '../../src/structure/modesFile.js';
 import { normalGenerator } from '../../src/random.js';
 import { VERSION } from '../../src/version.js';
-import { action, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
 
 const FORMATS = ['csv', 'npy', 'json'] as const;
 type OutFormat = (typeof FORMATS)[number];
@@ -67,19 +67,7 @@ const KNOWN_POPULATION_KEYS = ['name', 'size', 'D'];
 
 /** Read and validate a populations file; every problem names the file and the field. */
 export function readPopulationsFile(file: string): { parsed: PopulationsFile; warnings: string[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'populations file not found' : `cannot read populations file (${(err as Error).message})`, { file });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`not valid JSON (${(err as Error).message}); expected a populations file, see connfit simulate --help`, { file });
-  }
+  const raw = readJsonFile(file, 'a populations file, see connfit simulate --help');
   const result = PopulationsFileSchema.safeParse(raw);
   if (!result.success) {
     // The field goes into the message (not ErrorLocation.field) to read "pops.json: g2[1]: ...".
@@ -127,10 +115,7 @@ function formatFromPath(path: string): OutFormat | undefined {
 }
 
 function checkWritableDir(path: string, option: string): void {
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new InputError(`directory '${dirname(path)}' does not exist; create it first`, { field: option });
-  }
+  checkOutputPath(path, option);
 }
 
 function fmt(v: number): string {
@@ -235,7 +220,7 @@ Regions file (--regions, THEORY §1.3d; keys other than these are errors):
   would carry no current (THEORY §6.1). connfit fit --regions fits the same links from the same file.
 
 Output: CSV/TSV has a header time,u<i>,... (u<i> = index of the unit in the network) and steps+1 rows;
-JSON is {"dt", "unitNames", "time", "data": [[...], ...]}. The same --seed gives identical files.
+JSON is {"dt", "unitNames", "time", "data": [[...], ...]}. The same --seed gives identical files on the same backend (--backend).
 Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or input files.`,
     )
     .action(

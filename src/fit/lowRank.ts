@@ -291,7 +291,13 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   }
   const T = rec.nSamples - 1;
   const folds = opts.rank === 'auto' ? (opts.folds ?? 4) : 1;
-  if (T < 16 * folds) throw new InputError(`need at least ${16 * folds} samples, got ${rec.nSamples}`);
+  if (opts.rank === 'auto' && !(Number.isInteger(folds) && folds >= 2)) {
+    throw new InputError(`the held-out rate function needs at least 2 time blocks (one to train on, one to test), got ${folds}`, { field: '--folds' });
+  }
+  if (T < 16 * folds) {
+    const what = opts.rank === 'auto' ? `--rank auto with --folds ${folds} (16 sample steps per time block)` : 'a low-rank fit';
+    throw new InputError(`too short for ${what}: needs at least ${16 * folds + 1} samples, has ${rec.nSamples}`, { file: rec.source?.path });
+  }
   await prepareEigensolver();
   const tau = opts.tau ?? 1;
   const disc = opts.discretisation ?? 'euler';

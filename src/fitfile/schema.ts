@@ -2,11 +2,11 @@
  * The fitted-model file: a versioned JSON schema (zod) that is also the TypeScript type. Written
  * atomically by `connfit fit`, read by the prediction commands.
  */
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { readJsonFile } from '../io/json.js';
 
 export const FIT_FILE_VERSION = 1;
 
@@ -186,7 +186,7 @@ export function writeFitFile(path: string, fit: FitFile): void {
 export function isFitFile(path: string): boolean {
   if (extname(path).toLowerCase() !== '.json') return false;
   try {
-    const doc = JSON.parse(readFileSync(path, 'utf8')) as { schema?: unknown } | null;
+    const doc = readJsonFile(path, 'a fit file') as { schema?: unknown } | null;
     return doc !== null && typeof doc === 'object' && doc.schema === 'connfit.fit';
   } catch {
     return false;
@@ -194,12 +194,7 @@ export function isFitFile(path: string): boolean {
 }
 
 export function readFitFile(path: string): FitFile {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new InputError(`cannot read a fit file: ${(e as Error).message}`, { file: path });
-  }
+  const raw = readJsonFile(path, 'a fit file written by connfit fit');
   const r = FitFileSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -13,7 +13,7 @@
 import { tf } from '../backend.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import { type ModelConfig, type ParamLayout, type TensorParams, stepCoefficients, unpack, unpackTensor } from '../model/parameters.js';
-import { OFFSET_COEFFICIENT, phiSpectra, type PhiSpectra, type SeriesSource, type SpectralStatistics } from '../statistics/spectra.js';
+import { OFFSET_COEFFICIENT, phiSpectra, type BasisName, type PhiSpectra, type SeriesSource, type SpectralStatistics } from '../statistics/spectra.js';
 
 export interface WhittleInputs {
   stats: SpectralStatistics;
@@ -102,7 +102,7 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
     : undefined;
 
   const pairMult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2));
-  const kappa = names.map((n) => OFFSET_COEFFICIENT[n]);
+  const kappa = offsetCoefficients(names, cfg);
   const loss: LossFunction = (theta) =>
     tf.tidy(() => {
       const tp = unpackTensor(theta, layout, cfg);
@@ -179,6 +179,15 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
   };
 }
 
+/**
+ * κ_c of each basis series under the offset. Without a fitted offset (it is then 0) every κ is 0:
+ * tanh has no κ (NaN, a shift moves it nonlinearly), and 0·NaN would make the loss NaN everywhere,
+ * as it did for --fit-leak and for a fixed leak with --fit-tau.
+ */
+function offsetCoefficients(names: readonly BasisName[], cfg: ModelConfig): number[] {
+  return names.map((n) => (cfg.fitScale ? OFFSET_COEFFICIENT[n] : 0));
+}
+
 /** w_c of y = Σ_c w_c B_c. */
 export function basisWeights(names: readonly string[], tp: TensorParams): tf.Scalar[] {
   return names.map((n) => {
@@ -217,7 +226,7 @@ export function whittleLossValue(inp: WhittleInputs, theta: Float64Array): numbe
   const k = stepCoefficients(cfg.dt, nat.tau, cfg.discretisation);
   const names = stats.basis.names;
   const w = names.map((n) => (n === 'y' ? 1 : n === 'dx' ? k.a : n === 'x0' ? k.a + k.b : -nat.leak));
-  const kappa = names.map((n) => OFFSET_COEFFICIENT[n]);
+  const kappa = offsetCoefficients(names, cfg);
   const phiS = cfg.fitScale
     ? phiSpectra(inp.source!, inp.groups!, P, inp.phi, T, { shift: stats.shift, offset: nat.offset, scale: nat.scale }).value
     : stats.phi!;

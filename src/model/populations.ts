@@ -3,9 +3,9 @@
  * populations file (sizes: units are matched by their network index in names like `u17`, or taken as
  * contiguous blocks when the recording has all units) or an explicit list of unit names per population.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { readJsonFile } from '../io/json.js';
 
 const FitPopulationsSchema = z.object({
   populations: z
@@ -20,12 +20,7 @@ const FitPopulationsSchema = z.object({
 }).passthrough();
 
 export function readPopulationAssignment(path: string, unitNames: string[]): { names: string[]; groups: Int32Array } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new InputError(`cannot read populations file: ${(e as Error).message}`, { file: path });
-  }
+  const raw = readJsonFile(path, 'a populations file {"populations": [{"name", "units" or "size"}, …]}');
   const parsed = FitPopulationsSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -34,7 +29,20 @@ export function readPopulationAssignment(path: string, unitNames: string[]): { n
   const pops = parsed.data.populations;
   const names = pops.map((p) => p.name);
   const groups = new Int32Array(unitNames.length).fill(-1);
-  if (pops.every((p) => p.units)) {
+  // Units are assigned by name or by counts, one rule for the whole file: say which part breaks it.
+  pops.forEach((p, a) => {
+    const hasSize = p.size !== undefined;
+    if (hasSize === (p.units !== undefined)) {
+      const what = hasSize ? "both 'size' and 'units'" : "neither 'size' nor 'units'";
+      throw new InputError(`population '${p.name}' has ${what}; give exactly one`, { file: path, field: `populations[${a}]` });
+    }
+  });
+  const byUnits = pops.filter((p) => p.units).map((p) => p.name);
+  const bySize = pops.filter((p) => p.size).map((p) => p.name);
+  if (byUnits.length && bySize.length) {
+    throw new InputError(`populations mix 'units' (${byUnits.join(', ')}) and 'size' (${bySize.join(', ')}); give every population 'units' (unit names) or every population 'size' (counts)`, { file: path });
+  }
+  if (byUnits.length) {
     const where = new Map(unitNames.map((n, i) => [n, i] as const));
     pops.forEach((p, a) =>
       p.units!.forEach((u, k) => {
@@ -43,7 +51,7 @@ export function readPopulationAssignment(path: string, unitNames: string[]): { n
         groups[i] = a;
       }),
     );
-  } else if (pops.every((p) => p.size)) {
+  } else {
     const bounds: number[] = [];
     let acc = 0;
     for (const p of pops) bounds.push((acc += p.size!));
@@ -57,8 +65,6 @@ export function readPopulationAssignment(path: string, unitNames: string[]): { n
     } else {
       throw new InputError(`cannot match ${unitNames.length} recorded units to populations of total size ${total}: name units u<index> or list 'units' per population`, { file: path, field: 'populations' });
     }
-  } else {
-    throw new InputError("every population needs either 'size' or 'units'", { file: path, field: 'populations' });
   }
   const missing = [...groups].findIndex((g) => g < 0);
   if (missing >= 0) throw new InputError(`recorded unit '${unitNames[missing]}' is in no population`, { file: path, field: 'populations' });

@@ -48,16 +48,32 @@ export function stepMultiple(dt: number, dtFit: number): number | undefined {
   return m >= 1 && Math.abs(dt - m * dtFit) <= MULTIPLE_RTOL * dt ? m : undefined;
 }
 
-function singlePopulation(fit: FitFile, kernel: string): { g: number; D: number; J0: number } {
+/**
+ * g, D, J0 of a fit whose network is what the i.i.d. theory describes (DMFT, the PR theory, the theory
+ * and plug-in kernels): one random population without low-rank modes. Anything else is refused rather
+ * than silently reduced to its random bulk. `what` names the user of the theory, `instead` (optional)
+ * what to use instead.
+ */
+export function randomBulk(fit: FitFile, what: string, instead = ''): { g: number; D: number; J0: number } {
   const n = fit.model.natural;
+  const alternative = instead ? ` — ${instead}` : '';
   if (n.g2.length !== 1) {
     throw new InputError(
-      `the ${kernel} kernel needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')}), whose units the fit file does not assign — use --kernel empirical`,
+      `${what} needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')})${alternative}`,
       { field: 'model.natural.g2' },
     );
   }
-  if (n.s !== 0) throw new InputError(`the ${kernel} kernel needs the leak U = x²/2 (s = 0); this fit has s = ${n.s}`, { field: 'model.natural.s' });
+  if (fit.structure && fit.structure.rank > 0) {
+    throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has ${fit.structure.rank} low-rank mode(s), which the theory here does not include${alternative}`, { field: 'structure.rank' });
+  }
   return { g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: n.J0[0][0] };
+}
+
+function singlePopulation(fit: FitFile, kernel: string): { g: number; D: number; J0: number } {
+  const bulk = randomBulk(fit, `the ${kernel} kernel`, 'use --kernel empirical');
+  const s = fit.model.natural.s;
+  if (s !== 0) throw new InputError(`the ${kernel} kernel needs the leak U = x²/2 (s = 0); this fit has s = ${s}`, { field: 'model.natural.s' });
+  return bulk;
 }
 
 /** Theory kernel C(k·dt), k = 0..maxLag, at the fitted parameters. */
@@ -92,7 +108,7 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
       dt,
       centre: n.offset,
       cov,
-      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)}), every ${m}-th lag; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}`,
+      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps (the data step is ${m} fit steps)`}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}`,
     };
   }
   const why = solver === 'stationary' ? 'requested' : !discreteFits ? `fit ${fit.model.discretisation}, data step ${dt} vs fit step ${dtFit}` : `discrete recursion would need ${steps} steps`;

@@ -38,6 +38,18 @@ function checkFit(fit: FitFile, rec: Recording): { g2: number; D: number; J0: nu
   return { g2: nat.g2[0][0], D: nat.D[0], J0: nat.J0[0][0], h: fit.data.dt / nat.tau };
 }
 
+/**
+ * What the ensemble assumes that the fit may not: the posterior of §2.3 takes the recorded units for
+ * the whole network. The exact loss made the same assumption; the spectral loss did not, and nothing in
+ * its fit file says whether the recording was a subsample, so the user is told instead of refused.
+ */
+export function ensembleNotes(fit: FitFile): string[] {
+  if (fit.loss.form === 'exact') return [];
+  return [
+    `the network ensemble takes the ${fit.data.units} recorded units for the whole network; this fit (${fit.loss.form} loss) does not assume that, and for a subsample the ensemble leaves out the unrecorded units' input: if the whole network is recorded, refit with --loss exact; if not, prefer the GP kernels (theory, plugin, empirical)`,
+  ];
+}
+
 /** The row posterior of §2.3 from a (training) recording. */
 export function couplingPosterior(fit: FitFile, train: Recording): CouplingPosterior {
   const { g2, D, J0 } = checkFit(fit, train);

@@ -15,6 +15,7 @@ import { extname, resolve } from 'node:path';
 import { parse as csvParse, CsvError } from 'csv-parse';
 import { z } from 'zod';
 import { InputError, jsonPath, type ErrorLocation } from '../errors.js';
+import { parseJson } from '../io/json.js';
 import type { Recording } from './types.js';
 
 export type RecordingFormat = 'csv' | 'npy' | 'json';
@@ -708,24 +709,9 @@ const JsonRecordingSchema = z.object({
 
 
 function readJson(buf: Buffer, file: string): Table {
-  let text = buf.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = buf.toString('utf8');
   if (text.trim() === '') throw new InputError('empty file; expected a JSON object with a "data" array of rows', { file });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    const msg = (err as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const loc: ErrorLocation = { file };
-    if (pos) {
-      const p = Number(pos[1]);
-      const before = text.slice(0, p);
-      loc.line = before.split('\n').length;
-      loc.column = p - before.lastIndexOf('\n');
-    }
-    throw new InputError(`invalid JSON (${msg.split('\n')[0]}); expected a JSON object with a "data" array of rows`, loc);
-  }
+  const raw = parseJson(text, 'a JSON object with a "data" array of rows', { file });
   const parsed = JsonRecordingSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -816,7 +802,14 @@ function assemble(t: Table, file: string, layout: RecordingLayout, opts: ReadOpt
       const name = given[i];
       if (name === '') throw new InputError('empty unit name; expected a name for every unit (or header: false / --no-header for a file without names)', t.nameLoc(kind, i));
       const prev = seen.get(name);
-      if (prev !== undefined) throw new InputError(`duplicate unit name '${name}' (also unit ${prev + 1}); expected distinct names`, t.nameLoc(kind, i));
+      if (prev !== undefined) {
+        // Positions in the file's own terms: a unit index would be off by the time column, if any.
+        const where = (k: number) => {
+          const loc = t.nameLoc(kind, k);
+          return loc.field ?? (kind === 'col' ? `column ${loc.column}` : `line ${loc.line}`);
+        };
+        throw new InputError(`duplicate unit name '${name}' (${where(prev)} and ${where(i)}); expected distinct names`, t.nameLoc(kind, i));
+      }
       seen.set(name, i);
     }
   }

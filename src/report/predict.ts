@@ -7,7 +7,7 @@
 import { InputError } from '../errors.js';
 import type { FitFile } from '../fitfile/schema.js';
 import { evaluateForecast, type EvaluationReport } from '../predict/forecast.js';
-import { empiricalKernel, theoryKernel } from '../predict/kernels.js';
+import { empiricalKernel, randomBulk, theoryKernel } from '../predict/kernels.js';
 import type { Recording } from '../recording/types.js';
 import { iidNetwork } from '../simulate/network.js';
 import { simulate } from '../simulate/simulate.js';
@@ -67,15 +67,9 @@ function modelUnits(fit: FitFile, rec: Recording): Recording {
 
 export async function predictReport(fit: FitFile, rec: Recording, opts: PredictOptions = {}): Promise<PredictReport> {
   const nat = fit.model.natural;
-  if (nat.g2.length !== 1) throw new InputError(`predict needs a single-population fit; this one has ${nat.g2.length} populations`, { field: 'model.natural.g2' });
-  if (fit.structure && fit.structure.rank > 0) {
-    throw new InputError(`predict describes the random bulk (i.i.d. theory); this fit has ${fit.structure.rank} low-rank modes, which the theory here does not include`, { field: 'structure.rank' });
-  }
+  const { g, D, J0 } = randomBulk(fit, 'predict');
   const dt = rec.dt;
   if (dt === undefined) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
-  const g = Math.sqrt(nat.g2[0][0]);
-  const D = nat.D[0];
-  const J0 = nat.J0[0][0];
   const tau = nat.tau;
   const phi = fit.model.phi;
   const notes: string[] = [];
@@ -127,10 +121,7 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
 export async function dimensionComparison(
   fit: FitFile, rec: Recording | undefined, opts: { simulationTime?: number; seed?: number; onProgress?: (stage: string, done: number, total: number) => void } = {},
 ): Promise<PrComparison> {
-  const nat = fit.model.natural;
-  if (nat.g2.length !== 1) throw new InputError(`the PR comparison needs a single-population fit; this one has ${nat.g2.length} populations`, { field: 'model.natural.g2' });
-  const g = Math.sqrt(nat.g2[0][0]);
-  const D = nat.D[0];
+  const { g, D, J0 } = randomBulk(fit, 'the PR comparison of a fit', "for the recording's own PR, give the recording itself to connfit dimension");
   const phi = fit.model.phi;
   opts.onProgress?.('dimension', 0, 1);
   const dataPr = (r: Recording) => ({
@@ -148,7 +139,7 @@ export async function dimensionComparison(
     const every = 20;
     const steps = Math.ceil(simTime / h / every) * every;
     const N = fit.data.units;
-    const sim = await simulate(iidNetwork({ N, g, D, J0: nat.J0[0][0], phi, tau: 1 }), {
+    const sim = await simulate(iidNetwork({ N, g, D, J0, phi, tau: 1 }), {
       dt: h,
       steps,
       burnIn: Math.ceil(50 / h),

@@ -5,9 +5,9 @@
  *                             file or inline JSON; its m–n block is the expected overlap n_rᵀm_s/N.
  * Every problem names the file and the field.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { parseJson, readJsonFile } from '../io/json.js';
 import type { LowRankModes } from '../simulate/network.js';
 import { choleskyLower } from './modes.js';
 
@@ -19,13 +19,8 @@ const ModesFileSchema = z.object({
 
 function readJson(source: string, what: string): { value: unknown; file?: string } {
   const isFile = !source.trim().startsWith('[') && !source.trim().startsWith('{');
-  if (isFile && !existsSync(source)) throw new InputError(`${what} file not found`, { file: source });
-  const text = isFile ? readFileSync(source, 'utf8') : source;
-  try {
-    return { value: JSON.parse(text), file: isFile ? source : undefined };
-  } catch (e) {
-    throw new InputError(`not valid JSON (${(e as Error).message}); expected ${what}`, isFile ? { file: source } : { field: '--overlap' });
-  }
+  if (isFile) return { value: readJsonFile(source, what), file: source };
+  return { value: parseJson(source, what, { field: '--overlap' }) };
 }
 
 /** Loadings m, n (R arrays of N numbers each) from a modes file, checked against the network size. */

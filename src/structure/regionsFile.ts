@@ -9,9 +9,9 @@
  * the file and the field; unknown keys are errors, since a misspelt optional key ("link") would otherwise
  * fall back to its default unnoticed.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError, jsonPath } from '../errors.js';
+import { readJsonFile } from '../io/json.js';
 import { checkU, identityU, type Tensor3 } from '../theory/multiregion.js';
 
 const RegionSchema = z.strictObject({
@@ -56,13 +56,7 @@ function schemaError(issue: z.core.$ZodIssue, file: string): InputError {
 }
 
 export function readRegionsFile(file: string): RegionsFile {
-  if (!existsSync(file)) throw new InputError('regions file not found', { file });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputError(`not valid JSON (${(e as Error).message}); expected a regions file, see connfit fit --help`, { file });
-  }
+  const raw = readJsonFile(file, 'a regions file, see the README section "Multiregion networks"');
   const r = RegionsFileSchema.safeParse(raw);
   if (!r.success) throw schemaError(r.error.issues[0], file);
   const v = r.data;

@@ -1,0 +1,133 @@
+/**
+ * The one reader of the JSON the user gives (fit files, populations, modes, coupling matrices, JSON
+ * recordings): a syntax error is reported at file:line:column, which Node 20's JSON.parse does not give
+ * (its messages carry a character position at best, often only a snippet).
+ */
+import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.js';
+
+/**
+ * Parse JSON text. `expected` describes what the text should be ("a fit file"); `file` or, for inline
+ * JSON, `field` (the option) says where it came from.
+ */
+export function parseJson(text: string, expected: string, where: { file?: string; field?: string }): unknown {
+  // A byte-order mark is not JSON but editors on Windows write one.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    const { offset, reason } = syntaxError(body) ?? { offset: 0, reason: (err as Error).message };
+    const before = body.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - before.lastIndexOf('\n');
+    // ErrorLocation prints line:column only after a file name; inline JSON says it in words.
+    const at = where.file === undefined ? ` at line ${line}, column ${column}` : '';
+    throw new InputError(`invalid JSON${at}: ${reason} (this should be ${expected})`, { ...where, ...(where.file !== undefined ? { line, column } : {}) });
+  }
+}
+
+/** Read and parse a JSON file; a missing or unreadable file is an InputError too. */
+export function readJsonFile(file: string, expected: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `file not found; expected ${expected}` : `cannot read the file (${(err as Error).message}); expected ${expected}`, { file });
+  }
+  return parseJson(text, expected, { file });
+}
+
+/**
+ * Where and why text that JSON.parse rejected is not JSON: a scan of the grammar that stops at the
+ * first error. Undefined if it finds none (JSON.parse then had its own reason).
+ */
+function syntaxError(text: string): { offset: number; reason: string } | undefined {
+  let i = 0;
+  const found = () => (i >= text.length ? 'the end of the file' : `'${text[i]}'`);
+  class Stop {
+    constructor(readonly reason: string) {}
+  }
+  const fail = (reason: string): never => {
+    throw new Stop(reason);
+  };
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const string = () => {
+    i++; // opening quote
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c === '\\') {
+        i++;
+        if (text[i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) i += 5;
+        else if (i < text.length && '"\\/bfnrt'.includes(text[i])) i++;
+        else fail(`bad escape sequence in a string`);
+      } else if (c < ' ') {
+        fail('line break or control character inside a string (strings end with ")');
+      } else i++;
+    }
+    fail('unterminated string');
+  };
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          space();
+          if (text[i] !== '"') fail(`expected a property name in double quotes, found ${found()}`);
+          string();
+          space();
+          if (text[i] !== ':') fail(`expected ':' after the property name, found ${found()}`);
+          i++;
+        }
+        value();
+        space();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === close) {
+          i++;
+          return;
+        }
+        fail(`expected ',' or '${close}', found ${found()}`);
+      }
+    }
+    if (c === '"') return string();
+    const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    number.lastIndex = i;
+    if (number.test(text)) {
+      i = number.lastIndex;
+      return;
+    }
+    for (const literal of ['true', 'false', 'null']) {
+      if (text.startsWith(literal, i)) {
+        i += literal.length;
+        return;
+      }
+    }
+    fail(`expected a value (number, string, true, false, null, array or object), found ${found()}`);
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) fail(`unexpected ${found()} after the end of the JSON value`);
+    return undefined;
+  } catch (e) {
+    if (e instanceof Stop) return { offset: i, reason: e.reason };
+    throw e;
+  }
+}
