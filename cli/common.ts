@@ -36,9 +36,11 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
 
 /**
  * Refuse an output path that cannot be written, before any work: a fit or simulation that runs for
- * minutes should not end in ENOENT or EISDIR at the write.
+ * minutes should not end in ENOENT or EISDIR at the write, nor replace the file it was computed from.
  */
-export function checkOutputPath(path: string, option: string): void {
+export function checkOutputPath(path: string, option: string, inputs: readonly (string | undefined)[] = []): void {
+  const input = inputs.find((f) => f !== undefined && resolve(f) === resolve(path));
+  if (input !== undefined) throw new InputError(`would overwrite the input '${input}'; give another file name`, { field: option });
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new InputError(`directory '${dirname(path)}' does not exist; create it first`, { field: option });

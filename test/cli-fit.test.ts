@@ -43,15 +43,22 @@ describe('connfit fit', () => {
   it('--fit-leak with the default spectral loss recovers the leak shape s (the bin-0 offset term was NaN for tanh)', async () => {
     const rec = join(dir, 'leak.csv');
     expect((await run(['simulate', '--N', '100', '--g', '0.6', '--D', '0.1', '--leak', '1.5', '--dt', '0.05', '--steps', '10000', '--seed', '3', '--out', rec, '--quiet'])).code).toBe(0);
-    const r = await run(['fit', rec, '--fit-leak', '--json']);
+    const out = join(dir, 'leakfit.json');
+    const r = await run(['fit', rec, '--fit-leak', '--json', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const fit = JSON.parse(r.stdout);
     expect(fit.loss.form).toBe('whittle');
     // s = 1.5 within 2 % (its standard error is about 0.6 %)
     expect(Math.abs(fit.params.s.value - 1.5) / 1.5).toBeLessThan(0.02);
+    // the i.i.d. theory has the plain leak: predict and the PR comparison refuse the fit instead of dropping s
+    for (const cmd of ['predict', 'dimension']) {
+      const t = await run([cmd, out, '--data', rec, '--sim-time', '0']);
+      expect(t.code, cmd).toBe(2);
+      expect(t.stderr, cmd).toMatch(/model\.natural\.s: .* needs the leak U = x²\/2 \(s = 0\), as the i\.i\.d\. theory has it; this fit has s = 1\.4/);
+    }
   }, 120_000);
 
-  it('--out in a missing directory or naming a directory is refused up front (exit 2) by fit, forecast and simulate', async () => {
+  it('--out in a missing directory, naming a directory or an input is refused up front (exit 2) by fit, forecast and simulate', async () => {
     mkdirSync(join(dir, 'adir'), { recursive: true });
     const rec = join(dir, 'never-read.csv'); // the check comes before anything is read
     const commands = [
@@ -66,6 +73,12 @@ describe('connfit fit', () => {
       const isDir = await run([...args, '--out', join(dir, 'adir')]);
       expect(isDir.code, args[0]).toBe(2);
       expect(isDir.stderr, args[0]).toMatch(/--out: '.*adir' is a directory/);
+    }
+    // nor may it replace an input
+    for (const args of [['fit', rec, '--out', rec], ['forecast', join(dir, 'never-read.json'), '--data', rec, '--out', rec]]) {
+      const same = await run(args);
+      expect(same.code, args[0]).toBe(2);
+      expect(same.stderr, args[0]).toMatch(/--out: would overwrite the input '.*never-read\.csv'/);
     }
   });
 

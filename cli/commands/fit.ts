@@ -166,7 +166,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
     )
     .action(
       action(async (file: string, opts: FitCliOptions, cmd: Command) => {
-        if (opts.out !== undefined) checkOutputPath(opts.out, '--out');
+        if (opts.out !== undefined) checkOutputPath(opts.out, '--out', [file, opts.regions, opts.populations]);
         const rank = opts.rank === undefined ? undefined : parseRank(opts.rank);
         // Options that only act together with another: refuse them rather than ignore them silently.
         if (opts.currents && rank === undefined && opts.regions === undefined) {

@@ -81,7 +81,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
     )
     .action(
       action(async (fitPath: string, opts: ForecastCliOptions, cmd: Command) => {
-        if (opts.out !== undefined) checkOutputPath(opts.out, '--out');
+        if (opts.out !== undefined) checkOutputPath(opts.out, '--out', [fitPath, opts.data]);
         const fit = readFitFile(fitPath);
         const rec = await readRecording(opts.data, { layout: opts.layout, header: opts.header, dt: opts.dt, minSamples: opts.context + opts.horizon });
         checkAgainstFit(fit, rec, fitPath);

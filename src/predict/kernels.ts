@@ -50,7 +50,7 @@ export function stepMultiple(dt: number, dtFit: number): number | undefined {
 
 /**
  * g, D, J0 of a fit whose network is what the i.i.d. theory describes (DMFT, the PR theory, the theory
- * and plug-in kernels): one random population without low-rank modes. Anything else is refused rather
+ * and plug-in kernels): one random population with the plain leak and without low-rank modes. Anything else is refused rather
  * than silently reduced to its random bulk. `what` names the user of the theory, `instead` (optional)
  * what to use instead.
  */
@@ -63,6 +63,9 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
       { field: 'model.natural.g2' },
     );
   }
+  if (n.s !== 0) {
+    throw new InputError(`${what} needs the leak U = x²/2 (s = 0), as the i.i.d. theory has it; this fit has s = ${n.s}${alternative}`, { field: 'model.natural.s' });
+  }
   if (fit.structure && fit.structure.rank > 0) {
     throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has ${fit.structure.rank} low-rank mode(s), which the theory here does not include${alternative}`, { field: 'structure.rank' });
   }
@@ -70,10 +73,7 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
 }
 
 function singlePopulation(fit: FitFile, kernel: string): { g: number; D: number; J0: number } {
-  const bulk = randomBulk(fit, `the ${kernel} kernel`, 'use --kernel empirical');
-  const s = fit.model.natural.s;
-  if (s !== 0) throw new InputError(`the ${kernel} kernel needs the leak U = x²/2 (s = 0); this fit has s = ${s}`, { field: 'model.natural.s' });
-  return bulk;
+  return randomBulk(fit, `the ${kernel} kernel`, 'use --kernel empirical');
 }
 
 /** Theory kernel C(k·dt), k = 0..maxLag, at the fitted parameters. */
