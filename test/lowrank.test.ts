@@ -161,6 +161,8 @@ describe('low-rank fit on the rank-2 teacher (all units recorded)', () => {
   it('--rank auto picks 2 by the held-out rate function', () => {
     expect(fit.structure.rank).toBe(2);
     expect(fit.structure.selection!.chosen).toBe(2);
+    // its modes fluctuate (|mean κ| below its sd): no fixed-point caution
+    expect(fit.notes.some((t) => t.includes('non-zero fixed point'))).toBe(false);
   });
 
   it('mode spans: m within 15°, n within 20°, and no worse than the posterior-mean SVD baseline (+1°)', () => {
@@ -347,6 +349,18 @@ describe('low-rank fit on an i.i.d. network', () => {
     expect(ho[1]).toBeGreaterThan(ho[0]);
     expect(ho[2]).toBeGreaterThan(ho[1]);
     expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.05);
+  });
+});
+
+describe('low-rank fit of a mode held at a non-zero fixed point', () => {
+  it('notes that the readout is weakly identified (|mean κ| > 10 × its sd)', async () => {
+    // overlap 1.5 > 1: the mode's current settles at a non-zero fixed point and barely fluctuates
+    const held = drawModes(100, [[1, 1.5], [1.5, 4]], normalGenerator(8));
+    const sim = await simulateSpec({ ...iidNetwork({ N: 100, g: 0.4, D: 0.05 }), modes: held }, { dt: DT, steps: 10000, seed: 8 });
+    const fit = await fitLowRank(sim.recording, { phi: 'tanh', rank: 1 });
+    const note = fit.notes.find((t) => t.includes('non-zero fixed point'));
+    expect(note).toMatch(/^mode 1 \(\|mean κ\| = \d+ × its sd\)/);
+    expect(Number(/= (\d+) ×/.exec(note!)![1])).toBeGreaterThan(10);
   });
 });
 

@@ -412,6 +412,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
         `(it lies in span(m); its component there is divided by ~1 + ρ, ρ = ${correction.rho.toFixed(3)}; signal shrink ${correction.shrinkEigenvalues.map((v) => v.toFixed(3)).join(', ')}), ` +
         'assuming the unrecorded units are like the recorded ones; loadings on the network scale (J_ij = Σ_r m_ir n_jr / N), strengths extrapolated ' +
         'to the network on the same assumption, overlaps (1/N) Σ n m of the whole network from the fitted readout. ĝ and D̂ come from the inputs orthogonal to span(m) across the recorded units, where the unrecorded units\' private readout cannot pass for bulk power. ' +
+        (Math.max(...correction.shrinkEigenvalues) < 0.05 ? 'Here the shrink is ≈ 0: the recorded activity along m is almost all private fluctuation, so almost nothing is predicted and removed. ' : '') +
         'Not corrected: the noise of n (about twice the variance of a full recording at half the units), the part of the predicted readout that follows the units\' unequal private variance (saturating units), ' +
         'and the rest of ĝ\'s bias (mean +8 % over 24 realisations of issue 3\'s teacher; see src/structure/partial.ts)',
     );
@@ -443,8 +444,17 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   const params: Record<string, Estimate> = dm.estimates;
 
   let currents: number[][] | undefined;
-  if (opts.currents && R > 0) {
-    currents = latentCurrents(rec, phi, effectiveReadout ?? canonical.n);
+  if (R > 0) {
+    const kappa = latentCurrents(rec, phi, effectiveReadout ?? canonical.n);
+    if (opts.currents) currents = kappa;
+    const held = heldModes(kappa);
+    if (held.length) {
+      notes.push(
+        `mode ${held.map((h) => `${h.mode} (|mean κ| = ${h.ratio.toFixed(0)} × its sd)`).join(', ')} sits at a non-zero fixed point: its latent current barely fluctuates, ` +
+          'so the readout n is identified only through those small fluctuations. n\'s direction and the strength are unreliable, the overlap nᵀm/N (which the fixed point sets) less so ' +
+          '(a simulated rank-1 teacher, 200 units all recorded: n at cosine 0.40 to the truth, strength 5.95 for 2.27, overlap 2.00 for 1.73)',
+      );
+    }
   }
   const natural: NaturalParams = { g2: [[g2]], D: [Math.exp(fit.scalars.logD)], J0: [[fit.scalars.J0]], tau, offset: 0, scale: 1, leak };
   const gradMax = fit.opt.gradientMaxAbs;
@@ -611,6 +621,19 @@ function projectionCoefficients(basis: readonly Float64Array[], target: readonly
 /** units × rank rows from rank column vectors */
 function rowsOf(cols: Float64Array[], n: number): number[][] {
   return Array.from({ length: n }, (_, i) => cols.map((c) => c[i]));
+}
+
+/**
+ * Modes held at a non-zero fixed point: the time mean of the latent current exceeds ten times its standard
+ * deviation (a fluctuating mode, as in issue 3's teacher, has a ratio below 1; held ones 10–40).
+ */
+function heldModes(kappa: readonly number[][]): { mode: number; ratio: number }[] {
+  return kappa.flatMap((k, r) => {
+    const mean = k.reduce((a, v) => a + v, 0) / k.length;
+    const sd = Math.sqrt(k.reduce((a, v) => a + (v - mean) ** 2, 0) / k.length);
+    const ratio = Math.abs(mean) / sd;
+    return ratio > 10 ? [{ mode: r + 1, ratio }] : [];
+  });
 }
 
 /**
