@@ -5,11 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { InputError } from './errors.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'node' | 'auto';
 
 let active: BackendName | undefined;
+/** Why tfjs-node did not load, for the message when it was asked for by name. */
+let nodeFailure = '';
 
 async function tryNode(): Promise<boolean> {
   try {
@@ -17,7 +20,8 @@ async function tryNode(): Promise<boolean> {
     const name = '@tensorflow/tfjs-node';
     await import(name);
     return await tf.setBackend('tensorflow');
-  } catch {
+  } catch (err) {
+    nodeFailure = ((err as Error).message ?? String(err)).split('\n')[0];
     return false;
   }
 }
@@ -34,6 +38,14 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
       active = name;
       return name;
     }
+  }
+  if (want === 'tensorflow') {
+    // A user's choice, not a fault of connfit: say why and what works instead.
+    throw new InputError(
+      `the native TensorFlow backend is not available here (@tensorflow/tfjs-node: ${nodeFailure || 'did not register'}); ` +
+        'it needs its native library, downloaded when the package is installed. Use --backend wasm (or auto)',
+      { field: '--backend' },
+    );
   }
   throw new Error(`tensor backend '${choice}' is not available (tried ${order.join(', ')})`);
 }

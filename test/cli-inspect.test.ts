@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, runCli } from './helpers/cli.js';
+import { cliPath, ensureBuilt, runCli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connfit-inspect-'));
 
@@ -102,5 +102,34 @@ describe('connfit inspect', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('$ connfit inspect rec.csv');
     expect(r.stdout).toContain('--no-header');
+  });
+});
+
+describe('connfit info', () => {
+  beforeAll(ensureBuilt, 300_000);
+
+  it('lists the registered datasets with their SHA-256 check, and says when the data directory is missing', async () => {
+    const ok = await runCli('info', '--json');
+    expect(ok.code, ok.stderr).toBe(0);
+    const info = JSON.parse(ok.stdout);
+    expect(info.datasets.map((d: { name: string }) => d.name)).toContain('zebrafish-tectum-triplett2018-f1');
+    if (info.dataDirectoryStatus === 'ok') {
+      // the shared datasets are as registered (a changed file would read 'changed')
+      for (const d of info.datasets) expect(['ok', 'present'], d.name).toContain(d.status);
+    }
+    const { execFile } = await import('node:child_process');
+    const missing = await new Promise<string>((done, fail) =>
+      execFile(process.execPath, [cliPath, 'info'], { env: { ...process.env, CONNFIT_DATA: '/nonexistent-connfit-data' } }, (e, out) => (e ? fail(e) : done(out))),
+    );
+    expect(missing).toMatch(/data directory: \/nonexistent-connfit-data \(missing: set CONNFIT_DATA to the datasets directory\)/);
+  });
+
+  it('--backend tensorflow without the native library is a user error naming the cause (exit 2), or works where it is installed', async () => {
+    const r = await runCli('info', '--backend', 'tensorflow');
+    if (r.code === 0) expect(r.stdout).toMatch(/backend: tensorflow/);
+    else {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--backend: the native TensorFlow backend is not available here \(@tensorflow\/tfjs-node: .*\); .*Use --backend wasm/);
+    }
   });
 });

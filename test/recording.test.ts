@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -7,7 +7,7 @@ import { readRecording, type ReadOptions } from '../src/recording/read.js';
 import { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from '../src/recording/write.js';
 import type { Recording } from '../src/recording/types.js';
 import { InputError } from '../src/errors.js';
-import { dataDirectory } from '../src/datasets/registry.js';
+import { dataDirectory, datasetStatus } from '../src/datasets/registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connfit-recording-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -418,5 +418,35 @@ describe('real data', () => {
     expect(rec.data[0]).toBe(0.19215); // first value of the file (unit 0, frame 0)
     expect(rec.data[1]).toBeTypeOf('number');
     expect(rec.source?.sha256).toBe('a93ec1a24df02a76171f3198b77d4e62442e6d37cc5deef2c7a7625382badbf2');
+  });
+
+  it.skipIf(!existsSync(ZEBRAFISH))('a registered file whose SHA-256 is not the registry\'s is refused; the data directory reports it as changed', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'connfit-data-'));
+    const saved = process.env.CONNFIT_DATA;
+    try {
+      const rel = 'zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv';
+      mkdirSync(join(data, 'zebrafish-tectum-triplett2018-f1'));
+      const copy = join(data, rel);
+      const text = readFileSync(ZEBRAFISH, 'utf8');
+      writeFileSync(copy, text);
+      process.env.CONNFIT_DATA = data;
+      const opts = { layout: 'unit-by-time', header: false, dt: 1 / 2.2 } as const;
+      expect((await readRecording(copy, opts)).nUnits).toBe(114); // an exact copy is the dataset
+      expect((await datasetStatus()).find((d) => d.name === 'zebrafish-tectum-triplett2018-f1')!.status).toBe('ok');
+      writeFileSync(copy, text.replace('0.19215', '0.19216')); // one value changed
+      await expect(readRecording(copy, opts)).rejects.toThrow(/dataset 'zebrafish-tectum-triplett2018-f1' .*SHA-256 .* is not the registry's a93ec1a24df0…: the file was changed/);
+      const status = await datasetStatus();
+      expect(status.find((d) => d.name === 'zebrafish-tectum-triplett2018-f1')!.status).toBe('changed');
+      expect(status.find((d) => d.name === 'celegans-cook2019-herm')!.status).toBe('missing');
+      // outside the data directory the same bytes are just a recording
+      const outside = join(tmpdir(), `connfit-zf-${process.pid}.csv`);
+      writeFileSync(outside, readFileSync(copy));
+      expect((await readRecording(outside, opts)).nUnits).toBe(114);
+      rmSync(outside);
+    } finally {
+      if (saved === undefined) delete process.env.CONNFIT_DATA;
+      else process.env.CONNFIT_DATA = saved;
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 });

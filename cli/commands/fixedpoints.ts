@@ -68,6 +68,7 @@ Examples:
             phi,
             seed,
             starts: res.starts,
+            // Newton is also started from the origin x = 0, so converged counts up to starts + 1
             converged: res.converged,
             delta0: dmft.delta0,
             count: rows.length,
@@ -78,7 +79,7 @@ Examples:
           });
           return;
         }
-        let out = `Fixed points of ẋ = −x + Jφ(x): N=${N} g=${g} phi=${phi} seed=${seed}, ${res.starts} starts (${res.converged} converged)\n`;
+        let out = `Fixed points of ẋ = −x + Jφ(x): N=${N} g=${g} phi=${phi} seed=${seed}, ${res.starts} random starts and x = 0 (${res.converged} of ${res.starts + 1} converged)\n`;
         out += `  found                ${rows.length} (incl. x = 0 and mirrors −x*)\n`;
         out += `  shell x*ᵀx*/N        min ${fmt(shell.min)}  median ${fmt(shell.median)}  max ${fmt(shell.max)}\n`;
         out += `  DMFT Δ0 (dynamics)   ${fmt(dmft.delta0)}   (${below} of ${rows.length} fixed points below)\n`;

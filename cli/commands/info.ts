@@ -1,20 +1,29 @@
 import type { Command } from 'commander';
 import { VERSION } from '../../src/version.js';
 import { action, printJson, startBackend } from '../common.js';
-import { dataDirectory } from '../../src/datasets/registry.js';
+import { existsSync, statSync } from 'node:fs';
+import { dataDirectory, datasetStatus } from '../../src/datasets/registry.js';
 
 export function registerInfo(program: Command): void {
   program
     .command('info')
-    .description('print the connfit version, the tensor backend in use and the data directory')
+    .description('print the connfit version, the tensor backend in use, the data directory and the registered datasets found there (checked against their SHA-256)')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  $ connfit info --backend wasm')
     .action(
       action(async (opts: { json?: boolean }, cmd: Command) => {
         const backend = await startBackend(cmd);
-        const info = { version: VERSION, backend, node: process.version, dataDirectory: dataDirectory() };
+        const dir = dataDirectory();
+        const dirStatus = !existsSync(dir) ? 'missing' : statSync(dir).isDirectory() ? 'ok' : 'not a directory';
+        const datasets = dirStatus === 'ok' ? await datasetStatus() : [];
+        const info = { version: VERSION, backend, node: process.version, dataDirectory: dir, dataDirectoryStatus: dirStatus, datasets };
         if (opts.json) printJson(info);
-        else process.stdout.write(`connfit ${info.version}\nbackend: ${info.backend}\nnode: ${info.node}\ndata directory: ${info.dataDirectory}\n`);
+        else {
+          const where = dirStatus === 'ok' ? '' : ` (${dirStatus}: set CONNFIT_DATA to the datasets directory)`;
+          const lines = [`connfit ${info.version}`, `backend: ${info.backend}`, `node: ${info.node}`, `data directory: ${dir}${where}`];
+          for (const d of datasets) lines.push(`  ${d.status.padEnd(8)} ${d.name} (${d.file})`);
+          process.stdout.write(lines.join('\n') + '\n');
+        }
       }),
     );
 }

@@ -1,10 +1,14 @@
 /**
- * Where real datasets live. They are never copied into the project: code finds them in the data
- * directory, `$CONNFIT_DATA` or else `../shared/datasets` next to the checkout.
+ * Where real datasets live, and what they should be. They are never copied into the project: code
+ * finds them in the data directory, `$CONNFIT_DATA` or else `../shared/datasets` next to the checkout,
+ * and checks a registered file against the SHA-256 in datasets/registry.json when it is read.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
 
 function packageRoot(): string {
   // src/datasets → root, or dist/src/datasets → root
@@ -20,4 +24,71 @@ export function dataDirectory(): string {
   const env = process.env.CONNFIT_DATA;
   if (env && env.trim() !== '') return resolve(env);
   return resolve(packageRoot(), '..', 'shared', 'datasets');
+}
+
+const DatasetSchema = z.object({
+  name: z.string(),
+  /** path inside the data directory (a file, or a directory of files without one hash) */
+  file: z.string(),
+  format: z.string(),
+  source: z.string(),
+  citation: z.string(),
+  licence: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+});
+export type Dataset = z.infer<typeof DatasetSchema>;
+
+/** The datasets of datasets/registry.json. */
+export function registeredDatasets(): Dataset[] {
+  const raw: unknown = JSON.parse(readFileSync(join(packageRoot(), 'datasets', 'registry.json'), 'utf8'));
+  return z.object({ datasets: z.array(DatasetSchema) }).parse(raw).datasets;
+}
+
+/** Symlinks resolved, so a data directory reached through a link still matches. */
+function realPath(path: string): string | undefined {
+  return existsSync(path) ? realpathSync(path) : undefined;
+}
+
+/**
+ * Refuse a registered dataset file whose SHA-256 is not the registry's: results from a changed file
+ * would be reported as results on the published data.
+ */
+export function checkRegisteredHash(path: string, sha256: string): void {
+  const real = realPath(path);
+  if (real === undefined) return;
+  const dir = dataDirectory();
+  for (const d of registeredDatasets()) {
+    if (d.sha256 === null || realPath(join(dir, d.file)) !== real || d.sha256 === sha256) continue;
+    throw new InputError(
+      `this is dataset '${d.name}' of the data directory, but its SHA-256 ${sha256.slice(0, 12)}… is not the registry's ${d.sha256.slice(0, 12)}…: the file was changed. ` +
+        `Restore it (source: ${d.source}), or copy it outside the data directory to use a modified version`,
+      { file: path },
+    );
+  }
+}
+
+export interface DatasetStatus {
+  name: string;
+  file: string;
+  /** ok: present with the registered hash; changed: another hash; present: no hash registered; missing */
+  status: 'ok' | 'changed' | 'present' | 'missing';
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Each registered dataset in the data directory: there, and with the registered hash? */
+export async function datasetStatus(): Promise<DatasetStatus[]> {
+  const dir = dataDirectory();
+  return Promise.all(
+    registeredDatasets().map(async (d): Promise<DatasetStatus> => {
+      const path = join(dir, d.file);
+      if (!existsSync(path)) return { name: d.name, file: d.file, status: 'missing' };
+      if (d.sha256 === null || !statSync(path).isFile()) return { name: d.name, file: d.file, status: 'present' };
+      return { name: d.name, file: d.file, status: (await fileSha256(path)) === d.sha256 ? 'ok' : 'changed' };
+    }),
+  );
 }

@@ -16,6 +16,7 @@ import { parse as csvParse, CsvError } from 'csv-parse';
 import { z } from 'zod';
 import { InputError, jsonPath, type ErrorLocation } from '../errors.js';
 import { parseJson } from '../io/json.js';
+import { checkRegisteredHash } from '../datasets/registry.js';
 import type { Recording } from './types.js';
 
 export type RecordingFormat = 'csv' | 'npy' | 'json';
@@ -90,6 +91,7 @@ export async function readRecording(path: string, opts: ReadOptions = {}): Promi
     }
     table = format === 'npy' ? readNpy(buf, file) : readJson(buf, file);
   }
+  checkRegisteredHash(path, sha256);
   const rec = assemble(table, file, layout, opts);
   rec.source = { path: resolve(path), sha256, format };
   return rec;
