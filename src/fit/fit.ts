@@ -4,7 +4,7 @@
  * scales → L-BFGS on autodiff gradients → curvature uncertainty. Returns plain data (FitResult);
  * writing the fit file is the caller's business.
  */
-import { tf } from '../backend.js';
+import { initBackend, tf } from '../backend.js';
 import { InputError } from '../errors.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -94,6 +94,7 @@ interface Prepared {
 }
 
 export async function fitRecording(rec: Recording, opts: FitOptions): Promise<FitResult> {
+  await initBackend(); // the default backend unless the caller chose one
   const dt = opts.dt ?? rec.dt;
   if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
   // τ and the observation scale are identified by the regression form (see report notes), so they

@@ -5,6 +5,7 @@
  *
  * Start: the SVD of the posterior-mean coupling matrix (THEORY §2.3) — also reported as a baseline.
  */
+import { initBackend } from '../backend.js';
 import { InputError } from '../errors.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import { type Discretisation, type NaturalParams, stepCoefficients } from '../model/parameters.js';
@@ -274,6 +275,7 @@ function initialScalars(st: LowRankStatistics, c: number): Scalars {
 }
 
 export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promise<LowRankFitResult> {
+  await initBackend(); // the default backend unless the caller chose one
   const dt = opts.dt ?? rec.dt;
   if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
   const n = rec.nUnits;

@@ -9,7 +9,7 @@
  * the input loadings' posterior mean is not a descent method for this likelihood: it drifted uphill
  * and took hundreds of sweeps.)
  */
-import { readTidy, tf } from '../backend.js';
+import { initBackend, readTidy, tf } from '../backend.js';
 import { InputError } from '../errors.js';
 import { prepareEigensolver, symmetricEigen } from '../linalg/eigh.js';
 import { choleskyInPlace, choleskySolve, choleskyWithRidge, solveLower, solveLowerTransposed } from '../linalg/small.js';
@@ -291,6 +291,7 @@ async function fitRegion(ms: MultiregionStatistics, alpha: number, sources: numb
 }
 
 export async function fitMultiregion(rec: Recording, opts: MultiregionFitOptions): Promise<MultiregionFitResult> {
+  await initBackend(); // the default backend unless the caller chose one
   const dt = opts.dt ?? rec.dt;
   if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
   checkDefinitions(opts, rec.unitNames);

@@ -5,7 +5,7 @@
  * The N×N product runs as a tfjs matMul (row vector × Jᵀ, no transpose flag: that path is slow on
  * wasm); couplings and noise come from one seeded stream so the same seed gives the same output.
  */
-import { tf } from '../backend.js';
+import { initBackend, tf } from '../backend.js';
 import { nonlinearity } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
@@ -110,6 +110,7 @@ export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Flo
 }
 
 export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise<SimulationResult> {
+  await initBackend(); // the default backend unless the caller chose one
   const N = networkSize(spec);
   const h = opt.dt / spec.tau;
   if (!(h > 0) || !Number.isFinite(h)) throw new RangeError(`dt/tau must be positive, got ${h}`);

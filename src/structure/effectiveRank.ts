@@ -12,7 +12,7 @@
  * random-mode networks of the data's size (calibrateBySimulation below): finite networks have a larger
  * PR than the theory and a large network-to-network scatter, which the interval then includes.
  */
-import { tf } from '../backend.js';
+import { initBackend, tf } from '../backend.js';
 import type { PhiName } from '../nonlinearity.js';
 import { nonlinearity } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
@@ -561,6 +561,7 @@ export const COUPLING_MIN_LENGTH = 5;
  * interval in units of the fitted τ.
  */
 export async function effectiveRankOfFit(rec: Recording, fit: FitResult, opts: FitEffectiveRankOptions): Promise<FitEffectiveRank> {
+  await initBackend(); // the default backend unless the caller chose one
   if (fit.natural.g2.length !== 1) throw new RangeError('the effective rank needs a one-population fit');
   const calibrate = (opts.calibration ?? 'simulation') === 'simulation'
     ? { dt: fit.data.dt / fit.natural.tau, leak: fit.natural.leak, networkSize: opts.networkSize, onProgress: opts.onProgress }
