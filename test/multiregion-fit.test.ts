@@ -3,12 +3,16 @@
  * between them (issue 3: g_α ∈ {0.4, 0.6, 0.8}, link singular values above 3·g_α, D = 0.02,
  * 2000 time units at Δ = 0.05, all units recorded).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fitMultiregion, type MultiregionFitResult } from '../src/fit/multiregion.js';
 import { normalGenerator } from '../src/random.js';
 import type { NetworkSpec } from '../src/simulate/network.js';
 import type { SimulationResult } from '../src/simulate/simulate.js';
 import { largestPrincipalAngle } from '../src/structure/modes.js';
+import { ensureBuilt, runCli } from './helpers/cli.js';
 import { rel, simulateSpec } from './helpers/sim.js';
 
 const NR = 200;
@@ -147,178 +151,154 @@ describe('three regions (g 0.4, 0.6, 0.8), a rank-one link between every ordered
 });
 
 describe('connfit simulate/fit --regions (CLI)', () => {
+  const base = mkdtempSync(join(tmpdir(), 'connfit-regions-'));
+  beforeAll(ensureBuilt, 300_000);
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
   it('three regions from a geometry tensor: g_α, D_α within 10 %, two routing regions and a non-routing one as §6.2 predicts, also from 75 of 100 units per region; bad files exit 2', async () => {
-    const { ensureBuilt, runCli } = await import('./helpers/cli.js');
-    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    await ensureBuilt();
-    const dir = mkdtempSync(join(tmpdir(), 'connfit-regions-'));
-    try {
-      // symmetric interactions c = u uᵀ + diag(h) (THEORY §6.2), T_αβγ = δ_αγ c_αβ
-      const u = [1.1, 1.2, 1.3];
-      const h = [-0.3, -0.4, 0.5];
-      const c = u.map((ua, a) => u.map((ub, b) => ua * ub + (a === b ? h[a] : 0)));
-      const T = c.map((row, a) => row.map((cab) => [0, 1, 2].map((g) => (g === a ? cab : 0))));
-      // §6.2: routing iff a = u² + h < b = u², i.e. h < 0: A and B route, C does not. U = 9·δ makes
-      // every link's singular value ≈ 3 > 3·g_α.
-      const U = [0, 1, 2].map((a) => [0, 1, 2].map((b) => [0, 1, 2].map((g) => (a >= 0 && b === g ? 9 : 0))));
-      const names = ['A', 'B', 'C'];
-      const gs = [0.4, 0.6, 0.8];
-      const file = join(dir, 'regions.json');
-      writeFileSync(file, JSON.stringify({ regions: names.map((name, a) => ({ name, size: 100, g: gs[a] })), T, U, links: names.flatMap((to) => names.map((from) => ({ from, to }))) }));
-      const rec = join(dir, 'r.csv');
-      const sim = await runCli('simulate', '--regions', file, '--D', '0.02', '--dt', '0.05', '--steps', '20000', '--burn-in', '1000', '--seed', '1', '--quiet', '--out', rec);
-      expect(sim.code, sim.stderr).toBe(0);
-      const run = await runCli('fit', rec, '--regions', file, '--json');
-      expect(run.code, run.stderr).toBe(0);
-      const fit = JSON.parse(run.stdout);
-      expect(fit.structure.regions.map((r: { name: string }) => r.name)).toEqual(names);
-      expect(fit.structure.regions.map((r: { routing: boolean | null }) => r.routing)).toEqual([true, true, false]);
-      // the routing regions take most of their structured input from the others, C from itself
-      const share = fit.structure.regions.map((r: { inputPower: { self: number; others: number } }) => r.inputPower.others / (r.inputPower.self + r.inputPower.others));
-      expect(share[0]).toBeGreaterThan(0.6);
-      expect(share[1]).toBeGreaterThan(0.6);
-      expect(share[2]).toBeLessThan(0.4);
-      fit.structure.regions.forEach((r: { g: { value: number }; D: { value: number } }, a: number) => {
-        expect(rel(r.g.value, gs[a])).toBeLessThan(0.1);
-        expect(rel(r.D.value, 0.02)).toBeLessThan(0.1);
-      });
-      expect(fit.structure.links).toHaveLength(9);
-      expect(fit.structure.m).toHaveLength(300);
-      expect(fit.structure.m[0]).toHaveLength(9);
-      // partial recording: 75 of each region's 100 units, with the region sizes (measured: ĝ +1.0 %,
-      // +4.8 %, −1.4 %; routing unchanged; at 150 of 200 units of a 3 × 200 teacher ĝ within 1.5 %)
-      const partFile = join(dir, 'regions-partial.json');
-      const recorded = names.map((_, a) => Array.from({ length: 75 }, (_, i) => `u${a * 100 + i}`));
-      writeFileSync(partFile, JSON.stringify({ regions: names.map((name, a) => ({ name, size: 100, units: recorded[a] })), links: names.flatMap((to) => names.map((from) => ({ from, to }))) }));
-      const part = await runCli('fit', rec, '--regions', partFile, '--json');
-      expect(part.code, part.stderr).toBe(0);
-      const pf = JSON.parse(part.stdout);
-      expect(pf.structure.regions.map((r: { routing: boolean | null }) => r.routing)).toEqual([true, true, false]);
-      pf.structure.regions.forEach((r: { g: { value: number }; D: { value: number } }, a: number) => {
-        expect(rel(r.g.value, gs[a])).toBeLessThan(0.1);
-        expect(rel(r.D.value, 0.02)).toBeLessThan(0.1);
-      });
-      expect(pf.notes.filter((t: string) => /75 of 100 units recorded/.test(t))).toHaveLength(3);
-      // bad files: an unknown region name in a link, a T of the wrong shape
-      const bad1 = join(dir, 'bad1.json');
-      writeFileSync(bad1, JSON.stringify({ regions: [{ name: 'A', size: 150 }, { name: 'B', size: 150 }], links: [{ from: 'A', to: 'X' }] }));
-      const r1 = await runCli('fit', rec, '--regions', bad1);
-      expect(r1.code).toBe(2);
-      expect(r1.stderr).toMatch(/bad1\.json links\[0\]\.to: unknown region 'X'/);
-      const bad2 = join(dir, 'bad2.json');
-      writeFileSync(bad2, JSON.stringify({ regions: [{ name: 'A', size: 50, g: 0.5 }, { name: 'B', size: 50, g: 0.5 }], T: [[[1]]] }));
-      const r2 = await runCli('simulate', '--regions', bad2, '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'x.csv'));
-      expect(r2.code).toBe(2);
-      expect(r2.stderr).toMatch(/T must be 2×2×2/);
-      // --leak applies to every unit of a multiregion network
-      const leaky = join(dir, 'leaky.json');
-      const r3 = await runCli('simulate', '--regions', file, '--leak', '1.5', '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'l.csv'), '--save-network', leaky);
-      expect(r3.code, r3.stderr).toBe(0);
-      expect(JSON.parse(readFileSync(leaky, 'utf8')).spec.s).toBe(1.5);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = mkdtempSync(join(base, 'geometry-'));
+    // symmetric interactions c = u uᵀ + diag(h) (THEORY §6.2), T_αβγ = δ_αγ c_αβ
+    const u = [1.1, 1.2, 1.3];
+    const h = [-0.3, -0.4, 0.5];
+    const c = u.map((ua, a) => u.map((ub, b) => ua * ub + (a === b ? h[a] : 0)));
+    const T = c.map((row, a) => row.map((cab) => [0, 1, 2].map((g) => (g === a ? cab : 0))));
+    // §6.2: routing iff a = u² + h < b = u², i.e. h < 0: A and B route, C does not. U = 9·δ makes
+    // every link's singular value ≈ 3 > 3·g_α.
+    const U = [0, 1, 2].map((a) => [0, 1, 2].map((b) => [0, 1, 2].map((g) => (a >= 0 && b === g ? 9 : 0))));
+    const names = ['A', 'B', 'C'];
+    const gs = [0.4, 0.6, 0.8];
+    const file = join(dir, 'regions.json');
+    writeFileSync(file, JSON.stringify({ regions: names.map((name, a) => ({ name, size: 100, g: gs[a] })), T, U, links: names.flatMap((to) => names.map((from) => ({ from, to }))) }));
+    const rec = join(dir, 'r.csv');
+    const sim = await runCli('simulate', '--regions', file, '--D', '0.02', '--dt', '0.05', '--steps', '20000', '--burn-in', '1000', '--seed', '1', '--quiet', '--out', rec);
+    expect(sim.code, sim.stderr).toBe(0);
+    const run = await runCli('fit', rec, '--regions', file, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const fit = JSON.parse(run.stdout);
+    expect(fit.structure.regions.map((r: { name: string }) => r.name)).toEqual(names);
+    expect(fit.structure.regions.map((r: { routing: boolean | null }) => r.routing)).toEqual([true, true, false]);
+    // the routing regions take most of their structured input from the others, C from itself
+    const share = fit.structure.regions.map((r: { inputPower: { self: number; others: number } }) => r.inputPower.others / (r.inputPower.self + r.inputPower.others));
+    expect(share[0]).toBeGreaterThan(0.6);
+    expect(share[1]).toBeGreaterThan(0.6);
+    expect(share[2]).toBeLessThan(0.4);
+    fit.structure.regions.forEach((r: { g: { value: number }; D: { value: number } }, a: number) => {
+      expect(rel(r.g.value, gs[a])).toBeLessThan(0.1);
+      expect(rel(r.D.value, 0.02)).toBeLessThan(0.1);
+    });
+    expect(fit.structure.links).toHaveLength(9);
+    expect(fit.structure.m).toHaveLength(300);
+    expect(fit.structure.m[0]).toHaveLength(9);
+    // partial recording: 75 of each region's 100 units, with the region sizes (measured: ĝ +1.0 %,
+    // +4.8 %, −1.4 %; routing unchanged; at 150 of 200 units of a 3 × 200 teacher ĝ within 1.5 %)
+    const partFile = join(dir, 'regions-partial.json');
+    const recorded = names.map((_, a) => Array.from({ length: 75 }, (_, i) => `u${a * 100 + i}`));
+    writeFileSync(partFile, JSON.stringify({ regions: names.map((name, a) => ({ name, size: 100, units: recorded[a] })), links: names.flatMap((to) => names.map((from) => ({ from, to }))) }));
+    const part = await runCli('fit', rec, '--regions', partFile, '--json');
+    expect(part.code, part.stderr).toBe(0);
+    const pf = JSON.parse(part.stdout);
+    expect(pf.structure.regions.map((r: { routing: boolean | null }) => r.routing)).toEqual([true, true, false]);
+    pf.structure.regions.forEach((r: { g: { value: number }; D: { value: number } }, a: number) => {
+      expect(rel(r.g.value, gs[a])).toBeLessThan(0.1);
+      expect(rel(r.D.value, 0.02)).toBeLessThan(0.1);
+    });
+    expect(pf.notes.filter((t: string) => /75 of 100 units recorded/.test(t))).toHaveLength(3);
+    // bad files: an unknown region name in a link, a T of the wrong shape
+    const bad1 = join(dir, 'bad1.json');
+    writeFileSync(bad1, JSON.stringify({ regions: [{ name: 'A', size: 150 }, { name: 'B', size: 150 }], links: [{ from: 'A', to: 'X' }] }));
+    const r1 = await runCli('fit', rec, '--regions', bad1);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/bad1\.json links\[0\]\.to: unknown region 'X'/);
+    const bad2 = join(dir, 'bad2.json');
+    writeFileSync(bad2, JSON.stringify({ regions: [{ name: 'A', size: 50, g: 0.5 }, { name: 'B', size: 50, g: 0.5 }], T: [[[1]]] }));
+    const r2 = await runCli('simulate', '--regions', bad2, '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'x.csv'));
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/T must be 2×2×2/);
+    // --leak applies to every unit of a multiregion network
+    const leaky = join(dir, 'leaky.json');
+    const r3 = await runCli('simulate', '--regions', file, '--leak', '1.5', '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'l.csv'), '--save-network', leaky);
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(leaky, 'utf8')).spec.s).toBe(1.5);
   }, 300_000);
 
   // README's two-region example (100 units per region, 1000 τ). Simulate used to build all four links
   // A→A, B→A, A→B, B→B: the fit of the listed two took the self-links' power for disorder, ĝ_A +8.9 %
   // (0.436, 95 % interval [0.421, 0.451]) and ĝ_B +3.0 %. Now ĝ_A +0.5 %, ĝ_B −0.6 %.
   it('the README example: simulate builds exactly the listed links (the same from T without "links") and the fit recovers g_α within 3 %, intervals covering the realised values', async () => {
-    const { ensureBuilt, runCli } = await import('./helpers/cli.js');
-    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    await ensureBuilt();
-    const dir = mkdtempSync(join(tmpdir(), 'connfit-regions-'));
-    try {
-      const T = [[[0, 0], [1.5, 0]], [[0, 1.5], [0, 0]]];
-      const regions = [{ name: 'A', size: 100, g: 0.4 }, { name: 'B', size: 100, g: 0.6 }];
-      const listed = join(dir, 'regions.json');
-      writeFileSync(listed, JSON.stringify({ regions, links: [{ from: 'B', to: 'A' }, { from: 'A', to: 'B' }], T }));
-      const fromT = join(dir, 'regions-from-T.json');
-      writeFileSync(fromT, JSON.stringify({ regions, T }));
-      const args = ['--D', '0.05', '--dt', '0.05', '--steps', '20000', '--burn-in', '1000', '--seed', '1', '--json'];
-      const sim = await runCli('simulate', '--regions', listed, ...args, '--out', join(dir, 'mr.csv'), '--save-network', join(dir, 'net.json'));
-      expect(sim.code, sim.stderr).toBe(0);
-      const s = JSON.parse(sim.stdout);
-      expect(s.links).toEqual([{ from: 'B', to: 'A' }, { from: 'A', to: 'B' }]);
-      const net = JSON.parse(readFileSync(join(dir, 'net.json'), 'utf8'));
-      expect(net.modes.m).toHaveLength(2);
-      expect(net.regions.links.map((l: { from: string; to: string }) => `${l.from}→${l.to}`)).toEqual(['B→A', 'A→B']);
-      // the same network from T alone (shorter runs: the loadings are drawn before the first step)
-      const short = ['--dt', '0.05', '--steps', '200', '--seed', '1', '--json'];
-      const simL = await runCli('simulate', '--regions', listed, ...short, '--out', join(dir, 'short.csv'));
-      const simT = await runCli('simulate', '--regions', fromT, ...short, '--out', join(dir, 'short-T.csv'));
-      expect(simL.code, simL.stderr).toBe(0);
-      expect(simT.code, simT.stderr).toBe(0);
-      expect(JSON.parse(simT.stdout).links).toEqual(s.links);
-      expect(readFileSync(join(dir, 'short-T.csv'), 'utf8')).toBe(readFileSync(join(dir, 'short.csv'), 'utf8'));
-      const run = await runCli('fit', join(dir, 'mr.csv'), '--regions', listed, '--json');
-      expect(run.code, run.stderr).toBe(0);
-      const fit = JSON.parse(run.stdout);
-      expect(fit.structure.links).toHaveLength(2);
-      fit.structure.regions.forEach((r: { g: { value: number; ci95: [number, number] } }, a: number) => {
-        const truth = s.realised.g[a][a];
-        expect(rel(r.g.value, truth)).toBeLessThan(0.03);
-        expect(r.g.ci95[0]).toBeLessThan(truth);
-        expect(r.g.ci95[1]).toBeGreaterThan(truth);
-      });
-      // a T with self-loops and no "links": every link with a readout, four here
-      const dense = join(dir, 'dense.json');
-      writeFileSync(dense, JSON.stringify({ regions, T: [[[0.5, 0], [1.5, 0]], [[0, 1.5], [0, 0.5]]] }));
-      const d = await runCli('simulate', '--regions', dense, '--dt', '0.05', '--steps', '10', '--json', '--out', join(dir, 'dense.csv'));
-      expect(d.code, d.stderr).toBe(0);
-      expect(JSON.parse(d.stdout).links).toEqual([{ from: 'A', to: 'A' }, { from: 'B', to: 'A' }, { from: 'A', to: 'B' }, { from: 'B', to: 'B' }]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = mkdtempSync(join(base, 'readme-'));
+    const T = [[[0, 0], [1.5, 0]], [[0, 1.5], [0, 0]]];
+    const regions = [{ name: 'A', size: 100, g: 0.4 }, { name: 'B', size: 100, g: 0.6 }];
+    const listed = join(dir, 'regions.json');
+    writeFileSync(listed, JSON.stringify({ regions, links: [{ from: 'B', to: 'A' }, { from: 'A', to: 'B' }], T }));
+    const fromT = join(dir, 'regions-from-T.json');
+    writeFileSync(fromT, JSON.stringify({ regions, T }));
+    const args = ['--D', '0.05', '--dt', '0.05', '--steps', '20000', '--burn-in', '1000', '--seed', '1', '--json'];
+    const sim = await runCli('simulate', '--regions', listed, ...args, '--out', join(dir, 'mr.csv'), '--save-network', join(dir, 'net.json'));
+    expect(sim.code, sim.stderr).toBe(0);
+    const s = JSON.parse(sim.stdout);
+    expect(s.links).toEqual([{ from: 'B', to: 'A' }, { from: 'A', to: 'B' }]);
+    const net = JSON.parse(readFileSync(join(dir, 'net.json'), 'utf8'));
+    expect(net.modes.m).toHaveLength(2);
+    expect(net.regions.links.map((l: { from: string; to: string }) => `${l.from}→${l.to}`)).toEqual(['B→A', 'A→B']);
+    // the same network from T alone (shorter runs: the loadings are drawn before the first step)
+    const short = ['--dt', '0.05', '--steps', '200', '--seed', '1', '--json'];
+    const simL = await runCli('simulate', '--regions', listed, ...short, '--out', join(dir, 'short.csv'));
+    const simT = await runCli('simulate', '--regions', fromT, ...short, '--out', join(dir, 'short-T.csv'));
+    expect(simL.code, simL.stderr).toBe(0);
+    expect(simT.code, simT.stderr).toBe(0);
+    expect(JSON.parse(simT.stdout).links).toEqual(s.links);
+    expect(readFileSync(join(dir, 'short-T.csv'), 'utf8')).toBe(readFileSync(join(dir, 'short.csv'), 'utf8'));
+    const run = await runCli('fit', join(dir, 'mr.csv'), '--regions', listed, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const fit = JSON.parse(run.stdout);
+    expect(fit.structure.links).toHaveLength(2);
+    fit.structure.regions.forEach((r: { g: { value: number; ci95: [number, number] } }, a: number) => {
+      const truth = s.realised.g[a][a];
+      expect(rel(r.g.value, truth)).toBeLessThan(0.03);
+      expect(r.g.ci95[0]).toBeLessThan(truth);
+      expect(r.g.ci95[1]).toBeGreaterThan(truth);
+    });
+    // a T with self-loops and no "links": every link with a readout, four here
+    const dense = join(dir, 'dense.json');
+    writeFileSync(dense, JSON.stringify({ regions, T: [[[0.5, 0], [1.5, 0]], [[0, 1.5], [0, 0.5]]] }));
+    const d = await runCli('simulate', '--regions', dense, '--dt', '0.05', '--steps', '10', '--json', '--out', join(dir, 'dense.csv'));
+    expect(d.code, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout).links).toEqual([{ from: 'A', to: 'A' }, { from: 'B', to: 'A' }, { from: 'A', to: 'B' }, { from: 'B', to: 'B' }]);
   }, 300_000);
 
   it('regions files: problems a user can fix exit 2 naming the file and the field; regions of different sizes fit', async () => {
-    const { ensureBuilt, runCli } = await import('./helpers/cli.js');
-    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    await ensureBuilt();
-    const dir = mkdtempSync(join(tmpdir(), 'connfit-regions-'));
+    const dir = mkdtempSync(join(base, 'errors-'));
     const write = (name: string, content: unknown) => {
       const path = join(dir, name);
       writeFileSync(path, JSON.stringify(content));
       return path;
     };
-    try {
-      const regions = [{ name: 'A', size: 10, g: 0.5 }, { name: 'B', size: 10, g: 0.5 }];
-      const T = [[[0, 0], [1, 0]], [[0, 1], [0, 0]]];
-      const rec = join(dir, 'r.csv');
-      const sim = await runCli('simulate', '--regions', write('ok.json', { regions, T }), '--D', '0.05', '--dt', '0.05', '--steps', '400', '--seed', '2', '--quiet', '--out', rec);
-      expect(sim.code, sim.stderr).toBe(0);
-      const fails = async (pattern: RegExp, ...args: string[]) => {
-        const r = await runCli(...args);
-        expect(r.code, r.stderr).toBe(2);
-        expect(r.stderr).toMatch(pattern);
-      };
-      const fit = (path: string) => ['fit', rec, '--regions', path, '--quiet'];
-      const simulate = (path: string) => ['simulate', '--regions', path, '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'x.csv')];
-      await fails(/dup\.json links\[1\]: duplicate link B→A \(also links\[0\]\)/, ...fit(write('dup.json', { regions, links: [{ from: 'B', to: 'A' }, { from: 'B', to: 'A' }] })));
-      await fails(/short\.json regions: regions need only 15 units but the recording has 20/, ...fit(write('short.json', { regions: [{ name: 'A', size: 10 }, { name: 'B', size: 5 }] })));
-      const units = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);
-      await fails(/overlap\.json regions\[1\]\.units: unit 'u3' is in more than one region \('A' and 'B'\)/, ...fit(write('overlap.json', { regions: [{ name: 'A', units: units(0, 4) }, { name: 'B', units: units(3, 6) }] })));
-      await fails(/typo\.json: unknown key 'link' \(allowed: regions, links, T, U, description\)/, ...fit(write('typo.json', { regions, link: [{ from: 'B', to: 'A' }] })));
-      await fails(/typo-region\.json regions\[0\]: unknown key 'sz' \(allowed: name, size, g, D, units\)/, ...simulate(write('typo-region.json', { regions: [{ ...regions[0], sz: 3 }, regions[1]], T })));
-      await fails(/typo-link\.json links\[0\]: unknown key 'rnak' \(allowed: from, to, rank\)/, ...fit(write('typo-link.json', { regions, links: [{ from: 'B', to: 'A', rnak: 2 }] })));
-      await fails(/badU\.json U: U\[0\] is not positive definite/, ...simulate(write('badU.json', { regions, T, U: [[[1, 0], [0, -1]], [[1, 0], [0, 1]]] })));
-      await fails(/unlisted\.json T: T\[1\]\[0\] is the readout of link A→B, which "links" does not list/, ...simulate(write('unlisted.json', { regions, links: [{ from: 'B', to: 'A' }], T })));
-      await fails(/rank2\.json links\[0\]\.rank: simulate builds rank-one links/, ...simulate(write('rank2.json', { regions, links: [{ from: 'B', to: 'A', rank: 2 }, { from: 'A', to: 'B' }], T })));
-      // regions of different sizes (10 and 6 recorded units): every link's readout covers its source
-      const unequal = await runCli('fit', rec, '--regions', write('unequal.json', { regions: [{ name: 'A', size: 10 }, { name: 'B', units: units(10, 16) }] }), '--json');
-      expect(unequal.code, unequal.stderr).toBe(0);
-      const links = JSON.parse(unequal.stdout).structure.links as { source: string; n: number[][] }[];
-      expect(links.map((l) => [l.source, l.n.length])).toEqual([['B', 6], ['A', 10]]);
-      links.forEach((l) => expect(l.n.flat().every(Number.isFinite)).toBe(true));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const regions = [{ name: 'A', size: 10, g: 0.5 }, { name: 'B', size: 10, g: 0.5 }];
+    const T = [[[0, 0], [1, 0]], [[0, 1], [0, 0]]];
+    const rec = join(dir, 'r.csv');
+    const sim = await runCli('simulate', '--regions', write('ok.json', { regions, T }), '--D', '0.05', '--dt', '0.05', '--steps', '400', '--seed', '2', '--quiet', '--out', rec);
+    expect(sim.code, sim.stderr).toBe(0);
+    const fails = async (pattern: RegExp, ...args: string[]) => {
+      const r = await runCli(...args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+    };
+    const fit = (path: string) => ['fit', rec, '--regions', path, '--quiet'];
+    const simulate = (path: string) => ['simulate', '--regions', path, '--dt', '0.05', '--steps', '10', '--quiet', '--out', join(dir, 'x.csv')];
+    await fails(/dup\.json links\[1\]: duplicate link B→A \(also links\[0\]\)/, ...fit(write('dup.json', { regions, links: [{ from: 'B', to: 'A' }, { from: 'B', to: 'A' }] })));
+    await fails(/short\.json regions: regions need only 15 units but the recording has 20/, ...fit(write('short.json', { regions: [{ name: 'A', size: 10 }, { name: 'B', size: 5 }] })));
+    const units = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);
+    await fails(/overlap\.json regions\[1\]\.units: unit 'u3' is in more than one region \('A' and 'B'\)/, ...fit(write('overlap.json', { regions: [{ name: 'A', units: units(0, 4) }, { name: 'B', units: units(3, 6) }] })));
+    await fails(/typo\.json: unknown key 'link' \(allowed: regions, links, T, U, description\)/, ...fit(write('typo.json', { regions, link: [{ from: 'B', to: 'A' }] })));
+    await fails(/typo-region\.json regions\[0\]: unknown key 'sz' \(allowed: name, size, g, D, units\)/, ...simulate(write('typo-region.json', { regions: [{ ...regions[0], sz: 3 }, regions[1]], T })));
+    await fails(/typo-link\.json links\[0\]: unknown key 'rnak' \(allowed: from, to, rank\)/, ...fit(write('typo-link.json', { regions, links: [{ from: 'B', to: 'A', rnak: 2 }] })));
+    await fails(/badU\.json U: U\[0\] is not positive definite/, ...simulate(write('badU.json', { regions, T, U: [[[1, 0], [0, -1]], [[1, 0], [0, 1]]] })));
+    await fails(/unlisted\.json T: T\[1\]\[0\] is the readout of link A→B, which "links" does not list/, ...simulate(write('unlisted.json', { regions, links: [{ from: 'B', to: 'A' }], T })));
+    await fails(/rank2\.json links\[0\]\.rank: simulate builds rank-one links/, ...simulate(write('rank2.json', { regions, links: [{ from: 'B', to: 'A', rank: 2 }, { from: 'A', to: 'B' }], T })));
+    // regions of different sizes (10 and 6 recorded units): every link's readout covers its source
+    const unequal = await runCli('fit', rec, '--regions', write('unequal.json', { regions: [{ name: 'A', size: 10 }, { name: 'B', units: units(10, 16) }] }), '--json');
+    expect(unequal.code, unequal.stderr).toBe(0);
+    const links = JSON.parse(unequal.stdout).structure.links as { source: string; n: number[][] }[];
+    expect(links.map((l) => [l.source, l.n.length])).toEqual([['B', 6], ['A', 10]]);
+    links.forEach((l) => expect(l.n.flat().every(Number.isFinite)).toBe(true));
   }, 120_000);
 });
