@@ -61,7 +61,11 @@
  * Oracle regressions of n_S with the true m, g, D over 12 realisations: 21° mean n-span (22–25° on the
  * test realisation) when the unrecorded readout is known (the estimation noise alone), 29° (34–35°)
  * when it is ignored; ignoring it leaves 27° (32°) even with infinite data. The fit sits at the second
- * level.
+ * level. That gap is a bias spread over many directions (same oracle, 6 realisations): it is the same in
+ * both halves of the recording (cosine 0.4–0.7); cov(φ_S, κ_U) lies 87–93 % along ⟨φ'⟩∘m, but the
+ * regression's inverse covariance amplifies the rest, so taking out even the best R×R component along
+ * M_S, P⁻¹L, C⁻¹L or C⁻¹M_S (C = cov(φ_S)) leaves the test realisation at 31–36°. A ridge prior on n
+ * (1–30 % of the mean φ variance) and high-passing both sides (τ 2–20) leave it at 34–37° and 32–35°.
  *
  * ĝ. Partial recordings move it by several 1/N effects of opposite sign, each 10–25 % of g² on
  * issue 3's teacher: the unpredictable unrecorded readout along m (u above, plus the error of
