@@ -651,6 +651,22 @@ async function main(): Promise<void> {
     for (const b of BENCHES) console.log(b.name);
     return;
   }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(`usage: npm run bench -- [name ...] [--repeats K] [--json] [--list]
+
+Runs each named benchmark (all when none is named) in its own process, K times (default 5, or
+BENCH_REPEATS), prints the median wall and CPU time and appends one JSON line per benchmark to
+${RESULTS}. Benchmarks: ${BENCHES.map((b) => b.name).join(', ')}.
+
+example: npm run bench -- lowrank-fit --repeats 3`);
+    return;
+  }
+  const badOption = args.find((a) => a.startsWith('-') && a !== '--json');
+  if (badOption) {
+    console.error(`unknown option '${badOption}'; expected --repeats K, --json, --list or --help`);
+    process.exitCode = 2;
+    return;
+  }
   const json = args.includes('--json');
   const names = args.filter((a) => !a.startsWith('--'));
   const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
