@@ -124,6 +124,29 @@ describe('connfit info', () => {
     expect(missing).toMatch(/data directory: \/nonexistent-connfit-data \(missing: set CONNFIT_DATA to the datasets directory\)/);
   });
 
+  it('shipped models are listed and taken by name wherever a JSON file is read; a wrong name lists them (exit 2)', async () => {
+    const info = JSON.parse((await runCli('info', '--json')).stdout);
+    expect(info.models).toEqual(['demo-fit', 'two-populations', 'two-populations-mixed', 'two-regions']);
+    // models/two-populations.json: E and I of 500 units with g² 4 and 6 (THEORY §2.9, PRL case 1)
+    const out = join(dir, 'ei.csv');
+    const sim = await runCli('simulate', '--populations', 'two-populations', '--D', '0.1', '--dt', '0.05', '--steps', '100', '--observe', '4', '--seed', '2', '--out', out, '--json');
+    expect(sim.code, sim.stderr).toBe(0);
+    const realised = JSON.parse(sim.stdout).realised.g;
+    expect(realised[0][0]).toBeGreaterThan(1.9); // √4 within sampling of 500² couplings (sd ≈ 0.004)
+    expect(realised[0][0]).toBeLessThan(2.1);
+    expect(realised[1][1]).toBeGreaterThan(Math.sqrt(6) - 0.1);
+    expect(realised[1][1]).toBeLessThan(Math.sqrt(6) + 0.1);
+    expect(realised[0][1]).toBe(0);
+    // the example fit (the demo's, README "Commands"): a valid fit file with the demo's figures
+    const { readFitFile } = await import('../src/fitfile/schema.js');
+    const fit = readFitFile('demo-fit');
+    expect(fit.params.g.value).toBeCloseTo(1.4945, 4);
+    expect(fit.data.units).toBe(100);
+    const bad = await runCli('fit', out, '--regions', 'two-regionz');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/two-regionz: file not found \(nor a model of that name in .*models: demo-fit, two-populations, two-populations-mixed, two-regions\)/);
+  });
+
   it('--backend tensorflow without the native library is a user error naming the cause (exit 2), or works where it is installed', async () => {
     const r = await runCli('info', '--backend', 'tensorflow');
     if (r.code === 0) expect(r.stdout).toMatch(/backend: tensorflow/);

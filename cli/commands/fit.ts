@@ -101,7 +101,7 @@ export function registerFit(program: Command): void {
     .option('--currents', 'with --rank or --regions: store the latent currents (of the modes: κ_r(t) = (1/N) Φ n_r) in the fit file')
     .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions; ' +
       'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (the format in full: ' +
-      'README, "Multiregion networks"; example: models/two-regions.json)')
+      'README, "Multiregion networks"; example: two-regions, models/two-regions.json)')
     .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model, ' +
       'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval; with ' +
       '--loss exact also from the estimated couplings, the value reported when the recording is ≥ 5·N τ')
@@ -120,7 +120,7 @@ export function registerFit(program: Command): void {
     .addHelpText(
       'after',
       `
-Examples (run in order; models/ is the directory of that name in the connfit package):
+Examples (run in order; a JSON file argument can also name a model shipped in models/, see connfit info):
   100 of 1000 units recorded:
   $ connfit simulate --N 1000 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --observe 100 --seed 1 --out rec.csv
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
@@ -133,8 +133,8 @@ Examples (run in order; models/ is the directory of that name in the connfit pac
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
   $ connfit fit subset.csv --rank 2 --loss whittle --network-size 200 --out subset-fit.json
   Two regions with rank-one links:
-  $ connfit simulate --regions models/two-regions.json --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out regions.csv
-  $ connfit fit regions.csv --regions models/two-regions.json --currents --out regions-fit.json
+  $ connfit simulate --regions two-regions --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out regions.csv
+  $ connfit fit regions.csv --regions two-regions --currents --out regions-fit.json
   Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:
   $ connfit fit "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\
       --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale

@@ -193,7 +193,7 @@ Examples:
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]" --save-network net.json
 
   Two populations (E, I) from a file, keeping the network for comparison with a fit:
-  $ connfit simulate --populations models/two-populations.json --D 0.1 --dt 0.05 --steps 20000 --seed 2 \\
+  $ connfit simulate --populations two-populations --D 0.1 --dt 0.05 --steps 20000 --seed 2 \\
       --out ei.csv --save-network ei-network.json
 
   NumPy output (float64, shape samples × units; dt is not stored in .npy), double-well leak s = 1.5:
@@ -206,7 +206,7 @@ Populations file (--populations), rows of g2/J0 = target population a, columns =
     "g2": [[4, 0], [0, 6]],      Var(J_ij) = g2[a][b] / N_b   for i in a, j in b
     "J0": [[0, 0], [0, 0]]       optional: mean(J_ij) = J0[a][b] / N_b
   }
-  A population without "D" gets --D. Examples: models/two-populations.json, models/two-populations-mixed.json.
+  A population without "D" gets --D. Examples shipped in models/, taken by name: two-populations, two-populations-mixed.
 
 Regions file (--regions, THEORY §1.3d; keys other than these are errors):
   {

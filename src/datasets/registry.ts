@@ -5,20 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { packageRoot } from '../util/packageRoot.js';
 
-function packageRoot(): string {
-  // src/datasets → root, or dist/src/datasets → root
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
 
 export function dataDirectory(): string {
   const env = process.env.CONNFIT_DATA;

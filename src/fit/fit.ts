@@ -399,12 +399,16 @@ interface Solution {
   convergence: FitResult['convergence'];
 }
 
+/** Said by every fit on the exact loss without modes (src/fit/lowRank.ts too, at rank 0). */
+export const EXACT_LOSS_NOTE =
+  'exact loss: assumes the recorded units are the whole network (its kernel has the rank of the recorded population); for subsampled recordings use --loss whittle';
+
 function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: LossForm, opts: FitOptions, sol: Solution): FitResult {
   const dm = deltaMethod(reportedQuantities(cfg, layout, sol.offsetShift), sol.theta, sol.cov.matrix);
   const natural = unpack(sol.theta, layout, cfg);
   natural.offset += sol.offsetShift;
   const notes: string[] = [];
-  if (form === 'exact') notes.push('exact loss: assumes the recorded units are the whole network (its kernel has the rank of the recorded population); for subsampled recordings use --loss whittle');
+  if (form === 'exact') notes.push(EXACT_LOSS_NOTE);
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
   if (sol.noiseAtFloor && form === 'whittle') notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
   if (sol.noiseAtFloor && form === 'exact') notes.push('the fitted noise is at its floor (noise-free data): D is reported as ≈ 0 and its interval is not meaningful');

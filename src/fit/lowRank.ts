@@ -22,7 +22,7 @@ import { readoutCorrection, type ReadoutCorrection } from '../structure/partial.
 import type { Nonlinearity } from '../nonlinearity.js';
 import { minimiseLBFGS, type OptimiseResult } from './lbfgs.js';
 import { covarianceFromHessian, deltaMethod, hessianFromValues, type Estimate } from './uncertainty.js';
-import type { FitResult } from './fit.js';
+import { EXACT_LOSS_NOTE, type FitResult } from './fit.js';
 
 export interface LowRankFitOptions {
   phi: PhiName;
@@ -420,6 +420,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     );
   } else {
     canonical = canonicalModes(M, nCols, n);
+    if (R === 0 && form === 'exact') notes.push(EXACT_LOSS_NOTE);
     if (R > 0 && networkSize === undefined) {
       notes.push(
         `effective network: m, n, strengths and overlaps describe the ${n} recorded units as a network of their own (J = m nᵀ/${n}). ` +

@@ -6,6 +6,7 @@
  */
 import { Matrix, inverse, EigenvalueDecomposition } from 'ml-matrix';
 import type { ValueAndGradient } from './lbfgs.js';
+import { Z95 } from '../statistics/normal.js';
 
 export interface Estimate {
   value: number;
@@ -13,7 +14,6 @@ export interface Estimate {
   ci95: [number, number];
 }
 
-const Z95 = 1.959963984540054;
 
 /** Hessian of `scale·f` at x by central differences of the gradient (symmetrised). */
 export function hessian(fg: (x: Float64Array) => ValueAndGradient, x: Float64Array, scale: number, step = 5e-3): Float64Array[] {

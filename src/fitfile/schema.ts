@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readJsonFile } from '../io/json.js';
+import { resolveModelFile } from '../io/models.js';
 
 export const FIT_FILE_VERSION = 1;
 
@@ -184,7 +185,7 @@ export function writeFitFile(path: string, fit: FitFile): void {
 
 /** True for a JSON file that declares itself a fit file ("schema": "connfit.fit"), valid or not. */
 export function isFitFile(path: string): boolean {
-  if (extname(path).toLowerCase() !== '.json') return false;
+  if (extname(resolveModelFile(path)).toLowerCase() !== '.json') return false;
   try {
     const doc = readJsonFile(path, 'a fit file') as { schema?: unknown } | null;
     return doc !== null && typeof doc === 'object' && doc.schema === 'connfit.fit';

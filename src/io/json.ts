@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { modelNames, modelsDirectory, resolveModelFile } from './models.js';
 
 /**
  * Parse JSON text. `expected` describes what the text should be ("a fit file"); `file` or, for inline
@@ -26,14 +27,20 @@ export function parseJson(text: string, expected: string, where: { file?: string
   }
 }
 
-/** Read and parse a JSON file; a missing or unreadable file is an InputError too. */
-export function readJsonFile(file: string, expected: string): unknown {
+/**
+ * Read and parse a JSON file, or a shipped model named like one (src/io/models.ts); a missing or
+ * unreadable file is an InputError too.
+ */
+export function readJsonFile(arg: string, expected: string): unknown {
+  const file = resolveModelFile(arg);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `file not found; expected ${expected}` : `cannot read the file (${(err as Error).message}); expected ${expected}`, { file });
+    const models = modelNames();
+    const named = /[\\/]/.test(arg) || models.length === 0 ? '' : ` (nor a model of that name in ${modelsDirectory()}: ${models.join(', ')})`;
+    throw new InputError(code === 'ENOENT' ? `file not found${named}; expected ${expected}` : `cannot read the file (${(err as Error).message}); expected ${expected}`, { file });
   }
   return parseJson(text, expected, { file });
 }

@@ -10,6 +10,7 @@
  */
 import type { Recording } from '../recording/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
+import { Z50, Z95 } from '../statistics/normal.js';
 import { marginalSd, predictWindow, type LinearGaussianPredictor } from './gaussian.js';
 
 export interface ForecastScores {
@@ -38,8 +39,6 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export const Z50 = 0.6744897501960817;
-export const Z95 = 1.959963984540054;
 const LOG_2PI = Math.log(2 * Math.PI);
 
 /** Score all predictors (same context and horizon) on every window of every unit of `test`. */

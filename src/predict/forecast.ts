@@ -7,7 +7,8 @@ import { InputError } from '../errors.js';
 import type { FitFile } from '../fitfile/schema.js';
 import type { Recording } from '../recording/types.js';
 import { arPredictor, fitAr, persistencePredictor, seGpPredictor } from './baselines.js';
-import { evaluatePredictors, type ForecastScores, Z95 } from './evaluate.js';
+import { evaluatePredictors, type ForecastScores } from './evaluate.js';
+import { Z95 } from '../statistics/normal.js';
 import { gpPredictor, marginalSd, predictWindow, type LinearGaussianPredictor, type StationaryKernel } from './gaussian.js';
 import {
   KERNEL_NAMES, empiricalKernel, pluginKernel, stepMultiple, theoryKernel, type KernelName, type TheoryKernelOptions,

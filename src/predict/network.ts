@@ -16,7 +16,8 @@ import { nonlinearity } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
 import { yieldToEventLoop } from '../util/yield.js';
-import { Z50, Z95, type ForecastScores } from './evaluate.js';
+import type { ForecastScores } from './evaluate.js';
+import { Z50, Z95 } from '../statistics/normal.js';
 
 export interface CouplingPosterior {
   N: number;

@@ -17,6 +17,7 @@ import type { PhiName } from '../nonlinearity.js';
 import { nonlinearity } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
 import type { Recording } from '../recording/types.js';
+import { Z95 } from '../statistics/normal.js';
 import { participationRatioTheory } from '../theory/participation.js';
 import { covarianceFromMoments, extrapolateToZero, prByTraces, sumMoments, timeMoments, type TimeMoments } from '../statistics/dimension.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -502,7 +503,7 @@ export async function effectiveRankFromCouplings(blocks: BlockSums[], sigma2: nu
   const mean = loo.reduce((a, b) => a + b, 0) / K;
   const se = Math.sqrt(((K - 1) / K) * loo.reduce((a, v) => a + (v - mean) ** 2, 0));
   const prS = extrapolateToInfiniteT(whole.prS, mean, K / (K - 1), halves);
-  const half = 1.96 * se + Math.abs(whole.prS - prS);
+  const half = Z95 * se + Math.abs(whole.prS - prS);
   return {
     value: rankFromPrS(prS),
     ci95: [rankFromPrS(prS - half), rankFromPrS(prS + half)],

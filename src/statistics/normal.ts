@@ -1,0 +1,10 @@
+/** Standard-normal quantiles (@stdlib/stats), for intervals and coverage: z_p with P(Z ≤ z_p) = p. */
+import quantile from '@stdlib/stats/base/dists/normal/quantile/lib/index.js';
+
+export function normalQuantile(p: number): number {
+  return quantile(p, 0, 1);
+}
+
+/** Half-widths, in standard deviations, of the central 50 % and 95 % intervals. */
+export const Z50 = normalQuantile(0.75);
+export const Z95 = normalQuantile(0.975);

@@ -1,0 +1,6 @@
+// @stdlib/stats has no package "exports", so Node's ES-module loader needs the file path; its own
+// declarations (docs/types) describe the same function.
+declare module '@stdlib/stats/base/dists/normal/quantile/lib/index.js' {
+  import quantile = require('@stdlib/stats/base/dists/normal/quantile/docs/types/index');
+  export default quantile;
+}
