@@ -33,6 +33,7 @@ interface DimensionOptions {
   N?: number;
   data?: string;
   simTime: number;
+  networkSize?: number;
   seed: number;
 }
 
@@ -143,6 +144,7 @@ export function registerDimension(program: Command): void {
     .option('--zscore', 'use correlations (each unit scaled to unit variance) instead of covariances')
     .option('--data <recording>', 'with a fit file: the recording whose PR is compared with theory and simulation')
     .option('--sim-time <t>', 'with a fit file: simulated time of the fitted network, in τ (0: skip)', parseNumber('--sim-time', { nonNegative: true }), 2000)
+    .option('--network-size <N>', 'with a fit file: units of the whole network when the recording is a subsample of it (theory and simulation then describe the recorded units of that network; default: the recording is the network)', parseNumber('--network-size', { positive: true, integer: true }))
     .option('--seed <n>', 'with a fit file: seed of that simulation', parseNumber('--seed', { integer: true, nonNegative: true }), 1)
     .option('--json', 'print JSON')
     .option('--theory', 'PR from theory instead of a file (needs --g; uses --phi, --D, --effective-rank, --N)')
@@ -181,18 +183,27 @@ export function registerDimension(program: Command): void {
           const rec = opts.data ? await readRecording(opts.data, { header: opts.header, layout: opts.layout, dt: opts.dt }) : undefined;
           if (rec) checkAgainstFit(fit, rec, file);
           await startBackend(cmd);
-          const cmp = await dimensionComparison(fit, rec, { simulationTime: opts.simTime, seed: opts.seed });
-          const N = fit.data.units;
+          const cmp = await dimensionComparison(fit, rec, { simulationTime: opts.simTime, seed: opts.seed, networkSize: opts.networkSize });
+          const { units: n, networkSize: N } = cmp;
+          const times = (pr: number | null, k: number) => (pr === null ? null : pr * k);
+          const dims = {
+            dimension_x: times(cmp.theory.pr_x, n), dimension_phi: cmp.theory.pr_phi * n,
+            network_dimension_x: times(cmp.theory.network.pr_x, N), network_dimension_phi: cmp.theory.network.pr_phi * N,
+          };
           if (opts.json) {
-            printJson({ file, kind: 'fit', units: N, ...cmp, dimension_x: cmp.theory.pr_x === null ? null : cmp.theory.pr_x * N, dimension_phi: cmp.theory.pr_phi * N });
+            printJson({ file, kind: 'fit', ...cmp, ...dims });
             return;
           }
           process.stdout.write(
-            `file: ${file} (fit: ${fit.model.phi}, g ${fmt(Math.sqrt(fit.model.natural.g2[0]?.[0] ?? NaN))}, D ${fmt(fit.model.natural.D[0])}, ${N} units)\n` +
+            `file: ${file} (fit: ${fit.model.phi}, g ${fmt(Math.sqrt(fit.model.natural.g2[0]?.[0] ?? NaN))}, D ${fmt(fit.model.natural.D[0])}, ${n} units)\n` +
               prComparisonLines(cmp).join('\n') +
-              `\ndimension PR·N (theory): x ${fmt(cmp.theory.pr_x === null ? null : cmp.theory.pr_x * N)}, φ ${fmt(cmp.theory.pr_phi * N)}\n`,
+              `\ndimension PR·n of the ${n} recorded units (theory): x ${fmt(dims.dimension_x)}, φ ${fmt(dims.dimension_phi)}` +
+              (N === n ? '\n' : `; PR·N of the network of ${N}: x ${fmt(dims.network_dimension_x)}, φ ${fmt(dims.network_dimension_phi)}\n`),
           );
           return;
+        }
+        for (const [flag, key] of [['--data', 'data'], ['--network-size', 'networkSize'], ['--sim-time', 'simTime'], ['--seed', 'seed']] as const) {
+          if (cmd.getOptionValueSource(key) === 'cli') throw new InputError(`applies to a fit file only ('${file}' is not one)`, { field: flag });
         }
         const matrix = readCouplingMatrix(file);
         if (matrix) {

@@ -20,6 +20,7 @@ interface PredictCliOptions {
   horizon: number;
   stride: number;
   simTime: number;
+  networkSize?: number;
   seed: number;
   json?: boolean;
   quiet?: boolean;
@@ -69,6 +70,7 @@ export function registerPredict(program: Command): void {
     .option('--stride <n>', 'forecast evaluation: window step in samples', parseNumber('--stride', { positive: true, integer: true }), 5)
     .option('--sim-time <t>', 'simulated time of the fitted network for its PR, in units of τ (0: skip)', parseNumber('--sim-time', { nonNegative: true }), 2000)
     .option('--seed <n>', 'seed of that simulation', parseNumber('--seed', { integer: true, nonNegative: true }), 1)
+    .option('--network-size <N>', 'units of the whole network when the recording is a subsample of it: the PR theory and simulation then describe the recorded units of that network (default: the recording is the network)', parseNumber('--network-size', { positive: true, integer: true }))
     .option('--json', 'print everything as JSON')
     .option('--quiet', 'no progress bar')
     .addHelpText(
@@ -96,6 +98,7 @@ forecast: {kernels, baselines, setup}, notes}.`,
           stride: opts.stride,
           simulationTime: opts.simTime,
           seed: opts.seed,
+          networkSize: opts.networkSize,
           onProgress: (_s, d, t) => bar.update(d, t),
         });
         bar.stop();

@@ -14,6 +14,7 @@ import { simulate } from '../simulate/simulate.js';
 import { participationRatio, prFiniteSampleBias } from '../statistics/dimension.js';
 import { solveStationary } from '../theory/dmft.js';
 import { participationRatioTheory } from '../theory/participation.js';
+import { subsampledParticipationRatio } from '../theory/subsample.js';
 
 export interface PredictOptions {
   /** Largest lag of the autocorrelation comparison, in samples (default: 3 τ_1/e, at least 20). */
@@ -25,12 +26,18 @@ export interface PredictOptions {
   /** Simulated time of the fitted network for PR (in units of τ; 0 skips the simulation). */
   simulationTime?: number;
   seed?: number;
+  /** Units of the whole network when the recording is a subsample of it (default: the recorded units). */
+  networkSize?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export interface PrComparison {
+  /** The recorded units, and the network they are taken from (equal when the whole network is recorded). */
+  units: number;
+  networkSize: number;
   data: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number } | null;
-  theory: { pr_x: number | null; pr_phi: number };
+  /** For the recorded units (subsampled from the network's N → ∞ theory when networkSize > units). */
+  theory: { pr_x: number | null; pr_phi: number; network: { pr_x: number | null; pr_phi: number } };
   simulation: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number; units: number; samples: number } | null;
 }
 
@@ -83,7 +90,7 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   if (J0 !== 0) notes.push('PR theory is the J0 = 0 formula (§5.2); the mean coupling is ignored there');
 
   notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units)');
-  const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, onProgress: opts.onProgress });
+  const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, networkSize: opts.networkSize, onProgress: opts.onProgress });
   const forecast =
     rec.nSamples >= 4 * ((opts.context ?? 60) + (opts.horizon ?? 20))
       ? await evaluateForecast(fit, rec, { context: opts.context ?? 60, horizon: opts.horizon ?? 20, stride: opts.stride ?? 5, onProgress: opts.onProgress })
@@ -116,11 +123,18 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
 /**
  * PR of a fitted network three ways (THEORY §5): the recording's (with its finite-sample bias, when a
  * recording is given), the theory's at the fitted parameters (§5.2) and a simulation's of the fitted
- * network with as many units as the fit had (`simulationTime` in τ, 0 skips it).
+ * network (`simulationTime` in τ, 0 skips it). All three are for the recorded units: with
+ * `networkSize` N larger than the fit's n units, the theory is subsampled (src/theory/subsample.ts)
+ * and the simulation has N units of which n are recorded; else the recording is taken for the network.
  */
 export async function dimensionComparison(
-  fit: FitFile, rec: Recording | undefined, opts: { simulationTime?: number; seed?: number; onProgress?: (stage: string, done: number, total: number) => void } = {},
+  fit: FitFile,
+  rec: Recording | undefined,
+  opts: { simulationTime?: number; seed?: number; networkSize?: number; onProgress?: (stage: string, done: number, total: number) => void } = {},
 ): Promise<PrComparison> {
+  const n = fit.data.units;
+  const N = opts.networkSize ?? n;
+  if (!(Number.isInteger(N) && N >= n)) throw new InputError(`must be a whole number ≥ the fit's ${n} units, got ${N}`, { field: '--network-size' });
   const { g, D, J0 } = randomBulk(fit, 'the PR comparison of a fit', "for the recording's own PR, give the recording itself to connfit dimension");
   const phi = fit.model.phi;
   opts.onProgress?.('dimension', 0, 1);
@@ -130,7 +144,12 @@ export async function dimensionComparison(
     bias_x: prFiniteSampleBias(r, { of: 'x' }).relativeBias,
     bias_phi: prFiniteSampleBias(r, { of: 'phi', phi }).relativeBias,
   });
-  const theory = participationRatioTheory({ phi, g, D });
+  const network = participationRatioTheory({ phi, g, D });
+  const theory = {
+    pr_x: network.pr_x === null ? null : subsampledParticipationRatio(network.pr_x, n, N),
+    pr_phi: subsampledParticipationRatio(network.pr_phi, n, N),
+    network: { pr_x: network.pr_x, pr_phi: network.pr_phi },
+  };
   let simulation: PrComparison['simulation'] = null;
   const simTime = opts.simulationTime ?? 2000;
   if (simTime > 0) {
@@ -138,18 +157,18 @@ export async function dimensionComparison(
     const h = 0.05;
     const every = 20;
     const steps = Math.ceil(simTime / h / every) * every;
-    const N = fit.data.units;
     const sim = await simulate(iidNetwork({ N, g, D, J0, phi, tau: 1 }), {
       dt: h,
       steps,
       burnIn: Math.ceil(50 / h),
       every,
+      observe: n,
       seed: opts.seed ?? 1,
       onProgress: (d, t) => opts.onProgress?.('simulating the fitted network', d, t),
     });
-    simulation = { ...dataPr(sim.recording), units: N, samples: sim.recording.nSamples };
+    simulation = { ...dataPr(sim.recording), units: n, samples: sim.recording.nSamples };
   }
-  return { data: rec ? dataPr(modelUnits(fit, rec)) : null, theory: { pr_x: theory.pr_x, pr_phi: theory.pr_phi }, simulation };
+  return { units: n, networkSize: N, data: rec ? dataPr(modelUnits(fit, rec)) : null, theory, simulation };
 }
 
 /** Text table of a PR comparison (data / theory / simulation). */
@@ -157,12 +176,15 @@ export function prComparisonLines(d: PrComparison): string[] {
   const f = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(Number(v.toPrecision(4))));
   const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
   return [
-    'participation ratio (THEORY §5; normalised by the number of units):',
+    d.networkSize === d.units
+      ? 'participation ratio (THEORY §5; normalised by the number of units; the recording taken for the whole network, else give --network-size):'
+      : `participation ratio (THEORY §5; normalised by the number of units) of ${d.units} units recorded out of ${d.networkSize}:`,
     `  ${''.padEnd(12)} ${'PR_x'.padStart(8)} ${'PR_φ'.padStart(8)}   finite-sample bias x / φ`,
     d.data ? `  ${'data'.padEnd(12)} ${f(d.data.pr_x).padStart(8)} ${f(d.data.pr_phi).padStart(8)}   ${pct(d.data.bias_x)} / ${pct(d.data.bias_phi)}` : '  data         - (give --data)',
-    `  ${'theory'.padEnd(12)} ${f(d.theory.pr_x).padStart(8)} ${f(d.theory.pr_phi).padStart(8)}`,
+    `  ${'theory'.padEnd(12)} ${f(d.theory.pr_x).padStart(8)} ${f(d.theory.pr_phi).padStart(8)}` +
+      (d.networkSize === d.units ? '' : `   (whole network: ${f(d.theory.network.pr_x)}, ${f(d.theory.network.pr_phi)})`),
     d.simulation
-      ? `  ${'simulation'.padEnd(12)} ${f(d.simulation.pr_x).padStart(8)} ${f(d.simulation.pr_phi).padStart(8)}   ${pct(d.simulation.bias_x)} / ${pct(d.simulation.bias_phi)}  (${d.simulation.units} units, ${d.simulation.samples} samples)`
+      ? `  ${'simulation'.padEnd(12)} ${f(d.simulation.pr_x).padStart(8)} ${f(d.simulation.pr_phi).padStart(8)}   ${pct(d.simulation.bias_x)} / ${pct(d.simulation.bias_phi)}  (${d.simulation.units} ${d.networkSize === d.units ? '' : `of ${d.networkSize} `}units, ${d.simulation.samples} samples)`
       : '  simulation   skipped (--sim-time 0)',
   ];
 }
