@@ -166,6 +166,9 @@ describe('stationary DMFT by the energy method (§4.2)', () => {
   });
 
   it('V6 simulation: N = 1000, g 0.5, D 0.5, dt 0.02: mean x² within 3 % of 0.54', async () => {
+    // One network, not the average of several that §10 asks of stochastic cases: over seeds 1–10 the mean x²
+    // of this set-up scatters by SD 0.0015 (0.28 %, mean 0.5407), a tenth of V6's 3 %, while each network
+    // costs 3–7 s of a loaded machine. This one: 0.54082.
     await initBackend('wasm');
     const sim = await simulate(iidNetwork({ N: 1000, g: 0.5, D: 0.5 }), { dt: 0.02, steps: 5000, burnIn: 500, seed: 6 });
     const { data } = sim.recording;
@@ -173,10 +176,10 @@ describe('stationary DMFT by the energy method (§4.2)', () => {
     for (let i = 0; i < data.length; i++) m2 += data[i] * data[i];
     m2 /= data.length;
     expect(rel(m2, 0.54)).toBeLessThan(0.03);
-    // the Euler network's own theory (step 0.02): Δ0 = 0.54138
+    // the Euler network's own theory (step 0.02): Δ0 = 0.54138; 1 % is about 3.5 SD of a single network (−0.10 % here)
     const disc = dmftDiscrete({ phi: 'tanh', g: 0.5, D: 0.5, dt: 0.02, steps: 1000, maxLag: 10 });
     expect(rel(disc.delta0, 0.54138)).toBeLessThan(1e-4);
-    expect(rel(m2, disc.delta0)).toBeLessThan(0.02);
+    expect(rel(m2, disc.delta0)).toBeLessThan(0.01);
   });
 
   it('V7: near-critical shape Δ(τ) ≈ ε sech(ετ/√3), ε = 0.03', () => {

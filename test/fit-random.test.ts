@@ -81,19 +81,21 @@ describe('V17: the poster cases (tanh; N=500, T=1000)', () => {
 describe('V18: two populations (g² per block within 10 %)', () => {
   const groups = (n: number) => new Int32Array(2 * n).map((_, i) => (i < n ? 0 : 1));
   const spec = (g2: number[][], n: number) => ({ phi: 'tanh' as const, sizes: [n, n], names: ['A', 'B'], g2, J0: [[0, 0], [0, 0]], D: [0.1, 0.1], tau: 1, s: 0 });
+  // A zero block has no relative error to bound: 0.05 absolute is about 1 % of the other blocks' g² and
+  // three standard errors of the non-zero blocks' estimates (0.015–0.018 in the (4, 0, 0, 6) fit).
   const check = (est: number[][], g2: number[][]) => {
-    const maxG2 = Math.max(...g2.flat());
     for (let a = 0; a < 2; a++)
       for (let b = 0; b < 2; b++) {
-        if (g2[a][b] === 0) expect(est[a][b]).toBeLessThan(0.1 * maxG2);
+        if (g2[a][b] === 0) expect(est[a][b]).toBeLessThan(0.05);
         else expect(rel(est[a][b], g2[a][b])).toBeLessThan(0.1);
       }
   };
-  it('g² = (4, 0, 0, 6): spectral loss, N = 2×500', async () => {
+  it('g² = (4, 0, 0, 6): spectral loss, N = 2×500; D̂ within 2 %', async () => {
     const g2 = [[4, 0], [0, 6]];
     const sim = await simulateSpec(spec(g2, 500), { dt: 0.05, steps: 20000, seed: 41 });
     const f = await fitRecording(sim.recording, { phi: 'tanh', dt: 0.05, populations: { names: ['A', 'B'], groups: groups(500) } });
-    check(f.natural.g2, g2);
+    check(f.natural.g2, g2); // 3.986, 0.0037, 0.0022, 5.969 (se 0.015, 0.004, 0.005, 0.018); zero blocks 0.0014–0.0036 for seeds 42, 43
+    for (const a of ['A', 'B']) expect(rel(f.params[`D[${a}]`].value, 0.1)).toBeLessThan(0.02); // 0.09990, 0.10009
   });
   it('g² = (0.5, 1.5, 2.5, 3.5): the spectral fit flags inseparable blocks; the exact loss recovers them (N = 2×300)', async () => {
     const g2 = [[0.5, 1.5], [2.5, 3.5]];
@@ -121,9 +123,10 @@ describe('V19/V20: exact loss with a mean coupling and with noiseless data', () 
     const f = await fitRecording(sim.recording, { phi: 'tanh', dt: 0.05, loss: 'exact' });
     expect(Number.isFinite(f.loss.value)).toBe(true);
     expect(Number.isFinite(f.params.g.value)).toBe(true);
-    // V20 asks only that the fit stays finite; with the σ² floor standing in for the missing noise
-    // the estimate is biased (about 8 % here), so this bound only guards against gross failure.
-    expect(rel(f.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.15);
+    // V20 asks only that the fit stays finite. Noise-free data bias ĝ low: −5.6 % here, −3.3 … −7.7 % for
+    // seeds 1–8 (standard errors ~0.6 %). The bias is not the floor's: 1e-6 instead of 1e-8 of var(y) gives
+    // the same ĝ (while 1e-11 lets seed 1 diverge). 8 % therefore bounds the bias, not just a divergence.
+    expect(rel(f.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.08);
     expect(f.params.D.value).toBeLessThan(1e-3);
   });
 });

@@ -22,15 +22,31 @@ describe('Jacobian bulk of J·diag(d) (V27)', () => {
 
   it('closed form F(r) and R for d ∈ {0.3, 1.5}, N = 2000, g = 1', () => {
     const bulk = jacobianBulk(twoValued(2000), 1);
-    expect(bulk.radius).toBeCloseTo(1.082, 2);
-    expect(Math.abs(bulk.radius - 1.082)).toBeLessThan(0.01);
-    radii.forEach((r, k) => expect(Math.abs(bulk.fractionWithin(r) - predicted[k])).toBeLessThan(0.01));
+    // §8's figures to their quoted digits (the code gives R = 1.08167, F within 4e-5 of them).
+    expect(Math.abs(bulk.radius - 1.082)).toBeLessThan(1e-3);
+    radii.forEach((r, k) => expect(Math.abs(bulk.fractionWithin(r) - predicted[k])).toBeLessThan(1e-3));
+    // Two gain values c1, c2 on halves: <c/(pc + r²)> = 1 is the quadratic
+    // 2c1c2·p² + 2(r²(c1 + c2) − c1c2)·p + 2r⁴ − r²(c1 + c2) = 0, whose positive root gives F exactly.
+    const [c1, c2] = [0.09, 2.25];
+    expect(Math.abs(bulk.radius - Math.sqrt((c1 + c2) / 2))).toBeLessThan(1e-14);
+    for (const r of radii) {
+      const r2 = r * r;
+      const [a, b, c] = [2 * c1 * c2, 2 * (r2 * (c1 + c2) - c1 * c2), 2 * r2 * r2 - r2 * (c1 + c2)];
+      const p = (-b + Math.sqrt(b * b - 4 * a * c)) / (2 * a);
+      expect(Math.abs(bulk.pOf(r) - p)).toBeLessThan(1e-12);
+      expect(Math.abs(bulk.fractionWithin(r) - 0.5 * (r2 / (p * c1 + r2) + r2 / (p * c2 + r2)))).toBeLessThan(1e-12);
+    }
     expect(bulk.fractionWithin(1.2)).toBe(1);
     // zero gains are eigenvalues at 0
     expect(jacobianBulk([0, 0, 1, 1], 1).fractionWithin(0)).toBe(0.5);
   });
 
-  it('matches the eigenvalues of a sampled matrix (N = 400, within 0.03)', () => {
+  it('matches the eigenvalues of a sampled matrix (N = 400; N = 2000 of V27 in bench/jacobian-bulk.ts)', () => {
+    // V27 samples N = 2000 at 0.01; ml-matrix's dense non-symmetric eigensolver (pure JS) takes 3–6 s at
+    // N = 400 and ~N³ longer at 2000, so that check is bench/jacobian-bulk.ts (BENCHMARKS.md). At N = 400 the
+    // tolerance is three standard deviations of a disk count, Var(count) ≈ r√N/√π (Ginibre number variance):
+    // 0.011 … 0.025 for r = 0.2 … 1.0. Over 10 matrices (seeds 27–36) the error SD was 0.0044, 0.0084, 0.0073,
+    // 0.0084, 0.0090 and the largest |error| 0.019 (at r = 1.0, where the edge adds a bias of +0.009).
     const N = 400;
     const d = twoValued(N);
     const normal = normalGenerator(27);
@@ -41,8 +57,11 @@ describe('Jacobian bulk of J·diag(d) (V27)', () => {
     const bulk = jacobianBulk(d, 1);
     for (const r of radii) {
       const empirical = mod.filter((m) => m < r).length / N;
-      expect(Math.abs(empirical - bulk.fractionWithin(r))).toBeLessThan(0.03);
+      const tol = (3 * Math.sqrt((r * Math.sqrt(N)) / Math.sqrt(Math.PI))) / N;
+      expect(Math.abs(empirical - bulk.fractionWithin(r))).toBeLessThan(tol); // seed 27: −0.0025, +0.0021, −0.011, −0.0005, +0.0139
     }
+    // The largest |λ| overshoots R at finite N: +0.045 ± 0.026 over seeds 27–36 (this one +0.052);
+    // the Ginibre edge (Rider) predicts +0.04 with a Gumbel scale of 0.036 at N = 400, so ±0.1 is 2–3 SD.
     expect(Math.abs(Math.max(...mod) - bulk.radius)).toBeLessThan(0.1);
   });
 });

@@ -232,7 +232,10 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   const w0 = weightsAt(basis.names, k0, cfg.leak);
   let yVar = 0;
   stats.pairs.forEach(([c, d], q) => (yVar += (c === d ? 1 : 2) * w0[c] * w0[d] * stats.yy[q]));
-  // 1e-4, not 1e-6: the Woodbury quadratic form is evaluated in float32 and cancels below that.
+  // σ² floor (§2.3 caveat 1): 1e-8 of the per-sample y variance keeps noise-free data finite (V20). It can
+  // be that small because the quadratic form no longer cancels in float32: ‖B_⊥‖², the part of y no
+  // coupling row explains, is precomputed in float64 (exactStatistics) rather than formed in the loss as
+  // ‖y‖² minus the explained part. (1e-6 gives the same V20 fit; at 1e-11 one of two V20 seeds tried diverged.)
   const floor = (1e-8 * yVar) / (stats.n * stats.T);
   const { loss, normaliser, dispose } = exactLoss({ stats, cfg, layout, sigma2Floor: floor });
   const exact = { stats, floor };

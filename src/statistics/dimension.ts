@@ -247,23 +247,11 @@ export interface MatrixSpectrumStats {
 /** Largest N for which the singular values are computed by eigendecomposition of JᵀJ. */
 export const MAX_EIGEN_N = 1100;
 
-/**
- * Spectrum statistics of a square coupling matrix J (row-major N×N), THEORY §2.8. Squared singular
- * values are the eigenvalues of JᵀJ (symmetricEigen) for N ≤ MAX_EIGEN_N; above that only the traces
- * Σs² = tr JᵀJ and Σs⁴ = ‖JᵀJ‖_F² are used (same PR_S, no s_max).
- */
-export function matrixSpectrumStats(J: ArrayLike<number>, N: number): MatrixSpectrumStats {
-  if (!Number.isInteger(N) || N < 1) throw new RangeError(`N must be a positive integer, got ${N}`);
-  if (J.length !== N * N) throw new RangeError(`J must have N² = ${N * N} entries, got ${J.length}`);
-  let sum = 0;
-  let sum2 = 0;
-  for (let k = 0; k < N * N; k++) {
-    sum += J[k];
-    sum2 += J[k] * J[k];
-  }
-  const mean = sum / (N * N);
-  const variance = Math.max(0, sum2 / (N * N) - mean * mean);
-  // A = JᵀJ (upper triangle accumulated row by row, then mirrored).
+/** Below this fraction of non-zero couplings JᵀJ is accumulated row by row, skipping the zeros. */
+const SPARSE_GRAM_DENSITY = 0.1;
+
+/** JᵀJ of a mostly zero J: each row's outer product added to the upper triangle (zeros skipped), mirrored. */
+function gramSparse(J: ArrayLike<number>, N: number): Float64Array {
   const A = new Float64Array(N * N);
   for (let i = 0; i < N; i++) {
     const r = i * N;
@@ -275,6 +263,73 @@ export function matrixSpectrumStats(J: ArrayLike<number>, N: number): MatrixSpec
     }
   }
   for (let k = 0; k < N; k++) for (let l = k + 1; l < N; l++) A[l * N + k] = A[k * N + l];
+  return A;
+}
+
+/**
+ * JᵀJ of a dense J as dot products of its columns, 4 × 4 entries per pass over 8 columns (Jᵀ padded to
+ * a multiple of 4 rows with zeros). The row-by-row update sweeps all of A once per row of J, which at
+ * N = 2000 (a 32 MB A) is memory-bound: 21–27 s against 2.4–5.4 s for this on the shared 2-core machine
+ * (0.54 s against 2.8 s at N = 1000). Same sums in the same order as the row-by-row update: same bits.
+ */
+function gramDense(J: ArrayLike<number>, N: number): Float64Array {
+  const M = 4 * Math.ceil(N / 4);
+  const Jt = new Float64Array(M * N); // Jt[k·N + i] = J[i, k]
+  for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) Jt[k * N + i] = J[i * N + k];
+  const A = new Float64Array(M * M);
+  for (let k = 0; k < M; k += 4) {
+    const x0 = k * N;
+    const x1 = x0 + N;
+    const x2 = x1 + N;
+    const x3 = x2 + N;
+    for (let l = k; l < M; l += 4) {
+      const y0 = l * N;
+      const y1 = y0 + N;
+      const y2 = y1 + N;
+      const y3 = y2 + N;
+      let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+      let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+      for (let i = 0; i < N; i++) {
+        const u0 = Jt[x0 + i], u1 = Jt[x1 + i], u2 = Jt[x2 + i], u3 = Jt[x3 + i];
+        const v0 = Jt[y0 + i], v1 = Jt[y1 + i], v2 = Jt[y2 + i], v3 = Jt[y3 + i];
+        a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+        a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+        a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+        a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+      }
+      const tile = [a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33];
+      for (let p = 0; p < 4; p++)
+        for (let q = 0; q < 4; q++) {
+          A[(k + p) * M + l + q] = tile[4 * p + q];
+          A[(l + q) * M + k + p] = tile[4 * p + q];
+        }
+    }
+  }
+  if (M === N) return A;
+  const out = new Float64Array(N * N);
+  for (let k = 0; k < N; k++) out.set(A.subarray(k * M, k * M + N), k * N);
+  return out;
+}
+
+/**
+ * Spectrum statistics of a square coupling matrix J (row-major N×N), THEORY §2.8. Squared singular
+ * values are the eigenvalues of JᵀJ (symmetricEigen) for N ≤ MAX_EIGEN_N; above that only the traces
+ * Σs² = tr JᵀJ and Σs⁴ = ‖JᵀJ‖_F² are used (same PR_S, no s_max).
+ */
+export function matrixSpectrumStats(J: ArrayLike<number>, N: number): MatrixSpectrumStats {
+  if (!Number.isInteger(N) || N < 1) throw new RangeError(`N must be a positive integer, got ${N}`);
+  if (J.length !== N * N) throw new RangeError(`J must have N² = ${N * N} entries, got ${J.length}`);
+  let sum = 0;
+  let sum2 = 0;
+  let nonzero = 0;
+  for (let k = 0; k < N * N; k++) {
+    sum += J[k];
+    sum2 += J[k] * J[k];
+    if (J[k] !== 0) nonzero++;
+  }
+  const mean = sum / (N * N);
+  const variance = Math.max(0, sum2 / (N * N) - mean * mean);
+  const A = nonzero < SPARSE_GRAM_DENSITY * N * N ? gramSparse(J, N) : gramDense(J, N);
   let s2sum = 0;
   let s4sum = 0;
   let sMax: number | null = null;
