@@ -2,12 +2,13 @@
  * Shared plumbing of the thin CLI: backend start-up, option parsing helpers, error reporting and
  * progress bars. Commands only parse, call the library and print.
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import type { BackendChoice } from '../src/backend.js';
 import { ConnfitError, InputError } from '../src/errors.js';
+import { resolveModelFile } from '../src/io/models.js';
 
 /** Exit codes: 0 ok, 1 internal failure, 2 bad input or options. */
 export const EXIT_INPUT = 2;
@@ -39,7 +40,12 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
  * minutes should not end in ENOENT or EISDIR at the write, nor replace the file it was computed from.
  */
 export function checkOutputPath(path: string, option: string, inputs: readonly (string | undefined)[] = []): void {
-  const input = inputs.find((f) => f !== undefined && resolve(f) === resolve(path));
+  // Real paths, so that a symbolic link (to the output, or the output itself) cannot hide an input.
+  const real = (f: string) => {
+    const file = resolveModelFile(f); // an input may name a shipped model
+    return existsSync(file) ? realpathSync(file) : resolve(file);
+  };
+  const input = inputs.find((f) => f !== undefined && real(f) === real(path));
   if (input !== undefined) throw new InputError(`would overwrite the input '${input}'; give another file name`, { field: option });
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -69,7 +75,17 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
     try {
       await fn(...args);
     } catch (err) {
-      if (err instanceof InputError || err instanceof RangeError) {
+      // A running bar's timer would keep the process alive (and the cursor hidden) after the message.
+      for (const stop of runningBars) stop();
+      const tooLarge = err instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array length/.test(err.message);
+      if (tooLarge) {
+        process.stderr.write(`connfit: error: the job is too large for memory (${err.message}); reduce the sizes asked for (e.g. --steps, --N, --sim-time)\n`);
+        process.exitCode = EXIT_INPUT;
+      } else if (err instanceof RangeError && /call stack/.test(err.message)) {
+        process.stderr.write(`connfit: internal error: ${err.message}\n`);
+        if (process.env.CONNFIT_DEBUG) process.stderr.write(`${err.stack}\n`);
+        process.exitCode = EXIT_FAILURE;
+      } else if (err instanceof InputError || err instanceof RangeError) {
         process.stderr.write(`connfit: error: ${err.message}\n`);
         process.exitCode = EXIT_INPUT;
       } else if (err instanceof ConnfitError) {
@@ -89,6 +105,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
  * A progress bar on stderr for long jobs; silent when stderr is not a terminal or with --quiet, so
  * scripted and --json runs stay clean.
  */
+const runningBars = new Set<() => void>();
+
 export function progressBar(label: string, quiet = false) {
   if (quiet || !process.stderr.isTTY) {
     return { update: (_done: number, _total: number) => {}, stop: () => {} };
@@ -98,18 +116,22 @@ export function progressBar(label: string, quiet = false) {
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  const stop = () => {
+    if (started) bar.stop();
+    started = false;
+    runningBars.delete(stop);
+  };
   return {
     update(done: number, total: number) {
       if (!started) {
         bar.start(total, 0);
         started = true;
+        runningBars.add(stop);
       }
       bar.setTotal(total);
       bar.update(done);
     },
-    stop() {
-      if (started) bar.stop();
-    },
+    stop,
   };
 }
 

@@ -97,7 +97,12 @@ Examples:
   $ connfit dmft --phi tanh --g 1.5 --D 0.1 --discrete --dt 0.05 --json`,
     )
     .action(
-      action(async (opts: DmftOptions) => {
+      action(async (opts: DmftOptions, cmd: Command) => {
+        if (!opts.discrete) {
+          for (const [flag, key] of [['--dt', 'dt'], ['--steps', 'steps'], ['--var0', 'var0']] as const) {
+            if (cmd.getOptionValueSource(key) === 'cli') throw new InputError('applies to --discrete only (the stationary solution is continuous-time)', { field: flag });
+          }
+        }
         if (opts.populations) {
           if (!opts.discrete) throw new InputError('--populations needs --discrete (the stationary energy method is single-population)', { field: '--populations' });
           runDiscrete(opts);

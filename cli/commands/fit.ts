@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
 import { fitLowRank } from '../../src/fit/lowRank.js';
-import { InputError } from '../../src/errors.js';
+import { ConnfitError, InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { effectiveRankOfFit } from '../../src/structure/effectiveRank.js';
 import { fitMultiregion, multiregionFitResult } from '../../src/fit/multiregion.js';
@@ -54,7 +54,7 @@ function parseUnitList(v: string): string[] {
 function parseRank(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';
   const r = Number(v);
-  if (!Number.isInteger(r) || r < 0) throw new InputError(`expected a whole number ≥ 0 or 'auto', got '${v}'`, { field: '--rank' });
+  if (v.trim() === '' || !Number.isInteger(r) || r < 0) throw new InputError(`expected a whole number ≥ 0 or 'auto', got '${v}'`, { field: '--rank' });
   return r;
 }
 
@@ -249,6 +249,17 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
 
         function report(fit: FitFile): void {
+          // A fit that stopped short with no curvature to give standard errors has no usable estimate;
+          // one that did not converge but has them (e.g. a block at g² → 0) is written, marked NOT converged.
+          const estimates = Object.entries(fit.params);
+          const nonFinite = estimates.find(([, e]) => e.value === null || !Number.isFinite(e.value));
+          const noErrors = estimates.every(([, e]) => e.se === null || !Number.isFinite(e.se));
+          if (nonFinite || (!fit.convergence.converged && noErrors)) {
+            throw new ConnfitError(
+              `the fit failed (${nonFinite ? `${nonFinite[0]} is not finite` : `not converged: ${fit.convergence.reason}; no standard errors, the curvature is not positive definite`}), so nothing was written${opts.out ? ` to ${opts.out}` : ''}. ` +
+                'Check --dt and --leak, the scale of the data (values far from order one: rescale or --fit-scale), and that --rank is well below the number of units',
+            );
+          }
           if (opts.out) writeFitFile(opts.out, fit);
           if (opts.json) {
             process.stdout.write(fitFileJson(fit));

@@ -6,6 +6,7 @@
 import { extname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
+import { totalmem } from 'node:os';
 import { ConnfitError, InputError, jsonPath } from '../../src/errors.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import { readJsonFile } from '../../src/io/json.js';
@@ -112,10 +113,6 @@ function formatFromPath(path: string): OutFormat | undefined {
   if (ext === '.npy') return 'npy';
   if (ext === '.json') return 'json';
   return undefined;
-}
-
-function checkWritableDir(path: string, option: string): void {
-  checkOutputPath(path, option);
 }
 
 function fmt(v: number): string {
@@ -235,9 +232,10 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         const extFormat = formatFromPath(opts.out);
         const formatWarning =
           opts.format && extFormat && extFormat !== opts.format ? `writing ${opts.format} to '${opts.out}', whose extension suggests ${extFormat}` : undefined;
-        checkWritableDir(opts.out, '--out');
+        const inputs = [opts.populations, opts.regions, opts.modes, opts.overlap];
+        checkOutputPath(opts.out, '--out', inputs);
         if (opts.saveNetwork !== undefined) {
-          checkWritableDir(opts.saveNetwork, '--save-network');
+          checkOutputPath(opts.saveNetwork, '--save-network', inputs);
           if (resolve(opts.saveNetwork) === resolve(opts.out)) throw new InputError('--save-network must be a different file from --out');
         }
 
@@ -273,6 +271,15 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         const structureFile = opts.regions ?? opts.populations;
         if (structureFile !== undefined) checkSizeOption(opts.N, spec, structureFile);
         const N = networkSize(spec);
+        {
+          // The couplings (N² float32) and the recording (samples × observed units, float32) must fit in
+          // memory; asking for more ends in V8 aborting with a heap dump, so refuse it up front.
+          const bytes = 4 * N * N + 4 * (opts.steps + 1) * (opts.observe ?? N);
+          if (bytes > totalmem()) {
+            const gb = (b: number) => `${(b / 1e9).toPrecision(3)} GB`;
+            throw new InputError(`needs about ${gb(bytes)} (couplings ${gb(4 * N * N)}, recording ${gb(bytes - 4 * N * N)}) but the machine has ${gb(totalmem())}; reduce --N, --steps or --observe`, { field: 4 * N * N > bytes / 2 ? '--N' : '--steps' });
+          }
+        }
         const seed = opts.seed ?? Math.floor(Math.random() * 0x100000000);
         if (seed > 0xffffffff) throw new InputError(`--seed must be below 2^32 = 4294967296, got ${seed}`);
         if (opts.modes !== undefined && opts.rank !== undefined) throw new InputError('give either --modes <file> or --rank R --overlap <matrix>, not both');

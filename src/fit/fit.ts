@@ -309,7 +309,10 @@ interface Optimised {
 
 /** L-BFGS from every start, then Newton polishing with a convergence test in standard-error units. */
 function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
-  if (!prep.starts.length) throw new Error('the loss is not finite at any starting point: check the data and --dt');
+  if (!prep.starts.length) {
+    // float32 tensors: powers of values beyond ~1e19 (or below ~1e-19) overflow or vanish
+    throw new InputError('the loss is not finite at any starting point: check --dt, and the scale of the data (the model works in float32: values far from order one need rescaling, or --fit-scale)');
+  }
   const fg = valueAndGradient(prep.loss);
   let best: OptimiseResult | undefined;
   prep.starts.forEach((x0, s) => {

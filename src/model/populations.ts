@@ -28,6 +28,10 @@ export function readPopulationAssignment(path: string, unitNames: string[]): { n
   }
   const pops = parsed.data.populations;
   const names = pops.map((p) => p.name);
+  names.forEach((n, a) => {
+    const first = names.indexOf(n);
+    if (first < a) throw new InputError(`population name '${n}' is also populations[${first}]'s; expected distinct names`, { file: path, field: `populations[${a}].name` });
+  });
   const groups = new Int32Array(unitNames.length).fill(-1);
   // Units are assigned by name or by counts, one rule for the whole file: say which part breaks it.
   pops.forEach((p, a) => {
@@ -44,11 +48,15 @@ export function readPopulationAssignment(path: string, unitNames: string[]): { n
   }
   if (byUnits.length) {
     const where = new Map(unitNames.map((n, i) => [n, i] as const));
+    const listedAt: string[] = [];
     pops.forEach((p, a) =>
       p.units!.forEach((u, k) => {
         const i = where.get(u);
-        if (i === undefined) throw new InputError(`unknown unit '${u}' (not a column of the recording)`, { file: path, field: `populations[${a}].units[${k}]` });
+        const field = `populations[${a}].units[${k}]`;
+        if (i === undefined) throw new InputError(`unknown unit '${u}' (not among the recorded units: not a column of the recording, or a constant one left out)`, { file: path, field });
+        if (groups[i] >= 0) throw new InputError(`unit '${u}' is listed twice (also at ${listedAt[i]}); expected each unit in one population, once`, { file: path, field });
         groups[i] = a;
+        listedAt[i] = field;
       }),
     );
   } else {

@@ -7,7 +7,7 @@
  * scanner that converts numbers without allocating a string per cell; files with quoted fields go
  * through `csv-parse` (streaming, `cast: false`). Both give identical results and messages.
  */
-import { createReadStream, closeSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
@@ -62,6 +62,12 @@ export async function readRecording(path: string, opts: ReadOptions = {}): Promi
     throw new InputError(code === 'ENOENT' ? 'no such file; expected a recording (.csv, .tsv, .txt, .npy or .json)' : `cannot read the file (${code ?? String(err)})`, { file });
   }
   if (!st.isFile()) throw new InputError('not a regular file; expected a recording (.csv, .tsv, .txt, .npy or .json)', { file });
+  try {
+    // up front: the CSV readers stream, and a refused open would surface mid-stream as an internal error
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw new InputError(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}: check its permissions)`, { file });
+  }
   const format = opts.format ?? formatFromExtension(file);
   const layout = opts.layout ?? 'time-by-unit';
   const header = opts.header ?? true;
@@ -231,7 +237,8 @@ const NONFINITE_RE = /^[+-]?(?:nan|inf|infinity)$/i;
 
 /** A cell's number, or NaN if the text is not a finite number. */
 function parseCell(text: string): number {
-  if (text === '') return NaN;
+  // Number() also reads hexadecimal, binary and octal literals ('0x10' is 16): not data.
+  if (text === '' || /^[+-]?0[xXbBoO]/.test(text)) return NaN;
   const v = Number(text);
   return Number.isFinite(v) ? v : NaN;
 }
@@ -762,9 +769,16 @@ function listNames(names: string[], max = 10): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (${names.length - max} more)`;
 }
 
-/** A number looks like data rather than a name: a finite decimal with a point or exponent. */
-function looksLikeData(s: string): boolean {
-  return s !== '' && /[.eE]/.test(s) && Number.isFinite(Number(s));
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Names that look like a row of data: all plain decimal numbers, with a point or an exponent in one of
+ * them or a repeat among them. Distinct whole numbers stay names (neuron IDs "101, 205, 317"); a data
+ * row read as a header has a non-integer value or, with counts, repeats.
+ */
+function looksLikeDataRow(names: string[]): boolean {
+  if (names.length === 0 || !names.every((s) => DECIMAL.test(s))) return false;
+  return names.some((s) => /[.eE]/.test(s)) || new Set(names).size < names.length;
 }
 
 function assemble(t: Table, file: string, layout: RecordingLayout, opts: ReadOptions): Recording {
@@ -795,7 +809,7 @@ function assemble(t: Table, file: string, layout: RecordingLayout, opts: ReadOpt
     if (given.length !== nAxis) {
       throw new InputError(`has ${given.length} unit names but the data has ${nAxis} units; expected one name per unit`, { file, field: 'unitNames' });
     }
-    if (t.fromCsv && given.length > 0 && given.every(looksLikeData)) {
+    if (t.fromCsv && looksLikeDataRow(given)) {
       const where = unitByTime ? 'the first column looks like data, not unit names' : 'the header line looks like data, not unit names';
       throw new InputError(`${where} (e.g. '${given[0]}'); for a file without unit names pass header: false (CLI: --no-header)`, t.nameLoc(kind, 0));
     }
