@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
 import { action, parseNumber, printJson } from '../common.js';
+import { maxAbs, rangeScaleFor } from '../../src/statistics/scale.js';
 
 interface InspectOptions {
   layout?: RecordingLayout;
@@ -52,22 +53,28 @@ export function registerInspect(program: Command): void {
         const rec = await readRecording(file, readOpts);
         const { nSamples, nUnits, data } = rec;
 
-        // Per-unit mean and standard deviation (two passes, population std).
+        // Per-unit mean and standard deviation (two passes, population std), each unit times a power of
+        // two when its values are beyond 2^±64 (the sums of squares would overflow or underflow; exact,
+        // and 1 for ordinary data), unscaled at the end.
+        const scale = Float64Array.from({ length: nUnits }, (_, i) => rangeScaleFor(maxAbs(data, i, data.length, nUnits)));
         const mean = new Float64Array(nUnits);
         const std = new Float64Array(nUnits);
         for (let t = 0; t < nSamples; t++) {
           const base = t * nUnits;
-          for (let i = 0; i < nUnits; i++) mean[i] += data[base + i];
+          for (let i = 0; i < nUnits; i++) mean[i] += data[base + i] * scale[i];
         }
         for (let i = 0; i < nUnits; i++) mean[i] /= nSamples;
         for (let t = 0; t < nSamples; t++) {
           const base = t * nUnits;
           for (let i = 0; i < nUnits; i++) {
-            const d = data[base + i] - mean[i];
+            const d = data[base + i] * scale[i] - mean[i];
             std[i] += d * d;
           }
         }
-        for (let i = 0; i < nUnits; i++) std[i] = Math.sqrt(std[i] / nSamples);
+        for (let i = 0; i < nUnits; i++) {
+          std[i] = Math.sqrt(std[i] / nSamples) / scale[i];
+          mean[i] /= scale[i];
+        }
 
         const dtSource = opts.dt !== undefined ? 'given' : rec.time ? 'time column' : rec.dt !== undefined ? 'file' : 'unknown';
         // The span from the first to the last sample: n samples cover n − 1 steps.

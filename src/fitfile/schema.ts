@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError, jsonPath } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readJsonFile } from '../io/json.js';
 import { resolveModelFile } from '../io/models.js';
@@ -136,10 +136,10 @@ export const FitFileSchema = z.object({
     hessianPositiveDefinite: z.boolean(),
   }),
   data: z.object({
-    units: z.number().int(),
+    units: z.number().int().positive({ error: 'expected a positive whole number of units' }),
     samples: z.number().int(),
     samplesUsed: z.number().int(),
-    dt: z.number(),
+    dt: z.number().positive({ error: 'expected the sampling interval dt > 0' }),
     unitNames: z.array(z.string()),
     droppedConstantUnits: z.array(z.string()),
     populations: z.array(z.object({ name: z.string(), units: z.number().int() })),
@@ -149,14 +149,17 @@ export const FitFileSchema = z.object({
     discretisation: z.enum(['euler', 'exp-euler']),
     fitted: z.array(z.string()),
     fixed: z.record(z.string(), z.number()),
-    /** Point estimates in the model's own form: g²_ab blocks, D_a, J0_ab, τ, offset, scale, s. */
+    /**
+     * Point estimates in the model's own form: g²_ab blocks, D_a, J0_ab, τ, offset, scale, s. Finite
+     * (zod numbers refuse NaN and ±∞); g² and D are variances (≥ 0), τ and the scale positive.
+     */
     natural: z.object({
-      g2: z.array(z.array(z.number())),
-      D: z.array(z.number()),
+      g2: z.array(z.array(z.number().min(0, { error: 'expected g² ≥ 0 (a variance)' }))),
+      D: z.array(z.number().min(0, { error: 'expected D ≥ 0 (a noise variance)' })),
       J0: z.array(z.array(z.number())),
-      tau: z.number(),
+      tau: z.number().positive({ error: 'expected τ > 0 (a time constant)' }),
       offset: z.number(),
-      scale: z.number(),
+      scale: z.number().positive({ error: 'expected scale > 0 (x_model = (x_data − offset)/scale)' }),
       s: z.number(),
     }),
   }),
@@ -170,6 +173,24 @@ export const FitFileSchema = z.object({
     date: z.string(),
     backend: z.string(),
   }),
+}).superRefine((fit, ctx) => {
+  // Cross-field consistency: one name per unit, one g²/J0 row and column and one D per population.
+  const { data, model } = fit;
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message, input: undefined });
+  if (data.unitNames.length !== data.units) {
+    issue(['data', 'unitNames'], `has ${data.unitNames.length} names but data.units is ${data.units}; expected one name per unit`);
+  }
+  const P = data.populations.length;
+  const nat = model.natural;
+  const square = (name: 'g2' | 'J0') => {
+    const m = nat[name];
+    if (m.length !== P) return issue(['model', 'natural', name], `has ${m.length} rows but data.populations lists ${P}; expected ${P} × ${P}`);
+    const bad = m.findIndex((row) => row.length !== P);
+    if (bad >= 0) issue(['model', 'natural', name, bad], `has ${m[bad].length} entries; expected ${P} (one per population in data.populations)`);
+  };
+  square('g2');
+  square('J0');
+  if (nat.D.length !== P) issue(['model', 'natural', 'D'], `has ${nat.D.length} entries but data.populations lists ${P}; expected one per population`);
 });
 export type FitFile = z.infer<typeof FitFileSchema>;
 
@@ -194,12 +215,38 @@ export function isFitFile(path: string): boolean {
   }
 }
 
+/** The path each fit was read from (readFitFile), so later refusals can name the file. */
+const fitPaths = new WeakMap<FitFile, string>();
+
+/** The file a fit was read from by readFitFile, if it was. */
+export function fitFilePath(fit: FitFile): string | undefined {
+  return fitPaths.get(fit);
+}
+
+/** The value at a zod issue path in the raw document (for the message), or undefined. */
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  let v = doc;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
 export function readFitFile(path: string): FitFile {
   const raw = readJsonFile(path, 'a fit file written by connfit fit');
   const r = FitFileSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new InputError(`not a connfit fit file (version ${FIT_FILE_VERSION}): ${issue.message}`, { file: path, field: issue.path.join('.') || undefined });
+    const field = jsonPath(issue.path) || undefined;
+    const value = valueAt(raw, issue.path);
+    // Out-of-range values are reported with the value found; shape errors as "not a fit file".
+    if (issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'custom') {
+      const got = issue.code === 'custom' ? '' : `, got ${JSON.stringify(value)}`;
+      throw new InputError(`invalid connfit fit file: ${issue.message}${got}`, { file: path, field });
+    }
+    throw new InputError(`not a connfit fit file (version ${FIT_FILE_VERSION}): ${issue.message}`, { file: path, field });
   }
+  fitPaths.set(r.data, path);
   return r.data;
 }

@@ -4,7 +4,7 @@
  * evaluates everything on held-out windows.
  */
 import { InputError } from '../errors.js';
-import type { FitFile } from '../fitfile/schema.js';
+import { fitFilePath, type FitFile } from '../fitfile/schema.js';
 import type { Recording } from '../recording/types.js';
 import { arPredictor, fitAr, persistencePredictor, seGpPredictor } from './baselines.js';
 import { evaluatePredictors, type ForecastScores } from './evaluate.js';
@@ -29,10 +29,33 @@ export function sliceRecording(rec: Recording, start: number, end: number, every
   return { ...rec, data, nSamples: T, dt: rec.dt === undefined ? undefined : rec.dt * every, time };
 }
 
-/** The data step, after checking units and step against the fit (InputError naming the field). */
-export function checkAgainstFit(fit: FitFile, rec: Recording, fitPath = 'fit file'): number {
+/** True when `names` are u0, u1, … — what a recording without unit names (CSV --no-header, .npy) gets. */
+export function areDefaultUnitNames(names: readonly string[]): boolean {
+  return names.every((name, i) => name === `u${i}`);
+}
+
+/**
+ * The data step, after checking units, unit names and step against the fit (InputError naming the
+ * field). Unit names are compared position by position unless the recording's are the default names
+ * u0, u1, …: those are what a file without names gets, and say nothing about which units it holds.
+ */
+export function checkAgainstFit(fit: FitFile, rec: Recording, fitPath = fitFilePath(fit) ?? 'fit file'): number {
   if (rec.nUnits !== fit.data.units) {
     throw new InputError(`the recording has ${rec.nUnits} units but the fit was made on ${fit.data.units} (${fitPath}: data.units)`, { field: 'data.units' });
+  }
+  const fitNames = fit.data.unitNames;
+  if (!areDefaultUnitNames(rec.unitNames)) {
+    const differ: number[] = [];
+    for (let i = 0; i < rec.nUnits; i++) if (rec.unitNames[i] !== fitNames[i]) differ.push(i);
+    if (differ.length) {
+      const show = differ.slice(0, 3).map((i) => `unit ${i + 1}: '${rec.unitNames[i]}' in the recording, '${fitNames[i]}' in the fit`);
+      const more = differ.length > 3 ? `, and ${differ.length - 3} more` : '';
+      throw new InputError(
+        `the recording's unit names differ from the fit's at ${differ.length} of ${rec.nUnits} units (${show.join('; ')}${more}); ` +
+          `expected the units the fit was made on, in the same order (${fitPath}: data.unitNames)`,
+        { field: 'data.unitNames' },
+      );
+    }
   }
   const dt = rec.dt;
   if (dt === undefined || !(dt > 0)) throw new InputError('the sampling interval of the recording is unknown: give --dt (or a time column)', { field: '--dt' });

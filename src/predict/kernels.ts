@@ -15,7 +15,7 @@
  * units of τ, so model kernels are scale²·Δ_model(k·Δ/τ) about the mean `offset` (the m = 0 state).
  */
 import { InputError } from '../errors.js';
-import type { FitFile } from '../fitfile/schema.js';
+import { fitFilePath, type FitFile } from '../fitfile/schema.js';
 import { stepCoefficients } from '../model/parameters.js';
 import { nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
@@ -56,18 +56,19 @@ export function stepMultiple(dt: number, dtFit: number): number | undefined {
  */
 export function randomBulk(fit: FitFile, what: string, instead = ''): { g: number; D: number; J0: number } {
   const n = fit.model.natural;
+  const file = fitFilePath(fit);
   const alternative = instead ? ` — ${instead}` : '';
   if (n.g2.length !== 1) {
     throw new InputError(
       `${what} needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')})${alternative}`,
-      { field: 'model.natural.g2' },
+      { file, field: 'model.natural.g2' },
     );
   }
   if (n.s !== 0) {
-    throw new InputError(`${what} needs the leak U = x²/2 (s = 0), as the i.i.d. theory has it; this fit has s = ${n.s}${alternative}`, { field: 'model.natural.s' });
+    throw new InputError(`${what} needs the leak U = x²/2 (s = 0), as the i.i.d. theory has it; this fit has s = ${n.s}${alternative}`, { file, field: 'model.natural.s' });
   }
   if (fit.structure && fit.structure.rank > 0) {
-    throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has ${fit.structure.rank} low-rank mode(s), which the theory here does not include${alternative}`, { field: 'structure.rank' });
+    throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has ${fit.structure.rank} low-rank mode(s), which the theory here does not include${alternative}`, { file, field: 'structure.rank' });
   }
   return { g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: n.J0[0][0] };
 }
@@ -80,13 +81,14 @@ function singlePopulation(fit: FitFile, kernel: string): { g: number; D: number;
 export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKernelOptions = {}): StationaryKernel {
   const { g, D, J0 } = singlePopulation(fit, 'theory');
   const n = fit.model.natural;
+  const file = fitFilePath(fit);
   const phi = fit.model.phi;
   // The m = 0 stationary state is the one whose kernel this is; past J0c it is unstable.
   const stat = solveStationary({ phi, g, D, J0: 0, skipThreshold: true, tauMax: 10 });
   if (J0 * stat.meanGain >= 1) {
-    throw new InputError(`the fitted J0 = ${J0.toPrecision(4)} exceeds the magnetic transition J0c = ${stat.J0c.toPrecision(4)}: the m = 0 kernel does not describe this state — use --kernel plugin or empirical`, { field: 'model.natural.J0' });
+    throw new InputError(`the fitted J0 = ${J0.toPrecision(4)} exceeds the magnetic transition J0c = ${stat.J0c.toPrecision(4)}: the m = 0 kernel does not describe this state — use --kernel plugin or empirical`, { file, field: 'model.natural.J0' });
   }
-  if (!(stat.delta0 > 0)) throw new InputError(`the fitted network (g = ${g.toPrecision(4)}, D = ${D}) is quiescent: its theory kernel is zero`, { field: 'model.natural' });
+  if (!(stat.delta0 > 0)) throw new InputError(`the fitted network (g = ${g.toPrecision(4)}, D = ${D}) is quiescent: its theory kernel is zero`, { file, field: 'model.natural' });
   const scale2 = n.scale * n.scale;
   const cov = new Float64Array(maxLag + 1);
   const solver = opt.solver ?? 'auto';

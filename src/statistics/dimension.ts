@@ -12,6 +12,7 @@
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { symmetricEigen } from '../linalg/eigh.js';
+import { rangeScale, scaled } from './scale.js';
 
 export interface ParticipationRatioOptions {
   /** Use correlations instead of covariances (each unit scaled to unit variance). Default false. */
@@ -64,6 +65,17 @@ function signalOf(rec: Recording, opts: ParticipationRatioOptions): Float64Array
   const out = new Float64Array(rec.data.length);
   for (let k = 0; k < out.length; k++) out[k] = f(rec.data[k]);
   return out;
+}
+
+/**
+ * The signal times s = 2^k (src/statistics/scale.ts), s = 1 unless its largest |value| is beyond 2^±64,
+ * where covariances (squares) and Σλ² (fourth powers) would overflow or underflow. The PR is
+ * scale-invariant; covariance eigenvalues are divided by s² afterwards.
+ */
+function scaledSignalOf(rec: Recording, opts: ParticipationRatioOptions): { data: Float64Array; s: number } {
+  const signal = signalOf(rec, opts);
+  const s = rangeScale(signal);
+  return { data: scaled(signal, s), s };
 }
 
 /** Raw moments of samples about a fixed centre c: their count, Σ(x−c) and Σ(x−c)(x−c)ᵀ (full, symmetric). */
@@ -188,11 +200,13 @@ export function participationRatio(rec: Recording, opts: ParticipationRatioOptio
   checkRecording(rec, 2);
   const N = rec.nUnits;
   const T = rec.nSamples;
-  const data = signalOf(rec, opts);
+  const { data, s } = scaledSignalOf(rec, opts);
   const m = timeMoments(data, N, 0, T, centreOf(data, T, N));
-  const C = covarianceFromMoments(m, N, opts.zscore ?? false);
+  const zscore = opts.zscore ?? false;
+  const C = covarianceFromMoments(m, N, zscore);
   const values = symmetricEigen(C, N).values.slice().reverse();
   const pr = prOfEigenvalues(values, N);
+  if (s !== 1 && !zscore) for (let k = 0; k < N; k++) values[k] /= s * s;
   return { of: opts.of, zscore: opts.zscore ?? false, nUnits: N, nSamples: T, pr, dimension: pr * N, eigenvalues: values };
 }
 
@@ -206,7 +220,7 @@ export function prFiniteSampleBias(rec: Recording, opts: ParticipationRatioOptio
   const N = rec.nUnits;
   const T = rec.nSamples;
   const zscore = opts.zscore ?? false;
-  const data = signalOf(rec, opts);
+  const { data } = scaledSignalOf(rec, opts);
   const centre = centreOf(data, T, N);
   // Quarter boundaries; halves and the full recording are sums of quarters (one pass over the data).
   const b = [0, 1, 2, 3, 4].map((q) => Math.round((q * T) / 4));
@@ -319,6 +333,14 @@ function gramDense(J: ArrayLike<number>, N: number): Float64Array {
 export function matrixSpectrumStats(J: ArrayLike<number>, N: number): MatrixSpectrumStats {
   if (!Number.isInteger(N) || N < 1) throw new RangeError(`N must be a positive integer, got ${N}`);
   if (J.length !== N * N) throw new RangeError(`J must have N² = ${N * N} entries, got ${J.length}`);
+  // Entries beyond 2^±64 are scaled by a power of two first (exact; Σ J², JᵀJ and Σ s⁴ would overflow
+  // or underflow), ĝ, Ĵ0, g_eff and s_max unscaled at the end; PR_S is scale-invariant.
+  const scale = rangeScale(J);
+  if (scale !== 1) {
+    const r = matrixSpectrumStats(Float64Array.from(J, (v) => v * scale), N);
+    const un = (v: number) => v / scale;
+    return { ...r, g: un(r.g), J0: un(r.J0), g_eff: un(r.g_eff), s_max: r.s_max === null ? null : un(r.s_max) };
+  }
   let sum = 0;
   let sum2 = 0;
   let nonzero = 0;
