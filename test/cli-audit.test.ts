@@ -61,12 +61,18 @@ describe('CLI audit: bad input is refused, not misread', () => {
     expect(f.stderr).toMatch(/--out: would overwrite the input/);
   });
 
-  it('a fit that failed (not converged, no standard errors) exits 1 and writes nothing; a job too large for memory is refused (exit 2)', async () => {
-    const out = join(dir, 'failed.json');
-    const r = await runCli('fit', rec, '--leak', '1e10', '--out', out);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/the fit failed \(not converged: .*no standard errors.*\), so nothing was written to .*failed\.json/);
+  it('data far from order one are refused unless the scale is fitted; a fit that stops short is written with a warning; a job too large for memory is refused (exit 2)', async () => {
+    const lines = readFileSync(rec, 'utf8').trim().split('\n');
+    const tiny = join(dir, 'tiny.csv');
+    writeFileSync(tiny, [lines[0], ...lines.slice(1).map((l) => l.split(',').map((v, k) => (k === 0 ? v : String(Number(v) * 1e-30))).join(','))].join('\n'));
+    const out = join(dir, 'tiny-fit.json');
+    const r = await runCli('fit', tiny, '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the recording's values have an RMS of [0-9.]+e-3[01]; .* rescale the data or fit the observation scale \(--fit-scale\)/);
     expect(existsSync(out)).toBe(false);
+    const leak = await runCli('fit', rec, '--leak', '1e10', '--out', join(dir, 'leak.json'));
+    expect(leak.code).toBe(0);
+    expect(leak.stderr).toMatch(/warning: the fit did not converge/);
     const N = Math.ceil(Math.sqrt(totalmem() / 4)) + 1;
     const big = await runCli('simulate', '--N', String(N), '--g', '1', '--D', '0.1', '--dt', '0.05', '--steps', '10', '--out', join(dir, 'big.csv'));
     expect(big.code).toBe(2);
