@@ -13,7 +13,7 @@ import { iidNetwork } from '../simulate/network.js';
 import { simulate } from '../simulate/simulate.js';
 import { participationRatio, prFiniteSampleBias } from '../statistics/dimension.js';
 import { solveStationary } from '../theory/dmft.js';
-import { participationRatioTheory } from '../theory/participation.js';
+import { participationRatioTheory, prFiniteSizeNote } from '../theory/participation.js';
 
 export interface PredictOptions {
   /** Largest lag of the autocorrelation comparison, in samples (default: 3 τ_1/e, at least 20). */
@@ -32,6 +32,8 @@ export interface PrComparison {
   data: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number } | null;
   theory: { pr_x: number | null; pr_phi: number };
   simulation: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number; units: number; samples: number } | null;
+  /** Caveats for reading the comparison (finite-size scatter around the N → ∞ theory). */
+  notes: string[];
 }
 
 export interface PredictReport {
@@ -84,6 +86,7 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
 
   notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units)');
   const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, onProgress: opts.onProgress });
+  notes.push(...dimension.notes);
   const forecast =
     rec.nSamples >= 4 * ((opts.context ?? 60) + (opts.horizon ?? 20))
       ? await evaluateForecast(fit, rec, { context: opts.context ?? 60, horizon: opts.horizon ?? 20, stride: opts.stride ?? 5, onProgress: opts.onProgress })
@@ -131,6 +134,8 @@ export async function dimensionComparison(
     bias_phi: prFiniteSampleBias(r, { of: 'phi', phi }).relativeBias,
   });
   const theory = participationRatioTheory({ phi, g, D });
+  const N = fit.data.units;
+  const finiteSize = prFiniteSizeNote(theory.pr_phi, N);
   let simulation: PrComparison['simulation'] = null;
   const simTime = opts.simulationTime ?? 2000;
   if (simTime > 0) {
@@ -138,7 +143,6 @@ export async function dimensionComparison(
     const h = 0.05;
     const every = 20;
     const steps = Math.ceil(simTime / h / every) * every;
-    const N = fit.data.units;
     const sim = await simulate(iidNetwork({ N, g, D, J0, phi, tau: 1 }), {
       dt: h,
       steps,
@@ -149,7 +153,12 @@ export async function dimensionComparison(
     });
     simulation = { ...dataPr(sim.recording), units: N, samples: sim.recording.nSamples };
   }
-  return { data: rec ? dataPr(modelUnits(fit, rec)) : null, theory: { pr_x: theory.pr_x, pr_phi: theory.pr_phi }, simulation };
+  return {
+    data: rec ? dataPr(modelUnits(fit, rec)) : null,
+    theory: { pr_x: theory.pr_x, pr_phi: theory.pr_phi },
+    simulation,
+    notes: finiteSize ? [finiteSize] : [],
+  };
 }
 
 /** Text table of a PR comparison (data / theory / simulation). */
