@@ -14,7 +14,7 @@ export { FitFileSchema, readFitFile, writeFitFile, type FitFile } from './fitfil
 export { simulate } from './simulate/simulate.js';
 export { iidNetwork, networkFromPopulations } from './simulate/network.js';
 export { participationRatio, matrixSpectrumStats } from './statistics/dimension.js';
-export { participationRatioTheory } from './theory/participation.js';
+export { participationRatioTheory, prFiniteSizeNote } from './theory/participation.js';
 export { solveStationary, chaosThreshold } from './theory/dmft.js';
 export { effectiveRankFromActivity, effectiveRankFromCouplings, effectiveRankOfFit } from './structure/effectiveRank.js';
 export { evaluateForecast, forecastUnits } from './predict/forecast.js';

@@ -116,6 +116,8 @@ describe('participation ratio of a recording', () => {
     expect(b.relativeBias).toBeCloseTo(b.bias / b.prInfinite, 12);
     const truth = prOfVariances(v);
     expect(Math.abs(b.prInfinite - truth)).toBeLessThan(Math.abs(b.prFull - truth));
+    // 1/PR linear in 1/T is the form of the bias itself
+    expect(Math.abs(b.prInfiniteInverse - truth)).toBeLessThan(Math.abs(b.prInfinite - truth));
   });
 });
 

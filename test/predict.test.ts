@@ -38,12 +38,17 @@ describe('connfit predict', () => {
     // Δ0 (4–5 % at N = 1000, ∝ 1/√N): C(0) within 15 %, the whole curve within 25 % of C(0)
     expect(rel(r.autocorrelation.theory[0], r.autocorrelation.data[0])).toBeLessThan(0.15);
     expect(r.autocorrelation.maxRelativeDifference).toBeLessThan(0.25);
-    // data and simulated PR of a 200-unit network are O(N⁰) fractions, of the theory's order (D > 0 near
-    // the onset simulations sit 1.5–2× above theory: see the PR-theory notes)
-    expect(r.dimension.data.pr_phi).toBeGreaterThan(0.5 * th.pr_phi);
-    expect(r.dimension.data.pr_phi).toBeLessThan(3 * th.pr_phi);
+    // The theory is the N → ∞ limit (right with noise too: test/pr-theory.test.ts); here N·PR_φ = 4.4, so
+    // one 200-unit network sits well above it. Measured, this recording's settings at g 1.5, seeds 1–20:
+    // data PR_φ / theory 1.02–3.80 (median 2.1; this one 1.83); predict's simulation (1500 τ, sampled every
+    // τ) against the data of another seed: 0.36–3.32 (this one 1.13). Hence the bands, and the note.
+    expect(r.dimension.data.pr_phi / th.pr_phi).toBeGreaterThan(0.9);
+    expect(r.dimension.data.pr_phi / th.pr_phi).toBeLessThan(4);
     expect(r.dimension.simulation.units).toBe(200);
-    expect(rel(r.dimension.simulation.pr_phi, r.dimension.data.pr_phi)).toBeLessThan(0.5);
+    expect(r.dimension.simulation.pr_phi / r.dimension.data.pr_phi).toBeGreaterThan(1 / 3);
+    expect(r.dimension.simulation.pr_phi / r.dimension.data.pr_phi).toBeLessThan(3.4);
+    expect(r.notes.some((n: string) => /N → ∞ limit; with N·PR_φ = 4\.\d+ dominant dimensions/.test(n))).toBe(true);
+    expect(r.dimension.notes).toHaveLength(1);
     // forecast summary: the theory kernel is calibrated on held-out data and beats persistence
     const t = r.forecast.kernels.theory;
     expect(t.mse_over_var).toBeGreaterThan(0.9);
@@ -97,5 +102,9 @@ describe('connfit predict', () => {
     const noData = await runCli('dimension', fitFile, '--sim-time', '0');
     expect(noData.code, noData.stderr).toBe(0);
     expect(noData.stdout).toMatch(/data {9}- \(give --data\)/);
+    // 80 units near the onset (N·PR_φ ≈ 0.5): the finite-size caveat, in JSON and in the text
+    expect(r.notes).toHaveLength(1);
+    expect(r.notes[0]).toMatch(/N → ∞ limit; with N·PR_φ = [\d.]+ dominant dimensions one network of 80 units/);
+    expect(noData.stdout).toMatch(/\nnote: PR theory is the N → ∞ limit/);
   });
 });

@@ -12,7 +12,7 @@ import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
 import { matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
-import { participationRatioTheory } from '../../src/theory/participation.js';
+import { participationRatioTheory, prFiniteSizeNote } from '../../src/theory/participation.js';
 import { action, parseChoice, parseNumber, printJson, startBackend } from '../common.js';
 import { isFitFile, readFitFile } from '../../src/fitfile/schema.js';
 import { checkAgainstFit } from '../../src/predict/forecast.js';
@@ -45,11 +45,12 @@ function theoryCommand(opts: DimensionOptions): void {
   const res = participationRatioTheory({ phi: opts.phi, g: opts.g, D, effectiveRank: opts.effectiveRank });
   const N = opts.N;
   const r = opts.effectiveRank ?? null;
+  const note = N !== undefined ? prFiniteSizeNote(res.pr_phi, N) : null;
   if (opts.json) {
     printJson({
       pr_x: res.pr_x,
       pr_phi: res.pr_phi,
-      ...(N !== undefined ? { N, dimension_x: res.pr_x === null ? null : res.pr_x * N, dimension_phi: res.pr_phi * N } : {}),
+      ...(N !== undefined ? { N, dimension_x: res.pr_x === null ? null : res.pr_x * N, dimension_phi: res.pr_phi * N, note } : {}),
       kind: 'theory',
       phi: opts.phi,
       g: opts.g,
@@ -69,7 +70,8 @@ function theoryCommand(opts: DimensionOptions): void {
       `x: PR ${fmt(res.pr_x)}${dim(res.pr_x)}   (C_x(0) = Δ0 = ${fmt(res.cx0)})\n` +
       `φ(x): PR ${fmt(res.pr_phi)}${dim(res.pr_phi)}   (C_φ(0) = ${fmt(res.cphi0)})\n` +
       (r !== null ? `i.i.d. couplings at the same g: PR_x ${fmt(res.pr_x_iid)}, PR_φ ${fmt(res.pr_phi_iid)}\n` : '') +
-      'PR is normalised by N (dimension = PR·N; N → ∞ limit)\n',
+      'PR is normalised by N (dimension = PR·N; N → ∞ limit)\n' +
+      (note ? `note: ${note}\n` : ''),
   );
 }
 
@@ -198,7 +200,8 @@ export function registerDimension(program: Command): void {
             `file: ${file} (fit: ${fit.model.phi}, g ${fmt(Math.sqrt(fit.model.natural.g2[0]?.[0] ?? NaN))}, D ${fmt(fit.model.natural.D[0])}, ${n} units)\n` +
               prComparisonLines(cmp).join('\n') +
               `\ndimension PR·n of the ${n} recorded units (theory): x ${fmt(dims.dimension_x)}, φ ${fmt(dims.dimension_phi)}` +
-              (N === n ? '\n' : `; PR·N of the network of ${N}: x ${fmt(dims.network_dimension_x)}, φ ${fmt(dims.network_dimension_phi)}\n`),
+              (N === n ? '\n' : `; PR·N of the network of ${N}: x ${fmt(dims.network_dimension_x)}, φ ${fmt(dims.network_dimension_phi)}\n`) +
+              cmp.notes.map((note) => `note: ${note}\n`).join(''),
           );
           return;
         }

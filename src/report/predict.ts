@@ -13,7 +13,7 @@ import { iidNetwork } from '../simulate/network.js';
 import { simulate } from '../simulate/simulate.js';
 import { participationRatio, prFiniteSampleBias } from '../statistics/dimension.js';
 import { solveStationary } from '../theory/dmft.js';
-import { participationRatioTheory } from '../theory/participation.js';
+import { participationRatioTheory, prFiniteSizeNote } from '../theory/participation.js';
 import { subsampledParticipationRatio } from '../theory/subsample.js';
 
 export interface PredictOptions {
@@ -39,6 +39,8 @@ export interface PrComparison {
   /** For the recorded units (subsampled from the network's N → ∞ theory when networkSize > units). */
   theory: { pr_x: number | null; pr_phi: number; network: { pr_x: number | null; pr_phi: number } };
   simulation: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number; units: number; samples: number } | null;
+  /** Caveats for reading the comparison (finite-size scatter around the N → ∞ theory). */
+  notes: string[];
 }
 
 export interface PredictReport {
@@ -89,8 +91,9 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   for (let k = 0; k <= maxLag; k++) maxDiff = Math.max(maxDiff, Math.abs(theory.cov[k] - data.cov[k]));
   if (J0 !== 0) notes.push('PR theory is the J0 = 0 formula (§5.2); the mean coupling is ignored there');
 
-  notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units)');
+  if (opts.networkSize === undefined) notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units; for a subsample give --network-size)');
   const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, networkSize: opts.networkSize, onProgress: opts.onProgress });
+  notes.push(...dimension.notes);
   const forecast =
     rec.nSamples >= 4 * ((opts.context ?? 60) + (opts.horizon ?? 20))
       ? await evaluateForecast(fit, rec, { context: opts.context ?? 60, horizon: opts.horizon ?? 20, stride: opts.stride ?? 5, onProgress: opts.onProgress })
@@ -150,6 +153,8 @@ export async function dimensionComparison(
     pr_phi: subsampledParticipationRatio(network.pr_phi, n, N),
     network: { pr_x: network.pr_x, pr_phi: network.pr_phi },
   };
+  // the scatter of one network around the N → ∞ theory is set by the network's dimension N·PR
+  const finiteSize = prFiniteSizeNote(network.pr_phi, N);
   let simulation: PrComparison['simulation'] = null;
   const simTime = opts.simulationTime ?? 2000;
   if (simTime > 0) {
@@ -168,7 +173,7 @@ export async function dimensionComparison(
     });
     simulation = { ...dataPr(sim.recording), units: n, samples: sim.recording.nSamples };
   }
-  return { units: n, networkSize: N, data: rec ? dataPr(modelUnits(fit, rec)) : null, theory, simulation };
+  return { units: n, networkSize: N, data: rec ? dataPr(modelUnits(fit, rec)) : null, theory, simulation, notes: finiteSize ? [finiteSize] : [] };
 }
 
 /** Text table of a PR comparison (data / theory / simulation). */

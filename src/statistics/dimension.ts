@@ -5,7 +5,7 @@
  *   PR = (Σ λ)² / (N Σ λ²), λ the eigenvalues of the equal-time covariance (time-averaged, means
  *   removed) of x or of φ(x); dimension = PR·N.
  * - Finite-sample bias by subsampling time (§5.5): PR of contiguous halves and quarters, linear
- *   extrapolation in 1/T to T → ∞.
+ *   extrapolation in 1/T to T → ∞ (of PR, and of 1/PR, the form of the leading-order bias).
  * - Spectrum statistics of a coupling matrix (§2.8, §1.3c): ĝ, Ĵ0, g_eff, PR_S and the effective rank
  *   α·PR_D = PR_S / (1 − 2 PR_S).
  */
@@ -50,6 +50,14 @@ export interface PrBiasEstimate {
   prFull: number;
   /** Linear extrapolation of PR(1/T) to 1/T = 0 (least squares over the levels). */
   prInfinite: number;
+  /**
+   * 1/PR extrapolated linearly in 1/T instead, the leading-order form of the bias: each off-diagonal
+   * Ĉ_ij² gains Var Ĉ_ij ∝ 1/T, so 1/PR̂ ≈ 1/PR + N·τ₂/T (τ₂ = ∫(C(τ)/C(0))²dτ per sample time). Agrees with
+   * prInfinite when the bias is small; when it is not (PR near 1, N·τ₂ comparable to T) only this one is
+   * right: PR_x of tanh g 0.5, D 0.05, N 1000, 8001 samples at 0.5 τ: full 0.693, prInfinite 0.766, this 0.871,
+   * theory 0.866 (bench/pr-vs-sim.ts).
+   */
+  prInfiniteInverse: number;
   /** prFull − prInfinite. */
   bias: number;
   /** bias / prInfinite. */
@@ -235,9 +243,10 @@ export function prFiniteSampleBias(rec: Recording, opts: ParticipationRatioOptio
   const levels = [level([full]), level(halves), level(quarters)];
   // Least squares PR = PR∞ + slope · (1/T_seg).
   const { atZero: prInfinite, slope } = extrapolateToZero(levels.map((l) => 1 / l.samplesPerSegment), levels.map((l) => l.pr));
+  const inverse = extrapolateToZero(levels.map((l) => 1 / l.samplesPerSegment), levels.map((l) => 1 / l.pr));
   const prFull = levels[0].pr;
   const bias = prFull - prInfinite;
-  return { levels, prFull, prInfinite, bias, relativeBias: bias / prInfinite, slope };
+  return { levels, prFull, prInfinite, prInfiniteInverse: 1 / inverse.atZero, bias, relativeBias: bias / prInfinite, slope };
 }
 
 export interface MatrixSpectrumStats {

@@ -21,11 +21,41 @@
  * once on a sinh ω grid and interpolated (4-point Lagrange in t). The domain is truncated to |ω1|, |ω2|
  * < Ω = 40 (§5.2: M → 1 there).
  *
- * D > 0 (assumption, [R]): the same two-site formulas with the noisy DMFT spectra C_x, C_φ and
- * S_φ = <φ'>/(1+iω) (x stays Gaussian, the noise is independent across units, so it only enters through
- * the single-site statistics). Random-mode Ψ^x: the 1/(αPR_D) term g⁴|S_x1S_x2|²/|1 − ν/X|² C_φC_φ is
- * the one whose small-rank limit gives K_x of §5.3 ([R]); it is not given for gain heterogeneity, so
- * pr_x is null when prG ≠ 1.
+ * D > 0 ([R], derived here; checked against simulations, see below): private noise enters only through the
+ * single-site statistics, so the formulas above hold with the noisy DMFT spectra C_x, C_φ (§4.2, kink
+ * Δ'(0⁺) = −D), S_φ = <φ'>/(1+iω) and ν = g²<φ'>² at the noisy Δ0. Two-site cavity for i ≠ j at O(N^-1/2):
+ * x_i = S_x(η_i + J_ij φ_j + sqrt(2D)ξ_i), η_i the cavity field. ξ_i is independent of the couplings and of
+ * every other unit's noise; it reaches unit j only through φ_i (via J_ji), and φ_i's full spectrum C_φ,
+ * noise-driven part included, is what the ladder carries:
+ *   C^φ_ij = S_φ1 J_ij C_φ + C_φ J_ji S_φ2* + S_φ1S_φ2* Σ_kl J_ik J_jl C^φ_kl,
+ *   C^x_ij = S_x1 J_ij C_xφ + C_xφ J_ji S_x2* + S_x1S_x2* Σ_kl J_ik J_jl C^φ_kl,  C_xφ = <φ'>C_x,
+ * (x stays Gaussian, η and ξ both being Gaussian, so Price's theorem gives C_xφ and S_φ). Summing C_ij C_ij
+ * over pairs with the i.i.d. averages J_ik J_jl → δ_kl g²/N gives §5.2 unchanged; nothing of the noise is
+ * left out (there is no separate "noise through J" term: it is the noise-driven part of C_φ). Exact check
+ * for φ(x) = x: (1/N)tr[A⁻¹A⁻†B⁻¹B⁻†] with A = a − J, B = b − J, a = 1+iω1, b = 1−iω2 expands in words
+ * J^n1 Jᵀ^m1 J^n2 Jᵀ^m2 whose large-N moments are the non-crossing J–Jᵀ pairings, i.e. p, q, r, s ≥ 0 pairs
+ * nested at the four block corners; the sums are geometric and give
+ *   [(|a|² − g²)(|b|² − g²)]⁻¹ |1 − g²/(a b̄)|⁻² = Ψ/(2D)²,  a b̄ = X, C = 2D/(|1+iω|² − g²),
+ * the formula above at ν = g² (test/pr-theory.test.ts checks it against the exact covariance of a linear
+ * network, N = 200, to 0.5 %).
+ *
+ * Range of validity: the N → ∞ limit of the continuous-time model. Measured against Euler simulations
+ * (tanh, bench/pr-vs-sim.ts, BENCHMARKS.md; PR extrapolated to T → ∞ linearly in 1/PR; sim/theory):
+ * - where networks scatter little it agrees to about 1 %: g 0.5, D 0.05–0.5: +0.4 to +0.6 % (N 1000,
+ *   dt 0.05); g 1.2, D 0.2: +8 %, +3 %, +2 % at dt 0.05, 0.02, 0.01 with the same couplings, ≈ 0 as
+ *   dt → 0 (N 1000); g 1.2, D 0.5: +3 % ± 3 % per network at dt 0.05, +0.5–1 % at dt 0.01 (N 400).
+ *   Euler's dt raises the PR by O(dt): at dt 0.05 by +0.5 % (g 0.5) to +8 % (g 1.2, D 0.2); the same
+ *   couplings at dt 0.05 and 0.02 differ by 1–14 % in the chaotic cases (g 1.5–2).
+ * - finite networks scatter around the limit by an amount set by the number of dominant dimensions N·PR:
+ *   N·PR ≈ 100 (g 2, D 0.5–1): single networks 0.82–1.27×; N·PR ≈ 40 (N 2000 near the onset): 0.9–1.3×;
+ *   N·PR ≈ 20 (N 1000, ν ≈ 0.95–0.96, D 0–0.1): 0.4–2.0× (14 networks, 9 above); N·PR ≈ 4 (N 200): 1.0–3.8×.
+ *   Typical networks lie above the limit and a few (a slow mode close to the stability edge) far below;
+ *   the spread shrinks with N (g 1.5, D 0.1: N 500: 1.0–2.4×, N 4000: 0.98–1.11×, mean +4 %, about the
+ *   dt excess). The "1.5–2× above theory" once reported for D > 0 was the first two N = 1000 networks of
+ *   that setting (1.49, 1.87; the next four 0.42–1.54), and D = 0 at the same N·PR behaves the same way
+ *   (tanh g 2, N 1000: 1.25, 1.26; N 2000: 1.03, 0.90). `prFiniteSizeNote` says so below N·PR_φ = 50.
+ * Random-mode Ψ^x: the 1/(αPR_D) term g⁴|S_x1S_x2|²/|1 − ν/X|² C_φC_φ is the one whose small-rank limit
+ * gives K_x of §5.3 ([R]); it is not given for gain heterogeneity, so pr_x is null when prG ≠ 1.
  */
 import type { PhiName } from '../nonlinearity.js';
 import { cosineTransform, solveStationary } from './dmft.js';
@@ -223,4 +253,21 @@ export function participationRatioTheory(opt: PrTheoryOptions): PrTheoryResult {
     k_phi: (cphi0 * cphi0) / (nu * nu * B),
     grid: { omegaMax: Omega, lags: lags.length, omegaTable: om.length, uPoints: nu_ + 1, sPointsMax, evaluations },
   };
+}
+
+/** Below this theoretical dimension N·PR_φ a single network's PR is not predicted to better than ~±30 %. */
+export const FINITE_SIZE_DIMENSION = 50;
+
+/**
+ * The caveat to print next to the N → ∞ theory when it is compared with one network of N units (null when
+ * N·PR_φ ≥ FINITE_SIZE_DIMENSION). The figures are the measured single-network spreads of the module notes.
+ */
+export function prFiniteSizeNote(prPhi: number, N: number): string | null {
+  const dim = prPhi * N;
+  if (!(dim < FINITE_SIZE_DIMENSION)) return null;
+  return (
+    `PR theory is the N → ∞ limit; with N·PR_φ = ${dim.toPrecision(3)} dominant dimensions one network of ${N} units ` +
+    'scatters widely around it, mostly above (simulations, D 0–0.1 near the chaos onset: N·PR ≈ 20 gave 0.4–2.0× theory, ' +
+    'N·PR ≈ 4 gave 1.0–3.8×; −10 to +30 % at N·PR ≈ 40–100): compare with a simulation of the same size'
+  );
 }
