@@ -41,11 +41,10 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
  */
 export function checkOutputPath(path: string, option: string, inputs: readonly (string | undefined)[] = []): void {
   // Real paths, so that a symbolic link (to the output, or the output itself) cannot hide an input.
-  const real = (f: string) => {
-    const file = resolveModelFile(f); // an input may name a shipped model
-    return existsSync(file) ? realpathSync(file) : resolve(file);
-  };
-  const input = inputs.find((f) => f !== undefined && real(f) === real(path));
+  const real = (file: string) => (existsSync(file) ? realpathSync(file) : resolve(file));
+  const out = real(path);
+  // an input may name a shipped model; the output is always the path as given
+  const input = inputs.find((f) => f !== undefined && real(resolveModelFile(f)) === out);
   if (input !== undefined) throw new InputError(`would overwrite the input '${input}'; give another file name`, { field: option });
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
