@@ -60,6 +60,16 @@ export function checkOutputPath(path: string, option: string, inputs: readonly (
   }
 }
 
+/**
+ * Refuse options given on the command line that would be ignored in this mode (defaults do not
+ * count): `reason` says what they apply to, e.g. 'applies to --discrete only'.
+ */
+export function refuseGivenOptions(cmd: Command, options: readonly (readonly [flag: string, key: string])[], reason: string): void {
+  for (const [flag, key] of options) {
+    if (cmd.getOptionValueSource(key) === 'cli') throw new InputError(reason, { field: flag });
+  }
+}
+
 /** Start the tensor backend chosen by the global --backend option. */
 export async function startBackend(cmd: Command): Promise<string> {
   const choice = (cmd.optsWithGlobals().backend ?? 'auto') as BackendChoice;

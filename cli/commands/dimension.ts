@@ -13,7 +13,7 @@ import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
 import { matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
 import { participationRatioTheory, prFiniteSizeNote } from '../../src/theory/participation.js';
-import { action, parseChoice, parseNumber, printJson, startBackend } from '../common.js';
+import { action, parseChoice, parseNumber, printJson, refuseGivenOptions, startBackend } from '../common.js';
 import { isFitFile, readFitFile } from '../../src/fitfile/schema.js';
 import { checkAgainstFit } from '../../src/predict/forecast.js';
 import { dimensionComparison, prComparisonLines } from '../../src/report/predict.js';
@@ -205,9 +205,7 @@ export function registerDimension(program: Command): void {
           );
           return;
         }
-        for (const [flag, key] of [['--data', 'data'], ['--network-size', 'networkSize'], ['--sim-time', 'simTime'], ['--seed', 'seed']] as const) {
-          if (cmd.getOptionValueSource(key) === 'cli') throw new InputError(`applies to a fit file only ('${file}' is not one)`, { field: flag });
-        }
+        refuseGivenOptions(cmd, [['--data', 'data'], ['--network-size', 'networkSize'], ['--sim-time', 'simTime'], ['--seed', 'seed']], `applies to a fit file only ('${file}' is not one)`);
         const matrix = readCouplingMatrix(file);
         if (matrix) {
           const s = matrixSpectrumStats(matrix.J, matrix.N);

@@ -5,7 +5,7 @@ import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { PopulationsFileSchema } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
 import { discreteTauInf, profileTimescales, timescaleLag } from '../../src/theory/dmftDiscrete.js';
-import { action, parseChoice, parseNumber, printJson, progressBar } from '../common.js';
+import { action, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions } from '../common.js';
 
 interface DmftOptions {
   phi: PhiName;
@@ -98,11 +98,7 @@ Examples:
     )
     .action(
       action(async (opts: DmftOptions, cmd: Command) => {
-        if (!opts.discrete) {
-          for (const [flag, key] of [['--dt', 'dt'], ['--steps', 'steps'], ['--var0', 'var0']] as const) {
-            if (cmd.getOptionValueSource(key) === 'cli') throw new InputError('applies to --discrete only (the stationary solution is continuous-time)', { field: flag });
-          }
-        }
+        if (!opts.discrete) refuseGivenOptions(cmd, [['--dt', 'dt'], ['--steps', 'steps'], ['--var0', 'var0']], 'applies to --discrete only (the stationary solution is continuous-time)');
         if (opts.populations) {
           if (!opts.discrete) throw new InputError('--populations needs --discrete (the stationary energy method is single-population)', { field: '--populations' });
           runDiscrete(opts);
