@@ -16,7 +16,7 @@ export function registerInfo(program: Command): void {
         const backend = await startBackend(cmd);
         const dir = dataDirectory();
         const dirStatus = !existsSync(dir) ? 'missing' : statSync(dir).isDirectory() ? 'ok' : 'not a directory';
-        const datasets = dirStatus === 'ok' ? await datasetStatus() : [];
+        const datasets = await datasetStatus(); // every registered set, 'missing' when the directory is
         const info = { version: VERSION, backend, node: process.version, modelsDirectory: modelsDirectory(), models: modelNames(), dataDirectory: dir, dataDirectoryStatus: dirStatus, datasets };
         if (opts.json) printJson(info);
         else {
