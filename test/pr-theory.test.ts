@@ -198,8 +198,8 @@ describe('theory vs simulation with noise (tanh, D > 0)', () => {
       const bx = prFiniteSampleBias(sim.recording, { of: 'x' });
       const bp = prFiniteSampleBias(sim.recording, { of: 'phi', phi: 'tanh' });
       // the full recording is 10–25 % low here (1/PR̂ ≈ 1/PR + N·τ₂/T); the 1/PR extrapolation removes that
-      expect(bp.prFull).toBeLessThan(bp.prInfiniteInverse);
-      out.push({ x: bx.prInfiniteInverse, phi: bp.prInfiniteInverse });
+      expect(bp.prFull).toBeLessThan(bp.prInfinite);
+      out.push({ x: bx.prInfinite, phi: bp.prInfinite });
     }
     return out;
   }

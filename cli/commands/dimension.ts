@@ -11,7 +11,7 @@ import { readJsonFile } from '../../src/io/json.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
-import { matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
+import { LARGE_PR_BIAS, matrixSpectrumStats, participationRatio, prFiniteSampleBias, type PrBiasEstimate } from '../../src/statistics/dimension.js';
 import { participationRatioTheory, prFiniteSizeNote } from '../../src/theory/participation.js';
 import { action, parseChoice, parseNumber, printJson, refuseGivenOptions, startBackend } from '../common.js';
 import { isFitFile, readFitFile } from '../../src/fitfile/schema.js';
@@ -114,6 +114,7 @@ function biasJson(b: PrBiasEstimate) {
   return {
     pr_full: b.prFull,
     pr_infinite: b.prInfinite,
+    pr_infinite_linear: b.prInfiniteLinear,
     bias: b.bias,
     relative_bias: b.relativeBias,
     levels: b.levels.map((l) => ({ segments: l.segments, samples_per_segment: l.samplesPerSegment, pr: l.pr })),
@@ -256,7 +257,10 @@ export function registerDimension(program: Command): void {
         const N = rec.nUnits;
         const line = (name: string, pr: number, b: PrBiasEstimate) =>
           `${name}: PR ${fmt(pr)}, dimension ${fmt(pr * N)} of ${N}; ` +
-          `extrapolated to T → ∞: PR ${fmt(b.prInfinite)} (bias ${fmt(b.bias, 3)}, ${fmt(100 * b.relativeBias, 3)} %)\n`;
+          `extrapolated to T → ∞ (1/PR linear in 1/T): PR ${fmt(b.prInfinite)} (bias ${fmt(b.bias, 3)}, ${fmt(100 * b.relativeBias, 3)} %)\n` +
+          (Math.abs(b.relativeBias) > LARGE_PR_BIAS
+            ? `  the recording is short for this PR (bias over ${100 * LARGE_PR_BIAS} %): the T → ∞ value is indicative only; compare the halves and quarters below\n`
+            : '');
         process.stdout.write(
           `file: ${file} (${N} units, ${rec.nSamples} samples${zscore ? ', z-scored' : ''})\n` +
             line('x', px.pr, bx) +

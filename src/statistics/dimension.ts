@@ -48,16 +48,18 @@ export interface PrBiasEstimate {
   levels: BiasLevel[];
   /** PR of the full recording. */
   prFull: number;
-  /** Linear extrapolation of PR(1/T) to 1/T = 0 (least squares over the levels). */
-  prInfinite: number;
   /**
-   * 1/PR extrapolated linearly in 1/T instead, the leading-order form of the bias: each off-diagonal
-   * Ĉ_ij² gains Var Ĉ_ij ∝ 1/T, so 1/PR̂ ≈ 1/PR + N·τ₂/T (τ₂ = ∫(C(τ)/C(0))²dτ per sample time). Agrees with
-   * prInfinite when the bias is small; when it is not (PR near 1, N·τ₂ comparable to T) only this one is
-   * right: PR_x of tanh g 0.5, D 0.05, N 1000, 8001 samples at 0.5 τ: full 0.693, prInfinite 0.766, this 0.871,
-   * theory 0.866 (bench/pr-vs-sim.ts).
+   * PR at T → ∞: 1/PR extrapolated linearly in 1/T to 1/T = 0 (least squares over the levels). That is the
+   * leading-order form of the bias: each off-diagonal Ĉ_ij² gains Var Ĉ_ij ∝ 1/T, so
+   * 1/PR̂ ≈ 1/PR + N·τ₂/T (τ₂ = ∫(C(τ)/C(0))²dτ per sample time). It matters when the bias is large (PR
+   * near 1, N·τ₂ comparable to T): PR_x of tanh g 0.5, D 0.05, N 1000, 8001 samples at 0.5 τ: full 0.693,
+   * this 0.871, PR linear in 1/T 0.766, theory 0.866 (bench/pr-vs-sim.ts). Higher orders matter when the
+   * correction is large: slow chaotic activity cut into short windows (g 1.5, D 0.1, N 200, 50 τ each,
+   * raw −12 % against 2000 τ) comes out +20 % (PR linear in 1/T −2 %); see LARGE_PR_BIAS.
    */
-  prInfiniteInverse: number;
+  prInfinite: number;
+  /** PR itself extrapolated linearly in 1/T (agrees with prInfinite when the bias is small). */
+  prInfiniteLinear: number;
   /** prFull − prInfinite. */
   bias: number;
   /** bias / prInfinite. */
@@ -65,6 +67,9 @@ export interface PrBiasEstimate {
   /** dPR / d(1/T_samples). */
   slope: number;
 }
+
+/** |relative bias| above which the T → ∞ value is only indicative (the levels are far from linear). */
+export const LARGE_PR_BIAS = 0.2;
 
 /** The signal whose covariance is analysed: x, or φ(x), time-major T × N. */
 function signalOf(rec: Recording, opts: ParticipationRatioOptions): Float64Array {
@@ -241,12 +246,14 @@ export function prFiniteSampleBias(rec: Recording, opts: ParticipationRatioOptio
     return { segments: segs.length, samplesPerSegment: samples, pr: prs.reduce((a, v) => a + v, 0) / prs.length };
   };
   const levels = [level([full]), level(halves), level(quarters)];
-  // Least squares PR = PR∞ + slope · (1/T_seg).
-  const { atZero: prInfinite, slope } = extrapolateToZero(levels.map((l) => 1 / l.samplesPerSegment), levels.map((l) => l.pr));
-  const inverse = extrapolateToZero(levels.map((l) => 1 / l.samplesPerSegment), levels.map((l) => 1 / l.pr));
+  // Least squares 1/PR = 1/PR∞ + c · (1/T_seg), and PR = PR∞' + slope · (1/T_seg).
+  const invT = levels.map((l) => 1 / l.samplesPerSegment);
+  const inverse = extrapolateToZero(invT, levels.map((l) => 1 / l.pr));
+  const { atZero: prInfiniteLinear, slope } = extrapolateToZero(invT, levels.map((l) => l.pr));
+  const prInfinite = 1 / inverse.atZero;
   const prFull = levels[0].pr;
   const bias = prFull - prInfinite;
-  return { levels, prFull, prInfinite, prInfiniteInverse: 1 / inverse.atZero, bias, relativeBias: bias / prInfinite, slope };
+  return { levels, prFull, prInfinite, prInfiniteLinear, bias, relativeBias: bias / prInfinite, slope };
 }
 
 export interface MatrixSpectrumStats {
