@@ -188,5 +188,11 @@ describe('connfit forecast (CLI)', () => {
     const bad = await runCli('forecast', broken, '--data', rec, '--dt', '0.05');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/broken\.json.*model\.natural/);
+    // a recording too short for --evaluate's training half (was blamed on the plug-in kernel and --context)
+    const short = join(dir, 'short.csv');
+    writeFileSync(short, readFileSync(rec, 'utf8').split('\n').slice(0, 201).join('\n') + '\n');
+    const brief = await runCli('forecast', fitPath, '--data', short, '--dt', '0.05', '--evaluate');
+    expect(brief.code).toBe(2);
+    expect(brief.stderr).toMatch(/--data: the recording has 200 samples: the evaluation needs a training part \(the first 0\.5 of them, 100\) of more than 2 × \(context \+ horizon\) = 160 samples/);
   }, 60_000);
 });

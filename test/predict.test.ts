@@ -58,6 +58,29 @@ describe('connfit predict', () => {
     expect(t.lpd).toBeGreaterThan(r.forecast.baselines.persistence.lpd);
   });
 
+  it('short recordings: fewer autocovariance lags (49 samples) and no forecast evaluation (320 samples), each with a note; exit 0', async () => {
+    const train = join(dir, 'short-train.csv');
+    const fitFile = join(dir, 'short-fit.json');
+    expect((await runCli('simulate', '--N', '20', '--g', '0.5', '--D', '0.1', '--dt', '0.1', '--steps', '400', '--seed', '1', '--out', train, '--quiet')).code).toBe(0);
+    expect((await runCli('fit', train, '--out', fitFile, '--quiet')).code).toBe(0);
+    const short = join(dir, 'short49.csv');
+    expect((await runCli('simulate', '--N', '20', '--g', '0.5', '--D', '0.1', '--dt', '0.1', '--steps', '48', '--seed', '1', '--out', short, '--quiet')).code).toBe(0);
+    const run = await runCli('predict', fitFile, '--data', short, '--sim-time', '0', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    // 3 correlation times of the fitted network are 35 lags at this step; 49 samples estimate 24
+    expect(r.autocorrelation.lags).toHaveLength(25);
+    expect(r.notes).toContain('autocovariance compared over 24 lags, not the 35 wanted (3 correlation times): the recording has only 49 samples');
+    expect(r.forecast).toBeNull();
+    // exactly 4 × (context + horizon) samples: the training half is too short for 80 lags (was an error)
+    const s320 = join(dir, 'short320.csv');
+    expect((await runCli('simulate', '--N', '20', '--g', '0.5', '--D', '0.1', '--dt', '0.1', '--steps', '319', '--seed', '2', '--out', s320, '--quiet')).code).toBe(0);
+    const r320 = await runCli('predict', fitFile, '--data', s320, '--sim-time', '0', '--json');
+    expect(r320.code, r320.stderr).toBe(0);
+    expect(JSON.parse(r320.stdout).forecast).toBeNull();
+    expect(JSON.parse(r320.stdout).notes.some((n: string) => n.startsWith('forecast evaluation skipped'))).toBe(true);
+  });
+
   it('predict, forecast (model kernels) and dimension refuse a fit with low-rank modes; a recording that does not match the fit (exit 2)', async () => {
     const rec = join(dir, 'small.csv');
     await runCli('simulate', '--N', '30', '--g', '0.3', '--D', '0.02', '--dt', '0.05', '--steps', '2000', '--seed', '1', '--quiet', '--out', rec, '--rank', '1', '--overlap', '[[1,1.5],[1.5,4]]');

@@ -190,6 +190,15 @@ export async function evaluateForecast(fit: FitFile, rec: Recording, opt: Evalua
   const frac = opt.trainFraction ?? 0.5;
   if (!(frac > 0 && frac < 1)) throw new InputError(`the training fraction must be in (0, 1), got ${frac}`, { field: '--train-fraction' });
   const cut = Math.floor(rec.nSamples * frac);
+  const span = opt.context + opt.horizon;
+  // The data-driven kernels estimate `span` lags from the training part; the test part holds whole windows.
+  if (cut <= 2 * span || rec.nSamples - cut < span) {
+    throw new InputError(
+      `the recording has ${rec.nSamples} samples: the evaluation needs a training part (the first ${frac} of them, ${cut}) of more than ` +
+        `2 × (context + horizon) = ${2 * span} samples and a test part of at least ${span}; give a longer recording, or lower --context or --horizon`,
+      { field: '--data' },
+    );
+  }
   const train = sliceRecording(rec, 0, cut);
   const test = sliceRecording(rec, cut, rec.nSamples);
   const report = await evaluateSplit(fit, train, test, opt);

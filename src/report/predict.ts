@@ -84,7 +84,11 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   const notes: string[] = [];
 
   const stat = solveStationary({ phi, g, D, J0 });
-  const maxLag = opts.maxLag ?? Math.max(20, Math.ceil((3 * stat.tau_1e * tau) / dt));
+  // Three correlation times of the fitted network; a short recording estimates fewer lags.
+  const wantedLags = opts.maxLag ?? Math.max(20, Math.ceil((3 * stat.tau_1e * tau) / dt));
+  const maxLag = Math.min(wantedLags, Math.ceil(rec.nSamples / 2) - 1);
+  if (maxLag < 2) throw new InputError(`the recording has ${rec.nSamples} samples; comparing autocovariances needs at least 6`, { field: '--data' });
+  if (maxLag < wantedLags) notes.push(`autocovariance compared over ${maxLag} lags, not the ${wantedLags} wanted (3 correlation times): the recording has only ${rec.nSamples} samples`);
   const theory = theoryKernel(fit, dt, maxLag);
   const data = empiricalKernel(rec, dt, maxLag);
   let maxDiff = 0;
@@ -94,11 +98,12 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   if (opts.networkSize === undefined) notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units; for a subsample give --network-size)');
   const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, networkSize: opts.networkSize, onProgress: opts.onProgress });
   notes.push(...dimension.notes);
+  // The training half must hold more than 2 × (context + horizon) samples for the data-driven kernels.
   const forecast =
-    rec.nSamples >= 4 * ((opts.context ?? 60) + (opts.horizon ?? 20))
+    Math.floor(rec.nSamples / 2) > 2 * ((opts.context ?? 60) + (opts.horizon ?? 20))
       ? await evaluateForecast(fit, rec, { context: opts.context ?? 60, horizon: opts.horizon ?? 20, stride: opts.stride ?? 5, onProgress: opts.onProgress })
       : null;
-  if (!forecast) notes.push('forecast evaluation skipped: the recording is shorter than 4 × (context + horizon) samples');
+  if (!forecast) notes.push('forecast evaluation skipped: the recording needs more than 4 × (context + horizon) samples (lower --context or --horizon for a short one)');
   return {
     params: { phi, g, D, J0, tau },
     dmft: {
