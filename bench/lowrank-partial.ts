@@ -11,7 +11,10 @@
  * One realisation takes 4–10 s (simulation and fit). A yardstick for work on the partial-recording biases
  * (src/structure/partial.ts).
  *
- *   node dist/bench/lowrank-partial.js [first modes seed=7] [realisations=12]
+ * The recording length (time units, default the issue's 2000) can be raised to separate the fit's bias
+ * from its estimation noise: the same networks and noise seeds, observed longer.
+ *
+ *   node dist/bench/lowrank-partial.js [first modes seed=7] [realisations=12] [time units=2000]
  */
 import { initBackend } from '../src/backend.js';
 import { fitLowRank } from '../src/fit/lowRank.js';
@@ -78,6 +81,11 @@ function mSpanFloors(rec: Recording, modes: { m: Float64Array[]; n: Float64Array
 async function main(): Promise<void> {
   const first = Number(process.argv[2] ?? 7);
   const count = Number(process.argv[3] ?? 12);
+  const timeUnits = Number(process.argv[4] ?? 2000);
+  if (![first, count, timeUnits].every((v) => Number.isInteger(v) && v > 0)) {
+    throw new Error('usage: lowrank-partial.js [first modes seed=7] [realisations=12] [time units=2000] (positive whole numbers)');
+  }
+  const dt = 0.05;
   await initBackend('wasm');
   await prepareEigensolver();
   const units = Array.from({ length: N / 2 }, (_, k) => 2 * k);
@@ -86,9 +94,9 @@ async function main(): Promise<void> {
   for (let s = first; s < first + count; s++) {
     const t0 = performance.now();
     const modes = drawModes(N, COV, normalGenerator(s));
-    const sim = await simulate({ ...iidNetwork({ N, g: G, D }), modes }, { dt: 0.05, steps: 40000, burnIn: 1000, seed: s - 4 });
+    const sim = await simulate({ ...iidNetwork({ N, g: G, D }), modes }, { dt, steps: Math.round(timeUnits / dt), burnIn: 1000, seed: s - 4 });
     const fit = await fitLowRank(selectUnits(sim.recording, units), { phi: 'tanh', rank: 2, networkSize: N });
-    const floors = mSpanFloors(sim.recording, modes, units, 0.05);
+    const floors = mSpanFloors(sim.recording, modes, units, dt);
     const row = {
       floorTrue: floors.trueLatent,
       floorReadout: floors.readoutLatent,

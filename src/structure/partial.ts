@@ -67,6 +67,15 @@
  * M_S, P⁻¹L, C⁻¹L or C⁻¹M_S (C = cov(φ_S)) leaves the test realisation at 31–36°. A ridge prior on n
  * (1–30 % of the mean φ variance) and high-passing both sides (τ 2–20) leave it at 34–37° and 32–35°.
  *
+ * Recording length (same 24 networks and noise seeds observed longer; `lowrank-partial.js 7 24 4000|8000`):
+ * mean n-span 26.9° → 23.0° → 20.6° at 2000 → 4000 → 8000 τ (within 30° on 19 → 22 → 23 of 24); one
+ * 16 000 τ run of the test realisation cut into pieces gives 35.9°/32.9°, 31.1°/25.8°, 28.5°/22.6° and
+ * 26.7°, so at the issue's 2000 τ the n-span error is a bias of ~25° plus estimation noise of similar size.
+ * The m-span does not follow (19.4° → 18.0°; its true-latent floor 17.3° → 16.3°): a bias of the model,
+ * the recorded units' inputs relayed through the unrecorded units' bulk (g/√N) Z_SU M_U carry the latent
+ * current with the leak filter of those units. An oracle regression on κ and its leak-filtered copy
+ * removes part of it with 16 000 τ (16.8° → 11–13.5°) but costs more than it gains at 2000 τ (15.6–22.6°).
+ *
  * ĝ. Partial recordings move it by several 1/N effects of opposite sign, each 10–25 % of g² on
  * issue 3's teacher: the unpredictable unrecorded readout along m (u above, plus the error of
  * estimating ψ from the recorded units; together ≈ 0.3 g² per unit of private φ-spectrum) raises it,
