@@ -14,10 +14,8 @@
  * The recording length (time units, default the issue's 2000) can be raised to separate the fit's bias
  * from its estimation noise: the same networks and noise seeds, observed longer.
  *
- * Form `exact` is the alternative measured on 2026-11-24 and not yet in `fit`: the exact (time-domain) loss
- * of the recorded units as a network of their own, its ĝ scaled by √(N/n) (its couplings have variance
- * g²/N but the loss normalises by n) and its readout corrected as the spectral path does
- * (readoutCorrection with the recorded φ's covariance).
+ * Form `exact` fits as `fit --rank 2 --network-size 200 --loss exact` does: the exact (time-domain) loss
+ * of the recorded units, its ĝ scaled by √(N/n) and its readout corrected as the spectral path does.
  *
  *   node dist/bench/lowrank-partial.js [first modes seed=7] [realisations=12] [time units=2000] [form=whittle|exact]
  */
@@ -31,7 +29,6 @@ import { simulate } from '../src/simulate/simulate.js';
 import { solveSpd } from '../src/linalg/small.js';
 import type { Recording } from '../src/recording/types.js';
 import { drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
-import { readoutCorrection } from '../src/structure/partial.js';
 
 const N = 200;
 const G = 0.3;
@@ -84,38 +81,6 @@ function mSpanFloors(rec: Recording, modes: { m: Float64Array[]; n: Float64Array
   return { trueLatent: largestPrincipalAngle(truth, loadings(kappa)), readoutLatent: largestPrincipalAngle(truth, loadings(readout)) };
 }
 
-/** Covariance of φ = tanh over time of a recording (n × n, means removed). */
-function phiCovariance(rec: Recording): Float64Array {
-  const n = rec.nUnits;
-  const T = rec.nSamples;
-  const mean = new Float64Array(n);
-  for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) mean[i] += Math.tanh(rec.data[t * n + i]) / T;
-  const C = new Float64Array(n * n);
-  const row = new Float64Array(n);
-  for (let t = 0; t < T; t++) {
-    for (let i = 0; i < n; i++) row[i] = Math.tanh(rec.data[t * n + i]) - mean[i];
-    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) C[i * n + j] += row[i] * row[j];
-  }
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) C[j * n + i] = C[i * n + j] /= T;
-  return C;
-}
-
-/** The `exact` form (see the header): what the comparison needs of a fit, g on the network scale. */
-async function exactPartialFit(rec: Recording, networkSize: number) {
-  const fit = await fitLowRank(rec, { phi: 'tanh', rank: 2, loss: 'exact' });
-  const n = rec.nUnits;
-  const R = 2;
-  const M = new Float64Array(n * R);
-  const Neff = new Float64Array(n * R);
-  for (let i = 0; i < n; i++) for (let r = 0; r < R; r++) [M[i * R + r], Neff[i * R + r]] = [fit.canonical.m[r][i], fit.canonical.n[r][i]];
-  const readout = readoutCorrection(M, Neff, n, R, phiCovariance(rec), networkSize).readout;
-  const up = Math.sqrt(networkSize / n);
-  return {
-    canonical: { m: fit.canonical.m, n: Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => readout[i * R + r])) },
-    params: { g: { value: fit.params.g.value * up, se: fit.params.g.se * up }, D: fit.params.D },
-  };
-}
-
 async function main(): Promise<void> {
   const first = Number(process.argv[2] ?? 7);
   const count = Number(process.argv[3] ?? 12);
@@ -135,7 +100,7 @@ async function main(): Promise<void> {
     const modes = drawModes(N, COV, normalGenerator(s));
     const sim = await simulate({ ...iidNetwork({ N, g: G, D }), modes }, { dt, steps: Math.round(timeUnits / dt), burnIn: 1000, seed: s - 4 });
     const sub = selectUnits(sim.recording, units);
-    const fit = form === 'whittle' ? await fitLowRank(sub, { phi: 'tanh', rank: 2, networkSize: N }) : await exactPartialFit(sub, N);
+    const fit = await fitLowRank(sub, { phi: 'tanh', rank: 2, networkSize: N, loss: form });
     const floors = mSpanFloors(sim.recording, modes, units, dt);
     const row = {
       floorTrue: floors.trueLatent,

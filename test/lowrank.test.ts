@@ -302,6 +302,21 @@ describe('low-rank fit on the rank-2 teacher, 100 of 200 units recorded (spectra
     eig(fit.structure.overlaps).forEach((v, k) => expect(Math.abs(v - eig(O)[k])).toBeLessThan(0.1));
   });
 
+  it('exact form with the network size (weak bulk): ĝ (× √(N/n)) and D within 10 %, m-span < 20°, n-span < 40°', async () => {
+    // Measured 35.2° (n), 15.8° (m), ĝ −4.5 %; over 24 realisations ĝ within 10 % on 24, m-span within 20° on
+    // 21, n-span within 30° on 21, all four on 18 (spectral form: 7). Without the √(N/n) scaling ĝ is 0.203.
+    const fit = await fitLowRank(selectUnits(sim.recording, units), { phi: 'tanh', rank: 2, networkSize: N, loss: 'exact' });
+    expect(fit.loss.form).toBe('exact');
+    expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.1);
+    expect(fit.natural.g2[0][0]).toBeCloseTo(fit.params.g.value ** 2, 10);
+    expect(rel(fit.params.D.value, D)).toBeLessThan(0.1);
+    expect(largestPrincipalAngle(recorded(modes.m), fit.canonical.m)).toBeLessThan(20);
+    expect(largestPrincipalAngle(recorded(modes.n), fit.canonical.n)).toBeLessThan(40);
+    expect(fit.structure.partial!.recorded).toBe(100);
+    expect(fit.structure.normalisation).toBe(N);
+    expect(fit.notes.some((t) => t.startsWith('exact form of a partial recording (100 of 200 units)') && t.endsWith('above ĝ ≈ 0.6 use --loss whittle'))).toBe(true);
+  });
+
   it('a realisation with a mode at a non-zero fixed point (saturated units): n-span < 35°, m-span < 20°, g and D within 10 %', async () => {
     // modes seed 12: the overlap matrix's outlier 1.14 holds mode 2 at a fixed point, and recorded unit
     // 178 sits at φ ≈ −0.97 with 2 % of the median φ-variance. Without the time means (bin 0) in the
@@ -321,7 +336,6 @@ describe('low-rank fit on the rank-2 teacher, 100 of 200 units recorded (spectra
     const sub = selectUnits(sim.recording, units.slice(0, 20));
     await expect(fitLowRank(sub, { phi: 'tanh', rank: 1, networkSize: 19 })).rejects.toThrow(/whole number ≥ the number of recorded units \(20\), got 19/);
     await expect(fitLowRank(sub, { phi: 'tanh', rank: 1, networkSize: 40.5 })).rejects.toThrow(/whole number/);
-    await expect(fitLowRank(sub, { phi: 'tanh', rank: 1, networkSize: 40, loss: 'exact' })).rejects.toThrow(/needs the spectral form/);
   });
 
   it('the same form on the full recording: g and D within 10 %', async () => {
@@ -412,9 +426,9 @@ describe('connfit simulate/fit with structure (CLI)', () => {
     const frac = await runCli('fit', rec, '--rank', '1', '--network-size', '40.5');
     expect(frac.code).toBe(2);
     expect(frac.stderr).toMatch(/--network-size/);
-    const exact = await runCli('fit', rec, '--rank', '1', '--units', names.join(','), '--network-size', '40', '--loss', 'exact');
-    expect(exact.code).toBe(2);
-    expect(exact.stderr).toMatch(/needs the spectral form/);
+    const exact = await runCli('fit', rec, '--rank', '1', '--units', names.join(','), '--network-size', '40', '--loss', 'exact', '--json');
+    expect(exact.code, exact.stderr).toBe(0);
+    expect(JSON.parse(exact.stdout).notes.some((t: string) => t.startsWith('exact form of a partial recording (20 of 40 units)'))).toBe(true);
     const noRank = await runCli('fit', rec, '--network-size', '40');
     expect(noRank.code).toBe(2);
     expect(noRank.stderr).toMatch(/--network-size applies with --rank or --effective-rank/);

@@ -88,11 +88,11 @@ export function registerFit(program: Command): void {
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
     .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all ' +
-      'units recorded); partial recordings: --loss whittle --network-size N (see below); auto: choose R in ' +
+      'units recorded); partial recordings: --network-size N with --loss whittle (default) or exact (see below); auto: choose R in ' +
       '0..--max-rank by the held-out rate function over time blocks')
     .option('--network-size <N>', 'total units of the network the recorded units belong to (≥ recorded units; default: the ' +
-      'recording is the whole network). With --rank and N > recorded: spectral form (--loss whittle, the default ' +
-      'then), readout loadings n corrected for the unrecorded units\' readout predicted by the recorded ones, ' +
+      'recording is the whole network). With --rank and N > recorded: spectral form by default (--loss exact for a ' +
+      'weak bulk, ĝ ≲ 0.6), readout loadings n corrected for the unrecorded units\' readout predicted by the recorded ones, ' +
       'loadings reported with J = m nᵀ/N. With --effective-rank: the size of the simulated calibration networks',
       parseNumber('--network-size', { integer: true, positive: true }))
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
@@ -143,15 +143,18 @@ Parameters: g (coupling strength), D (noise intensity, sqrt(2D)ξ convention, mo
 coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se, ci95}.
 
 Low-rank fits of partial recordings (the recorded units are n of the network's N): use
-  --rank R --loss whittle --network-size N
-The exact form takes the recorded units for the whole network (its g is low by ~sqrt(n/N)). Without
+  --rank R --network-size N                  (spectral form: any bulk strength)
+  --rank R --network-size N --loss exact     (weak bulk, ĝ ≲ 0.6: better ĝ and m)
+The exact form fits the recorded units' couplings and scales ĝ by √(N/n); it does not model the unrecorded
+units' input, which a strong bulk turns into apparent coupling (ĝ +4 % at g 0.8, +13 % at g 1.5). Without
 --network-size the modes describe the recorded units as an effective network of their own: the readout n
 then also carries the part of the unrecorded units' readout that the recorded units predict, which lies in
-span(m). --network-size removes it assuming the unrecorded units are like the recorded ones, and takes g and D
-from the inputs orthogonal to span(m) (the unrecorded units' private readout lies along m). What remains is
-noise (about twice the variance of a full recording at n = N/2) and readout that follows the units' unequal
-private variance; on issue 3's teacher (100 of 200 units) the n-span is within 30° on 19 of 24 realisations
-and g within 10 % on 17 (node dist/bench/lowrank-partial.js).
+span(m). --network-size removes it assuming the unrecorded units are like the recorded ones; the spectral
+form also takes g and D from the inputs orthogonal to span(m) (the unrecorded units' private readout lies
+along m). What remains is noise (about twice the variance of a full recording at n = N/2) and readout that
+follows the units' unequal private variance. On issue 3's teacher (g 0.3, 100 of 200 units, 24 realisations;
+node dist/bench/lowrank-partial.js): n-span within 30° on 19 (spectral) and 21 (exact), m-span within 20° on
+13 and 21, g within 10 % on 17 and 24.
 
 Regions file (--regions; the format of connfit simulate --regions, keys other than these are errors):
   {

@@ -76,14 +76,14 @@
  * current with the leak filter of those units. An oracle regression on κ and its leak-filtered copy
  * removes part of it with 16 000 τ (16.8° → 11–13.5°) but costs more than it gains at 2000 τ (15.6–22.6°).
  *
- * The exact form as an alternative (measured, not yet offered by `fit`; `lowrank-partial.js 7 24 2000 exact`):
- * fit the recorded units as a network of their own with the exact loss, scale ĝ by √(N/n) (the recorded
+ * The exact form (`fit --loss exact --network-size N`; `lowrank-partial.js 7 24 2000 exact`): fit the
+ * recorded units as a network of their own with the exact loss, scale ĝ by √(N/n) (the recorded
  * block's couplings have variance g²/N, the loss normalises by n) and correct the readout as here. On issue
  * 3's teacher it beats the spectral form on every target but n-span: ĝ within 10 % on 24/24 (mean |error|
  * 1.9 %), m-span within 20° on 21/24 (18.1°: the exact form models the recorded units' bulk input, which
  * carries the latent too), n-span within 30° on 21/24 (test realisation 35.2°), all four on 18/24 (7/24).
  * With a stronger bulk it absorbs the unrecorded units' input as coupling (ĝ +4 % at g 0.8, +13 % at g 1.5),
- * so a `fit` option would need a rule for when to use it (e.g. the bulk's share of the input power).
+ * so it is an option for weak bulks (its note says so above ĝ 0.6), not the default.
  *
  * ĝ. Partial recordings move it by several 1/N effects of opposite sign, each 10–25 % of g² on
  * issue 3's teacher: the unpredictable unrecorded readout along m (u above, plus the error of
