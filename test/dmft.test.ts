@@ -262,6 +262,73 @@ describe('stationary DMFT by the energy method (§4.2)', () => {
     expect(below.regime).toBe('noise-driven');
     expect(below.gOverGc).toBeLessThan(1);
   });
+
+  it('large g, D = 0: tanh approaches the sign network (closed forms), at O(1/g²)', () => {
+    // φ = sign: Φ = |x|, Var Φ = Δ0(1 − 2/π) ⇒ Δ0/g² = 2(1 − 2/π); C_φ(Δ;Δ0) = (2/π) arcsin(Δ/Δ0),
+    // <φ²> = 1, ν = g²<φ'>² = g²(2/π)/Δ0 = 2κ/π with κ = g²/Δ0. In δ = Δ/Δ0 the particle moves in the
+    // g-independent U(δ) = −δ²/2 + (2κ/π)(√(1 − δ²) + δ arcsin δ), released at δ = 1 at rest:
+    // τ(δ) = ∫_δ^1 du/√(2W(u)), τ_int = ∫_0^1 u du/√(2W(u)), W = U(1) − U (= U(0) − U), u = 1 − s².
+    const kappa = 1 / (2 - 4 / Math.PI);
+    const c = (2 * kappa) / Math.PI;
+    const W = (s: number) => {
+      // written without the cancellation of U(1) − U(u) at u → 1 (arccos(1 − s²) = 2 arcsin(s/√2)) and at u → 0
+      const s2 = s * s;
+      const u = 1 - s2;
+      if (u >= 0.5) return (-s2 * (2 - s2)) / 2 + c * (2 * Math.asin(s / Math.SQRT2) + s2 * Math.asin(u) - s * Math.sqrt(2 - s2));
+      return (u * u) / 2 - c * (u * Math.asin(u) - (u * u) / (1 + Math.sqrt(1 - u * u)));
+    };
+    // dτ/ds at s = 0 is 2/√(2U'(1)) with U'(1) = κ − 1; u·dτ/ds → 2/λ at s = 1, λ = √(1 − ν)
+    const dtds = (s: number) => (s === 0 ? 2 / Math.sqrt(2 * (kappa - 1)) : (2 * s) / Math.sqrt(2 * W(s)));
+    const simpson = (b: number, f: (s: number) => number, n = 20000) => {
+      const h = b / n;
+      let acc = f(0) + f(b);
+      for (let i = 1; i < n; i++) acc += (i % 2 === 1 ? 4 : 2) * f(i * h);
+      return (acc * h) / 3;
+    };
+    const sign = {
+      delta0OverG2: 2 * (1 - 2 / Math.PI),
+      nu: c,
+      tau1e: simpson(Math.sqrt(1 - 1 / Math.E), dtds),
+      tauInt: simpson(1, (s) => (s === 1 ? 2 / Math.sqrt(1 - c) : (1 - s * s) * dtds(s))),
+      cphi06: (2 / Math.PI) * Math.asin(0.6),
+    };
+    // the same integrals by 20-node Gauss–Legendre panels (8 to 512 of them) agree to 2e-14
+    expect(Math.abs(sign.tau1e - 3.92426497345445)).toBeLessThan(1e-12);
+    expect(Math.abs(sign.tauInt - 3.78038837978494)).toBeLessThan(1e-12);
+    const errors = (g: number) => {
+      const s = solveStationary({ phi: 'tanh', g, D: 0, J0: 0 });
+      return {
+        delta0OverG2: s.delta0 / g ** 2 - sign.delta0OverG2,
+        nu: s.nu - sign.nu,
+        tau1e: s.tau_1e - sign.tau1e,
+        tauInt: s.tau_int - sign.tauInt,
+        cphi06: s.cphiOf(0.6 * s.delta0) - sign.cphi06,
+        cphi0: s.cphi0 - 1,
+      };
+    };
+    // Measured differences (tanh − sign) at g = 50 / 100 / 200 / 400:
+    //   Δ0/g²        −5.64e-4  −1.43e-4  −3.58e-5  −8.98e-6   (×1/4 per doubling: −1.43/g²)
+    //   ν            +2.84e-4  +7.27e-5  +1.84e-5  +4.63e-6   (1/g²)
+    //   τ_1e         +1.03e-2  +2.90e-3  +8.06e-4  +2.22e-4   (×1/3.6 per doubling, ≈ g^−1.85)
+    //   τ_int        +9.74e-3  +2.77e-3  +7.72e-4  +2.13e-4   (same)
+    //   C_φ(0.6Δ0)   −2.16e-4  −5.40e-5  −1.35e-5  −3.38e-6   (1/g²)
+    //   <φ²> − 1     −1.87e-2  −9.36e-3  −4.68e-3  −2.34e-3   (−<φ'> ∝ 1/g: ×1/2 per doubling)
+    // Tolerances at g = 200 sit 1.3–1.5× above these; the g = 100 → 200 ratios check the rates.
+    const e100 = errors(100);
+    const e200 = errors(200);
+    expect(Math.abs(e200.delta0OverG2)).toBeLessThan(2 / 200 ** 2);
+    expect(Math.abs(e200.nu)).toBeLessThan(1 / 200 ** 2);
+    expect(Math.abs(e200.tau1e)).toBeLessThan(1.2e-3);
+    expect(Math.abs(e200.tauInt)).toBeLessThan(1.2e-3);
+    expect(Math.abs(e200.cphi06)).toBeLessThan(1 / 200 ** 2);
+    expect(Math.abs(e200.cphi0)).toBeLessThan(1 / 200);
+    for (const k of ['delta0OverG2', 'nu', 'cphi06'] as const) {
+      expect(e100[k] / e200[k]).toBeGreaterThan(3.8);
+      expect(e100[k] / e200[k]).toBeLessThan(4.2);
+    }
+    for (const k of ['tau1e', 'tauInt'] as const) expect(e100[k] / e200[k]).toBeGreaterThan(3.3);
+    expect(e100.cphi0 / e200.cphi0).toBeCloseTo(2, 2);
+  });
 });
 
 describe('magnetised state (§7)', () => {

@@ -12,11 +12,15 @@
  * points on z ∈ [−12, 12] when the variance exceeds 6, where Gauss–Hermite loses accuracy
  * (tanh(√Δ z) becomes step-like). A trapezoid rule on a Gaussian-weighted analytic integrand is
  * spectrally accurate, so the "fast" rule (used in the O(T²) discrete recursion) is a trapezoid rule
- * whose step is matched to the variance.
+ * whose step is matched to the variance. Both cost ∝ √variance per dimension, so above variance 6 the
+ * tanh expectations of GaussianPhi use TANH_SATURATION instead: Gauss–Legendre panels on the window
+ * |x| ≤ 20 and exact Gauss rules on the tails, where tanh, φ', log cosh are polynomials (saturatedRule),
+ * at a cost independent of the variance.
  *
  * This module does not import tfjs: it only needs the PhiName type.
  */
 import erf from '@stdlib/math-base-special-erf';
+import normalCdf from '@stdlib/stats/base/dists/normal/cdf/lib/index.js';
 import type { PhiName } from '../nonlinearity.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -165,17 +169,227 @@ export function fastRule(variance: number): NormalRule {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Saturating integrands at large variance: a finite window plus exact polynomial tails
+// ---------------------------------------------------------------------------------------------
+//
+// The dense and fast rules above resolve tanh(x) in x with a z-step ∝ 1/√variance, so their cost
+// grows like √variance (and a nested 2-D integral like the variance). But tanh, φ' = 1 − tanh²,
+// log cosh and their squares are polynomials in x (degree ≤ 2) for |x| ≥ 20 to double precision:
+// tanh(20) = 1 − 8e-18 rounds to 1, so there φ' = 0 and log cosh x = |x| − log 2 + 4e-18. Split
+// ∫Dz f(μ + s z) at the window |x| ≤ 20: inside, Gauss–Legendre panels of fixed width in x (their
+// number does not grow with s); outside, on each tail, the 2-node Gauss rule of the truncated normal
+// weight, exact for polynomials of degree ≤ 3 in z (normal CDF and pdf in closed form).
+//
+// In a nested integral the outer integrand is a Gaussian smoothing m(y) = E[f(y + σ z)] of f. It is
+// again polynomial (to 1e-19) beyond |y| > 20 + 9σ, and analytic with no features finer than ~σ, so
+// the same construction applies with a wider window and panels of width ~2σ: again a bounded count.
+
+/** The normal mass beyond Z_CUT = 9 is 1e-19: windows are clipped there, a smoothing of s.d. σ reaches 9σ. */
+const Z_CUT = 9;
+/** Nodes per Gauss–Legendre panel. */
+const PANEL_NODES = 20;
+/** Widest panel in z, so that the Gaussian weight itself is resolved. */
+const MAX_Z_PANEL = 2;
+/** A Gaussian smoothing of s.d. σ leaves no features finer than σ: panels up to this many σ wide. */
+const SMOOTHED_PANEL = 2;
+
+const glCache = new Map<number, { x: Float64Array; w: Float64Array }>();
+
+/** Gauss–Legendre rule on [−1, 1] (Newton on the Legendre recurrence from Chebyshev-like guesses). */
+export function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
+  const cached = glCache.get(n);
+  if (cached) return cached;
+  const x = new Float64Array(n);
+  const w = new Float64Array(n);
+  for (let i = 0; i < Math.ceil(n / 2); i++) {
+    let t = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
+    let dp = 1;
+    for (let it = 0; it < 100; it++) {
+      let p0 = 1;
+      let p1 = t;
+      for (let k = 2; k <= n; k++) {
+        const p2 = ((2 * k - 1) * t * p1 - (k - 1) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+      }
+      dp = (n * (t * p1 - p0)) / (t * t - 1);
+      const step = p1 / dp;
+      t -= step;
+      if (Math.abs(step) < 1e-16) break;
+    }
+    x[i] = -t;
+    x[n - 1 - i] = t;
+    w[i] = w[n - 1 - i] = 2 / ((1 - t * t) * dp * dp);
+  }
+  const rule = { x, w };
+  glCache.set(n, rule);
+  return rule;
+}
+
+/** Standard-normal upper tail Q(z) = P(Z > z) (erfc-based, full relative accuracy for large z). */
+export function normalTail(z: number): number {
+  return normalCdf(-z, 0, 1);
+}
+
+/**
+ * Writes the 2-node Gauss rule of the weight φ(z) on [lo, hi] (either end may be infinite; exact for
+ * cubics in z) at index k of z, w; returns the next index. Moments J_k = ∫(z − c)^k φ from
+ * J_{k+1} = k J_{k−1} − c J_k + [(z − c)^k φ]_hi^lo, about the end c nearest the normal's bulk,
+ * which keeps them well conditioned.
+ */
+function putNormalPair(lo: number, hi: number, z: Float64Array, w: Float64Array, k: number): number {
+  let mass: number;
+  let c: number;
+  if (lo >= 0) {
+    mass = normalTail(lo) - normalTail(hi);
+    c = lo;
+  } else if (hi <= 0) {
+    mass = normalTail(-hi) - normalTail(-lo);
+    c = hi;
+  } else {
+    mass = 1 - normalTail(-lo) - normalTail(hi);
+    c = 0;
+  }
+  if (!(mass > 0)) return k;
+  const pl = Number.isFinite(lo) ? INV_SQRT_2PI * Math.exp(-0.5 * lo * lo) : 0;
+  const ph = Number.isFinite(hi) ? INV_SQRT_2PI * Math.exp(-0.5 * hi * hi) : 0;
+  const el = Number.isFinite(lo) ? lo - c : 0;
+  const eh = Number.isFinite(hi) ? hi - c : 0;
+  const j1 = -c * mass + pl - ph;
+  const j2 = mass - c * j1 + el * pl - eh * ph;
+  const j3 = 2 * j1 - c * j2 + el * el * pl - eh * eh * ph;
+  const m = j1 / mass;
+  const v = j2 / mass - m * m;
+  if (!(v > 0)) {
+    // degenerate (a far tail of negligible mass, moments lost to rounding): one node at the mean
+    z[k] = c + m;
+    w[k] = mass;
+    return k + 1;
+  }
+  // monic orthogonal quadratic in d = t − m: d² − (κ3/v) d − v; roots d+ > 0 > d−, d+ d− = −v
+  const k3 = j3 / mass - 3 * m * (j2 / mass) + 2 * m * m * m;
+  const h = k3 / (2 * v);
+  const r = Math.sqrt(h * h + v);
+  const dPlus = h >= 0 ? h + r : -v / (h - r);
+  const dMinus = -v / dPlus;
+  z[k] = c + m + dMinus;
+  w[k] = (mass * dPlus) / (dPlus - dMinus);
+  z[k + 1] = c + m + dPlus;
+  w[k + 1] = (-mass * dMinus) / (dPlus - dMinus);
+  return k + 2;
+}
+
+/**
+ * One factor g(offset + slope·z) of an integrand in z: g is a polynomial for u > edge and another
+ * for u < −edge, and analytic for |u| ≤ edge with no features finer than `scale` (all in x units).
+ */
+export interface SaturatingFactor {
+  offset: number;
+  slope: number;
+  edge: number;
+  scale: number;
+}
+
+/**
+ * Rule for ∫Dz Π g_i(offset_i + slope_i z) whose factors saturate (SaturatingFactor) and whose product
+ * beyond the windows is a polynomial of degree ≤ 3 in z: Gauss–Legendre panels over the union of
+ * the factors' windows (clipped to |z| ≤ 9), the 2-node truncated-normal Gauss rule on each
+ * interval between them. The node count is bounded independently of the slopes.
+ */
+export function saturatedRule(factors: SaturatingFactor[]): NormalRule {
+  const windows: { lo: number; hi: number; width: number }[] = [];
+  for (const f of factors) {
+    if (f.slope === 0) continue; // a constant factor
+    const a = (-f.edge - f.offset) / f.slope;
+    const b = (f.edge - f.offset) / f.slope;
+    const lo = Math.max(Math.min(a, b), -Z_CUT);
+    const hi = Math.min(Math.max(a, b), Z_CUT);
+    if (hi > lo) windows.push({ lo, hi, width: Math.min(MAX_Z_PANEL, f.scale / Math.abs(f.slope)) });
+  }
+  if (windows.length > 1) windows.sort((p, q) => p.lo - q.lo);
+  const merged: { lo: number; hi: number; panels: number }[] = [];
+  let width = Infinity;
+  for (let i = 0; i < windows.length; i++) {
+    const win = windows[i];
+    const last = merged[merged.length - 1];
+    if (last && win.lo <= last.hi) {
+      last.hi = Math.max(last.hi, win.hi);
+      width = Math.min(width, win.width);
+    } else {
+      if (last) last.panels = Math.max(1, Math.ceil((last.hi - last.lo) / width - 1e-9));
+      merged.push({ lo: win.lo, hi: win.hi, panels: 0 });
+      width = win.width;
+    }
+  }
+  let count = 2;
+  if (merged.length > 0) {
+    const last = merged[merged.length - 1];
+    last.panels = Math.max(1, Math.ceil((last.hi - last.lo) / width - 1e-9));
+    for (const win of merged) count += 2 + win.panels * PANEL_NODES;
+  }
+  const gl = gaussLegendre(PANEL_NODES);
+  const z = new Float64Array(count);
+  const w = new Float64Array(count);
+  let k = 0;
+  let prev = -Infinity;
+  for (const win of merged) {
+    k = putNormalPair(prev, win.lo, z, w, k);
+    const half = (win.hi - win.lo) / (2 * win.panels);
+    for (let p = 0; p < win.panels; p++) {
+      const mid = win.lo + (2 * p + 1) * half;
+      for (let i = 0; i < PANEL_NODES; i++) {
+        const zi = mid + half * gl.x[i];
+        z[k] = zi;
+        w[k++] = half * gl.w[i] * INV_SQRT_2PI * Math.exp(-0.5 * zi * zi);
+      }
+    }
+    prev = win.hi;
+  }
+  k = putNormalPair(prev, Infinity, z, w, k);
+  return k === count ? { z, w } : { z: z.subarray(0, k), w: w.subarray(0, k) };
+}
+
+/**
+ * How a family of integrands saturates (tanh: TANH_SATURATION), and the rules used at or below
+ * `minVariance`, where the integrals keep their previous rules unchanged.
+ */
+export interface SaturatingRule {
+  /** f is polynomial (degree ≤ 2) in x beyond |x| > edge. */
+  edge: number;
+  /** Panel width in x inside the window. */
+  scale: number;
+  minVariance: number;
+  /** 1-D, outer and bivariate rule at or below minVariance. */
+  rule: RuleChooser;
+  /** Inner rule of the stationary nested form at or below minVariance. */
+  innerRule: RuleChooser;
+}
+
+/** The factor f(offset + slope z) of a saturating f already smoothed by a Gaussian of variance `smoothing`. */
+function smoothedFactor(sat: SaturatingRule, offset: number, slope: number, smoothing: number): SaturatingFactor {
+  const sd = Math.sqrt(smoothing);
+  return { offset, slope, edge: sat.edge + Z_CUT * sd, scale: Math.max(sat.scale, SMOOTHED_PANEL * sd) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Generic expectations
 // ---------------------------------------------------------------------------------------------
 
 export type Fn = (x: number) => number;
 export type RuleChooser = (variance: number) => NormalRule;
+/** A rule chooser, or the saturation of f (window + tails above its minVariance). */
+export type Rules = RuleChooser | SaturatingRule;
 
 /** <f(x)>, x ~ N(mu, variance). */
-export function expect1(f: Fn, variance: number, mu = 0, rule: RuleChooser = referenceRule): number {
+export function expect1(f: Fn, variance: number, mu = 0, rule: Rules = referenceRule): number {
   if (!(variance > 0)) return f(mu);
-  const { z, w } = rule(variance);
   const s = Math.sqrt(variance);
+  const { z, w } =
+    typeof rule === 'function'
+      ? rule(variance)
+      : variance <= rule.minVariance
+        ? rule.rule(variance)
+        : saturatedRule([smoothedFactor(rule, mu, s, 0)]);
   let acc = 0;
   for (let i = 0; i < z.length; i++) acc += w[i] * f(mu + s * z[i]);
   return acc;
@@ -184,6 +398,8 @@ export function expect1(f: Fn, variance: number, mu = 0, rule: RuleChooser = ref
 /**
  * <f1(x1) f2(x2)> for jointly Gaussian x with means (mu1, mu2), variances d11, d22, covariance d12:
  * x1 = mu1 + √d11 z1, x2 = mu2 + (d12/√d11) z1 + sqrt(d22 − d12²/d11) z2 (nested 2-D rule).
+ * With a SaturatingRule above its minVariance, the outer rule covers the windows of f1 and of the
+ * smoothed f2, and the inner rule is placed around each outer node's mean.
  */
 export function expect2(
   f1: Fn,
@@ -193,14 +409,19 @@ export function expect2(
   d12: number,
   mu1 = 0,
   mu2 = 0,
-  rule: RuleChooser = referenceRule,
+  rule: Rules = referenceRule,
 ): number {
   if (!(d11 > 0)) return f1(mu1) * expect1(f2, d22, mu2, rule);
   if (!(d22 > 0)) return f2(mu2) * expect1(f1, d11, mu1, rule);
   const s1 = Math.sqrt(d11);
   const c = d12 / s1;
   const cond = Math.max(d22 - c * c, 0);
-  const outer = rule(d11);
+  const sat = typeof rule === 'function' ? undefined : rule;
+  const below = sat ? sat.rule : (rule as RuleChooser);
+  const outer =
+    sat && d11 > sat.minVariance
+      ? saturatedRule([smoothedFactor(sat, mu1, s1, 0), smoothedFactor(sat, mu2, c, cond)])
+      : below(d11);
   let acc = 0;
   if (cond <= 1e-300) {
     for (let i = 0; i < outer.z.length; i++) {
@@ -209,13 +430,13 @@ export function expect2(
     }
     return acc;
   }
-  const inner = rule(cond);
   const sc = Math.sqrt(cond);
-  const iz = inner.z;
-  const iw = inner.w;
+  const placed = sat !== undefined && cond > sat.minVariance;
+  const fixed = placed ? undefined : below(cond);
   for (let i = 0; i < outer.z.length; i++) {
     const z1 = outer.z[i];
     const base = mu2 + c * z1;
+    const { z: iz, w: iw } = fixed ?? saturatedRule([smoothedFactor(sat!, base, sc, 0)]);
     let in2 = 0;
     for (let j = 0; j < iz.length; j++) in2 += iw[j] * f2(base + sc * iz[j]);
     acc += outer.w[i] * f1(mu1 + s1 * z1) * in2;
@@ -223,14 +444,18 @@ export function expect2(
   return acc;
 }
 
-/** Stationary nested form C_f(Δ;Δ0) = ∫Dz [∫Dz1 f(sqrt(Δ0−Δ) z1 + sqrt(Δ) z)]², 0 ≤ Δ ≤ Δ0 (also with a common mean mu). */
+/**
+ * Stationary nested form C_f(Δ;Δ0) = ∫Dz [∫Dz1 f(sqrt(Δ0−Δ) z1 + sqrt(Δ) z)]², 0 ≤ Δ ≤ Δ0 (also with a
+ * common mean mu). With a SaturatingRule above its minVariance, the outer rule covers the window of
+ * the inner mean m(y) = E[f(y + sqrt(Δ0−Δ) z1)] (polynomial beyond it), the inner one is placed around y.
+ */
 export function expectStationary(
   f: Fn,
   delta: number,
   delta0: number,
   mu = 0,
-  rule: RuleChooser = referenceRule,
-  innerRule: RuleChooser = rule,
+  rule: Rules = referenceRule,
+  innerRule: RuleChooser = typeof rule === 'function' ? rule : rule.innerRule,
 ): number {
   const d = Math.min(Math.max(delta, 0), delta0);
   const inVar = delta0 - d;
@@ -238,8 +463,12 @@ export function expectStationary(
     const m = expect1(f, inVar, mu, rule);
     return m * m;
   }
-  const outer = rule(d);
+  const sat = typeof rule === 'function' ? undefined : rule;
   const sOut = Math.sqrt(d);
+  const outer =
+    sat && d > sat.minVariance
+      ? saturatedRule([smoothedFactor(sat, mu, sOut, inVar)])
+      : (sat ? sat.rule : (rule as RuleChooser))(d);
   let acc = 0;
   if (!(inVar > 0)) {
     for (let i = 0; i < outer.z.length; i++) {
@@ -248,12 +477,12 @@ export function expectStationary(
     }
     return acc;
   }
-  const inner = innerRule(inVar);
   const sIn = Math.sqrt(inVar);
-  const iz = inner.z;
-  const iw = inner.w;
+  const placed = sat !== undefined && inVar > sat.minVariance;
+  const fixed = placed ? undefined : innerRule(inVar);
   for (let i = 0; i < outer.z.length; i++) {
     const base = mu + sOut * outer.z[i];
+    const { z: iz, w: iw } = fixed ?? saturatedRule([smoothedFactor(sat!, base, sIn, 0)]);
     let m = 0;
     for (let j = 0; j < iz.length; j++) m += iw[j] * f(base + sIn * iz[j]);
     acc += outer.w[i] * m * m;
@@ -379,6 +608,8 @@ export interface GaussianPhi {
   slopeAtZero: number;
   /** Cubic coefficient c3 of φ = x + c3 x³ + … (tanh −1/3, erf −π/12). */
   c3: number;
+  /** Quadrature rules of this φ's expectations (pass to expect1/expect2 for other functions of x). */
+  rule: SaturatingRule;
   /** <φ(x)>, x ~ N(mu, Δ). */
   meanPhi(delta: number, mu?: number): number;
   /** <φ'(x)>. */
@@ -422,7 +653,7 @@ const sq = (f: Fn): Fn => (x) => {
  */
 export const innerReferenceRule: RuleChooser = (v) => (v > DENSE_VARIANCE ? fastRule(v) : gaussHermite(GH_NODES));
 
-function makeQuadraturePhi(name: PhiName, f: Fn, df: Fn, F: Fn, c3: number): GaussianPhi {
+function makeQuadraturePhi(name: PhiName, f: Fn, df: Fn, F: Fn, c3: number, rule: SaturatingRule): GaussianPhi {
   const f2 = sq(f);
   const F2 = sq(F);
   const df2 = sq(df);
@@ -433,19 +664,20 @@ function makeQuadraturePhi(name: PhiName, f: Fn, df: Fn, F: Fn, c3: number): Gau
     F,
     slopeAtZero: 1,
     c3,
-    meanPhi: (delta, mu = 0) => expect1(f, delta, mu),
-    meanGain: (delta, mu = 0) => expect1(df, delta, mu),
-    meanGain2: (delta, mu = 0) => expect1(df2, delta, mu),
-    meanPhi2: (delta, mu = 0) => expect1(f2, delta, mu),
-    meanPhiAnti: (delta0) => expect1(F, delta0),
+    rule,
+    meanPhi: (delta, mu = 0) => expect1(f, delta, mu, rule),
+    meanGain: (delta, mu = 0) => expect1(df, delta, mu, rule),
+    meanGain2: (delta, mu = 0) => expect1(df2, delta, mu, rule),
+    meanPhi2: (delta, mu = 0) => expect1(f2, delta, mu, rule),
+    meanPhiAnti: (delta0) => expect1(F, delta0, 0, rule),
     varPhiAnti: (delta0) => {
-      const m = expect1(F, delta0);
-      return expect1(F2, delta0) - m * m;
+      const m = expect1(F, delta0, 0, rule);
+      return expect1(F2, delta0, 0, rule) - m * m;
     },
-    cphi: (d12, d11, d22, mu1 = 0, mu2 = 0) => expect2(f, f, d11, d22, d12, mu1, mu2),
-    cdphi: (d12, d11, d22, mu1 = 0, mu2 = 0) => expect2(df, df, d11, d22, d12, mu1, mu2),
-    cphiStationary: (delta, delta0, mu = 0) => expectStationary(f, delta, delta0, mu, referenceRule, innerReferenceRule),
-    cPhiStationary: (delta, delta0, mu = 0) => expectStationary(F, delta, delta0, mu, referenceRule, innerReferenceRule),
+    cphi: (d12, d11, d22, mu1 = 0, mu2 = 0) => expect2(f, f, d11, d22, d12, mu1, mu2, rule),
+    cdphi: (d12, d11, d22, mu1 = 0, mu2 = 0) => expect2(df, df, d11, d22, d12, mu1, mu2, rule),
+    cphiStationary: (delta, delta0, mu = 0) => expectStationary(f, delta, delta0, mu, rule),
+    cPhiStationary: (delta, delta0, mu = 0) => expectStationary(F, delta, delta0, mu, rule),
     hermiteSquared: (delta0, J) => hermiteCoefficients(f, delta0, J).map((v) => v * v),
     hermite: (delta, J, mu = 0) => hermiteCoefficients(f, delta, J, mu),
   };
@@ -455,7 +687,19 @@ const erfF: Fn = (x) => erf(HALF_SQRT_PI * x);
 const erfDf: Fn = (x) => Math.exp(-(Math.PI / 4) * x * x);
 const erfAnti: Fn = (x) => x * erf(HALF_SQRT_PI * x) + TWO_OVER_PI * Math.expm1(-(Math.PI / 4) * x * x);
 
-const tanhPhi = makeQuadraturePhi('tanh', Math.tanh, tanhDf, logCosh, -1 / 3);
+/**
+ * tanh, φ', log cosh and their squares are polynomial beyond |x| = 20 (see saturatedRule); width-2
+ * Gauss–Legendre panels resolve them (poles at ±iπ/2). Up to variance 6 the previous rules.
+ */
+export const TANH_SATURATION: SaturatingRule = {
+  edge: 20,
+  scale: 2,
+  minVariance: DENSE_VARIANCE,
+  rule: referenceRule,
+  innerRule: innerReferenceRule,
+};
+
+const tanhPhi = makeQuadraturePhi('tanh', Math.tanh, tanhDf, logCosh, -1 / 3, TANH_SATURATION);
 
 /**
  * Closed-form Gaussian smoothing for erf(a x), a = √π/2, q = sqrt(1 + 2a²v):
@@ -507,7 +751,11 @@ function smoothedBivariate(f: Fn, S: (y: number, v: number) => number, d12: numb
   return acc;
 }
 
-const erfGeneric = makeQuadraturePhi('erf', erfF, erfDf, erfAnti, -Math.PI / 12);
+/** The quadrature versions of erf keep the reference rules at every variance (they validate the closed forms). */
+const erfGeneric = makeQuadraturePhi('erf', erfF, erfDf, erfAnti, -Math.PI / 12, {
+  ...TANH_SATURATION,
+  minVariance: Infinity,
+});
 
 const erfPhi: GaussianPhi = {
   ...erfGeneric,

@@ -139,8 +139,8 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
     return delta0 * acc;
   };
   const varPhi = (delta0: number, mu: number) => {
-    const m = expect1(gp.F, delta0, mu);
-    return expect1(F2, delta0, mu) - m * m;
+    const m = expect1(gp.F, delta0, mu, gp.rule);
+    return expect1(F2, delta0, mu, gp.rule) - m * m;
   };
 
   /** ∫_a^{Δ0} C_φ(Δ; Δ0, μ) dΔ by 8-point Gauss–Legendre in s = sqrt(Δ0 − Δ) (2-D quadrature). */

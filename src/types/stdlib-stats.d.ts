@@ -4,3 +4,7 @@ declare module '@stdlib/stats/base/dists/normal/quantile/lib/index.js' {
   import quantile = require('@stdlib/stats/base/dists/normal/quantile/docs/types/index');
   export default quantile;
 }
+declare module '@stdlib/stats/base/dists/normal/cdf/lib/index.js' {
+  import cdf = require('@stdlib/stats/base/dists/normal/cdf/docs/types/index');
+  export default cdf;
+}
