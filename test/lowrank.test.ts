@@ -433,7 +433,8 @@ describe('connfit simulate/fit with structure (CLI)', () => {
     expect(noRank.code).toBe(2);
     expect(noRank.stderr).toMatch(/--network-size applies with --rank or --effective-rank/);
     const help = await runCli('fit', '--help');
-    expect(help.stdout).toMatch(/--rank R --loss whittle --network-size N/);
+    expect(help.stdout).toMatch(/--rank R --network-size N\s+\(spectral form: any bulk strength\)/);
+    expect(help.stdout).toMatch(/--rank R --network-size N --loss exact\s+\(weak bulk, ĝ ≲ 0\.6/);
   });
 
   it('bad structure input: clear errors, exit code 2', async () => {
