@@ -160,12 +160,18 @@ export function referenceRule(variance: number): NormalRule {
  * (≈ 1e-15 for tanh and erf whose singularities/growth sit ≥ π/(2√variance) off the real z axis).
  */
 export function fastRule(variance: number): NormalRule {
-  const h = Math.min(0.3, 0.27 / Math.sqrt(Math.max(variance, 1e-300)));
-  let n = Math.ceil(17 / h);
+  let n = Math.ceil((2 * FAST_ZMAX) / fastStep(variance));
   if (n % 2 === 1) n++;
   // quantise the point count to keep the cache small
   n = n <= 64 ? n : 8 * Math.ceil(n / 8);
-  return trapezoidRule(8.5, n + 1);
+  return trapezoidRule(FAST_ZMAX, n + 1);
+}
+
+const FAST_ZMAX = 8.5;
+
+/** Largest z-step of the fast rule for f(√variance z): 0.3 for the Gaussian weight, 0.27/√variance for f. */
+export function fastStep(variance: number): number {
+  return Math.min(0.3, 0.27 / Math.sqrt(Math.max(variance, 1e-300)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,6 +496,73 @@ export function expectStationary(
   return acc;
 }
 
+/** Lattice points per outer step beyond which the nested rule (≈ 57 inner nodes) is cheaper. */
+const LATTICE_MAX_P = 16;
+let latticeF = new Float64Array(0);
+let latticeK = new Float64Array(0);
+
+/**
+ * <f1(x1) f2(x2)> as expect2 with fast-rule steps, but evaluating f2 only once per lattice point.
+ * Outer trapezoid in z1 (x1 = mu1 + √d11 z1, step ≤ fastStep(d11)); the inner means of x2 sit at
+ * y_i = mu2 + c z1_i, c = d12/√d11, a step c·h1 apart, so an inner trapezoid in x2 of step hx = |c|h1/p
+ * (p integer, hx ≤ √u fastStep(u), u = d22 − c² the conditional variance) lies on one common lattice
+ * for all outer nodes. The inner sums become a discrete convolution of f2 on that lattice with a
+ * fixed Gaussian kernel: ~n1·p + 2Q evaluations of f2 instead of n1·(2Q + 1). Same steps and
+ * truncation as the nested fast rule, so spectrally accurate (≈ 1e-15) for tanh and erf. Pays when
+ * the correlation is high (|c|h1 comparable to the inner step); falls back to expect2 otherwise.
+ */
+export function expect2Lattice(f1: Fn, f2: Fn, d11: number, d22: number, d12: number, mu1 = 0, mu2 = 0): number {
+  if (!(d11 > 0) || !(d22 > 0)) return expect2(f1, f2, d11, d22, d12, mu1, mu2, fastRule);
+  const s1 = Math.sqrt(d11);
+  const c = d12 / s1;
+  const su = Math.sqrt(Math.max(d22 - c * c, 0));
+  const n1 = Math.ceil((2 * FAST_ZMAX) / fastStep(d11));
+  const h1 = (2 * FAST_ZMAX) / n1;
+  const shift = Math.abs(c) * h1;
+  const hxMax = su * fastStep(su * su);
+  const p = Math.ceil(shift / hxMax);
+  // weakly correlated (the lattice would be finer than the inner rule needs) or nearly degenerate
+  // (inner width √u ≪ the outer shift: more lattice points than the nested rule's evaluations)
+  if (!(hxMax > 0) || shift < 0.5 * hxMax || p > LATTICE_MAX_P) return expect2(f1, f2, d11, d22, d12, mu1, mu2, fastRule);
+  const hx = shift / p;
+  const Q = Math.ceil((FAST_ZMAX * su) / hx);
+  const M = n1 * p + 2 * Q + 1;
+  if (latticeF.length < M) latticeF = new Float64Array(2 * M);
+  if (latticeK.length < 2 * Q + 1) latticeK = new Float64Array(2 * (2 * Q + 1));
+  const F = latticeF;
+  const K = latticeK;
+  const hz = hx / su;
+  for (let q = -Q; q <= Q; q++) {
+    const z = q * hz;
+    K[q + Q] = hz * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+  }
+  // lattice point m (0-based) is x2 = y_0 + σ (m − Q) hx, σ = sign(c), y_0 = mu2 − c·FAST_ZMAX
+  const y0 = mu2 - c * FAST_ZMAX;
+  const step = c >= 0 ? hx : -hx;
+  for (let m = 0; m < M; m++) F[m] = f2(y0 + (m - Q) * step);
+  const K2 = 2 * Q + 1;
+  // A saturating f2 (tanh is ±1 to the last bit beyond |x| ≈ 19) is constant at both ends of the
+  // lattice: inner windows wholly inside such a plateau sum to plateau·ΣK without the convolution.
+  let kSum = 0;
+  for (let q = 0; q < K2; q++) kSum += K[q];
+  let lo = 0;
+  while (lo + 1 < M && F[lo + 1] === F[0]) lo++;
+  let hi = M - 1;
+  while (hi > 0 && F[hi - 1] === F[M - 1]) hi--;
+  let acc = 0;
+  for (let i = 0; i <= n1; i++) {
+    const z1 = -FAST_ZMAX + i * h1;
+    const w = h1 * INV_SQRT_2PI * Math.exp(-0.5 * z1 * z1) * (i === 0 || i === n1 ? 0.5 : 1);
+    const base = i * p;
+    let in2 = 0;
+    if (base + K2 - 1 <= lo) in2 = F[0] * kSum;
+    else if (base >= hi) in2 = F[M - 1] * kSum;
+    else for (let q = 0; q < K2; q++) in2 += K[q] * F[base + q];
+    acc += w * f1(mu1 + s1 * z1) * in2;
+  }
+  return acc;
+}
+
 /**
  * Orthonormal Hermite (Mehler) coefficients a_j = <f(mu + √variance z) h_j(z)>, j = 0..J−1,
  * h_j = He_j/√j!. Then for x1, x2 with correlation ρ: <f(x1) f(x2)> = Σ_j ρ^j a_j(1) a_j(2) (Mehler).
@@ -497,6 +570,8 @@ export function expectStationary(
  * L²-normalised Hermite function (|·| ≲ 1), so |z| ≤ 12.5 truncates below 1e-16 for every j; the
  * trapezoid step (≤ 0.1, ≤ 0.2/√variance, ≤ 2.4/√J) resolves the Hermite oscillations (local
  * wavenumber ≤ √(j + 1/2)) and f. At most 1000 terms.
+ * The nodes ±z share one Hermite recurrence (h_j(−z) = (−1)^j h_j(z)): even j take f(+) + f(−), odd
+ * j take f(+) − f(−); two node pairs run side by side (independent recurrences pipeline better).
  */
 export function hermiteCoefficients(f: Fn, variance: number, J: number, mu = 0): Float64Array {
   const a = new Float64Array(J);
@@ -507,22 +582,63 @@ export function hermiteCoefficients(f: Fn, variance: number, J: number, mu = 0):
   if (J > 1000) throw new RangeError(`hermiteCoefficients: at most 1000 terms, got ${J}`);
   const zmax = 12.5;
   const h = Math.min(0.1, 0.2 / Math.sqrt(variance), 2.4 / Math.sqrt(J));
-  const n = 2 * Math.ceil(zmax / h);
-  const hh = (2 * zmax) / n;
+  const half = Math.ceil(zmax / h); // nodes i·hh, i = −half..half
+  const hh = zmax / half;
   const s = Math.sqrt(variance);
+  // recurrence h_{k+1} = (x h_k − √k h_{k−1}) / √(k+1) with the two factors tabulated
   const sq = new Float64Array(J + 1);
-  for (let k = 0; k <= J; k++) sq[k] = Math.sqrt(k);
-  for (let i = 0; i <= n; i++) {
-    const x = -zmax + i * hh;
-    const wt = hh * INV_SQRT_2PI * Math.exp(-0.5 * x * x) * (i === 0 || i === n ? 0.5 : 1) * f(mu + s * x);
-    if (wt === 0) continue;
-    let hPrev = 0;
-    let hk = 1;
+  const isq = new Float64Array(J + 1);
+  for (let k = 0; k <= J; k++) {
+    sq[k] = Math.sqrt(k);
+    isq[k] = k > 0 ? 1 / sq[k] : 0;
+  }
+  // weighted (even, odd) parts of f at node pair i: w·(f(μ + s x) ± f(μ − s x))
+  const parts = (i: number): [number, number, number] => {
+    const x = i * hh;
+    const w = hh * INV_SQRT_2PI * Math.exp(-0.5 * x * x) * (i === half ? 0.5 : 1);
+    const fp = f(mu + s * x);
+    const fm = f(mu - s * x);
+    return [x, w * (fp + fm), w * (fp - fm)];
+  };
+  {
+    // the node z = 0: h_{2m}(0) = (−1)^m √((2m−1)!!/(2m)!!), the odd ones vanish
+    const w0 = hh * INV_SQRT_2PI * f(mu);
+    let h0 = 1;
+    a[0] += w0;
+    for (let k = 2; k < J; k += 2) {
+      h0 *= -Math.sqrt((k - 1) / k);
+      a[k] += w0 * h0;
+    }
+  }
+  let i = 1;
+  for (; i + 1 <= half; i += 2) {
+    const [x1, e1, o1] = parts(i);
+    const [x2, e2, o2] = parts(i + 1);
+    if (e1 === 0 && o1 === 0 && e2 === 0 && o2 === 0) continue;
+    let p1 = 0;
+    let c1 = 1;
+    let p2 = 0;
+    let c2 = 1;
     for (let k = 0; k < J; k++) {
-      a[k] += wt * hk;
-      const next = (x * hk - sq[k] * hPrev) / sq[k + 1];
-      hPrev = hk;
-      hk = next;
+      const odd = k & 1;
+      a[k] += odd ? o1 * c1 + o2 * c2 : e1 * c1 + e2 * c2;
+      const n1 = (x1 * c1 - sq[k] * p1) * isq[k + 1];
+      const n2 = (x2 * c2 - sq[k] * p2) * isq[k + 1];
+      p1 = c1;
+      c1 = n1;
+      p2 = c2;
+      c2 = n2;
+    }
+  }
+  if (i === half) {
+    const [x1, e1, o1] = parts(i);
+    let p1 = 0;
+    let c1 = 1;
+    for (let k = 0; k < J; k++) {
+      a[k] += (k & 1 ? o1 : e1) * c1;
+      const n1 = (x1 * c1 - sq[k] * p1) * isq[k + 1];
+      p1 = c1;
+      c1 = n1;
     }
   }
   return a;
