@@ -13,8 +13,10 @@
  *
  * C_{k,l}: the bivariate Mehler series Σ_j ρ^j a_j(k) a_j(l) (ρ the correlation coefficient) with
  * the orthonormal Hermite coefficients a_j(k) of φ(μ_k + √Δ_kk z) (400 terms, 1000 when those have
- * not decayed): always for |ρ| ≤ 0.8, and at any ρ when both coefficient sequences have decayed below
- * 1e-9 (tanh up to variance ≈ 3, erf to larger ones); otherwise a nested 2-D trapezoid rule.
+ * not decayed): for |ρ| ≤ 0.9616 (where 1000 terms bound the tail by 1e-17 since |φ| ≤ 1), and at any
+ * ρ when both coefficient sequences have decayed below 1e-9 (tanh up to variance ≈ 3, erf to larger
+ * ones); otherwise (the few lags nearest the diagonal) the 2-D trapezoid rule on a sheared lattice
+ * (expect2Lattice: the fast rule's steps with one φ evaluation per lattice point).
  * The result is the exact large-N limit of the Euler simulation at finite Δ (§4.3).
  *
  * Stationary profile: Δ_{T,T−n} of the last row. The approach to stationarity has a slow component
@@ -24,7 +26,7 @@
  * Δ_kk over the last quarter.
  */
 import type { PhiName } from '../nonlinearity.js';
-import { expect1, expect2, fastRule, gaussianPhi, hermiteCoefficients, type Fn } from './gaussian.js';
+import { expect1, expect2Lattice, fastRule, gaussianPhi, hermiteCoefficients, type Fn } from './gaussian.js';
 
 export interface DiscretePopulations {
   /** g²_ab, P×P, rows target a (Var(J_ij) = g²_ab/N_b). */
@@ -96,10 +98,15 @@ export interface DiscreteResult {
   populations: DiscretePopulationResult[];
 }
 
-const MEHLER_RHO = 0.8; // 0.8^166 < 1e-16: the series always converges below this correlation
 const MEHLER_J = 400;
 /** Retry length when 400 coefficients have not decayed (larger variances, plateau states). */
 const MEHLER_J_MAX = 1000;
+/**
+ * The Mehler series is used at any |ρ| ≤ mehlerRho even when the coefficients have not decayed: a φ
+ * with |φ| ≤ 1 has Σ a_j² ≤ 1, so the terms beyond the MEHLER_J_MAX kept ones sum to at most
+ * |ρ|^MEHLER_J_MAX ≤ 1e-17 (ρ ≤ 0.9616).
+ */
+const mehlerRho = Math.exp(Math.log(1e-17) / MEHLER_J_MAX);
 /** Coefficients below this magnitude are treated as the converged tail (a_j² < 1e-18). */
 const COEF_EPS = 1e-9;
 
@@ -175,20 +182,33 @@ export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
   // including the diagonal neighbourhood (otherwise nested quadrature there).
   const complete = Array.from({ length: P }, () => new Uint8Array(T + 1));
   const len = Array.from({ length: P }, () => new Int32Array(T + 1));
-  const setCoefficients = (s: PopState, p: number, k: number) => {
-    let Ju = J;
-    let c = hermiteCoefficients(f, s.variance[k], Ju, s.mean[k]);
-    let last = Ju - 1;
+  const significant = (c: Float64Array) => {
+    let last = c.length - 1;
     while (last > 0 && Math.abs(c[last]) < COEF_EPS) last--;
-    if (last + 1 > Ju - 40) {
+    return last + 1;
+  };
+  // Whether the previous step needed MEHLER_J_MAX terms: then start there (the variance changes
+  // slowly, so the MEHLER_J attempt would be wasted), and step back only if MEHLER_J would have done.
+  const wasLong = new Uint8Array(P);
+  const setCoefficients = (s: PopState, p: number, k: number) => {
+    const v = s.variance[k];
+    const mu = s.mean[k];
+    let Ju = wasLong[p] ? MEHLER_J_MAX : J;
+    let c = hermiteCoefficients(f, v, Ju, mu);
+    let n = significant(c);
+    if (Ju === J && n > J - 40) {
       Ju = MEHLER_J_MAX;
-      c = hermiteCoefficients(f, s.variance[k], Ju, s.mean[k]);
-      last = Ju - 1;
-      while (last > 0 && Math.abs(c[last]) < COEF_EPS) last--;
+      c = hermiteCoefficients(f, v, Ju, mu);
+      n = significant(c);
+    } else if (Ju === MEHLER_J_MAX && n <= J - 40) {
+      Ju = J;
+      c = hermiteCoefficients(f, v, Ju, mu);
+      n = significant(c);
     }
-    const complete1 = last + 1 <= Ju - 40;
-    // keep at least the 166 terms the |ρ| ≤ 0.8 branch may need when the tail has not decayed
-    const keep = complete1 ? last + 1 : Ju;
+    wasLong[p] = Ju === MEHLER_J_MAX ? 1 : 0;
+    const complete1 = n <= Ju - 40;
+    // an incomplete sequence has all MEHLER_J_MAX terms, which the |ρ| ≤ mehlerRho branch relies on
+    const keep = complete1 ? n : Ju;
     s.coef[k] = c.slice(0, Math.max(keep, 1));
     s.m[k] = c[0];
     len[p][k] = keep;
@@ -204,11 +224,11 @@ export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
     const den = Math.sqrt(vk * vl);
     const rho = den > 0 ? d12 / den : 0;
     const bothComplete = complete[p][k] && complete[p][l];
-    if (Math.abs(rho) <= MEHLER_RHO || bothComplete) {
+    if (Math.abs(rho) <= mehlerRho || bothComplete) {
       const ck = s.coef[k];
       const cl = s.coef[l];
       const ar = Math.abs(rho);
-      // beyond min(len) one factor is < 1e-9 (complete) or the ρ^j cut-off below applies (|ρ| ≤ 0.8)
+      // beyond min(len) one factor is < 1e-9 (complete) or the ρ^j cut-off below applies (|ρ| ≤ mehlerRho)
       const Jc = Math.min(len[p][k], len[p][l]);
       if (oddPhi && s.mean[k] === 0 && s.mean[l] === 0) {
         // odd φ, zero means: only odd Hermite coefficients are nonzero
@@ -237,7 +257,7 @@ export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
       return acc;
     }
     if (gp.name === 'erf' && s.mean[k] === 0 && s.mean[l] === 0) return gp.cphi(d12, vk, vl);
-    return expect2(f, f, vk, vl, d12, s.mean[k], s.mean[l], fastRule);
+    return expect2Lattice(f, f, vk, vl, d12, s.mean[k], s.mean[l]);
   };
 
   // k = 0
