@@ -574,21 +574,22 @@ export function expect2Lattice(f1: Fn, f2: Fn, d11: number, d22: number, d12: nu
  * j take f(+) − f(−); two node pairs run side by side (independent recurrences pipeline better).
  */
 export function hermiteCoefficients(f: Fn, variance: number, J: number, mu = 0): Float64Array {
-  const a = new Float64Array(J);
   if (!(variance > 0)) {
-    a[0] = f(mu);
-    return a;
+    const a0 = new Float64Array(J);
+    a0[0] = f(mu);
+    return a0;
   }
   if (J > 1000) throw new RangeError(`hermiteCoefficients: at most 1000 terms, got ${J}`);
+  const a = new Float64Array(J + 1); // one spare term: the recurrences below run in even/odd pairs
   const zmax = 12.5;
   const h = Math.min(0.1, 0.2 / Math.sqrt(variance), 2.4 / Math.sqrt(J));
   const half = Math.ceil(zmax / h); // nodes i·hh, i = −half..half
   const hh = zmax / half;
   const s = Math.sqrt(variance);
   // recurrence h_{k+1} = (x h_k − √k h_{k−1}) / √(k+1) with the two factors tabulated
-  const sq = new Float64Array(J + 1);
-  const isq = new Float64Array(J + 1);
-  for (let k = 0; k <= J; k++) {
+  const sq = new Float64Array(J + 2);
+  const isq = new Float64Array(J + 2);
+  for (let k = 0; k <= J + 1; k++) {
     sq[k] = Math.sqrt(k);
     isq[k] = k > 0 ? 1 / sq[k] : 0;
   }
@@ -619,11 +620,18 @@ export function hermiteCoefficients(f: Fn, variance: number, J: number, mu = 0):
     let c1 = 1;
     let p2 = 0;
     let c2 = 1;
-    for (let k = 0; k < J; k++) {
-      const odd = k & 1;
-      a[k] += odd ? o1 * c1 + o2 * c2 : e1 * c1 + e2 * c2;
-      const n1 = (x1 * c1 - sq[k] * p1) * isq[k + 1];
-      const n2 = (x2 * c2 - sq[k] * p2) * isq[k + 1];
+    // k even then k + 1 odd per pass (the last odd term of an odd J lands in the spare a slot)
+    for (let k = 0; k < J; k += 2) {
+      a[k] += e1 * c1 + e2 * c2;
+      let n1 = (x1 * c1 - sq[k] * p1) * isq[k + 1];
+      let n2 = (x2 * c2 - sq[k] * p2) * isq[k + 1];
+      p1 = c1;
+      c1 = n1;
+      p2 = c2;
+      c2 = n2;
+      a[k + 1] += o1 * c1 + o2 * c2;
+      n1 = (x1 * c1 - sq[k + 1] * p1) * isq[k + 2];
+      n2 = (x2 * c2 - sq[k + 1] * p2) * isq[k + 2];
       p1 = c1;
       c1 = n1;
       p2 = c2;
@@ -641,7 +649,7 @@ export function hermiteCoefficients(f: Fn, variance: number, J: number, mu = 0):
       c1 = n1;
     }
   }
-  return a;
+  return a.slice(0, J);
 }
 
 /**
