@@ -179,7 +179,7 @@ export function dmftDiscrete(opt: DiscreteOptions): DiscreteResult {
 
   // len[k]: effective length of the Hermite coefficients of time k (all later |a_j| < 1e-9);
   // complete[k]: they decayed well before J, so the Mehler series can be used at any correlation,
-  // including the diagonal neighbourhood (otherwise nested quadrature there).
+  // including the diagonal neighbourhood (otherwise the lattice rule there).
   const complete = Array.from({ length: P }, () => new Uint8Array(T + 1));
   const len = Array.from({ length: P }, () => new Int32Array(T + 1));
   const significant = (c: Float64Array) => {
