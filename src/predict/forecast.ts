@@ -185,14 +185,23 @@ export interface EvaluationReport {
   info: Predictors['info'];
 }
 
+/**
+ * Whether a recording of `nSamples` can be split for evaluation: the data-driven kernels estimate
+ * context + horizon lags from the training part (more than twice as many samples), and the test part
+ * holds at least one window.
+ */
+export function canEvaluateForecast(nSamples: number, context: number, horizon: number, trainFraction = 0.5): boolean {
+  const cut = Math.floor(nSamples * trainFraction);
+  return cut > 2 * (context + horizon) && nSamples - cut >= context + horizon;
+}
+
 /** Split `rec` into train/test, build all predictors and score them on the test part. */
 export async function evaluateForecast(fit: FitFile, rec: Recording, opt: EvaluationOptions): Promise<EvaluationReport> {
   const frac = opt.trainFraction ?? 0.5;
   if (!(frac > 0 && frac < 1)) throw new InputError(`the training fraction must be in (0, 1), got ${frac}`, { field: '--train-fraction' });
   const cut = Math.floor(rec.nSamples * frac);
   const span = opt.context + opt.horizon;
-  // The data-driven kernels estimate `span` lags from the training part; the test part holds whole windows.
-  if (cut <= 2 * span || rec.nSamples - cut < span) {
+  if (!canEvaluateForecast(rec.nSamples, opt.context, opt.horizon, frac)) {
     throw new InputError(
       `the recording has ${rec.nSamples} samples: the evaluation needs a training part (the first ${frac} of them, ${cut}) of more than ` +
         `2 × (context + horizon) = ${2 * span} samples and a test part of at least ${span}; give a longer recording, or lower --context or --horizon`,

@@ -6,7 +6,7 @@
  */
 import { InputError } from '../errors.js';
 import type { FitFile } from '../fitfile/schema.js';
-import { evaluateForecast, type EvaluationReport } from '../predict/forecast.js';
+import { canEvaluateForecast, evaluateForecast, type EvaluationReport } from '../predict/forecast.js';
 import { empiricalKernel, randomBulk, theoryKernel } from '../predict/kernels.js';
 import type { Recording } from '../recording/types.js';
 import { iidNetwork } from '../simulate/network.js';
@@ -98,11 +98,11 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   if (opts.networkSize === undefined) notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units; for a subsample give --network-size)');
   const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, networkSize: opts.networkSize, onProgress: opts.onProgress });
   notes.push(...dimension.notes);
-  // The training half must hold more than 2 × (context + horizon) samples for the data-driven kernels.
-  const forecast =
-    Math.floor(rec.nSamples / 2) > 2 * ((opts.context ?? 60) + (opts.horizon ?? 20))
-      ? await evaluateForecast(fit, rec, { context: opts.context ?? 60, horizon: opts.horizon ?? 20, stride: opts.stride ?? 5, onProgress: opts.onProgress })
-      : null;
+  const context = opts.context ?? 60;
+  const horizon = opts.horizon ?? 20;
+  const forecast = canEvaluateForecast(rec.nSamples, context, horizon)
+    ? await evaluateForecast(fit, rec, { context, horizon, stride: opts.stride ?? 5, onProgress: opts.onProgress })
+    : null;
   if (!forecast) notes.push('forecast evaluation skipped: the recording needs more than 4 × (context + horizon) samples (lower --context or --horizon for a short one)');
   return {
     params: { phi, g, D, J0, tau },
