@@ -7,15 +7,11 @@
  *
  *   node dist/bench/dmft-large-g.js [repeats=3]
  */
-import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { timeCliCases, type CliCase } from './cliTimings.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
-const CLI = join(HERE, '..', 'cli', 'main.js');
 const repeats = Number(process.argv[2] ?? 3);
 
-const cases: { args: string[]; target?: number }[] = [
+const cases: CliCase[] = [
   { args: ['dmft', '--g', '2', '--json'] },
   { args: ['dmft', '--g', '30', '--json'], target: 6.8 },
   { args: ['dmft', '--g', '50', '--json'] },
@@ -23,25 +19,4 @@ const cases: { args: string[]; target?: number }[] = [
   { args: ['dmft', '--g', '200', '--json'] },
   { args: ['fixedpoints', '--N', '100', '--g', '100'] },
 ];
-let ok = true;
-for (const c of cases) {
-  const runs: number[] = [];
-  let delta0 = NaN;
-  for (let k = 0; k < repeats; k++) {
-    const t0 = performance.now();
-    const out = execFileSync(process.execPath, [CLI, ...c.args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    runs.push((performance.now() - t0) / 1000);
-    if (c.args[0] === 'dmft') delta0 = JSON.parse(out).delta0;
-  }
-  runs.sort((a, b) => a - b);
-  const median = runs[Math.floor(runs.length / 2)];
-  const pass = c.target === undefined || median <= c.target;
-  ok &&= pass;
-  process.stdout.write(
-    `connfit ${c.args.join(' ')}: median ${median.toFixed(2)} s of ${repeats} (${runs.map((r) => r.toFixed(2)).join(', ')})` +
-      (c.target !== undefined ? ` (target ≤ ${c.target} s: ${pass ? 'PASS' : 'FAIL'})` : '') +
-      (Number.isFinite(delta0) ? `; Δ0 ${delta0.toPrecision(8)}` : '') +
-      '\n',
-  );
-}
-if (!ok) process.exitCode = 1;
+timeCliCases(cases, repeats, (c, out) => (c.args[0] === 'dmft' ? `Δ0 ${Number(JSON.parse(out).delta0).toPrecision(8)}` : ''));
