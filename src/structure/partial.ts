@@ -50,6 +50,11 @@
  *   readout is either collinear with n (no prior) or gains ≤ 3° (ridge prior). Nor does a readout
  *   of "φ + ρ E[φ | filtered latent]" help: the oracle gains 5°, but in the spectral fit the mean
  *   over six realisations stays the same (29.4° → 29.6°; 7:3 −6°, 9:5 +8°) and ĝ rises 4–10 points.
+ * - Nor is it the weighting: modelling the unpredictable unrecorded readout u as noise along m in the
+ *   latent, z(k) = H⁻¹M_SᵀY(k) ~ N(readout, s_k H⁻¹ + S_u(k)) with S_u the oracle's own spectrum of u,
+ *   so that the regression uses u's innovations, moves the oracle on the test realisation from 34.5° to
+ *   39.6° (per-unit weights s_k alone: 35.3°). u's power is below the per-unit noise's along m
+ *   (S_u/(s_k H⁻¹) ≈ 0.6 at the lowest frequencies, → 0 above).
  * - Nor do nuisance readouts with free coefficients: regressors of the strictly causal, leak-filtered
  *   latent (or of x projected on m, up to quartic terms) next to φ_S are collinear with the readout
  *   along m, and the oracle's mean n-span over 12 realisations rose from 33° to 47–59°.
@@ -76,14 +81,14 @@
  * current with the leak filter of those units. An oracle regression on κ and its leak-filtered copy
  * removes part of it with 16 000 τ (16.8° → 11–13.5°) but costs more than it gains at 2000 τ (15.6–22.6°).
  *
- * The exact form (`fit --loss exact --network-size N`; `lowrank-partial.js 7 24 2000 exact`): fit the
+ * The exact form (`fit --network-size N` when its ĝ ≤ 0.6, or `--loss exact`; `lowrank-partial.js 7 24 2000 exact`): fit the
  * recorded units as a network of their own with the exact loss, scale ĝ by √(N/n) (the recorded
  * block's couplings have variance g²/N, the loss normalises by n) and correct the readout as here. On issue
  * 3's teacher it beats the spectral form on every target but n-span: ĝ within 10 % on 24/24 (mean |error|
  * 1.9 %), m-span within 20° on 21/24 (18.1°: the exact form models the recorded units' bulk input, which
  * carries the latent too), n-span within 30° on 21/24 (test realisation 35.2°), all four on 18/24 (7/24).
  * With a stronger bulk it absorbs the unrecorded units' input as coupling (ĝ +4 % at g 0.8, +13 % at g 1.5),
- * so it is an option for weak bulks (its note says so above ĝ 0.6), not the default.
+ * so it is the default for weak bulks only (exact-form ĝ ≤ 0.6; PARTIAL_EXACT_MAX_G in src/fit/lowRank.ts).
  *
  * ĝ. Partial recordings move it by several 1/N effects of opposite sign, each 10–25 % of g² on
  * issue 3's teacher: the unpredictable unrecorded readout along m (u above, plus the error of
