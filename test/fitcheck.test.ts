@@ -55,11 +55,22 @@ describe('fit files are checked for sense', () => {
     ['tau.json', (f: FitFile) => (f.model.natural.tau = 0), 'model.natural.tau', 'expected τ > 0 (a time constant), got 0'],
     ['names.json', (f: FitFile) => (f.data.unitNames = f.data.unitNames.slice(0, 5)), 'data.unitNames', 'has 5 names but data.units is 12; expected one name per unit'],
     ['pops.json', (f: FitFile) => (f.model.natural.D = [0.1, 0.1]), 'model.natural.D', 'has 2 entries but data.populations lists 1; expected one per population'],
+    ['no-g.json', (f: FitFile) => delete f.params.g, 'params', 'has no estimate of g; expected params.g = {value, se, ci95}'],
   ])('%s: refused naming the file and the field', (name, edit, field, message) => {
     const p = editedFit(name, edit);
     const e = inputError(() => readFitFile(p));
     expect(e.location).toEqual({ file: p, field });
     expect(e.message).toBe(`${p} ${field}: invalid connfit fit file: ${message}`);
+  });
+
+  it('params that disagree with model.natural (an edited file) are refused', () => {
+    const p = editedFit('g-mismatch.json', (f) => (f.params.g.value = -1));
+    const e = inputError(() => readFitFile(p));
+    expect(e.location).toEqual({ file: p, field: 'params.g.value' });
+    const g = Math.sqrt(fitJson.model.natural.g2[0][0]);
+    expect(e.message).toBe(`${p} params.g.value: invalid connfit fit file: is -1 but model.natural gives ${g}; expected the two to agree (edit both, or refit)`);
+    // the file as written agrees to rounding
+    expect(Math.abs(fitJson.params.g.value! - g)).toBeLessThan(1e-12);
   });
 
   it('a non-finite value (null in JSON) is refused with its JSON path', () => {

@@ -191,6 +191,18 @@ export const FitFileSchema = z.object({
   square('g2');
   square('J0');
   if (nat.D.length !== P) issue(['model', 'natural', 'D'], `has ${nat.D.length} entries but data.populations lists ${P}; expected one per population`);
+  // Commands predict from model.natural while people read params: an edited file must not let them differ.
+  if (P === 1 && nat.g2.length === 1 && nat.J0.length === 1) {
+    const p = fit.params;
+    if (!Object.keys(p).some((k) => k === 'g' || k.startsWith('g['))) issue(['params'], 'has no estimate of g; expected params.g = {value, se, ci95}');
+    const natural: [string, number][] = [['g', Math.sqrt(nat.g2[0][0])], ['D', nat.D[0]], ['J0', nat.J0[0][0]], ['tau', nat.tau], ['scale', nat.scale]];
+    for (const [name, v] of natural) {
+      const e = p[name];
+      if (e && e.value !== null && !(Math.abs(e.value - v) <= 1e-6 * Math.max(1, Math.abs(v)))) {
+        issue(['params', name, 'value'], `is ${e.value} but model.natural gives ${v}; expected the two to agree (edit both, or refit)`);
+      }
+    }
+  }
 });
 export type FitFile = z.infer<typeof FitFileSchema>;
 
