@@ -46,6 +46,8 @@ Every command has --help with examples.`,
   );
 
 // Before registering commands: commander copies this setting to subcommands created afterwards.
+// commander's messages carry the same prefix as connfit's own errors.
+program.configureOutput({ outputError: (text, write) => write(`connfit: ${text}`) });
 program.exitOverride((err) => {
   // commander's own usage errors (unknown option, bad value): exit 2 like other input errors.
   process.exit(err.exitCode === 0 ? 0 : 2);

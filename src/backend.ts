@@ -31,6 +31,9 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
   const want: BackendChoice = choice === 'node' ? 'tensorflow' : choice;
   if (active && (want === 'auto' || want === active)) return active;
   const order: BackendName[] = want === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [want];
+  // Production mode silences tfjs's console advice (the cpu backend's "install our node backend" banner
+  // on every run); connfit says itself which backend it uses and why.
+  tf.env().set('PROD', true);
   for (const name of order) {
     const ok = name === 'tensorflow' ? await tryNode() : await tf.setBackend(name).catch(() => false);
     if (ok) {

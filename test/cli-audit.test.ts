@@ -85,4 +85,17 @@ describe('CLI audit: bad input is refused, not misread', () => {
     expect(d.stderr).toMatch(/--dt: applies to --discrete only/);
     expect((await runCli('fit', rec, '--rank', ' ')).stderr).toMatch(/--rank: expected a whole number ≥ 0 or 'auto', got ' '/);
   });
+
+  it('usage errors carry the connfit prefix (exit 2); the cpu backend runs without tfjs\'s console banner', async () => {
+    const u = await runCli('fit', rec, '--bogus');
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/^connfit: error: unknown option '--bogus'/);
+    const cpu = await runCli('--backend', 'cpu', 'fit', rec, '--quiet', '--json');
+    expect(cpu.code, cpu.stderr).toBe(0);
+    expect(cpu.stderr).not.toMatch(/looks like you are running TensorFlow\.js/);
+    // the same estimate as the default (wasm) backend's, to float32 precision
+    const wasm = await runCli('fit', rec, '--quiet', '--json');
+    const g = (r: { stdout: string }) => JSON.parse(r.stdout).params.g.value as number;
+    expect(Math.abs(g(cpu) / g(wasm) - 1)).toBeLessThan(1e-3);
+  });
 });
