@@ -165,7 +165,11 @@ describe('fixed points of a chaotic network sit below the dynamical shell (N = 1
     expect(delta0).toBeCloseTo(5.4463, 3);
     const N = 100;
     const { J } = drawCouplings(iidNetwork({ N, g: 3, D: 0 }), normalGenerator(1));
-    const res = findFixedPoints({ J, N, phi: 'tanh', seed: 2, starts: 200 });
+    const calls: [number, number][] = [];
+    const res = findFixedPoints({ J, N, phi: 'tanh', seed: 2, starts: 200, onProgress: (d, t) => calls.push([d, t]) });
+    // progress: one tick per start (200 and the origin) and per Jacobian spectrum, ending at the total
+    expect(calls.length).toBe(201 + res.fixedPoints.length);
+    expect(calls[calls.length - 1]).toEqual([calls.length, calls.length]);
     const nonzero = res.fixedPoints.filter((f) => f.shell > 0);
     expect(nonzero.length).toBeGreaterThanOrEqual(1);
     for (const f of res.fixedPoints) {

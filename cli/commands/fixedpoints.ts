@@ -6,7 +6,7 @@ import { drawCouplings } from '../../src/simulate/simulate.js';
 import { solveStationary } from '../../src/theory/dmft.js';
 import { findFixedPoints } from '../../src/theory/fixedpoints.js';
 import { jacobianBulk } from '../../src/theory/jacobianBulk.js';
-import { action, parseChoice, parseNumber, printJson } from '../common.js';
+import { action, parseChoice, parseNumber, printJson, progressBar } from '../common.js';
 
 interface FixedpointsOptions {
   N: number;
@@ -15,6 +15,7 @@ interface FixedpointsOptions {
   seed: number;
   starts: number;
   json?: boolean;
+  quiet?: boolean;
 }
 
 const fmt = (v: number, digits = 5): string => (Number.isFinite(v) ? v.toPrecision(digits) : String(v));
@@ -39,6 +40,7 @@ export function registerFixedpoints(program: Command): void {
     .option('--phi <name>', 'nonlinearity: tanh or erf', parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
     .option('--seed <n>', 'seed of the couplings and of the starts', parseNumber('--seed', { nonNegative: true, integer: true }), 1)
     .option('--starts <n>', 'number of Newton starts', parseNumber('--starts', { nonNegative: true, integer: true }), 200)
+    .option('--quiet', 'no progress bar')
     .option('--json', 'print JSON {N, g, phi, delta0, count, shell:{min,median,max}, fixedPoints:[{shell, unstable, bulkRadius, ...}]}')
     .addHelpText(
       'after',
@@ -51,7 +53,10 @@ Examples:
       action(async (opts: FixedpointsOptions) => {
         const { N, g, phi, seed } = opts;
         const { J } = drawCouplings(iidNetwork({ N, g, D: 0, phi }), normalGenerator(seed));
-        const res = findFixedPoints({ J, N, phi, starts: opts.starts, seed: seed + 1 });
+        // Large N is slow (Newton steps and each fixed point's Jacobian spectrum cost N³): show progress.
+        const bar = progressBar('fixed points', opts.quiet);
+        const res = findFixedPoints({ J, N, phi, starts: opts.starts, seed: seed + 1, onProgress: bar.update });
+        bar.stop();
         const dmft = solveStationary({ phi, g, skipThreshold: true });
         const rows = res.fixedPoints.map((f) => {
           const bulk = jacobianBulk(f.gains, g);

@@ -40,6 +40,11 @@ export interface FixedPointOptions {
   trajectoryGap?: number;
   /** Compute Jacobian spectra (default true). */
   spectra?: boolean;
+  /**
+   * Called after every Newton start and every Jacobian spectrum: work done and total so far (the total
+   * grows once the fixed points, each needing an N³ spectrum, are known).
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface FixedPoint {
@@ -251,12 +256,16 @@ export function findFixedPoints(opt: FixedPointOptions): FixedPointResult {
     found.push({ x, hits: hit ? 1 : 0 });
   };
   let converged = 0;
+  let done = 0;
+  let total = (opt.points?.length ?? 0) + ((opt.includeOrigin ?? true) ? 1 : 0) + starts;
+  const tick = () => opt.onProgress?.(++done, total);
   const tryStart = (x0: ArrayLike<number>): void => {
     const x = newtonFixedPoint(J, N, phi, x0, tol, maxIter);
     if (x) {
       converged++;
       add(x, true);
     }
+    tick();
   };
   for (const p of opt.points ?? []) {
     if (p.length !== N) throw new RangeError(`start points must have length N = ${N}, got ${p.length}`);
@@ -298,6 +307,7 @@ export function findFixedPoints(opt: FixedPointOptions): FixedPointResult {
     }
   }
   const F = new Float64Array(N);
+  if (spectra) total += found.length;
   const fixedPoints: FixedPoint[] = found.map(({ x, hits }) => {
     residual(J, N, phi, x, F, phiX);
     let shell = 0;
@@ -311,6 +321,7 @@ export function findFixedPoints(opt: FixedPointOptions): FixedPointResult {
       ({ re, im } = jacobianSpectrum(J, N, phi, x));
       unstable = 0;
       for (let k = 0; k < re.length; k++) if (re[k] > 0) unstable++;
+      tick();
     }
     return { x, shell, residual: normInf(F), gains, eigenReal: re, eigenImag: im, unstable, hits };
   });
