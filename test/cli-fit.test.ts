@@ -93,13 +93,21 @@ describe('connfit fit', () => {
     expect(many.stderr).toMatch(/folds\.csv: too short for --rank auto with --folds 1000 .*at least 16001 samples, has 401/);
   });
 
-  it('options that act only with another are refused, not ignored (exit 2): --currents, --max-rank, --folds, --units ""', async () => {
+  it('options that act only with another are refused, not ignored (exit 2): --currents, --max-rank, --folds, --tau/--leak with their fit, --calibration, --units ""', async () => {
     const rec = join(dir, 'never-read.csv'); // refused before the recording is read
     const cases: [string[], RegExp][] = [
-      [['--currents'], /--currents applies with --rank R or --regions/],
-      [['--max-rank', '3'], /--max-rank applies with --rank auto/],
-      [['--rank', '2', '--max-rank', '3'], /--max-rank applies with --rank auto/],
-      [['--folds', '3'], /--folds applies with --rank auto/],
+      [['--currents'], /--currents: applies with --rank R or --regions/],
+      [['--max-rank', '3'], /--max-rank: applies with --rank auto/],
+      [['--rank', '2', '--max-rank', '3'], /--max-rank: applies with --rank auto/],
+      [['--folds', '3'], /--folds: applies with --rank auto/],
+      // a fixed value and its estimate: the value would not be the model's
+      [['--tau', '2', '--fit-tau'], /--tau: sets a fixed τ, but --fit-tau estimates it .*drop --tau, or drop --fit-tau/],
+      [['--leak', '1.5', '--fit-leak'], /--leak: sets a fixed leak shape s, but --fit-leak estimates it .*drop --leak, or drop --fit-leak/],
+      // --calibration has a default: given on the command line without --effective-rank it is refused
+      [['--calibration', 'none'], /--calibration: applies with --effective-rank .*add --effective-rank, or drop it/],
+      [['--calibration', 'simulation'], /--calibration: applies with --effective-rank/],
+      [['--effective-rank', '--rank', '1'], /--effective-rank: cannot be combined with --rank/],
+      [['--effective-rank', '--calibration', 'none', '--network-size', '100'], /--network-size: .*simulated calibration networks, which --calibration none skips/],
       [['--units', ''], /--units needs at least one unit name/],
       [['--units', ' , '], /--units needs at least one unit name/],
     ];
@@ -108,6 +116,24 @@ describe('connfit fit', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
+  });
+
+  it('--fit-scale with the spectral loss (flat along the scale) and --leak with --regions are refused (exit 2); --fit-tau with it runs', async () => {
+    const rec = join(dir, 'scale.csv');
+    expect((await run(['simulate', '--N', '20', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '1000', '--seed', '2', '--out', rec, '--quiet'])).code).toBe(0);
+    const out = join(dir, 'scale-fit.json');
+    const scale = await run(['fit', rec, '--fit-scale', '--loss', 'whittle', '--out', out]);
+    expect(scale.code).toBe(2);
+    expect(scale.stderr).toMatch(/--fit-scale: the spectral loss \(--loss whittle\) does not identify the observation scale .*use --loss exact \(the default with --fit-scale: omit --loss\)/);
+    expect(existsSync(out)).toBe(false);
+    const tau = await run(['fit', rec, '--fit-tau', '--loss', 'whittle', '--json']);
+    expect(tau.code, tau.stderr).toBe(0);
+    const fit = JSON.parse(tau.stdout);
+    expect(fit.params.tau.se).toBeGreaterThan(0);
+    expect(fit.notes.join(' ')).toMatch(/the spectral loss identifies the time constant only through the nonlinearity/);
+    const leak = await run(['fit', rec, '--regions', 'two-regions', '--leak', '0.5']);
+    expect(leak.code).toBe(2);
+    expect(leak.stderr).toMatch(/--regions: cannot be combined with --leak \(a multiregion fit has .* no leak/);
   });
 
   it('populations file: a JSON syntax error at line:column; mixing units and size says so (exit 2)', async () => {

@@ -240,6 +240,13 @@ describe('connfit simulate', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--g cannot be combined with --populations');
 
+    // --spectrum has a default: given without --random-modes it would shape nothing
+    for (const family of ['exp', 'step']) {
+      r = await run(...BASE, '--N', '10', '--steps', '10', '--spectrum', family, '--out', out);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('connfit: error: --spectrum: applies with --random-modes only (it shapes the spectrum of the random modes); add --random-modes r, or drop it\n');
+    }
+
     expect(existsSync(out)).toBe(false);
   });
 

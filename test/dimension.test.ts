@@ -276,6 +276,31 @@ describe('connfit dimension', () => {
     expect(rb.stderr).toContain('J[1]');
   });
 
+  it('options the chosen mode would not use are refused (exit 2, naming the option): --theory, a fit file, a coupling matrix', async () => {
+    const n = 10;
+    const K = gaussianMatrix(n, normalGenerator(3));
+    const net = join(dir, 'small-net.json');
+    writeFileSync(net, JSON.stringify({ J: Array.from({ length: n }, (_, i) => Array.from(K.subarray(i * n, (i + 1) * n))) }));
+    const cases: [string[], RegExp][] = [
+      [['--theory', '--g', '1', '--seed', '3'], /--seed: does not apply to --theory \(it reads no file\)/],
+      [['--theory', '--g', '1', '--no-header'], /--no-header: does not apply to --theory/],
+      [['--theory', '--g', '1', '--sim-time', '10'], /--sim-time: does not apply to --theory/],
+      [['demo-fit', '--phi', 'erf'], /--phi: does not apply to a fit file \(the comparison uses the fit's φ and covariances\)/],
+      [['demo-fit', '--zscore'], /--zscore: does not apply to a fit file/],
+      [['demo-fit', '--dt', '0.05'], /--dt: applies to the --data recording, which is not given/],
+      [['demo-fit', '--sim-time', '0', '--seed', '3'], /--seed: seeds the simulation of the fitted network, which --sim-time 0 skips/],
+      [[net, '--phi', 'erf'], /--phi: does not apply to a coupling matrix/],
+      [[net, '--zscore'], /--zscore: does not apply to a coupling matrix/],
+      [[net, '--layout', 'unit-by-time'], /--layout: does not apply to a coupling matrix/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli('dimension', ...args)));
+    cases.forEach(([args, message], k) => {
+      expect(results[k].code, args.join(' ')).toBe(2);
+      expect(results[k].stderr, args.join(' ')).toMatch(message);
+      expect(results[k].stdout, args.join(' ')).toBe('');
+    });
+  });
+
   it('a missing file exits 2', async () => {
     const r = await runCli('dimension', join(dir, 'nope.csv'), '--json');
     expect(r.code).toBe(2);

@@ -130,5 +130,17 @@ describe('connfit dmft', () => {
     const e2 = await run(['--D', '0.1']);
     expect(e2.code).toBe(2);
     expect(e2.err).toContain('--g');
+
+    // options the chosen solution would not use are refused, not ignored
+    for (const [args, message] of [
+      [['--g', '1.5', '--discrete', '--dtau', '0.1'], /--dtau: applies to the stationary solution only \(the lags of --discrete are multiples of --dt\)/],
+      [['--populations', file, '--discrete', '--g', '1'], /--g: does not apply with --populations \(the "g2" and "J0" blocks of .*pops\.json set the couplings\)/],
+      [['--populations', file, '--discrete', '--J0', '0'], /--J0: does not apply with --populations/],
+    ] as [string[], RegExp][]) {
+      const e = await run(args);
+      expect(e.code, args.join(' ')).toBe(2);
+      expect(e.err, args.join(' ')).toMatch(message);
+      expect(e.out).toBe('');
+    }
   });
 });

@@ -2,7 +2,7 @@
  * Bayesian forecasting (THEORY §3): the GP conditional in closed form, the §3.4 / V21 calibration of the
  * theory kernel at FITTED parameters on held-out data, the kernel against the baselines, and the CLI.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -194,5 +194,94 @@ describe('connfit forecast (CLI)', () => {
     const brief = await runCli('forecast', fitPath, '--data', short, '--dt', '0.05', '--evaluate');
     expect(brief.code).toBe(2);
     expect(brief.stderr).toMatch(/--data: the recording has 200 samples: the evaluation needs a training part \(the first 0\.5 of them, 100\) of more than 2 × \(context \+ horizon\) = 160 samples/);
+  }, 60_000);
+});
+
+describe('connfit forecast (CLI): options that would do nothing are refused; the seed of the network ensemble', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'connfit-forecast-options-'));
+  const rec = join(dir, 'rec.csv');
+  const fitPath = join(dir, 'fit.json');
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    // 20 units, all recorded, exact loss: what the network ensemble assumes
+    const sim = await runCli('simulate', '--N', '20', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '1500', '--seed', '3', '--out', rec, '--quiet');
+    expect(sim.code, sim.stderr).toBe(0);
+    const fit = await runCli('fit', rec, '--loss', 'exact', '--out', fitPath, '--quiet');
+    expect(fit.code, fit.stderr).toBe(0);
+  }, 120_000);
+
+  it('refused (exit 2, naming the option, nothing written): --evaluate options without --evaluate, ensemble options without the ensemble, --context for the ensemble, --theory-solver without the theory kernel', async () => {
+    const deterministic = /--seed: seeds the network ensemble \(--kernel network, or --evaluate with --network-members K > 0\); the GP forecasts are deterministic and take no seed: drop it/;
+    const cases: [string[], RegExp][] = [
+      [['--stride', '5'], /--stride: applies to --evaluate only .*add --evaluate, or drop it/],
+      [['--train-fraction', '0.4'], /--train-fraction: applies to --evaluate only/],
+      [['--ar-max-order', '5'], /--ar-max-order: applies to --evaluate only/],
+      [['--network-windows', '5'], /--network-windows: applies to --evaluate only/],
+      [['--network-members', '5'], /--network-members: applies with --kernel network or --evaluate/],
+      [['--evaluate', '--network-windows', '5'], /--network-windows: applies when --evaluate scores the network ensemble/],
+      [['--seed', '5'], deterministic],
+      [['--kernel', 'plugin', '--seed', '5'], deterministic],
+      [['--evaluate', '--seed', '5'], deterministic],
+      [['--kernel', 'network', '--context', '10'], /--context: does not apply to --kernel network \(the ensemble simulates forward from the last sample/],
+      [['--kernel', 'plugin', '--theory-solver', 'discrete'], /--theory-solver: applies to the theory kernel only \(--kernel plugin does not use it\)/],
+      [['--evaluate', '--kernel', 'empirical', '--theory-solver', 'stationary'], /--theory-solver: applies to the theory kernel only/],
+    ];
+    const out = join(dir, 'never.csv');
+    const results = await Promise.all(cases.map(([args]) => runCli('forecast', fitPath, '--data', rec, '--horizon', '3', '--out', out, ...args)));
+    cases.forEach(([args, message], k) => {
+      expect(results[k].code, args.join(' ')).toBe(2);
+      expect(results[k].stderr, args.join(' ')).toMatch(message);
+    });
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('--evaluate --out writes the scores per predictor and horizon step; their means over the steps are the overall scores', async () => {
+    const out = join(dir, 'scores.csv');
+    const r = await runCli('forecast', fitPath, '--data', rec, '--evaluate', '--context', '10', '--horizon', '3', '--stride', '10', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('kind,predictor,step,time,predicted_var,mse,mse_over_var,coverage50,coverage95,lpd');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows).toHaveLength((3 + 3) * 3); // theory, plugin, empirical; persistence, ar, se_gp; 3 steps
+    const theory = rows.filter((c) => c[0] === 'kernel' && c[1] === 'theory');
+    expect(theory.map((c) => Number(c[2]))).toEqual([1, 2, 3]);
+    expect(Number(theory[2][3])).toBeCloseTo(0.15, 12);
+    const mean = (k: number) => theory.reduce((s, c) => s + Number(c[k]), 0) / 3;
+    expect(mean(5)).toBeCloseTo(report.kernels.theory.mse, 12);
+    expect(mean(9)).toBeCloseTo(report.kernels.theory.lpd, 12);
+    expect(rows.filter((c) => c[0] === 'baseline').map((c) => c[1])).toEqual(['persistence', 'persistence', 'persistence', 'ar', 'ar', 'ar', 'se_gp', 'se_gp', 'se_gp']);
+    // no ensemble ran: no seed was used
+    expect(report.seed).toBeNull();
+    const text = await runCli('forecast', fitPath, '--data', rec, '--evaluate', '--context', '10', '--horizon', '3', '--stride', '10', '--out', out);
+    expect(text.stdout).toContain(`scores written to ${out}`);
+  }, 60_000);
+
+  it('--kernel network: --json reports the seed used (1 by default); the same seed gives the same forecast, another seed another', async () => {
+    const forecast = async (...args: string[]) => {
+      const r = await runCli('forecast', fitPath, '--data', rec, '--kernel', 'network', '--network-members', '4', '--horizon', '3', '--json', ...args);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const byDefault = await forecast();
+    expect(byDefault.seed).toBe(1);
+    const one = await forecast('--seed', '1');
+    expect(one.seed).toBe(1);
+    expect(one.units).toEqual(byDefault.units);
+    const [five, fiveAgain, six] = await Promise.all([forecast('--seed', '5'), forecast('--seed', '5'), forecast('--seed', '6')]);
+    expect(five.seed).toBe(5);
+    expect(fiveAgain.units).toEqual(five.units);
+    expect(six.seed).toBe(6);
+    expect(six.units.u0.mean).not.toEqual(five.units.u0.mean);
+    // --evaluate with the ensemble reports its seed too (was null)
+    const ev = await runCli('forecast', fitPath, '--data', rec, '--evaluate', '--kernel', 'network', '--network-members', '3', '--network-windows', '4', '--context', '10', '--horizon', '3', '--json');
+    expect(ev.code, ev.stderr).toBe(0);
+    const report = JSON.parse(ev.stdout);
+    expect(report.seed).toBe(1);
+    expect(Object.keys(report.kernels)).toEqual(['network']);
+    const help = await runCli('forecast', '--help');
+    expect(help.stdout).toMatch(/--seed <n>\s+seed of the network ensemble/);
+    expect(help.stdout).not.toMatch(/recorded for reproducibility/);
   }, 60_000);
 });

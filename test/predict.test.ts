@@ -104,6 +104,10 @@ describe('connfit predict', () => {
     const b = await runCli('predict', lr, '--data', other);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/20 units but the fit was made on 30/);
+    // --sim-time 0 skips the only use of --seed: refused before anything is read
+    const seed = await runCli('predict', join(dir, 'never-read.json'), '--data', rec, '--sim-time', '0', '--seed', '3');
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toMatch(/--seed: seeds the simulation of the fitted network, which --sim-time 0 skips; drop it, or give a --sim-time/);
   });
 
   it('connfit dimension fit.json --data: PR of the data against theory (at the fitted g, D) against a simulation', async () => {

@@ -110,6 +110,11 @@ function readCouplingMatrix(file: string): { J: Float64Array; N: number } | unde
   return { J, N };
 }
 
+/** Options that describe how a recording is read. */
+const RECORDING_OPTIONS = [['--layout', 'layout'], ['--format', 'format'], ['--no-header', 'header'], ['--dt', 'dt']] as const;
+/** Options of the fit-file comparison. */
+const FIT_OPTIONS = [['--data', 'data'], ['--network-size', 'networkSize'], ['--sim-time', 'simTime'], ['--seed', 'seed']] as const;
+
 function biasJson(b: PrBiasEstimate) {
   return {
     pr_full: b.prFull,
@@ -143,7 +148,7 @@ export function registerDimension(program: Command): void {
     .addOption(new Option('--format <format>', 'recording file format (default: from the extension)').choices(['csv', 'npy', 'json']))
     .option('--no-header', 'CSV without unit names (a bare numeric matrix); units are named u0, u1, ...')
     .option('--dt <dt>', 'sampling interval (checked against a time column if the file has one)', parseNumber('--dt', { positive: true }))
-    .option('--phi <name>', `nonlinearity for PR_φ: ${PHI_NAMES.join(' or ')}`, parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
+    .option('--phi <name>', `nonlinearity for PR_φ of a recording or --theory: ${PHI_NAMES.join(' or ')} (a fit file uses its own)`, parseChoice('--phi', PHI_NAMES), 'tanh' as PhiName)
     .option('--zscore', 'use correlations (each unit scaled to unit variance) instead of covariances')
     .option('--data <recording>', 'with a fit file: the recording whose PR is compared with theory and simulation')
     .option('--sim-time <t>', 'with a fit file: simulated time of the fitted network, in τ (0: skip)', parseNumber('--sim-time', { nonNegative: true }), 2000)
@@ -172,6 +177,7 @@ export function registerDimension(program: Command): void {
         const theoryOnly = (['g', 'D', 'effectiveRank', 'N'] as const).filter((k) => opts[k] !== undefined);
         if (opts.theory) {
           if (file !== undefined) throw new InputError(`--theory takes no file, got '${file}'`);
+          refuseGivenOptions(cmd, [...RECORDING_OPTIONS, ...FIT_OPTIONS], 'does not apply to --theory (it reads no file); drop it');
           theoryCommand(opts);
           return;
         }
@@ -182,8 +188,11 @@ export function registerDimension(program: Command): void {
         if (file === undefined) throw new InputError('missing the recording, coupling-matrix or fit file (or use --theory)');
         await prepareEigensolver();
         if (isFitFile(file)) {
+          refuseGivenOptions(cmd, [['--phi', 'phi'], ['--zscore', 'zscore']], `does not apply to a fit file (the comparison uses the fit's φ and covariances); drop it`);
+          if (opts.data === undefined) refuseGivenOptions(cmd, RECORDING_OPTIONS, 'applies to the --data recording, which is not given; add --data <recording>, or drop it');
+          if (opts.simTime === 0) refuseGivenOptions(cmd, [['--seed', 'seed']], 'seeds the simulation of the fitted network, which --sim-time 0 skips; drop it, or give a --sim-time');
           const fit = readFitFile(file);
-          const rec = opts.data ? await readRecording(opts.data, { header: opts.header, layout: opts.layout, dt: opts.dt }) : undefined;
+          const rec = opts.data ? await readRecording(opts.data, { header: opts.header, layout: opts.layout, format: opts.format, dt: opts.dt }) : undefined;
           if (rec) checkAgainstFit(fit, rec, file);
           await startBackend(cmd);
           const cmp = await dimensionComparison(fit, rec, { simulationTime: opts.simTime, seed: opts.seed, networkSize: opts.networkSize });
@@ -206,9 +215,10 @@ export function registerDimension(program: Command): void {
           );
           return;
         }
-        refuseGivenOptions(cmd, [['--data', 'data'], ['--network-size', 'networkSize'], ['--sim-time', 'simTime'], ['--seed', 'seed']], `applies to a fit file only ('${file}' is not one)`);
+        refuseGivenOptions(cmd, FIT_OPTIONS, `applies to a fit file only ('${file}' is not one)`);
         const matrix = readCouplingMatrix(file);
         if (matrix) {
+          refuseGivenOptions(cmd, [['--phi', 'phi'], ['--zscore', 'zscore'], ...RECORDING_OPTIONS], `does not apply to a coupling matrix ('${file}' has one, "J"); drop it`);
           const s = matrixSpectrumStats(matrix.J, matrix.N);
           const out = { g: s.g, J0: s.J0, g_eff: s.g_eff, pr_s: s.pr_s, effective_rank: s.effective_rank, N: s.N, s_max: s.s_max };
           if (opts.json) {

@@ -99,8 +99,10 @@ Examples:
     .action(
       action(async (opts: DmftOptions, cmd: Command) => {
         if (!opts.discrete) refuseGivenOptions(cmd, [['--dt', 'dt'], ['--steps', 'steps'], ['--var0', 'var0']], 'applies to --discrete only (the stationary solution is continuous-time)');
+        else refuseGivenOptions(cmd, [['--dtau', 'dtau']], 'applies to the stationary solution only (the lags of --discrete are multiples of --dt); drop it');
         if (opts.populations) {
           if (!opts.discrete) throw new InputError('--populations needs --discrete (the stationary energy method is single-population)', { field: '--populations' });
+          refuseGivenOptions(cmd, [['--g', 'g'], ['--J0', 'J0']], `does not apply with --populations (the "g2" and "J0" blocks of ${opts.populations} set the couplings); drop it`);
           runDiscrete(opts);
           return;
         }

@@ -12,7 +12,7 @@ import { readPopulationAssignment } from '../../src/model/populations.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { estimateTable } from '../../src/report/summary.js';
-import { action, checkOutputPath, parseNumber, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseNumber, progressBar, refuseGivenOptions, startBackend } from '../common.js';
 
 interface FitCliOptions {
   dt?: number;
@@ -71,7 +71,8 @@ export function registerFit(program: Command): void {
     .addOption(
       new Option(
         '--loss <form>',
-        'whittle: spectral form (THEORY §2.4), works on subsampled recordings, no N×N work; exact: discrete-time ' +
+        'whittle: spectral form (THEORY §2.4), works on subsampled recordings, no N×N work, does not identify the ' +
+          'observation scale (refused with --fit-scale); exact: discrete-time ' +
           'marginal likelihood (§2.3), assumes the recorded units are the whole network; identifies τ and the ' +
           'observation scale. Default: whittle, or exact with --fit-tau/--fit-scale or --rank (with --rank and ' +
           '--network-size: by the bulk strength, see below)',
@@ -117,7 +118,8 @@ export function registerFit(program: Command): void {
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
     .option('--json', 'print the fit JSON on stdout instead of the summary')
     .option('--quiet', 'no progress bar')
-    .option('--seed <n>', 'recorded in the fit file (the fit itself is deterministic)', parseNumber('--seed', { integer: true, nonNegative: true }))
+    .option('--seed <n>', 'seed of --effective-rank\'s resampling and calibration networks (default 1); recorded in the fit file ' +
+      '(the fit itself is deterministic)', parseNumber('--seed', { integer: true, nonNegative: true }))
     .addHelpText(
       'after',
       `
@@ -175,14 +177,22 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         if (opts.out !== undefined) checkOutputPath(opts.out, '--out', [file, opts.regions, opts.populations]);
         const rank = opts.rank === undefined ? undefined : parseRank(opts.rank);
         // Options that only act together with another: refuse them rather than ignore them silently.
-        if (opts.currents && rank === undefined && opts.regions === undefined) {
-          throw new InputError('--currents applies with --rank R or --regions (the latent currents are those of the modes or links)');
+        if (rank === undefined && opts.regions === undefined) {
+          refuseGivenOptions(cmd, [['--currents', 'currents']], 'applies with --rank R or --regions (the latent currents are those of the modes or links); add one, or drop it');
         }
-        for (const [flag, given] of [['--max-rank', opts.maxRank !== undefined], ['--folds', opts.folds !== undefined]] as const) {
-          if (given && rank !== 'auto') throw new InputError(`${flag} applies with --rank auto (it sets how the rank is chosen)`);
-        }
+        if (rank !== 'auto') refuseGivenOptions(cmd, [['--max-rank', 'maxRank'], ['--folds', 'folds']], 'applies with --rank auto (it sets how the rank is chosen); use --rank auto, or drop it');
         if (opts.networkSize !== undefined && !opts.effectiveRank && rank === undefined) {
           throw new InputError('--network-size applies with --rank or --effective-rank');
+        }
+        if (opts.effectiveRank && rank !== undefined) {
+          throw new InputError('cannot be combined with --rank (the effective rank is estimated for a fit without low-rank modes); drop one of them', { field: '--effective-rank' });
+        }
+        if (opts.fitTau) refuseGivenOptions(cmd, [['--tau', 'tau']], 'sets a fixed τ, but --fit-tau estimates it (the value would not be used as such); drop --tau, or drop --fit-tau to keep τ fixed');
+        if (opts.fitLeak) refuseGivenOptions(cmd, [['--leak', 'leak']], 'sets a fixed leak shape s, but --fit-leak estimates it (the value would not be used as such); drop --leak, or drop --fit-leak to keep s fixed');
+        // --calibration has a default: only a value given on the command line is refused
+        if (!opts.effectiveRank) refuseGivenOptions(cmd, [['--calibration', 'calibration']], 'applies with --effective-rank (it sets how the effective rank is calibrated); add --effective-rank, or drop it');
+        else if (opts.calibration === 'none' && rank === undefined) {
+          refuseGivenOptions(cmd, [['--network-size', 'networkSize']], 'with --effective-rank sets the size of the simulated calibration networks, which --calibration none skips; drop it, or use --calibration simulation');
         }
         const backend = await startBackend(cmd);
         const rec = await readRecording(file, {
@@ -197,8 +207,8 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         }
         const bar = progressBar('fitting', opts.quiet || opts.json);
         if (opts.regions !== undefined) {
-          for (const [flag, on] of [['--rank', opts.rank !== undefined], ['--network-size', opts.networkSize !== undefined], ['--populations', opts.populations], ['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--loss whittle', opts.loss === 'whittle'], ['--effective-rank', opts.effectiveRank]] as const) {
-            if (on) throw new InputError(`--regions cannot be combined with ${flag}`, { field: '--regions' });
+          for (const [flag, on] of [['--rank', opts.rank !== undefined], ['--network-size', opts.networkSize !== undefined], ['--populations', opts.populations], ['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--leak', opts.leak !== undefined], ['--loss whittle', opts.loss === 'whittle'], ['--effective-rank', opts.effectiveRank]] as const) {
+            if (on) throw new InputError(`cannot be combined with ${flag} (a multiregion fit has its own structure, a fixed τ, no leak and the exact loss); drop ${flag}`, { field: '--regions' });
           }
           const file = readRegionsFile(opts.regions);
           const { regions, links } = regionsForFit(file, rec.unitNames, opts.regions);
@@ -241,7 +251,8 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           if (result.natural.g2.length !== 1) throw new InputError('--effective-rank needs a one-population fit', { field: '--effective-rank' });
           await prepareEigensolver();
           const calBar = progressBar('calibrating the effective rank', opts.quiet || opts.json || opts.calibration === 'none');
-          const est = await effectiveRankOfFit(rec, result, { phi: opts.phi, seed: opts.seed, calibration: opts.calibration, networkSize: opts.networkSize, onProgress: (d, t) => calBar.update(d, t) });
+          const effectiveRankSeed = opts.seed ?? 1; // effectiveRankOfFit's default, recorded as used
+          const est = await effectiveRankOfFit(rec, result, { phi: opts.phi, seed: effectiveRankSeed, calibration: opts.calibration, networkSize: opts.networkSize, onProgress: (d, t) => calBar.update(d, t) });
           calBar.stop();
           const empty = rec.unitNames.map(() => [] as number[]);
           const structure = {
@@ -249,7 +260,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
             identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3), calibrated on simulated networks of the same size unless --calibration none; +∞ (null) when the PR is at or above the i.i.d. value (simulated, or the N → ∞ theory). With the exact loss (whole network recorded) also from the least-squares couplings (fromCouplings: PR_S corrected for estimation noise and finite-T bias), which give value/ci95 (source: couplings) when the recording is ≥ 5·N τ long',
             effectiveRank: est,
           };
-          report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: effectiveRankSeed, backend }));
           return;
         }
         report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));

@@ -3,15 +3,17 @@ import { readFitFile } from '../../src/fitfile/schema.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import type { ForecastScores } from '../../src/predict/evaluate.js';
 import {
-  buildPredictors, checkAgainstFit, evaluateForecast, forecastCsv, forecastUnits, type EvaluationReport,
+  buildPredictors, checkAgainstFit, evaluateForecast, evaluationCsv, forecastCsv, forecastUnits, type EvaluationReport,
 } from '../../src/predict/forecast.js';
 import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
 import { ensembleNotes, networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
-import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions, startBackend } from '../common.js';
 
 /** Networks in the ensemble of --kernel network when --network-members is not given. */
 const DEFAULT_MEMBERS = 50;
+/** Seed of the network ensemble when --seed is not given. */
+const DEFAULT_SEED = 1;
 
 interface ForecastCliOptions {
   data: string;
@@ -49,20 +51,23 @@ export function registerForecast(program: Command): void {
     .option('--dt <dt>', 'sampling interval of the recording (default: from its time column)', parseNumber('--dt', { positive: true }))
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
-    .option('--context <n>', 'past samples conditioned on', parseNumber('--context', { positive: true, integer: true }), 60)
+    .option('--context <n>', 'past samples the GP kernels and baselines condition on (the network ensemble starts from the last sample alone)', parseNumber('--context', { positive: true, integer: true }), 60)
     .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded ` +
       'Euler fits, --loss exact: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
     .option('--network-members <K>', `networks in the ensemble (0: ${DEFAULT_MEMBERS} with --kernel network; --evaluate adds the ensemble when K > 0)`, parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
     .option('--network-windows <n>', '--evaluate: windows scored for the network ensemble (it simulates K networks per window)', parseNumber('--network-windows', { integer: true, positive: true }), 100)
     .option('--theory-solver <name>', 'theory kernel: auto (discrete DMFT of the fit\'s Euler network when the steps match), discrete, stationary', parseChoice('--theory-solver', SOLVERS), 'auto' as TheorySolver)
-    .option('--out <file>', 'write the forecast CSV (unit,time,step,mean,sd,lower95,upper95) here, atomically')
+    .option('--out <file>', 'write the forecast CSV (unit,time,step,mean,sd,lower95,upper95) here, atomically; with --evaluate the ' +
+      'scores per predictor and horizon step (kind,predictor,step,time,predicted_var,mse,mse_over_var,coverage50,coverage95,lpd; ' +
+      'the overall scores are their means over the steps)')
     .option('--evaluate', 'score kernels and baselines on held-out windows instead of forecasting')
     .option('--train-fraction <f>', '--evaluate: leading fraction of the data that trains the data-driven kernels and baselines', parseNumber('--train-fraction', { positive: true }), 0.5)
     .option('--stride <n>', '--evaluate: window step in samples', parseNumber('--stride', { positive: true, integer: true }), 1)
     .option('--ar-max-order <p>', '--evaluate: largest AR order (chosen by AIC)', parseNumber('--ar-max-order', { positive: true, integer: true }), 20)
     .option('--json', 'print JSON ({kernels: {theory: {mse, mse_over_var, coverage50, coverage95, lpd, perHorizon}, ...}, baselines: {...}, setup})')
-    .option('--seed <n>', 'recorded for reproducibility (the GP forecast itself is deterministic)', parseNumber('--seed', { integer: true, nonNegative: true }))
+    .option('--seed <n>', `seed of the network ensemble (--kernel network, or --evaluate with --network-members K > 0; default ${DEFAULT_SEED}, ` +
+      'reported as "seed" in --json); the GP forecasts are deterministic and take none', parseNumber('--seed', { integer: true, nonNegative: true }))
     .option('--quiet', 'no progress bar')
     .addHelpText(
       'after',
@@ -81,12 +86,15 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
     )
     .action(
       action(async (fitPath: string, opts: ForecastCliOptions, cmd: Command) => {
+        refuseIdleOptions(opts, cmd);
         if (opts.out !== undefined) checkOutputPath(opts.out, '--out', [fitPath, opts.data]);
         const fit = readFitFile(fitPath);
         const rec = await readRecording(opts.data, { layout: opts.layout, header: opts.header, dt: opts.dt, minSamples: opts.context + opts.horizon });
         checkAgainstFit(fit, rec, fitPath);
         // the network ensemble forms ΦᵀΦ with tensors; the GP forecasts need none
-        if (opts.kernel === 'network' || opts.networkMembers > 0) await startBackend(cmd);
+        const ensemble = usesEnsemble(opts);
+        const seed = opts.seed ?? DEFAULT_SEED;
+        if (ensemble) await startBackend(cmd);
         const bar = progressBar('forecast', opts.quiet || opts.json);
         const theory = { solver: opts.theorySolver, onProgress: (d: number, t: number) => bar.update(d, t) };
         if (opts.evaluate) {
@@ -101,26 +109,27 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
             trainFraction: opts.trainFraction,
             stride: opts.stride,
             theory,
-            network: { members, windows: opts.networkWindows, seed: opts.seed ?? 1 },
+            network: { members, windows: opts.networkWindows, seed },
             onProgress: (_s, d, t) => bar.update(d, t),
           });
           bar.stop();
-          if (opts.json) printJson({ ...report, notes, seed: opts.seed ?? null });
-          else process.stdout.write(evaluationTable(report) + noteLines(notes));
+          if (opts.out) writeFileAtomic(opts.out, evaluationCsv(report));
+          if (opts.json) printJson({ ...report, notes, seed: members > 0 ? seed : null });
+          else process.stdout.write(evaluationTable(report) + noteLines(notes) + (opts.out ? `scores written to ${opts.out}\n` : ''));
           return;
         }
         if (opts.kernel === 'network') {
           const members = opts.networkMembers || DEFAULT_MEMBERS;
           const notes = ensembleNotes(fit);
-          const f = networkForecastFromEnd(fit, rec, { horizon: opts.horizon, members, seed: opts.seed ?? 1 });
+          const f = networkForecastFromEnd(fit, rec, { horizon: opts.horizon, members, seed });
           bar.stop();
           if (opts.out) writeFileAtomic(opts.out, networkForecastCsv(f, rec.unitNames));
           if (opts.json) {
-            printJson({ kernel: 'network', members, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), notes, seed: opts.seed ?? 1 });
+            printJson({ kernel: 'network', members, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), notes, seed });
             return;
           }
           process.stdout.write(
-            `connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${members} sampled couplings\n` +
+            `connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples ahead, network ensemble of ${members} sampled couplings (seed ${seed})\n` +
               noteLines(notes) +
               (opts.out ? `forecast written to ${opts.out}\n` : 'give --out forecast.csv to write the per-unit means and 95 % intervals\n'),
           );
@@ -132,7 +141,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         const f = forecastUnits(preds.kernels[name]!, rec);
         if (opts.out) writeFileAtomic(opts.out, forecastCsv(f, rec.unitNames));
         if (opts.json) {
-          printJson({ kernel: name, note: preds.kernelValues[name]!.note, time: f.time, sd: Array.from(f.sd), units: Object.fromEntries(rec.unitNames.map((u, i) => [u, Array.from(f.mean[i])])), seed: opts.seed ?? null });
+          printJson({ kernel: name, note: preds.kernelValues[name]!.note, time: f.time, sd: Array.from(f.sd), units: Object.fromEntries(rec.unitNames.map((u, i) => [u, Array.from(f.mean[i])])), seed: null });
           return;
         }
         const lines = [
@@ -144,6 +153,32 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         process.stdout.write(lines.join('\n') + '\n');
       }),
     );
+}
+
+/** Whether a network ensemble runs: --kernel network, or --evaluate with --network-members K > 0. */
+function usesEnsemble(opts: ForecastCliOptions): boolean {
+  return opts.kernel === 'network' || (opts.evaluate === true && opts.networkMembers > 0);
+}
+
+/** Refuse options given on the command line that this mode would not use. */
+function refuseIdleOptions(opts: ForecastCliOptions, cmd: Command): void {
+  if (!opts.evaluate) {
+    refuseGivenOptions(cmd, [['--train-fraction', 'trainFraction'], ['--stride', 'stride'], ['--ar-max-order', 'arMaxOrder'], ['--network-windows', 'networkWindows']],
+      'applies to --evaluate only (it sets how the held-out windows are scored); add --evaluate, or drop it');
+    if (opts.kernel !== 'network') {
+      refuseGivenOptions(cmd, [['--network-members', 'networkMembers']], 'applies with --kernel network or --evaluate (a GP forecast has no ensemble); add --kernel network, or drop it');
+    } else {
+      refuseGivenOptions(cmd, [['--context', 'context']], 'does not apply to --kernel network (the ensemble simulates forward from the last sample, it conditions on no window); drop it');
+    }
+  } else if (!usesEnsemble(opts)) {
+    refuseGivenOptions(cmd, [['--network-windows', 'networkWindows']], 'applies when --evaluate scores the network ensemble (--kernel network or --network-members K > 0); add one, or drop it');
+  }
+  if (!usesEnsemble(opts)) {
+    refuseGivenOptions(cmd, [['--seed', 'seed']], 'seeds the network ensemble (--kernel network, or --evaluate with --network-members K > 0); the GP forecasts are deterministic and take no seed: drop it');
+  }
+  if (opts.kernel !== undefined && opts.kernel !== 'theory') {
+    refuseGivenOptions(cmd, [['--theory-solver', 'theorySolver']], `applies to the theory kernel only (--kernel ${opts.kernel} does not use it); drop it`);
+  }
 }
 
 function noteLines(notes: string[]): string {

@@ -8,7 +8,7 @@ import { checkAgainstFit } from '../../src/predict/forecast.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { predictReport, prComparisonLines, type PredictReport } from '../../src/report/predict.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
-import { action, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+import { action, parseNumber, printJson, progressBar, refuseGivenOptions, startBackend } from '../common.js';
 import { evaluationTable } from './forecast.js';
 
 interface PredictCliOptions {
@@ -86,6 +86,7 @@ forecast: {kernels, baselines, setup}, notes}.`,
     )
     .action(
       action(async (fitPath: string, opts: PredictCliOptions, cmd: Command) => {
+        if (opts.simTime === 0) refuseGivenOptions(cmd, [['--seed', 'seed']], 'seeds the simulation of the fitted network, which --sim-time 0 skips; drop it, or give a --sim-time');
         const fit = readFitFile(fitPath);
         const rec = await readRecording(opts.data, { layout: opts.layout, header: opts.header, dt: opts.dt });
         checkAgainstFit(fit, rec, fitPath);

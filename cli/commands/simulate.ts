@@ -28,7 +28,7 @@ import { multiregionNetwork, sampleLoadings, type MultiregionLoadings } from '..
 import { readLoadingCovariance, readModesFile } from '../../src/structure/modesFile.js';
 import { normalGenerator } from '../../src/random.js';
 import { VERSION } from '../../src/version.js';
-import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, startBackend } from '../common.js';
+import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions, startBackend } from '../common.js';
 
 const FORMATS = ['csv', 'npy', 'json'] as const;
 type OutFormat = (typeof FORMATS)[number];
@@ -225,6 +225,8 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         // ---- validate everything before starting the backend ----
         if (opts.dt === undefined) throw new InputError('--dt is required (Euler step and sampling interval, e.g. --dt 0.05)');
         if (opts.steps === undefined) throw new InputError('--steps is required (recorded steps after burn-in, e.g. --steps 20000)');
+        // --spectrum has a default: only a value given on the command line is refused
+        if (opts.randomModes === undefined) refuseGivenOptions(cmd, [['--spectrum', 'spectrum']], 'applies with --random-modes only (it shapes the spectrum of the random modes); add --random-modes r, or drop it');
         const format: OutFormat | undefined = opts.format ?? formatFromPath(opts.out);
         if (!format) {
           throw new InputError(`cannot tell the format from the extension of '${opts.out}'; use .csv, .tsv, .npy or .json, or pass --format csv|npy|json`, { field: '--out' });

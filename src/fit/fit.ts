@@ -39,7 +39,7 @@ export interface FitOptions {
   /** Fit τ (else fixed at `tau`, default 1: time measured in units of τ). */
   fitTau?: boolean;
   tau?: number;
-  /** Fit an observation scale and offset, x_model = (x_data − offset)/scale. */
+  /** Fit an observation scale and offset, x_model = (x_data − offset)/scale (exact loss only: the spectral loss does not identify the scale). */
   fitScale?: boolean;
   /** Fit the mean coupling J0 (default true). */
   fitJ0?: boolean;
@@ -115,8 +115,20 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
     fitLeak: opts.fitLeak ?? false,
     leak: opts.leak ?? 0,
   };
-  if (form === 'exact' && P > 1 && (cfg.fitTau || cfg.fitScale || cfg.fitLeak || cfg.leak !== 0)) {
-    throw new InputError('the exact loss with several populations supports a fixed τ and leak only (drop --fit-tau/--fit-scale/--leak, or use --loss whittle)', { field: '--populations' });
+  // The spectral loss does not identify the observation scale: its fit ends flat along it, every
+  // standard error undefined (N 50, g 1.5, 150 τ). The regression form sees which columns of Φ explain x.
+  if (form === 'whittle' && cfg.fitScale) {
+    throw new InputError(
+      'the spectral loss (--loss whittle) does not identify the observation scale (the fit is flat along it, with no standard errors); ' +
+        `use --loss exact (the default with --fit-scale: omit --loss)${P > 1 ? ', which fits one population only' : ''}, or drop --fit-scale and rescale the data`,
+      { field: '--fit-scale' },
+    );
+  }
+  if (form === 'exact' && P > 1 && cfg.fitScale) {
+    throw new InputError('--fit-scale needs the exact loss, which fits one population only: drop --populations, or drop --fit-scale and rescale the data', { field: '--populations' });
+  }
+  if (form === 'exact' && P > 1 && (cfg.fitTau || cfg.fitLeak || cfg.leak !== 0)) {
+    throw new InputError('the exact loss with several populations supports a fixed τ and leak only (drop --fit-tau/--leak/--fit-leak, or use --loss whittle)', { field: '--populations' });
   }
   if (cfg.fitScale && (cfg.fitLeak || cfg.leak !== 0)) throw new InputError('--fit-scale cannot be combined with a leak shape s', { field: '--fit-scale' });
   const minSamples = form === 'whittle' ? 64 : 16;

@@ -159,6 +159,27 @@ export function* forecastCsv(f: UnitForecast, unitNames: string[]): Generator<st
   }
 }
 
+/**
+ * The scores of an evaluation as long-format CSV rows kind,predictor,step,time,predicted_var,mse,
+ * mse_over_var,coverage50,coverage95,lpd: one row per kernel or baseline and horizon step (the
+ * report's overall scores are their means over the steps).
+ */
+export function* evaluationCsv(r: EvaluationReport): Generator<string> {
+  yield 'kind,predictor,step,time,predicted_var,mse,mse_over_var,coverage50,coverage95,lpd\n';
+  const groups: [string, Partial<Record<string, ForecastScores>>][] = [['kernel', r.kernels], ['baseline', r.baselines]];
+  for (const [kind, scores] of groups) {
+    for (const [name, v] of Object.entries(scores)) {
+      if (!v) continue;
+      const p = v.perHorizon;
+      let s = '';
+      for (let h = 0; h < p.time.length; h++) {
+        s += `${kind},${name},${h + 1},${p.time[h]},${p.predicted_var[h]},${p.mse[h]},${p.mse_over_var[h]},${p.coverage50[h]},${p.coverage95[h]},${p.lpd[h]}\n`;
+      }
+      yield s;
+    }
+  }
+}
+
 export interface EvaluationOptions extends PredictorOptions {
   /** Fraction of the samples (from the start) that trains the data-driven kernels and baselines. */
   trainFraction?: number;
