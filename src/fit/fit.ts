@@ -14,6 +14,7 @@ import {
 } from '../model/parameters.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength } from '../statistics/fft.js';
+import { checkDataScale } from '../statistics/scale.js';
 import {
   type BasisSpec, type SpectralStatistics, grandMean, phiSpectra, spectralStatistics,
 } from '../statistics/spectra.js';
@@ -124,7 +125,7 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
   for (let a = 0; a < P; a++) {
     if (!groups.some((g) => g === a)) throw new InputError(`population '${popNames[a]}' has no recorded units`, { field: '--populations' });
   }
-  if (!cfg.fitScale) checkDataScale(rec);
+  if (!cfg.fitScale) checkDataScale(rec, FIT_SCALE_REMEDY);
   const layout = parameterLayout(cfg);
   if (form === 'exact') await prepareEigensolver();
   if (form === 'exact' && cfg.fitScale) return fitExactProfiled(rec, cfg, layout, opts);
@@ -406,18 +407,8 @@ interface Solution {
   convergence: FitResult['convergence'];
 }
 
-/**
- * The model's activity is of order one (x in units where φ saturates at ±1) and the losses run in
- * float32: data far from that scale give a meaningless fit (or overflow), so say so up front.
- */
-export function checkDataScale(rec: Recording): void {
-  let s2 = 0;
-  for (let k = 0; k < rec.data.length; k++) s2 += rec.data[k] * rec.data[k];
-  const rms = Math.sqrt(s2 / rec.data.length);
-  if (!(rms >= 1e-6 && rms <= 1e6)) {
-    throw new InputError(`the recording's values have an RMS of ${rms.toPrecision(3)}; the model works with activity of order one: rescale the data or fit the observation scale (--fit-scale)`);
-  }
-}
+/** What to do about data far from order one (checkDataScale), for every fit. */
+export const FIT_SCALE_REMEDY = 'rescale the data or fit the observation scale (--fit-scale)';
 
 /** Said by every fit on the exact loss without modes (src/fit/lowRank.ts too, at rank 0). */
 export const EXACT_LOSS_NOTE =
