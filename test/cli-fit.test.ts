@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { dataDirectory } from '../src/datasets/registry.js';
 import { FitFileSchema } from '../src/fitfile/schema.js';
+import { normalGenerator } from '../src/random.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connfit-fit-'));
@@ -203,6 +204,40 @@ describe('connfit fit', () => {
       expect(r.stderr, name).toMatch(message);
     }
     expect(() => readFileSync(join(dir, 'never.json'))).toThrow();
+  });
+
+  it('i.i.d. noise (5 units, --dt 0.05): a flat loss in log D is the reason given, never "NaN%" or the stopping rule that was met', async () => {
+    // white noise: the spectral loss trades D against g²S_φ (also white), so D runs to its floor and the
+    // Hessian is singular along log D (seed 3: λ_min < 0; seed 8: λ_min > 0 by round-off, which the old
+    // code inverted into a variance of −2e14; both printed "remaining Newton step NaN%")
+    for (const seed of [3, 8]) {
+      const normal = normalGenerator(seed);
+      const rows = ['u0,u1,u2,u3,u4'];
+      for (let t = 0; t < 2000; t++) rows.push(Array.from({ length: 5 }, () => normal().toFixed(6)).join(','));
+      const rec = join(dir, `iid${seed}.csv`);
+      writeFileSync(rec, rows.join('\n') + '\n');
+      const out = join(dir, `iid${seed}.json`);
+      const r = await run(['fit', rec, '--dt', '0.05', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toMatch(/NaN/);
+      const file = JSON.parse(readFileSync(out, 'utf8'));
+      const conv = file.convergence;
+      expect(conv.converged).toBe(false);
+      expect(conv.hessianPositiveDefinite).toBe(false);
+      expect(conv.reason).not.toMatch(/NaN|remaining Newton step/);
+      expect(r.stdout).toContain(`NOT converged: ${conv.reason}`);
+      const m = conv.reason.match(/^the Hessian of the loss is not positive definite at the optimum \(smallest eigenvalue ([-0-9.e+]+)(?:, ([0-9.e+-]+) of the largest: numerically zero)?\): the loss is flat or curved the wrong way along log D, so there are no standard errors/);
+      expect(m, conv.reason).not.toBeNull();
+      // not positive definite: λ_min ≤ 0, or a positive λ_min that is round-off (≤ 1e-10 of the largest)
+      const lambdaMin = Number(m[1]);
+      if (lambdaMin > 0) expect(Number(m[2])).toBeLessThan(1e-10);
+      else expect(lambdaMin).toBeLessThanOrEqual(0);
+      // the stopping rule that was met is reported as where L-BFGS stopped, not as the failure
+      expect(conv.reason).toMatch(/\(L-BFGS stopped: (gradient below 0\.000002|loss change below 1e-9 \(relative\) for 3 iterations)\)$/);
+      // D at its floor (the data are white: nothing left for the noise once g²S_φ fits them), no interval
+      expect(file.params.D.value).toBeLessThan(1e-3);
+      expect(file.params.D.se).toBeNull();
+    }
   });
 });
 

@@ -66,6 +66,23 @@ describe('connfit dmft', () => {
     expect(j.magnetised.m).toBeGreaterThan(0.9);
   });
 
+  it('a saturated magnetised state (J0 ≫ J0c) reports m = 1 and J0·m = J0, not the m = 0 branch', async () => {
+    // 1 − m ≤ 2 exp(−2μ + 2Δ0) (1 − tanh x ≤ 2e^{−2x}): below an ulp of 1 for all three
+    for (const [g, J0] of [
+      ['1.5', 100],
+      ['1.5', 50],
+      ['0.5', 20],
+    ] as const) {
+      const { out, code } = await run(['--g', g, '--J0', String(J0), '--json']);
+      expect(code).toBeUndefined();
+      const j = JSON.parse(out);
+      expect(Math.abs(j.magnetised.m - 1)).toBeLessThan(2e-15);
+      expect(Math.abs(j.magnetised.mu - J0)).toBeLessThan(2e-15 * J0);
+      // frozen: Δ0 = g²<φ²> = g²(1 − <sech²>) with <sech²> ≤ 4 exp(−2μ + 2Δ0)
+      expect(Math.abs(j.delta0 - Number(g) ** 2)).toBeLessThan(1e-14);
+    }
+  });
+
   it('--discrete runs the Euler recursion', async () => {
     const { out } = await run(['--g', '1.5', '--D', '0.1', '--discrete', '--dt', '0.1', '--steps', '600', '--tau-max', '10', '--json']);
     const j = JSON.parse(out);

@@ -375,6 +375,50 @@ describe('magnetised state (§7)', () => {
   });
 });
 
+describe('saturated magnetised state (§7, large J0)', () => {
+  // Own Simpson rule on z ∈ [−12, 12] for <h(μ + √Δ z)>, z ~ N(0, 1); h is a complement (1 − tanh,
+  // sech²) so that 1 − m is resolved far below the ulp of m ≈ 1.
+  const gaussMean = (h: (x: number) => number, mu: number, delta: number): number => {
+    const n = 4800;
+    const step = 24 / n;
+    let acc = 0;
+    for (let i = 0; i <= n; i++) {
+      const z = -12 + i * step;
+      const w = i === 0 || i === n ? 1 : i % 2 ? 4 : 2;
+      acc += w * Math.exp(-0.5 * z * z) * h(mu + Math.sqrt(delta) * z);
+    }
+    return (acc * step) / 3 / Math.sqrt(2 * Math.PI);
+  };
+  const oneMinusTanh = (x: number) => 2 / (1 + Math.exp(2 * x));
+  const sech2 = (x: number) => 4 / (Math.exp(x) + Math.exp(-x)) ** 2;
+
+  it.each([
+    [1.5, 20],
+    [1.5, 50],
+    [1.5, 100],
+    [0.5, 20],
+    [3, 10],
+  ])('g %f, J0 %f: m = <φ(J0 m + √Δ0 z)>, Δ0 = g²<φ²> (frozen), not the m = 0 branch', (g, J0) => {
+    const s = solveStationary({ phi: 'tanh', g, J0, skipThreshold: true });
+    const mg = s.magnetised!;
+    expect(mg.static).toBe(true);
+    // self-consistency by the own quadrature, in the complements; m itself is a quadrature sum near 1,
+    // good to a few ulp (M_ULPS)
+    const M_ULPS = 2e-15;
+    const oneMinusM = gaussMean(oneMinusTanh, mg.mu, mg.delta0);
+    expect(Math.abs(1 - mg.m - oneMinusM)).toBeLessThan(M_ULPS);
+    expect(Math.abs(mg.mu - J0 * mg.m)).toBeLessThan(1e-12 * J0); // the outer Brent rtol is 1e-13
+    const meanSech2 = gaussMean(sech2, mg.mu, mg.delta0);
+    expect(Math.abs(mg.delta0 - g * g * (1 - meanSech2))).toBeLessThan(1e-14);
+    // saturated limit: 1 − tanh x ≤ 2e^{−2x}, so 1 − m ≤ 2 exp(−2μ + 2Δ0) (≈ 1e-85 at g 1.5, J0 100)
+    expect(1 - mg.m).toBeLessThan(2 * Math.exp(-2 * mg.mu + 2 * mg.delta0) + M_ULPS);
+    if (J0 >= 20) {
+      expect(Math.abs(mg.m - 1)).toBeLessThan(M_ULPS);
+      expect(Math.abs(mg.mu - J0)).toBeLessThan(2e-15 * J0);
+    }
+  });
+});
+
 describe('discrete-time recursion (§4.3)', () => {
   it('g = 0: the Euler OU process exactly (Δ_kk → D/(1 − Δ/2), lag profile (1 − Δ)^n)', () => {
     const dt = 0.1;

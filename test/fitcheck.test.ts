@@ -97,7 +97,8 @@ describe('fit files are checked for sense', () => {
 });
 
 describe("the recording's unit names are compared with the fit's", () => {
-  const recording = (names: string[]): Recording => ({ data: new Float64Array(names.length * 4), nSamples: 4, nUnits: names.length, unitNames: names, dt: 0.05 });
+  // values of order one (all-zero data would be refused by the scale check)
+  const recording = (names: string[]): Recording => ({ data: Float64Array.from({ length: names.length * 4 }, (_, k) => (k % 2 ? 0.5 : -0.5)), nSamples: 4, nUnits: names.length, unitNames: names, dt: 0.05 });
 
   it('renamed columns are refused, naming the first differing units', () => {
     const fit = readFitFile(fitPath);
@@ -168,20 +169,64 @@ describe('scale invariance at extreme magnitudes', () => {
     expect(Math.abs(big.pr_s / s.pr_s - 1)).toBeLessThan(1e-9);
   });
 
-  it('CLI: dimension of data × 1e155 and inspect of data × 1e200 are finite', async () => {
+  it('CLI: data far from order one are refused wherever φ(data) is taken (exit 2, naming the file and the RMS); inspect of data × 1e200 is finite', async () => {
     const rows = readFileSync(rec, 'utf8').trim().split('\n');
     const scaledCsv = (k: number) =>
       [rows[0], ...rows.slice(1).map((line) => line.split(',').map((v, c) => (c === 0 ? v : String(Number(v) * k))).join(','))].join('\n') + '\n';
+    // the RMS of the recording itself, from the CSV text
+    let s2 = 0;
+    let n = 0;
+    for (const line of rows.slice(1))
+      for (const v of line.split(',').slice(1)) {
+        s2 += Number(v) ** 2;
+        n++;
+      }
+    const rms = Math.sqrt(s2 / n);
+    const p7 = join(dir, 'x1e7.csv');
+    writeFileSync(p7, scaledCsv(1e7));
     const p155 = join(dir, 'x155.csv');
     writeFileSync(p155, scaledCsv(1e155));
     const p200 = join(dir, 'x200.csv');
     writeFileSync(p200, scaledCsv(1e200));
-    const [d1, d155, i200] = await Promise.all([runCli('dimension', rec, '--json'), runCli('dimension', p155, '--json'), runCli('inspect', p200, '--json')]);
-    expect(d155.code).toBe(0);
-    const a = JSON.parse(d1.stdout) as { pr_x: number };
-    const b = JSON.parse(d155.stdout) as { pr_x: number };
-    expect(Math.abs(b.pr_x / a.pr_x - 1)).toBeLessThan(1e-9);
+    const [d7, d155, fd7, pr7, fc7, i200] = await Promise.all([
+      runCli('dimension', p7, '--json'),
+      runCli('dimension', p155, '--json'),
+      runCli('dimension', fitPath, '--data', p7, '--sim-time', '0'),
+      runCli('predict', fitPath, '--data', p7, '--sim-time', '0'),
+      runCli('forecast', fitPath, '--data', p7, '--kernel', 'plugin'),
+      runCli('inspect', p200, '--json'),
+    ]);
+    // the printed RMS (3 significant digits) against k·RMS of the recording; range scaling keeps 1e155 finite
+    const printed = (stderr: string, file: string): number => {
+      const m = stderr.match(new RegExp(`${file.replace(/\./g, '\\.')}: the recording's values have an RMS of ([0-9.e+-]+);`));
+      expect(m, stderr).not.toBeNull();
+      return Number(m![1]);
+    };
+    for (const [r, file, k] of [[d7, 'x1e7.csv', 1e7], [d155, 'x155.csv', 1e155], [fd7, 'x1e7.csv', 1e7], [pr7, 'x1e7.csv', 1e7], [fc7, 'x1e7.csv', 1e7]] as const) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(Math.abs(printed(r.stderr, file) / (k * rms) - 1)).toBeLessThan(5e-3);
+    }
+    expect(d7.stderr).toMatch(/rescale the data \(PR_φ depends on the units of x\)/);
+    expect(pr7.stderr).toMatch(/give a recording in the units the fit was made on/);
     const info = JSON.parse(i200.stdout) as { std: { min: number; max: number } };
     expect(Number.isFinite(info.std.max) && info.std.min > 1e199).toBe(true);
+  });
+
+  it('the scale check reads the data in the fit\'s model units (x − offset)/scale', () => {
+    const rows = readFileSync(rec, 'utf8').trim().split('\n').slice(1);
+    const values = rows.flatMap((line) => line.split(',').slice(1).map(Number));
+    const r = (k: number): Recording => ({ data: Float64Array.from(values, (v) => v * k), nSamples: rows.length, nUnits: values.length / rows.length, unitNames: fitJson.data.unitNames, dt: fitJson.data.dt });
+    expect(checkAgainstFit(fitJson, r(1), fitPath)).toBe(fitJson.data.dt);
+    expect(() => checkAgainstFit(fitJson, r(1e7), fitPath)).toThrow(InputError);
+    // a fit of the observation scale 1e7: the scaled data are order one in its model units, the raw ones (RMS ~1e-7) are not
+    const scaledFit = structuredClone(fitJson);
+    scaledFit.model.natural.scale = 1e7;
+    expect(checkAgainstFit(scaledFit, r(1e7), fitPath)).toBe(fitJson.data.dt);
+    const e = inputError(() => checkAgainstFit(scaledFit, r(1), fitPath));
+    const m = e.message.match(/in the fit's model units \(x − 0\)\/10000000 have an RMS of ([0-9.e+-]+);/);
+    expect(m, e.message).not.toBeNull();
+    const rms = Math.sqrt(values.reduce((a, v) => a + v * v, 0) / values.length);
+    expect(Math.abs(Number(m![1]) / (rms / 1e7) - 1)).toBeLessThan(5e-3);
   });
 });

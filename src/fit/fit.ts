@@ -14,6 +14,7 @@ import {
 } from '../model/parameters.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength } from '../statistics/fft.js';
+import { checkDataScale } from '../statistics/scale.js';
 import {
   type BasisSpec, type SpectralStatistics, grandMean, phiSpectra, spectralStatistics,
 } from '../statistics/spectra.js';
@@ -136,7 +137,7 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
   for (let a = 0; a < P; a++) {
     if (!groups.some((g) => g === a)) throw new InputError(`population '${popNames[a]}' has no recorded units`, { field: '--populations' });
   }
-  if (!cfg.fitScale) checkDataScale(rec);
+  if (!cfg.fitScale) checkDataScale(rec, FIT_SCALE_REMEDY);
   const layout = parameterLayout(cfg);
   if (form === 'exact') await prepareEigensolver();
   if (form === 'exact' && cfg.fitScale) return fitExactProfiled(rec, cfg, layout, opts);
@@ -338,7 +339,7 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
     if (!best || res.f < best.f) best = res;
   });
   const opt = best!;
-  if (!polish) return { opt, cov: { matrix: [], positiveDefinite: false, smallestEigenvalue: NaN } };
+  if (!polish) return { opt, cov: { matrix: [], positiveDefinite: false, smallestEigenvalue: NaN, largestEigenvalue: NaN } };
   // Newton polish: stop when the remaining Newton step is below 1 % of every standard error
   // (float32 gradients make plain gradient tolerances unreliable). With a float64 reference of the
   // loss, gradient, Hessian and line search use it (finite differences of an O(N) evaluation).
@@ -375,9 +376,33 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
   // for 1 %; float32 noise can stop it between the two).
   const polished = Number.isFinite(ratio) && ratio < 0.1 && cov.positiveDefinite;
   opt.converged = polished;
-  opt.reason = `${opt.reason}; remaining Newton step ${(100 * ratio).toPrecision(2)}% of a standard error after ${newtonSteps} polishing step(s)`;
+  opt.reason = polishReason(opt.reason, cov, ratio, newtonSteps, prep.layout);
   opt.gradientMaxAbs = fg(opt.x).g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   return { opt, cov };
+}
+
+/**
+ * Why the polish did or did not certify the optimum. The L-BFGS stopping rule is only where the
+ * search stopped: a failure names the test that failed. Without a positive definite Hessian there are
+ * no standard errors, so the step-in-SE test is undefined (never a number).
+ */
+function polishReason(lbfgsReason: string, cov: Covariance, ratio: number, newtonSteps: number, layout: ParamLayout): string {
+  const stopped = `L-BFGS stopped: ${lbfgsReason}`;
+  const none = `so there are no standard errors and no convergence test in their units (${stopped})`;
+  if (!Number.isFinite(cov.smallestEigenvalue)) return `the Hessian of the loss is not finite at the optimum, ${none}`;
+  if (!cov.positiveDefinite) {
+    const flat = layout.entries.filter((_, i) => !(cov.matrix[i][i] >= 0)).map((e) => e.name);
+    const min = cov.smallestEigenvalue;
+    const zero = min > 0 ? `, ${(min / cov.largestEigenvalue).toPrecision(2)} of the largest: numerically zero` : '';
+    return (
+      `the Hessian of the loss is not positive definite at the optimum (smallest eigenvalue ${min.toPrecision(2)}${zero}): ` +
+      `the loss is flat or curved the wrong way along ${flat.length ? flat.join(', ') : 'some direction'}, ${none}`
+    );
+  }
+  const steps = `after ${newtonSteps} polishing step(s)`;
+  if (!Number.isFinite(ratio)) return `the Newton step at the optimum is not finite (the gradient is not; ${stopped}, ${steps})`;
+  const remaining = `remaining Newton step ${(100 * ratio).toPrecision(2)}% of a standard error ${steps}`;
+  return ratio < 0.1 ? `${lbfgsReason}; ${remaining}` : `${remaining}, above the 10% test (${stopped})`;
 }
 
 function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions): FitResult {
@@ -418,18 +443,8 @@ interface Solution {
   convergence: FitResult['convergence'];
 }
 
-/**
- * The model's activity is of order one (x in units where φ saturates at ±1) and the losses run in
- * float32: data far from that scale give a meaningless fit (or overflow), so say so up front.
- */
-export function checkDataScale(rec: Recording): void {
-  let s2 = 0;
-  for (let k = 0; k < rec.data.length; k++) s2 += rec.data[k] * rec.data[k];
-  const rms = Math.sqrt(s2 / rec.data.length);
-  if (!(rms >= 1e-6 && rms <= 1e6)) {
-    throw new InputError(`the recording's values have an RMS of ${rms.toPrecision(3)}; the model works with activity of order one: rescale the data or fit the observation scale (--fit-scale)`);
-  }
-}
+/** What to do about data far from order one (checkDataScale), for every fit. */
+export const FIT_SCALE_REMEDY = 'rescale the data or fit the observation scale (--fit-scale)';
 
 /** Said by every fit on the exact loss without modes (src/fit/lowRank.ts too, at rank 0). */
 export const EXACT_LOSS_NOTE =
@@ -451,8 +466,8 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
     const atBound = natural.g2.some((row) => row.some((v) => v < 1e-3 * Math.max(...row)));
     if (worst > 0.9 || atBound) notes.push(`the spectral loss separates the blocks poorly (${atBound ? 'a block g² at its lower bound' : Number.isFinite(worst) ? `block g² correlations up to ${worst.toFixed(2)}` : 'block g² correlations undefined: the loss is flat along some block'}): the populations' φ-spectra have similar shapes; with the whole network recorded, --loss exact separates them`);
   }
-  if (!sol.cov.positiveDefinite) notes.push('the loss is flat or curved the wrong way in some direction at the optimum: intervals of parameters along it are undefined (NaN)');
-  if (!sol.convergence.converged) notes.push(`optimiser did not converge: ${sol.convergence.reason}`);
+  if (!sol.cov.positiveDefinite) notes.push('the loss is flat or curved the wrong way in some direction at the optimum: standard errors and intervals of parameters along it are not available (n/a; null in JSON)');
+  if (!sol.convergence.converged) notes.push(`the fit did not converge: ${sol.convergence.reason}`);
   const fixed: Record<string, number> = {};
   if (!cfg.fitTau) fixed.tau = cfg.tau;
   if (!cfg.fitScale) Object.assign(fixed, { scale: 1, offset: 0 });
@@ -633,7 +648,7 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
     const conv = result.opt;
     return report(rec, cfg, layout, 'exact', opts, {
       theta: fullTheta,
-      cov: { matrix: C, positiveDefinite: pdAll, smallestEigenvalue: NaN },
+      cov: { matrix: C, positiveDefinite: pdAll, smallestEigenvalue: NaN, largestEigenvalue: NaN },
       lossValue,
       perSample: lossValue / prep.normaliser,
       offsetShift: shift,

@@ -22,7 +22,8 @@ import { readoutCorrection, type ReadoutCorrection } from '../structure/partial.
 import type { Nonlinearity } from '../nonlinearity.js';
 import { minimiseLBFGS, type OptimiseResult } from './lbfgs.js';
 import { covarianceFromHessian, deltaMethod, hessianFromValues, type Estimate } from './uncertainty.js';
-import { checkDataScale, EXACT_LOSS_NOTE, type FitResult } from './fit.js';
+import { EXACT_LOSS_NOTE, FIT_SCALE_REMEDY, type FitResult } from './fit.js';
+import { checkDataScale } from '../statistics/scale.js';
 
 export interface LowRankFitOptions {
   phi: PhiName;
@@ -282,7 +283,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   const maxRank = opts.rank === 'auto' ? (opts.maxRank ?? 4) : opts.rank;
   if (!Number.isInteger(maxRank) || maxRank < 0) throw new InputError(`the rank must be a whole number ≥ 0, got ${maxRank}`, { field: '--rank' });
   if (maxRank >= n) throw new InputError(`the rank (${maxRank}) must be smaller than the number of recorded units (${n})`, { field: '--rank' });
-  checkDataScale(rec);
+  checkDataScale(rec, FIT_SCALE_REMEDY);
   const networkSize = opts.networkSize;
   if (networkSize !== undefined && !(Number.isInteger(networkSize) && networkSize >= n)) {
     throw new InputError(`the network size must be a whole number ≥ the number of recorded units (${n}), got ${networkSize}`, { field: '--network-size' });

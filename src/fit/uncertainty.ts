@@ -40,28 +40,51 @@ export function hessian(fg: (x: Float64Array) => ValueAndGradient, x: Float64Arr
 
 export interface Covariance {
   matrix: Float64Array[];
-  /** false when the Hessian was not positive definite (flat or saddle direction). */
+  /** false when the Hessian was not positive definite (a saddle, or a flat direction whose inverse is not a variance). */
   positiveDefinite: boolean;
   smallestEigenvalue: number;
+  largestEigenvalue: number;
+}
+
+/**
+ * Eigenvalues below this fraction of the largest |λ| are numerically zero (a finite-difference Hessian
+ * of a float32 loss): the pseudo-inverse leaves those directions out and marks them unidentified.
+ */
+const FLAT_EIGENVALUE = 1e-10;
+
+/** M⁻¹ when it is a covariance (finite positive variances), else undefined (numerically singular M). */
+function covarianceInverse(M: Matrix): Matrix | undefined {
+  let inv: Matrix;
+  try {
+    inv = inverse(M);
+  } catch {
+    return undefined; // exactly singular
+  }
+  for (let i = 0; i < M.rows; i++) if (!(inv.get(i, i) > 0 && Number.isFinite(inv.get(i, i)))) return undefined;
+  return inv;
 }
 
 export function covarianceFromHessian(H: Float64Array[]): Covariance {
   const n = H.length;
-  if (n === 0) return { matrix: [], positiveDefinite: true, smallestEigenvalue: Infinity };
+  if (n === 0) return { matrix: [], positiveDefinite: true, smallestEigenvalue: Infinity, largestEigenvalue: -Infinity };
   const M = new Matrix(H.map((r) => Array.from(r)));
   const eig = new EigenvalueDecomposition(M, { assumeSymmetric: true });
   const ev = eig.realEigenvalues;
   const minEv = Math.min(...ev);
-  const positiveDefinite = minEv > 0 && Number.isFinite(minEv);
+  const maxEv = Math.max(...ev);
+  const flat = FLAT_EIGENVALUE * Math.max(...ev.map(Math.abs));
+  // λ_min > 0 can be round-off on a flat direction (e.g. log D at its floor): the inverse then has
+  // variances of any sign and size (−2e14 seen), or LU finds the matrix singular
+  const inv = minEv > 0 && Number.isFinite(minEv) ? covarianceInverse(M) : undefined;
+  const positiveDefinite = inv !== undefined;
   let cov: Matrix;
-  if (positiveDefinite) cov = inverse(M);
+  if (inv) cov = inv;
   else {
     // Pseudo-inverse over the curved directions; flat directions get infinite variance below.
     const V = eig.eigenvectorMatrix;
-    const maxEv = Math.max(...ev.map(Math.abs));
     cov = Matrix.zeros(n, n);
     ev.forEach((l, k) => {
-      if (l > 1e-10 * maxEv) {
+      if (l > flat) {
         const v = V.getColumnVector(k);
         cov.add(v.mmul(v.transpose()).mul(1 / l));
       }
@@ -72,10 +95,11 @@ export function covarianceFromHessian(H: Float64Array[]): Covariance {
     // Mark the non-identified directions: parameters loading on them get NaN variance.
     const V = eig.eigenvectorMatrix;
     ev.forEach((l, k) => {
-      if (!(l > 0)) for (let i = 0; i < n; i++) if (Math.abs(V.get(i, k)) > 1e-3) matrix[i][i] = Number.NaN;
+      if (!(l > flat)) for (let i = 0; i < n; i++) if (Math.abs(V.get(i, k)) > 1e-3) matrix[i][i] = Number.NaN;
     });
+    for (let i = 0; i < n; i++) if (!(matrix[i][i] > 0)) matrix[i][i] = Number.NaN; // never a variance ≤ 0
   }
-  return { matrix, positiveDefinite, smallestEigenvalue: minEv };
+  return { matrix, positiveDefinite, smallestEigenvalue: minEv, largestEigenvalue: maxEv };
 }
 
 /** Gradient of a scalar function of θ by central differences (float64, analytic maps only). */

@@ -6,6 +6,7 @@
 import { InputError } from '../errors.js';
 import { fitFilePath, type FitFile } from '../fitfile/schema.js';
 import type { Recording } from '../recording/types.js';
+import { checkDataScale } from '../statistics/scale.js';
 import { arPredictor, fitAr, persistencePredictor, seGpPredictor } from './baselines.js';
 import { evaluatePredictors, type ForecastScores } from './evaluate.js';
 import { Z95 } from '../statistics/normal.js';
@@ -35,9 +36,10 @@ export function areDefaultUnitNames(names: readonly string[]): boolean {
 }
 
 /**
- * The data step, after checking units, unit names and step against the fit (InputError naming the
- * field). Unit names are compared position by position unless the recording's are the default names
- * u0, u1, …: those are what a file without names gets, and say nothing about which units it holds.
+ * The data step, after checking units, unit names, step and scale (checkDataScale, in model units)
+ * against the fit (InputError naming the field). Unit names are compared position by position unless
+ * the recording's are the default names u0, u1, …: those are what a file without names gets, and say
+ * nothing about which units it holds.
  */
 export function checkAgainstFit(fit: FitFile, rec: Recording, fitPath = fitFilePath(fit) ?? 'fit file'): number {
   if (rec.nUnits !== fit.data.units) {
@@ -62,6 +64,9 @@ export function checkAgainstFit(fit: FitFile, rec: Recording, fitPath = fitFileP
   if (stepMultiple(dt, fit.data.dt) === undefined) {
     throw new InputError(`the recording's step ${dt} is not a whole multiple of the fit's step ${fit.data.dt} (${fitPath}: data.dt); the fitted g and D refer to that step`, { field: 'data.dt' });
   }
+  // the fitted network (its φ, kernels and PR) describes activity of order one in the fit's units
+  const { offset, scale } = fit.model.natural;
+  checkDataScale(rec, `give a recording in the units the fit was made on (${fitPath})`, { offset, scale });
   return dt;
 }
 

@@ -12,7 +12,9 @@
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { symmetricEigen } from '../linalg/eigh.js';
-import { rangeScale, scaled } from './scale.js';
+import { checkDataScale, rangeScale, scaled } from './scale.js';
+
+const PR_PHI_REMEDY = 'rescale the data (PR_φ depends on the units of x)';
 
 export interface ParticipationRatioOptions {
   /** Use correlations instead of covariances (each unit scaled to unit variance). Default false. */
@@ -74,6 +76,8 @@ export const LARGE_PR_BIAS = 0.2;
 /** The signal whose covariance is analysed: x, or φ(x), time-major T × N. */
 function signalOf(rec: Recording, opts: ParticipationRatioOptions): Float64Array {
   if (opts.of === 'x') return rec.data;
+  // PR_x is scale-invariant, PR_φ is not: far from order one φ(x) is only a sign or the identity
+  checkDataScale(rec, PR_PHI_REMEDY);
   const f = nonlinearity(opts.phi ?? 'tanh').f;
   const out = new Float64Array(rec.data.length);
   for (let k = 0; k < out.length; k++) out[k] = f(rec.data[k]);

@@ -6,6 +6,9 @@
  * when the largest |value| lies outside [2^-64, 2^64], so ordinary data give the same bits as before.
  */
 
+import { InputError } from '../errors.js';
+import type { Recording } from '../recording/types.js';
+
 const LOW = 2 ** -64;
 const HIGH = 2 ** 64;
 
@@ -45,4 +48,41 @@ export function scaled(data: Float64Array, s: number): Float64Array {
   const out = new Float64Array(data.length);
   for (let k = 0; k < data.length; k++) out[k] = data[k] * s;
   return out;
+}
+
+/** A fit's observation model x = offset + scale·x_model (φ acts on x_model). */
+export interface ModelUnits {
+  offset: number;
+  scale: number;
+}
+
+/**
+ * The model's activity is of order one (x in units where φ saturates at ±1) and the losses run in
+ * float32: for data far from that scale a fit is meaningless (or overflows) and φ(x) is only a sign
+ * or the identity, so refuse up front. The RMS is taken of what φ would act on: the raw values, or
+ * with `units` a fit's model units (x − offset)/scale; range-scaled, so it is finite at any magnitude.
+ */
+export function checkDataScale(rec: Recording, remedy: string, units?: ModelUnits): void {
+  const offset = units?.offset ?? 0;
+  const scale = units?.scale ?? 1;
+  const data = rec.data;
+  let largest = 0;
+  for (let k = 0; k < data.length; k++) {
+    const a = Math.abs((data[k] - offset) / scale);
+    if (a > largest || a !== a) largest = a;
+  }
+  const s = rangeScaleFor(largest);
+  let s2 = 0;
+  for (let k = 0; k < data.length; k++) {
+    const u = ((data[k] - offset) / scale) * s;
+    s2 += u * u;
+  }
+  const rms = Math.sqrt(s2 / data.length) / s;
+  if (!(rms >= 1e-6 && rms <= 1e6)) {
+    const what = offset !== 0 || scale !== 1 ? `in the fit's model units (x − ${offset})/${scale}` : '';
+    throw new InputError(
+      `the recording's values ${what ? what + ' ' : ''}have an RMS of ${rms.toPrecision(3)}; the model works with activity of order one (φ saturates at ±1): ${remedy}`,
+      { file: rec.source?.path },
+    );
+  }
 }

@@ -55,6 +55,8 @@ export interface MagnetisedOptions {
 
 const J_TERMS = 1000;
 const RHO_SPLIT = 0.96; // 0.96^1000 ≈ 2e-18
+/** sup |φ| of the built-ins (tanh, erf(√π x/2)): bounds m and so the mean input, |μ| ≤ |J0|. */
+const PHI_SUP = 1;
 
 interface Inner {
   delta0: number;
@@ -261,9 +263,13 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
     return { delta0: d0, deltaInf: e.deltaInf, coef: e.coef, static: false };
   };
 
-  // Outer: μ = J0 m(μ) on the positive branch.
+  // Outer: μ = J0 m(μ) on the positive branch. |φ| < 1 puts the root in (0, J0]. When φ saturates,
+  // m(J0) rounds to 1 (the quadrature sum lands an ulp either side, hence the clamp), so
+  // G(J0) = J0(m − 1) is exactly 0 and μ = J0 is the root to machine precision: a zero at the
+  // bracket end counts (brent returns that end).
   const sign = J0 >= 0 ? 1 : -1;
-  const Fmu = (mu: number) => J0 * solveInner(mu).coef[0] - mu;
+  const meanOf = (inner: Inner) => Math.max(-PHI_SUP, Math.min(PHI_SUP, inner.coef[0]));
+  const Fmu = (mu: number) => J0 * meanOf(solveInner(mu)) - mu;
   let muLo = 1e-6 * Math.abs(J0) * sign;
   let fLo = Fmu(muLo);
   let guard = 0;
@@ -273,9 +279,15 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
   }
   const muHi = J0;
   const fHi = Fmu(muHi);
-  const mu = fLo * fHi < 0 ? brent(Fmu, muLo, muHi, { fa: fLo, fb: fHi, rtol: 1e-13 }) : 0;
+  // J0 <φ'> > 1 makes G > 0 just above μ = 0, so an unbracketed root is a solver failure, never m = 0
+  if (!(fLo * sign > 0 && fHi * sign <= 0)) {
+    throw new Error(
+      `magnetised DMFT: no magnetised solution bracketed on μ ∈ [${muLo}, ${muHi}] (G = J0 m − μ = ${fLo}, ${fHi}; g = ${g}, D = ${D}, J0 = ${J0}), although J0 <φ'> > 1 requires one`,
+    );
+  }
+  const mu = brent(Fmu, muLo, muHi, { fa: fLo, fb: fHi, rtol: 1e-13 });
   const sol = solveInner(mu);
-  const m = sol.coef[0];
+  const m = meanOf(sol);
   const delta0 = sol.delta0;
   const dInf = sol.deltaInf;
   const coef = sol.coef;
