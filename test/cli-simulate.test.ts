@@ -194,12 +194,12 @@ describe('connfit simulate', () => {
     const out = tmp('bad-out.csv');
     let r = await run('simulate', '--populations', shape, '--dt', '0.05', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`connfit: error: ${shape}: g2[1]: must have 2 entries, got 3\n`);
+    expect(r.stderr).toBe(`connfit: error: ${shape} g2[1]: must have 2 entries, got 3\n`);
 
     const dup = file('dup-pops.json', JSON.stringify({ populations: [{ name: 'E', size: 10 }, { name: 'E', size: 10 }], g2: [[1, 0], [0, 1]] }));
     r = await run('simulate', '--populations', dup, '--dt', '0.05', '--steps', '10', '--out', out);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`connfit: error: ${dup}: populations[1].name: duplicate population name 'E'\n`);
+    expect(r.stderr).toBe(`connfit: error: ${dup} populations[1].name: duplicate population name 'E'\n`);
 
     const notJson = file('broken-pops.json', '{"populations": [');
     r = await run('simulate', '--populations', notJson, '--dt', '0.05', '--steps', '10', '--out', out);

@@ -79,7 +79,10 @@ function fmt(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '-' : String(Number(v.toPrecision(digits)));
 }
 
-/** The coupling matrix of a JSON file with a square `J` array of rows, or undefined when the file has no `J`. */
+/**
+ * The coupling matrix of a JSON file with a square `J` array of rows, or undefined when the file has no `J`.
+ * Other keys are ignored: the --save-network file carries the spec, seed and realised statistics with J.
+ */
 function readCouplingMatrix(file: string): { J: Float64Array; N: number } | undefined {
   if (extname(file).toLowerCase() !== '.json') return undefined;
   try {

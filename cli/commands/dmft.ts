@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../src/errors.js';
-import { readJsonFile } from '../../src/io/json.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
-import { PopulationsFileSchema } from '../../src/simulate/network.js';
+import { readPopulationsFile } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
 import { discreteTauInf, profileTimescales, timescaleLag } from '../../src/theory/dmftDiscrete.js';
 import { action, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions } from '../common.js';
@@ -32,13 +31,7 @@ function regimeOf(phi: PhiName, g: number, D: number): { regime: Regime; gChaos:
 }
 
 function readPopulations(path: string, D: number, var0: number): DiscretePopulations {
-  const raw = readJsonFile(path, 'a populations file {"populations": [{"name", "size", "D"?}], "g2": [[…]], "J0"?: [[…]]}');
-  const parsed = PopulationsFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InputError(issue.message, { file: path, field: issue.path.join('.') || undefined });
-  }
-  const file = parsed.data;
+  const file = readPopulationsFile(path);
   const P = file.populations.length;
   return {
     g2: file.g2,

@@ -7,18 +7,16 @@ import { extname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { totalmem } from 'node:os';
-import { ConnfitError, InputError, jsonPath } from '../../src/errors.js';
+import { ConnfitError, InputError } from '../../src/errors.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
-import { readJsonFile } from '../../src/io/json.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from '../../src/recording/write.js';
 import {
   iidNetwork,
   networkFromPopulations,
   networkSize,
-  PopulationsFileSchema,
+  readPopulationsFile,
   type NetworkSpec,
-  type PopulationsFile,
 } from '../../src/simulate/network.js';
 import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
 import { drawModes } from '../../src/structure/modes.js';
@@ -61,37 +59,6 @@ interface SimulateCliOptions {
   overlap?: string;
   quiet?: boolean;
   json?: boolean;
-}
-
-const KNOWN_FILE_KEYS = ['populations', 'g2', 'J0', 'description'];
-const KNOWN_POPULATION_KEYS = ['name', 'size', 'D'];
-
-/** Read and validate a populations file; every problem names the file and the field. */
-export function readPopulationsFile(file: string): { parsed: PopulationsFile; warnings: string[] } {
-  const raw = readJsonFile(file, 'a populations file, see connfit simulate --help');
-  const result = PopulationsFileSchema.safeParse(raw);
-  if (!result.success) {
-    // The field goes into the message (not ErrorLocation.field) to read "pops.json: g2[1]: ...".
-    const lines = result.error.issues.map((issue) => {
-      const where = jsonPath(issue.path);
-      return where ? `${where}: ${issue.message}` : issue.message;
-    });
-    throw new InputError(lines.join('; '), { file });
-  }
-  // The schema drops unknown keys silently; a misspelt optional field ("j0") would go unnoticed.
-  const warnings: string[] = [];
-  const obj = raw as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    if (!KNOWN_FILE_KEYS.includes(key)) warnings.push(`${file}: ignoring unknown field '${key}' (known: ${KNOWN_FILE_KEYS.join(', ')})`);
-  }
-  (obj.populations as Record<string, unknown>[]).forEach((p, a) => {
-    for (const key of Object.keys(p)) {
-      if (!KNOWN_POPULATION_KEYS.includes(key)) {
-        warnings.push(`${file}: ignoring unknown field 'populations[${a}].${key}' (known: ${KNOWN_POPULATION_KEYS.join(', ')})`);
-      }
-    }
-  });
-  return { parsed: result.data, warnings };
 }
 
 /** --N may be left out with a file that sets the sizes; given, it must equal their sum. */
@@ -196,7 +163,8 @@ Examples:
   NumPy output (float64, shape samples × units; dt is not stored in .npy), double-well leak s = 1.5:
   $ connfit simulate --N 500 --g 0.6 --D 0.1 --leak 1.5 --dt 0.05 --steps 20000 --seed 3 --out rec.npy
 
-Populations file (--populations), rows of g2/J0 = target population a, columns = source b:
+Populations file (--populations; keys other than these are errors), rows of g2/J0 = target population a,
+columns = source b:
   {
     "description": "optional free text",
     "populations": [ { "name": "E", "size": 500 }, { "name": "I", "size": 500, "D": 0.2 } ],
@@ -262,9 +230,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         } else if (opts.populations !== undefined) {
           if (opts.g !== undefined) throw new InputError(`--g cannot be combined with --populations: the g2 blocks of ${opts.populations} set the coupling strengths`);
           if (opts.J0 !== undefined) throw new InputError(`--J0 cannot be combined with --populations: put the mean couplings in the "J0" blocks of ${opts.populations}`);
-          const { parsed, warnings: w } = readPopulationsFile(opts.populations);
-          warnings.push(...w);
-          spec = networkFromPopulations(parsed, { D: opts.D, phi: opts.phi, tau: opts.tau, s: opts.leak });
+          spec = networkFromPopulations(readPopulationsFile(opts.populations), { D: opts.D, phi: opts.phi, tau: opts.tau, s: opts.leak });
         } else {
           if (opts.N === undefined) throw new InputError('--N is required (number of units), or give --populations <file.json>');
           if (opts.g === undefined) throw new InputError('--g is required (coupling strength, e.g. --g 1.5), or give --populations <file.json>');

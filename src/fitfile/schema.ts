@@ -120,6 +120,8 @@ export const StructureSchema = z.object({
 });
 export type Structure = z.infer<typeof StructureSchema>;
 
+// Not strict, unlike the formats users write: connfit writes fit files, and a reader takes the fields it
+// knows and ignores others (README, Commands).
 export const FitFileSchema = z.object({
   schema: z.literal('connfit.fit'),
   version: z.literal(FIT_FILE_VERSION),

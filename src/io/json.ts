@@ -1,10 +1,12 @@
 /**
  * The one reader of the JSON the user gives (fit files, populations, modes, coupling matrices, JSON
  * recordings): a syntax error is reported at file:line:column, which Node 20's JSON.parse does not give
- * (its messages carry a character position at best, often only a snippet).
+ * (its messages carry a character position at best, often only a snippet). `parseWithSchema` checks the
+ * parsed value against a file format's schema, with one wording for every format.
  */
 import { readFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import type { z } from 'zod';
+import { InputError, jsonPath } from '../errors.js';
 import { modelNames, modelsDirectory, resolveModelFile } from './models.js';
 
 /**
@@ -43,6 +45,46 @@ export function readJsonFile(arg: string, expected: string): unknown {
     throw new InputError(code === 'ENOENT' ? `file not found${named}; expected ${expected}` : `cannot read the file (${(err as Error).message}); expected ${expected}`, { file });
   }
   return parseJson(text, expected, { file });
+}
+
+/**
+ * Check parsed JSON against a file format's schema and return the parsed value; the first problem is an
+ * InputError naming the file and the field. The formats users write are strict objects: an unknown key is
+ * an error naming it and the keys allowed there, since a misspelt optional key ("sizee", "link") would
+ * otherwise fall back to its default unnoticed. `format`, when given, ends the other messages.
+ */
+export function parseWithSchema<S extends z.ZodType>(schema: S, raw: unknown, where: { file?: string; field?: string }, format?: string): z.output<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = [where.field, jsonPath(issue.path)].filter(Boolean).join(' ') || undefined;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `'${k}'`).join(', ');
+    const allowed = keysAt(schema, issue.path);
+    throw new InputError(`unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`, { file: where.file, field });
+  }
+  throw new InputError(issue.message + (format ? `; the format is ${format}` : ''), { file: where.file, field });
+}
+
+/** The keys of the object schema at a path of the value (through arrays, records and optional fields). */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  let s: z.core.$ZodType | undefined = schema;
+  let i = 0;
+  while (s) {
+    const def: z.core.$ZodTypes['_zod']['def'] = (s as z.core.$ZodTypes)._zod.def;
+    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default' || def.type === 'nonoptional' || def.type === 'readonly') s = def.innerType;
+    else if (def.type === 'pipe') s = def.in;
+    else if (i === path.length) return def.type === 'object' ? Object.keys(def.shape) : undefined;
+    else {
+      const key = path[i++];
+      if (def.type === 'object') s = def.shape[String(key)];
+      else if (def.type === 'array') s = def.element;
+      else if (def.type === 'record') s = def.valueType;
+      else if (def.type === 'tuple') s = def.items[Number(key)] ?? def.rest ?? undefined;
+      else return undefined;
+    }
+  }
+  return undefined;
 }
 
 /**

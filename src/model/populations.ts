@@ -5,28 +5,30 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { readJsonFile } from '../io/json.js';
+import { parseWithSchema, readJsonFile } from '../io/json.js';
+import { PopulationSchema, PopulationsFileSchema } from '../simulate/network.js';
 
-const FitPopulationsSchema = z.object({
+// The simulator's keys (g2, J0, a population's D) are allowed so that its file can be given as it is;
+// the fit estimates those, so their values are not used. Any other key is an error (parseWithSchema).
+const FitPopulationsSchema = z.strictObject({
   populations: z
     .array(
-      z.object({
+      z.strictObject({
         name: z.string().min(1),
         size: z.number().int().positive().optional(),
         units: z.array(z.string()).optional(),
+        D: PopulationSchema.shape.D,
       }),
     )
     .min(1),
-}).passthrough();
+  g2: PopulationsFileSchema.shape.g2.optional(),
+  J0: PopulationsFileSchema.shape.J0,
+  description: PopulationsFileSchema.shape.description,
+});
 
 export function readPopulationAssignment(path: string, unitNames: string[]): { names: string[]; groups: Int32Array } {
   const raw = readJsonFile(path, 'a populations file {"populations": [{"name", "units" or "size"}, …]}');
-  const parsed = FitPopulationsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new InputError(i.message, { file: path, field: i.path.join('.') });
-  }
-  const pops = parsed.data.populations;
+  const pops = parseWithSchema(FitPopulationsSchema, raw, { file: path }).populations;
   const names = pops.map((p) => p.name);
   names.forEach((n, a) => {
     const first = names.indexOf(n);

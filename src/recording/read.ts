@@ -14,8 +14,8 @@ import { endianness } from 'node:os';
 import { extname, resolve } from 'node:path';
 import { parse as csvParse, CsvError } from 'csv-parse';
 import { z } from 'zod';
-import { InputError, jsonPath, type ErrorLocation } from '../errors.js';
-import { parseJson } from '../io/json.js';
+import { InputError, type ErrorLocation } from '../errors.js';
+import { parseJson, parseWithSchema } from '../io/json.js';
 import { checkRegisteredHash } from '../datasets/registry.js';
 import type { Recording } from './types.js';
 
@@ -709,11 +709,15 @@ function readTyped(bytes: Uint8Array, kind: 'f4' | 'f8' | 'i4' | 'i8', count: nu
 // ---------------------------------------------------------------------------------------------------
 // JSON
 
-const JsonRecordingSchema = z.object({
+// JSON has no NaN or ±Inf, but 1e999 parses to Infinity.
+const finite = z.number({ error: (iss) => (typeof iss.input === 'number' ? `expected a finite number, got ${iss.input} (NaN and ±Inf are not allowed)` : undefined) });
+
+// Strict: a misnamed key ("units" for "unitNames") would be dropped and the units renamed u0, u1, …
+const JsonRecordingSchema = z.strictObject({
   dt: z.number().positive().optional(),
   unitNames: z.array(z.string()).optional(),
-  time: z.array(z.number()).optional(),
-  data: z.array(z.array(z.number())),
+  time: z.array(finite).optional(),
+  data: z.array(z.array(finite)),
 });
 
 
@@ -721,17 +725,7 @@ function readJson(buf: Buffer, file: string): Table {
   const text = buf.toString('utf8');
   if (text.trim() === '') throw new InputError('empty file; expected a JSON object with a "data" array of rows', { file });
   const raw = parseJson(text, 'a JSON object with a "data" array of rows', { file });
-  const parsed = JsonRecordingSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = jsonPath(issue.path) || '(top level)';
-    let msg = issue.message;
-    if (field.startsWith('data') || field.startsWith('time')) {
-      if (/Infinity|NaN/.test(msg)) msg += '; expected a finite number (NaN and ±Inf are not allowed)';
-    }
-    throw new InputError(`${msg} (expected { "dt"?: number, "unitNames"?: string[], "time"?: number[], "data": number[][] })`, { file, field });
-  }
-  const j = parsed.data;
+  const j = parseWithSchema(JsonRecordingSchema, raw, { file }, '{ "dt"?: number, "unitNames"?: string[], "time"?: number[], "data": number[][] }');
   const nRows = j.data.length;
   const nCols = nRows ? j.data[0].length : 0;
   const values = new Float64Array(nRows * nCols);

@@ -10,23 +10,25 @@
  * With one population this is J0/N + (g/√N) z.
  */
 import { z } from 'zod';
+import { parseWithSchema, readJsonFile } from '../io/json.js';
 import { PHI_NAMES, type PhiName } from '../nonlinearity.js';
 import type { RandomModeSpec } from './randomMode.js';
 
-export const PopulationSchema = z.object({
+export const PopulationSchema = z.strictObject({
   name: z.string().min(1),
   size: z.number().int().positive(),
   D: z.number().nonnegative().optional(),
 });
 
-/** The `--populations <file.json>` format. */
+/** The `--populations <file.json>` format; unknown keys are errors (src/io/json.ts parseWithSchema). */
 export const PopulationsFileSchema = z
-  .object({
+  .strictObject({
     populations: z.array(PopulationSchema).min(1),
     /** g²_ab: variance × N_b of couplings from population b onto a (rows: target a). */
     g2: z.array(z.array(z.number().nonnegative())),
     /** J0_ab: mean × N_b (optional, default 0). */
     J0: z.array(z.array(z.number())).optional(),
+    description: z.string().optional(),
   })
   .superRefine((v, ctx) => {
     const P = v.populations.length;
@@ -46,6 +48,12 @@ export const PopulationsFileSchema = z
     });
   });
 export type PopulationsFile = z.infer<typeof PopulationsFileSchema>;
+
+/** Read and check a populations file (simulate, dmft); every problem names the file and the field. */
+export function readPopulationsFile(file: string): PopulationsFile {
+  const raw = readJsonFile(file, 'a populations file {"populations": [{"name", "size", "D"?}], "g2": [[…]], "J0"?: [[…]]}');
+  return parseWithSchema(PopulationsFileSchema, raw, { file });
+}
 
 export interface NetworkSpec {
   phi: PhiName;

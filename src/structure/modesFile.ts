@@ -3,15 +3,15 @@
  *   --modes <file.json>       {"m": [[N loadings], …R], "n": [[N loadings], …R]}
  *   --rank R --overlap <arg>  the 2R×2R covariance of each unit's loadings (m_1..m_R, n_1..n_R), as a JSON
  *                             file or inline JSON; its m–n block is the expected overlap n_rᵀm_s/N.
- * Every problem names the file and the field.
+ * Every problem names the file and the field; unknown keys are errors (parseWithSchema).
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { parseJson, readJsonFile } from '../io/json.js';
+import { parseJson, parseWithSchema, readJsonFile } from '../io/json.js';
 import type { LowRankModes } from '../simulate/network.js';
 import { choleskyLower } from './modes.js';
 
-const ModesFileSchema = z.object({
+const ModesFileSchema = z.strictObject({
   m: z.array(z.array(z.number())).min(1),
   n: z.array(z.array(z.number())).min(1),
   description: z.string().optional(),
@@ -26,12 +26,7 @@ function readJson(source: string, what: string): { value: unknown; file?: string
 /** Loadings m, n (R arrays of N numbers each) from a modes file, checked against the network size. */
 export function readModesFile(file: string, N: number): LowRankModes {
   const { value } = readJson(file, 'a modes file {"m": [[...]], "n": [[...]]}');
-  const r = ModesFileSchema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new InputError(`${issue.message}; expected {"m": [[N numbers] per mode], "n": [[N numbers] per mode]}`, { file, field: issue.path.join('.') || undefined });
-  }
-  const { m, n } = r.data;
+  const { m, n } = parseWithSchema(ModesFileSchema, value, { file }, '{"m": [[N numbers] per mode], "n": [[N numbers] per mode]}');
   if (m.length !== n.length) throw new InputError(`"m" has ${m.length} modes but "n" has ${n.length}; they must match`, { file, field: 'n' });
   for (const [key, arr] of [['m', m], ['n', n]] as const) {
     arr.forEach((v, k) => {

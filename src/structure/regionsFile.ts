@@ -6,12 +6,11 @@
  * For a fit, a region's units are its "units" (recorded unit names) or, without them, the next "size"
  * units of the recording in order; with both, "size" is the whole region of which "units" were recorded
  * (partial recording: ĝ_α is scaled for the unrecorded units' share of the disorder). Every problem names
- * the file and the field; unknown keys are errors, since a misspelt optional key ("link") would otherwise
- * fall back to its default unnoticed.
+ * the file and the field; unknown keys are errors (parseWithSchema).
  */
 import { z } from 'zod';
-import { InputError, jsonPath } from '../errors.js';
-import { readJsonFile } from '../io/json.js';
+import { InputError } from '../errors.js';
+import { parseWithSchema, readJsonFile } from '../io/json.js';
 import { checkU, identityU, type Tensor3 } from '../theory/multiregion.js';
 
 const RegionSchema = z.strictObject({
@@ -40,26 +39,8 @@ export interface RegionLink {
   rank: number;
 }
 
-/** The keys allowed in the object at a zod issue path (top level, a region or a link). */
-function allowedKeys(path: readonly PropertyKey[]): string {
-  const schema = path[0] === 'regions' ? RegionSchema : path[0] === 'links' ? LinkSchema : RegionsFileSchema;
-  return Object.keys(schema.shape).join(', ');
-}
-
-function schemaError(issue: z.core.$ZodIssue, file: string): InputError {
-  const field = jsonPath(issue.path) || undefined;
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => `'${k}'`).join(', ');
-    return new InputError(`unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (allowed: ${allowedKeys(issue.path)})`, { file, field });
-  }
-  return new InputError(issue.message, { file, field });
-}
-
 export function readRegionsFile(file: string): RegionsFile {
-  const raw = readJsonFile(file, 'a regions file, see the README section "Multiregion networks"');
-  const r = RegionsFileSchema.safeParse(raw);
-  if (!r.success) throw schemaError(r.error.issues[0], file);
-  const v = r.data;
+  const v = parseWithSchema(RegionsFileSchema, readJsonFile(file, 'a regions file, see the README section "Multiregion networks"'), { file });
   const names = new Map<string, number>();
   v.regions.forEach((reg, a) => {
     if (names.has(reg.name)) throw new InputError(`duplicate region name '${reg.name}'`, { file, field: `regions[${a}].name` });
