@@ -162,6 +162,29 @@ describe('connfit fit', () => {
     expect(() => readFileSync(out)).toThrow();
   });
 
+  it('a time column is never fitted as a unit: without a header it is refused (exit 2), named time_s it is the time', async () => {
+    const rec = join(dir, 'clock.csv');
+    expect((await run(['simulate', '--N', '50', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '3000', '--seed', '1', '--out', rec, '--quiet'])).code).toBe(0);
+    const lines = readFileSync(rec, 'utf8').split('\n');
+    const bare = join(dir, 'clock-bare.csv');
+    writeFileSync(bare, lines.slice(1).join('\n'));
+    const out = join(dir, 'never-clock.json');
+    const r = await run(['fit', bare, '--no-header', '--dt', '0.05', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^connfit: error: .*clock-bare\.csv:1:1: column 1 \(unit u0\) rises by the same step \(0\.05\) over all 3001 samples: a clock .* naming it time \(recognised: /);
+    expect(existsSync(out)).toBe(false);
+    // the audit's header name: read as the time column, 50 units fitted (it was 51, ĝ 7.44)
+    const named = join(dir, 'clock-time_s.csv');
+    writeFileSync(named, [lines[0].replace(/^time,/, 'time_s,'), ...lines.slice(1)].join('\n'));
+    const ok = await run(['fit', named, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const fit = JSON.parse(ok.stdout);
+    expect(fit.data.units).toBe(50);
+    expect(fit.data.dt).toBe(0.05);
+    expect(fit.data.unitNames[0]).toBe('u0');
+    expect(Math.abs(fit.params.g.value - 1.5) / 1.5).toBeLessThan(0.1);
+  }, 120_000);
+
   it('bad option: --loss foo and a missing --dt are refused with exit code 2', async () => {
     const rec = join(dir, 'nodt.csv');
     writeFileSync(rec, 'a,b\n' + Array.from({ length: 100 }, (_, t) => `${Math.sin(t)},${Math.cos(t * 1.3)}`).join('\n') + '\n');

@@ -193,6 +193,55 @@ describe('CSV reading', () => {
     expectSameNumbers(rec.data, [1, 3, 2, 1, 3, 2]);
   });
 
+  it('time column names with a unit are recognised (time_s, Time (ms), t_ms, t [s], TIMESTAMP); others stay units', async () => {
+    const body = '0,1,2\n0.25,2,1\n0.5,3,5\n';
+    for (const name of ['time_s', 'Time (ms)', 't_ms', 't [s]', 'TIMESTAMP', 'time.sec', 'T']) {
+      const rec = await readRecording(file('named-time.csv', `${name},a,b\n${body}`));
+      expect(rec.dt, name).toBe(0.25);
+      expect(rec.unitNames, name).toEqual(['a', 'b']);
+      expectSameNumbers(rec.time!, [0, 0.25, 0.5]);
+    }
+    // names that only start like one are units
+    for (const name of ['ts', 'times', 'timer', 't1', 'time_x']) {
+      const rec = await readRecording(file('not-time.csv', `${name},a,b\n${body}`), { dt: 1 });
+      expect(rec.unitNames, name).toEqual([name, 'a', 'b']);
+    }
+    // the writer refuses unit names the reader would take for the time
+    const rec = sampleRecording(3, ['a', 'time_ms']);
+    expect(() => writeRecordingCsv(join(dir, 'never.csv'), rec)).toThrow("unit name 'time_ms' would be read back as the time column");
+  });
+
+  it('a column that rises by one step throughout is a clock, not a unit: refused, saying how to mark or drop it', async () => {
+    // 12 samples at dt 0.05, as a simulation writes its times (0.15000000000000002), and two units
+    const lines = Array.from({ length: 12 }, (_, k) => `${k * 0.05},${Math.sin(k)},${Math.cos(1.7 * k)}`);
+    const bare = file('clock-bare.csv', lines.join('\n') + '\n');
+    const e1 = await readError(bare, { header: false, dt: 0.05 });
+    expect(e1.message).toBe(
+      `${bare}:1:1: column 1 (unit u0) rises by the same step (0.05) over all 12 samples: a clock (time or sample number), not activity. ` +
+        'To read it as the time, give the file a header line of names, naming it time (recognised: time, t, timestamp, alone or with a unit: time_s, time (s), t_ms, t [ms], time.sec; any case); ' +
+        'to leave it out, remove it or list the other units (units option, connfit fit --units)',
+    );
+    // a header name the reader does not take for time: the error points at the name
+    const clock = file('clock-named.csv', 'clock,a,b\n' + lines.join('\n') + '\n');
+    const e2 = await readError(clock);
+    expect(e2.message).toContain(`${clock}:1:1: column 'clock' rises by the same step (0.05) over all 12 samples: a clock (time or sample number), not activity. To read it as the time, name it time (recognised: time, t,`);
+    // a frame counter next to the time column: only leaving it out helps
+    const frames = file('clock-frames.csv', 'time,frame,a,b\n' + lines.map((l, k) => l.replace(',', `,${k + 1},`)).join('\n') + '\n');
+    expect((await readError(frames)).message).toContain("column 'frame' rises by the same step (1) over all 12 samples: a clock (time or sample number), not activity. The file's time is column 'time'; to leave this one out");
+    // left out by the units option, the rest reads
+    const rec = await readRecording(bare, { header: false, dt: 0.05, units: ['u1', 'u2'] });
+    expect(rec.unitNames).toEqual(['u1', 'u2']);
+    expect(rec.data[2]).toBe(Math.sin(1));
+    // unit-by-time: a row; JSON: the format's own "time"
+    const ubt = file('clock-ubt.csv', ['t0', 'a', 'b'].map((n, i) => `${n},${lines.map((l) => l.split(',')[i]).join(',')}`).join('\n') + '\n');
+    expect((await readError(ubt, { layout: 'unit-by-time' })).message).toContain(`${ubt}:1:1: row 't0' rises by the same step (0.05)`);
+    const json = file('clock.json', JSON.stringify({ data: lines.map((l) => l.split(',').map(Number)) }));
+    expect((await readError(json)).message).toContain(`${json} data[0][0]: column 1 (unit u0) rises by the same step (0.05) over all 12 samples: a clock (time or sample number), not activity. To read it as the time, give the times as "time": [...] instead, out of "data"`);
+    // fewer than 10 samples: a few made-up values may be linear (1, 2, 3), so they stay units
+    const short = await readRecording(file('short-linear.csv', 'a,b\n1,5\n2,3\n3,4\n'), { dt: 1 });
+    expect(short.unitNames).toEqual(['a', 'b']);
+  });
+
   it('space-separated .txt with exponents (np.savetxt style), leading BOM, units selection', async () => {
     const rows = [
       [1.5, -2.25e-3, 3],

@@ -66,7 +66,7 @@ export function registerFit(program: Command): void {
         'by minimising the rate-function loss; report estimates with standard errors and 95% intervals',
     )
     .argument('<recording>', 'recording (.csv with a header of unit names, .npy, .json); rows = samples unless --layout unit-by-time')
-    .option('--dt <dt>', 'sampling interval (default: from the time column)', parseNumber('--dt', { positive: true }))
+    .option('--dt <dt>', 'sampling interval (default: from the time column: time, t, time_s, time (s), t_ms, … in any case)', parseNumber('--dt', { positive: true }))
     .addOption(new Option('--phi <phi>', 'nonlinearity φ').choices([...PHI_NAMES]).default('tanh'))
     .addOption(
       new Option(

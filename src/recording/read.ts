@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { InputError, type ErrorLocation } from '../errors.js';
 import { parseJson, parseWithSchema } from '../io/json.js';
 import { checkRegisteredHash } from '../datasets/registry.js';
-import type { Recording } from './types.js';
+import { isTimeColumnName, TIME_COLUMN_NAMES, type Recording } from './types.js';
 
 export type RecordingFormat = 'csv' | 'npy' | 'json';
 export type RecordingLayout = 'time-by-unit' | 'unit-by-time';
@@ -179,8 +179,8 @@ interface Table {
   loc(row: number, col: number): ErrorLocation;
   /** Where the name of column `col` / row `row` is. */
   nameLoc(kind: 'col' | 'row', index: number): ErrorLocation;
-  /** Parsed from CSV: look for a `time`/`t` column (or row) among the names, check the names. */
-  fromCsv: boolean;
+  /** csv: look for a time column (or row) among the names, check the names. */
+  format: RecordingFormat;
   /** Values were not checked for NaN/±Inf while parsing. */
   checkFinite: boolean;
   /** Sample times given separately (JSON `time`). */
@@ -301,7 +301,7 @@ function csvTable(args: CsvArgs, store: CellStore, header: string[] | undefined,
     rowNames: nameColumn ? store.names : undefined,
     loc: (row, col) => ({ file, line: lines[row], column: colOffset + col + 1 }),
     nameLoc: (kind, i) => (kind === 'col' ? { file, line: headerLine, column: i + 1 } : { file, line: lines[i], column: 1 }),
-    fromCsv: true,
+    format: 'csv',
     checkFinite: false,
     emptyMessage: args.headerRow
       ? 'no data rows; expected a header line of unit names followed by lines of numbers'
@@ -670,7 +670,7 @@ function readNpy(buf: Buffer, file: string): Table {
     nCols,
     loc: (row, col) => ({ file, field: `element [${row}, ${col}]` }),
     nameLoc: () => ({ file }),
-    fromCsv: false,
+    format: 'npy',
     checkFinite: true,
     emptyMessage: `no data rows; shape (${nRows}, ${nCols}) is empty`,
     emptyLoc: { file, field: 'shape' },
@@ -745,7 +745,7 @@ function readJson(buf: Buffer, file: string): Table {
     rowNames: j.unitNames,
     loc: (row, col) => ({ file, field: `data[${row}][${col}]` }),
     nameLoc: (_kind, i) => ({ file, field: `unitNames[${i}]` }),
-    fromCsv: false,
+    format: 'json',
     checkFinite: true,
     time: j.time ? { values: Float64Array.from(j.time), loc: (k) => ({ file, field: `time[${k}]` }), name: 'time' } : undefined,
     dt: j.dt !== undefined ? { value: j.dt, loc: { file, field: 'dt' } } : undefined,
@@ -756,8 +756,6 @@ function readJson(buf: Buffer, file: string): Table {
 
 // ---------------------------------------------------------------------------------------------------
 // Common validation and assembly
-
-const TIME_NAME = /^(time|t)$/i;
 
 function listNames(names: string[], max = 10): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (${names.length - max} more)`;
@@ -803,7 +801,7 @@ function assemble(t: Table, file: string, layout: RecordingLayout, opts: ReadOpt
     if (given.length !== nAxis) {
       throw new InputError(`has ${given.length} unit names but the data has ${nAxis} units; expected one name per unit`, { file, field: 'unitNames' });
     }
-    if (t.fromCsv && looksLikeDataRow(given)) {
+    if (t.format === 'csv' && looksLikeDataRow(given)) {
       const where = unitByTime ? 'the first column looks like data, not unit names' : 'the header line looks like data, not unit names';
       throw new InputError(`${where} (e.g. '${given[0]}'); for a file without unit names pass header: false (CLI: --no-header)`, t.nameLoc(kind, 0));
     }
@@ -827,9 +825,9 @@ function assemble(t: Table, file: string, layout: RecordingLayout, opts: ReadOpt
 
   // Time column (time-by-unit) or time row (unit-by-time).
   let timeIndex = -1;
-  if (t.fromCsv && given) {
+  if (t.format === 'csv' && given) {
     for (let i = 0; i < given.length; i++) {
-      if (TIME_NAME.test(given[i])) {
+      if (isTimeColumnName(given[i])) {
         if (timeIndex >= 0) throw new InputError(`two time ${unitByTime ? 'rows' : 'columns'} ('${given[timeIndex]}' and '${given[i]}'); expected at most one`, t.nameLoc(kind, i));
         timeIndex = i;
       }
@@ -919,6 +917,8 @@ function assemble(t: Table, file: string, layout: RecordingLayout, opts: ReadOpt
     if (hi[k] > lo[k]) kept.push(candidates[k]);
     else droppedNames.push(names[candidates[k]]);
   }
+  const clock = kept.find((i) => isClock(values, unitByTime ? i * nCols : i, unitByTime ? 1 : nCols, nSamples));
+  if (clock !== undefined) throw clockError(t, clock, names[clock], unitByTime, nSamples, given !== undefined, time?.name);
   if (kept.length < 2) {
     const d = droppedNames.length ? ` (constant units dropped: ${listNames(droppedNames)})` : '';
     throw new InputError(`needs at least 2 units whose values vary, got ${kept.length}${d}`, { file });
@@ -956,6 +956,52 @@ function assemble(t: Table, file: string, layout: RecordingLayout, opts: ReadOpt
   if (dt !== undefined) rec.dt = dt;
   if (time) rec.time = time.values;
   return rec;
+}
+
+/**
+ * Fewest samples for which a unit that rises by one step throughout is taken for a clock: a few made-up
+ * values (1, 2, 3) can be linear, recorded activity over this many samples is not.
+ */
+const CLOCK_MIN_SAMPLES = 10;
+
+/**
+ * True when the series at values[start + k·stride] (k < n) increases by the same step throughout, within
+ * the tolerance of a time column (timeStep): a clock (time, frame or sample number), not activity.
+ */
+function isClock(values: Float64Array, start: number, stride: number, n: number): boolean {
+  if (n < CLOCK_MIN_SAMPLES) return false;
+  const v0 = values[start];
+  const step = values[start + stride] - v0;
+  if (!(step > 0)) return false;
+  const last = values[start + (n - 1) * stride];
+  // the steps of times written as decimals carry the rounding of the times themselves
+  const tol = DT_RTOL * step + 8 * Number.EPSILON * Math.max(Math.abs(v0), Math.abs(last));
+  let prev = v0;
+  for (let k = 1; k < n; k++) {
+    const v = values[start + k * stride];
+    if (Math.abs(v - prev - step) > tol) return false;
+    prev = v;
+  }
+  return true;
+}
+
+/** A clock among the units: refused, saying how to mark it as the time in this format or leave it out. */
+function clockError(t: Table, i: number, name: string, unitByTime: boolean, nSamples: number, named: boolean, timeName: string | undefined): InputError {
+  const axis = unitByTime ? 'row' : 'column';
+  const what = named ? `${axis} '${name}'` : `${axis} ${i + 1} (unit ${name})`;
+  const step = Number((unitByTime ? t.values[i * t.nCols + 1] - t.values[i * t.nCols] : t.values[t.nCols + i] - t.values[i]).toPrecision(12));
+  const leaveOut = 'remove it or list the other units (units option, connfit fit --units)';
+  let mark: string;
+  if (timeName !== undefined) mark = `the file's time is ${t.format === 'json' ? '"time"' : `${axis} '${timeName}'`}; to leave this one out, ${leaveOut}`;
+  else {
+    const how =
+      t.format === 'json' ? `give the times as "time": [...] instead, out of "data"`
+      : t.format === 'npy' ? 'save the array without it and give dt (--dt)'
+      : `${named ? 'name it' : unitByTime ? 'give the file a first column of names, naming it' : 'give the file a header line of names, naming it'} time (recognised: ${TIME_COLUMN_NAMES}; any case)`;
+    mark = `to read it as the time, ${how}; to leave it out, ${leaveOut}`;
+  }
+  const loc = named && t.format === 'csv' ? t.nameLoc(unitByTime ? 'row' : 'col', i) : unitByTime ? t.loc(i, 0) : t.loc(0, i);
+  return new InputError(`${what} rises by the same step (${step}) over all ${nSamples} samples: a clock (time or sample number), not activity. ${mark[0].toUpperCase()}${mark.slice(1)}`, loc);
 }
 
 function agrees(a: number, b: number): boolean {

@@ -10,12 +10,27 @@ export interface Recording {
   /** Sampling interval in the user's time unit, when known (from a time column or an option). */
   dt?: number;
   unitNames: string[];
-  /** Sample times when the file had a `time`/`t` column. */
+  /** Sample times when the file had a time column (isTimeColumnName) or a JSON "time". */
   time?: Float64Array;
   /** Units removed because they were constant (no information, zero variance). */
   droppedConstantUnits?: string[];
   /** Where it came from, for provenance in fit files. */
   source?: { path: string; sha256: string; format: string };
+}
+
+/** Units a time column's name may carry: `time_s`, `time (s)`, `t_ms`, `t [ms]`, `timestamp.sec`. */
+const TIME_UNITS = 's|sec|secs|seconds?|ms|msec|milliseconds?|us|µs|μs|usec|microseconds?|ns|min|mins|minutes?|h|hr|hrs|hours?|frames?|samples?|steps?|tau|τ';
+const TIME_NAME = new RegExp(`^(?:time|t|timestamps?)(?:[\\s_.-]+(?:${TIME_UNITS})|\\s*\\(\\s*(?:${TIME_UNITS})\\s*\\)|\\s*\\[\\s*(?:${TIME_UNITS})\\s*\\])?$`, 'iu');
+
+/** The recognised time column names, for messages and help. */
+export const TIME_COLUMN_NAMES = 'time, t, timestamp, alone or with a unit: time_s, time (s), t_ms, t [ms], time.sec';
+
+/**
+ * A CSV column (or, unit-by-time, row) of this name holds the sample times, not a unit: time, t or
+ * timestamp, alone or followed by a time unit after _ - . or a space, or in () or [] (any case).
+ */
+export function isTimeColumnName(name: string): boolean {
+  return TIME_NAME.test(name.trim());
 }
 
 /** Value of unit `i` at sample `t`. */

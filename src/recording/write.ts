@@ -7,7 +7,7 @@ import { endianness } from 'node:os';
 import { extname } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { InputError } from '../errors.js';
-import type { Recording } from './types.js';
+import { isTimeColumnName, TIME_COLUMN_NAMES, type Recording } from './types.js';
 
 const BLOCK = 1 << 20;
 
@@ -58,8 +58,8 @@ export function writeRecordingCsv(path: string, rec: Recording): void {
   const sep = extname(path).toLowerCase() === '.tsv' ? '\t' : ',';
   const withTime = rec.time !== undefined || rec.dt !== undefined;
   for (const name of rec.unitNames) {
-    if (/^(time|t)$/i.test(name.trim())) {
-      throw new InputError(`unit name '${name}' would be read back as the time column; expected unit names other than time/t`, { file: path, field: 'unitNames' });
+    if (isTimeColumnName(name)) {
+      throw new InputError(`unit name '${name}' would be read back as the time column; expected unit names other than ${TIME_COLUMN_NAMES}`, { file: path, field: 'unitNames' });
     }
   }
   const field = (s: string): string =>
