@@ -75,7 +75,7 @@ describe('round trips', () => {
   it('CSV with dt: identical numbers, names and dt', async () => {
     const rec = { ...sampleRecording(40, ['a', 'b', 'c', 'd']), dt: 0.05 };
     const p = join(dir, 'rt.csv');
-    writeRecordingCsv(p, rec);
+    await writeRecordingCsv(p, rec);
     expect(readFileSync(p, 'utf8').split('\n')[0]).toBe('time,a,b,c,d');
     const back = await readRecording(p);
     expect(back.nSamples).toBe(40);
@@ -94,7 +94,7 @@ describe('round trips', () => {
     const time = Float64Array.from({ length: 30 }, (_, t) => 10 + t / 4);
     const rec = { ...sampleRecording(30, names), time };
     const p = join(dir, 'rt-quoted.csv');
-    writeRecordingCsv(p, rec);
+    await writeRecordingCsv(p, rec);
     const back = await readRecording(p);
     expect(back.unitNames).toEqual(names);
     expect(back.dt).toBe(0.25);
@@ -105,7 +105,7 @@ describe('round trips', () => {
   it('CSV without time: header of unit names only; TSV by extension', async () => {
     const rec = sampleRecording(12, ['n1', 'n2', 'n3']);
     const p = join(dir, 'rt.tsv');
-    writeRecordingCsv(p, rec);
+    await writeRecordingCsv(p, rec);
     expect(readFileSync(p, 'utf8').split('\n')[0]).toBe('n1\tn2\tn3');
     const back = await readRecording(p);
     expect(back.dt).toBeUndefined();
@@ -117,7 +117,7 @@ describe('round trips', () => {
   it('npy: identical numbers, default names, dt from the option', async () => {
     const rec = sampleRecording(25, ['a', 'b', 'c']);
     const p = join(dir, 'rt.npy');
-    writeRecordingNpy(p, rec);
+    await writeRecordingNpy(p, rec);
     const bytes = readFileSync(p);
     expect(bytes.length).toBe(128 + 25 * 3 * 8); // header padded to 64 bytes
     const back = await readRecording(p, { dt: 0.01 });
@@ -133,7 +133,7 @@ describe('round trips', () => {
     const time = Float64Array.from({ length: 20 }, (_, t) => t * 0.125);
     const rec = { ...sampleRecording(20, ['left', 'right']), dt: 0.125, time };
     const p = join(dir, 'rt.json');
-    writeRecordingJson(p, rec);
+    await writeRecordingJson(p, rec);
     const back = await readRecording(p);
     expect(back.unitNames).toEqual(['left', 'right']);
     expect(back.dt).toBe(0.125);
@@ -208,7 +208,7 @@ describe('CSV reading', () => {
     }
     // the writer refuses unit names the reader would take for the time
     const rec = sampleRecording(3, ['a', 'time_ms']);
-    expect(() => writeRecordingCsv(join(dir, 'never.csv'), rec)).toThrow("unit name 'time_ms' would be read back as the time column");
+    await expect(writeRecordingCsv(join(dir, 'never.csv'), rec)).rejects.toThrow("unit name 'time_ms' would be read back as the time column");
   });
 
   it('a column that rises by one step throughout is a clock, not a unit: refused, saying how to mark or drop it', async () => {

@@ -215,7 +215,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           const mopts = { phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, discretisation: opts.discretisation, regions, links, currents: opts.currents, regionsFile: opts.regions, onProgress: (_s: string, d: number, t: number) => bar.update(d, t) };
           const result = await fitMultiregion(rec, mopts);
           bar.stop();
-          report(buildFitFile(multiregionFitResult(result, rec, mopts), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          await report(buildFitFile(multiregionFitResult(result, rec, mopts), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
         if (rank !== undefined) {
@@ -228,7 +228,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
             onProgress: (_stage, done, total) => bar.update(done, total),
           });
           bar.stop();
-          report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          await report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
         const fitOpts: FitOptions = {
@@ -260,12 +260,12 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
             identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3), calibrated on simulated networks of the same size unless --calibration none; +∞ (null) when the PR is at or above the i.i.d. value (simulated, or the N → ∞ theory). With the exact loss (whole network recorded) also from the least-squares couplings (fromCouplings: PR_S corrected for estimation noise and finite-T bias), which give value/ci95 (source: couplings) when the recording is ≥ 5·N τ long',
             effectiveRank: est,
           };
-          report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: effectiveRankSeed, backend }));
+          await report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: effectiveRankSeed, backend }));
           return;
         }
-        report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+        await report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
 
-        function report(fit: FitFile): void {
+        async function report(fit: FitFile): Promise<void> {
           // No estimate to give: refuse rather than write nulls. A fit that stopped short is written (marked
           // NOT converged; e.g. noise-free data leave D at its floor with no curvature) with a warning.
           const nonFinite = Object.entries(fit.params).find(([, e]) => e.value === null || !Number.isFinite(e.value));
@@ -276,7 +276,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
             );
           }
           if (!fit.convergence.converged) process.stderr.write(`connfit: warning: the fit did not converge (${fit.convergence.reason}); its estimates may not be usable\n`);
-          if (opts.out) writeFitFile(opts.out, fit);
+          if (opts.out) await writeFitFile(opts.out, fit);
           if (opts.json) {
             process.stdout.write(fitFileJson(fit));
             return;

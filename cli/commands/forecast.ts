@@ -113,7 +113,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
             onProgress: (_s, d, t) => bar.update(d, t),
           });
           bar.stop();
-          if (opts.out) writeFileAtomic(opts.out, evaluationCsv(report));
+          if (opts.out) await writeFileAtomic(opts.out, evaluationCsv(report));
           if (opts.json) printJson({ ...report, notes, seed: members > 0 ? seed : null });
           else process.stdout.write(evaluationTable(report) + noteLines(notes) + (opts.out ? `scores written to ${opts.out}\n` : ''));
           return;
@@ -123,7 +123,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
           const notes = ensembleNotes(fit);
           const f = networkForecastFromEnd(fit, rec, { horizon: opts.horizon, members, seed });
           bar.stop();
-          if (opts.out) writeFileAtomic(opts.out, networkForecastCsv(f, rec.unitNames));
+          if (opts.out) await writeFileAtomic(opts.out, networkForecastCsv(f, rec.unitNames));
           if (opts.json) {
             printJson({ kernel: 'network', members, time: f.time, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, { mean: Array.from(f.mean[i]), sd: Array.from(f.sd[i]) }])), notes, seed });
             return;
@@ -139,7 +139,7 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         const preds = buildPredictors(fit, rec, { context: opts.context, horizon: opts.horizon, kernels: [name], theory });
         bar.stop();
         const f = forecastUnits(preds.kernels[name]!, rec);
-        if (opts.out) writeFileAtomic(opts.out, forecastCsv(f, rec.unitNames));
+        if (opts.out) await writeFileAtomic(opts.out, forecastCsv(f, rec.unitNames));
         if (opts.json) {
           printJson({ kernel: name, note: preds.kernelValues[name]!.note, time: f.time, sd: Array.from(f.sd), units: Object.fromEntries(rec.unitNames.map((u, i) => [u, Array.from(f.mean[i])])), seed: null });
           return;

@@ -186,7 +186,8 @@ Regions file (--regions, THEORY §1.3d; keys other than these are errors):
 
 Output: CSV/TSV has a header time,u<i>,... (u<i> = index of the unit in the network) and steps+1 rows;
 JSON is {"dt", "unitNames", "time", "data": [[...], ...]}. The same --seed gives identical files on the same backend (--backend).
-Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or input files.`,
+Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or input files, 130/143 interrupted
+(SIGINT/SIGTERM; a file being written is removed, the target left as it was).`,
     )
     .action(
       action(async (opts: SimulateCliOptions, cmd: Command) => {
@@ -300,9 +301,9 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           bar.stop();
         }
         const rec = result.recording;
-        if (format === 'npy') writeRecordingNpy(opts.out, rec);
-        else if (format === 'json') writeRecordingJson(opts.out, rec);
-        else writeRecordingCsv(opts.out, rec);
+        if (format === 'npy') await writeRecordingNpy(opts.out, rec);
+        else if (format === 'json') await writeRecordingJson(opts.out, rec);
+        else await writeRecordingCsv(opts.out, rec);
 
         if (opts.saveNetwork !== undefined) {
           const meta = {
@@ -321,7 +322,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             realised: result.realised,
             ...(keepCouplings ? {} : { JOmitted: `N = ${N} > ${MAX_SAVED_COUPLINGS_N}: the coupling matrix is not stored` }),
           };
-          writeFileAtomic(opts.saveNetwork, networkFileChunks(meta, result.couplings, N));
+          await writeFileAtomic(opts.saveNetwork, networkFileChunks(meta, result.couplings, N));
         }
         const seconds = (performance.now() - t0) / 1000;
 

@@ -213,9 +213,9 @@ export function fitFileJson(fit: FitFile): string {
   return JSON.stringify(fit, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
 }
 
-export function writeFitFile(path: string, fit: FitFile): void {
+export async function writeFitFile(path: string, fit: FitFile): Promise<void> {
   FitFileSchema.parse(JSON.parse(fitFileJson(fit)));
-  writeFileAtomic(path, [fitFileJson(fit)]);
+  await writeFileAtomic(path, [fitFileJson(fit)]);
 }
 
 /** True for a JSON file that declares itself a fit file ("schema": "connfit.fit"), valid or not. */

@@ -1,7 +1,7 @@
 /**
  * Write a recording as CSV, NumPy `.npy` or JSON. Numbers are written with full precision (the
  * shortest text that reads back to the same float64), so `readRecording` returns identical values.
- * All writes are atomic (temporary file + rename) and streamed in blocks of about 1 MB.
+ * All writes are atomic (temporary file + rename, src/io/atomic.ts) and streamed in blocks of about 1 MB.
  */
 import { endianness } from 'node:os';
 import { extname } from 'node:path';
@@ -53,7 +53,7 @@ function* blocks(rows: Iterable<string>): Generator<string> {
  * CSV (TSV for a .tsv path): header `time,<unit names>` when the recording has times or dt (time of
  * sample t is then `time[t]` or `t·dt`), else just the unit names; one line per sample.
  */
-export function writeRecordingCsv(path: string, rec: Recording): void {
+export async function writeRecordingCsv(path: string, rec: Recording): Promise<void> {
   checkShape(rec);
   const sep = extname(path).toLowerCase() === '.tsv' ? '\t' : ',';
   const withTime = rec.time !== undefined || rec.dt !== undefined;
@@ -77,11 +77,11 @@ export function writeRecordingCsv(path: string, rec: Recording): void {
       yield line + '\n';
     }
   }
-  writeFileAtomic(path, blocks(rows()));
+  await writeFileAtomic(path, blocks(rows()));
 }
 
 /** NumPy .npy version 1.0, dtype '<f8', C order, shape (samples, units). Names and dt are not stored. */
-export function writeRecordingNpy(path: string, rec: Recording): void {
+export async function writeRecordingNpy(path: string, rec: Recording): Promise<void> {
   checkShape(rec);
   const { nSamples, nUnits } = rec;
   const count = nSamples * nUnits;
@@ -111,14 +111,14 @@ export function writeRecordingNpy(path: string, rec: Recording): void {
       }
     }
   }
-  writeFileAtomic(path, chunks());
+  await writeFileAtomic(path, chunks());
 }
 
 /**
  * JSON `{ "dt"?, "unitNames", "time"?, "data": [[...], ...] }`, rows = samples, as read by
  * `readRecording`. JSON has no NaN or ±Inf, so those are an error.
  */
-export function writeRecordingJson(path: string, rec: Recording): void {
+export async function writeRecordingJson(path: string, rec: Recording): Promise<void> {
   checkShape(rec);
   const { data, nUnits, nSamples } = rec;
   for (let k = 0; k < nSamples * nUnits; k++) {
@@ -147,5 +147,5 @@ export function writeRecordingJson(path: string, rec: Recording): void {
     }
     yield ']\n}\n';
   }
-  writeFileAtomic(path, blocks(rows()));
+  await writeFileAtomic(path, blocks(rows()));
 }
