@@ -202,6 +202,12 @@ describe('connfit simulate/fit --regions (CLI)', () => {
       expect(rel(r.D.value, 0.02)).toBeLessThan(0.1);
     });
     expect(pf.notes.filter((t: string) => /75 of 100 units recorded/.test(t))).toHaveLength(3);
+    // the report is of the 225 units fitted, not the 300 of the recording (it said 300, with 300 names)
+    expect(pf.data.units).toBe(225);
+    expect(pf.data.unitNames).toEqual(recorded.flat());
+    expect(pf.structure.m).toHaveLength(225);
+    expect(pf.structure.normalisation).toBe(225);
+    expect(pf.notes).toContain(`225 of the 300 recorded units fitted: those the regions of ${partFile} list`);
     // bad files: an unknown region name in a link, a T of the wrong shape
     const bad1 = join(dir, 'bad1.json');
     writeFileSync(bad1, JSON.stringify({ regions: [{ name: 'A', size: 150 }, { name: 'B', size: 150 }], links: [{ from: 'A', to: 'X' }] }));
@@ -300,5 +306,18 @@ describe('connfit simulate/fit --regions (CLI)', () => {
     const links = JSON.parse(unequal.stdout).structure.links as { source: string; n: number[][] }[];
     expect(links.map((l) => [l.source, l.n.length])).toEqual([['B', 6], ['A', 10]]);
     links.forEach((l) => expect(l.n.flat().every(Number.isFinite)).toBe(true));
+    // 16 of the 20 recorded units are in a region: the fit reports those 16, by name, in the loadings too
+    const uf = JSON.parse(unequal.stdout);
+    expect(uf.data.units).toBe(16);
+    expect(uf.data.unitNames).toEqual(units(0, 16));
+    expect(uf.data.populations).toEqual([{ name: 'A', units: 10 }, { name: 'B', units: 6 }]);
+    expect(uf.structure.m).toHaveLength(16);
+    expect(uf.structure.n).toHaveLength(16);
+    expect(uf.structure.normalisation).toBe(16);
+    expect(uf.loss.perSample).toBeCloseTo(uf.loss.value / (16 * 400), 12);
+    expect(uf.notes).toContain(`16 of the 20 recorded units fitted: those the regions of ${join(dir, 'unequal.json')} list`);
+    const human = await runCli('fit', rec, '--regions', join(dir, 'unequal.json'));
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout.split('\n')[0]).toBe('connfit fit: 16 units × 401 samples (dt 0.05), loss exact, φ = tanh');
   }, 120_000);
 });

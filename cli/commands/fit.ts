@@ -211,11 +211,13 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
             if (on) throw new InputError(`cannot be combined with ${flag} (a multiregion fit has its own structure, a fixed τ, no leak and the exact loss); drop ${flag}`, { field: '--regions' });
           }
           const file = readRegionsFile(opts.regions);
-          const { regions, links } = regionsForFit(file, rec.unitNames, opts.regions);
+          // the units in some region: the fit and its report are of these
+          const { recording, regions, links } = regionsForFit(file, rec, opts.regions);
           const mopts = { phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, discretisation: opts.discretisation, regions, links, currents: opts.currents, regionsFile: opts.regions, onProgress: (_s: string, d: number, t: number) => bar.update(d, t) };
-          const result = await fitMultiregion(rec, mopts);
+          const result = await fitMultiregion(recording, mopts);
           bar.stop();
-          await report(buildFitFile(multiregionFitResult(result, rec, mopts), rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          if (recording.nUnits < rec.nUnits) result.notes.push(`${recording.nUnits} of the ${rec.nUnits} recorded units fitted: those the regions of ${opts.regions} list`);
+          await report(buildFitFile(multiregionFitResult(result, recording, mopts), recording, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
           return;
         }
         if (rank !== undefined) {
@@ -282,7 +284,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
             return;
           }
           const lines = [
-            `connfit fit: ${rec.nUnits} units × ${rec.nSamples} samples (dt ${fit.data.dt}), loss ${fit.loss.form}, φ = ${fit.model.phi}`,
+            `connfit fit: ${fit.data.units} units × ${fit.data.samples} samples (dt ${fit.data.dt}), loss ${fit.loss.form}, φ = ${fit.model.phi}`,
             '',
             estimateTable(fit.params),
             '',

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { parseWithSchema, readJsonFile } from '../io/json.js';
+import { selectUnits, type Recording } from '../recording/types.js';
 import { checkU, identityU, type Tensor3 } from '../theory/multiregion.js';
 
 const RegionSchema = z.strictObject({
@@ -83,8 +84,13 @@ export function regionLinks(v: RegionsFile): RegionLink[] {
   return T ? pairs.filter((l) => T[l.target][l.source].some((x) => x !== 0)) : pairs.filter((l) => l.target !== l.source);
 }
 
-/** Each region's recorded-unit indices and the links by region index, for a fit. */
-export function regionsForFit(v: RegionsFile, unitNames: string[], file: string): { regions: { name: string; units: number[]; size?: number }[]; links: RegionLink[] } {
+/**
+ * What a fit needs: the recording of the units in some region (all of them, unless the regions list
+ * "units" that leave some out), each region's unit indices in it and the links by region index. The fit
+ * is reported on that recording, so the unit count, names and loadings are those of the fitted units.
+ */
+export function regionsForFit(v: RegionsFile, rec: Recording, file: string): { recording: Recording; regions: { name: string; units: number[]; size?: number }[]; links: RegionLink[] } {
+  const unitNames = rec.unitNames;
   const byName = new Map(unitNames.map((u, i) => [u, i]));
   let next = 0;
   const regions = v.regions.map((reg, a) => {
@@ -112,7 +118,12 @@ export function regionsForFit(v: RegionsFile, unitNames: string[], file: string)
   if (v.regions.every((reg) => !reg.units) && next < unitNames.length) {
     throw new InputError(`regions need only ${next} units but the recording has ${unitNames.length}; every unit must be in a region (or list each region's "units" to fit some of them)`, { file, field: 'regions' });
   }
-  return { regions, links: regionLinks(v) };
+  const links = regionLinks(v);
+  // Units in no region are left out (in recording order; a unit in two regions is refused by the fit).
+  const fitted = [...new Set(regions.flatMap((r) => r.units))].sort((a, b) => a - b);
+  if (fitted.length === unitNames.length) return { recording: rec, regions, links };
+  const position = new Map(fitted.map((u, k) => [u, k]));
+  return { recording: selectUnits(rec, fitted), regions: regions.map((r) => ({ ...r, units: r.units.map((u) => position.get(u)!) })), links };
 }
 
 /**
