@@ -185,6 +185,29 @@ describe('connfit fit', () => {
     expect(Math.abs(fit.params.g.value - 1.5) / 1.5).toBeLessThan(0.1);
   }, 120_000);
 
+  it('--currents at rank 0: structure.currents is written empty, with a note (it was left out without a word)', async () => {
+    const rec = join(dir, 'iid-partial.csv');
+    expect((await run(['simulate', '--N', '200', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '10000', '--observe', '50', '--seed', '1', '--out', rec, '--quiet'])).code).toBe(0);
+    const note = 'rank 0: no low-rank modes, so no latent currents (structure.currents is empty)';
+    // the audit's case: --rank auto with the network size chooses 0 for an i.i.d. network
+    const out = join(dir, 'rank0.json');
+    const r = await run(['fit', rec, '--network-size', '200', '--rank', 'auto', '--max-rank', '2', '--currents', '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const fit = JSON.parse(r.stdout);
+    expect(fit.structure.rank).toBe(0);
+    expect(fit.structure.currents).toEqual([]);
+    expect(fit.notes).toContain(note);
+    expect(FitFileSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).structure!.currents).toEqual([]);
+    // --rank 0 given, all units as the network: the same, and the summary prints the note
+    const text = await run(['fit', rec, '--rank', '0', '--currents']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`note: ${note}\n`);
+    // without --currents there is nothing to say
+    const plain = JSON.parse((await run(['fit', rec, '--rank', '0', '--json'])).stdout);
+    expect(plain.structure.currents).toBeUndefined();
+    expect(plain.notes).not.toContain(note);
+  }, 120_000);
+
   it('bad option: --loss foo and a missing --dt are refused with exit code 2', async () => {
     const rec = join(dir, 'nodt.csv');
     writeFileSync(rec, 'a,b\n' + Array.from({ length: 100 }, (_, t) => `${Math.sin(t)},${Math.cos(t * 1.3)}`).join('\n') + '\n');

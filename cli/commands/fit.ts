@@ -100,7 +100,7 @@ export function registerFit(program: Command): void {
     .option('--max-rank <R>', 'largest rank tried by --rank auto (default 4)', parseNumber('--max-rank', { integer: true, nonNegative: true }))
     // One block leaves nothing to train on: the held-out rate function needs k ≥ 2.
     .option('--folds <k>', 'time blocks (≥ 2) for the held-out rate function of --rank auto (default 4)', parseNumber('--folds', { integer: true, min: 2 }))
-    .option('--currents', 'with --rank or --regions: store the latent currents (of the modes: κ_r(t) = (1/N) Φ n_r) in the fit file')
+    .option('--currents', 'with --rank or --regions: store the latent currents (of the modes: κ_r(t) = (1/N) Φ n_r) in the fit file (empty at rank 0)')
     .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions; ' +
       'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (the format in full: ' +
       'README, "Multiregion networks"; example: two-regions, models/two-regions.json)')

@@ -88,7 +88,7 @@ export interface LowRankStructure {
   /**
    * rank × samples (with `currents`): κ_r(t) = (1/N) Φ n_r of the canonical modes; with a network size,
    * the network's currents as they reach the recorded units (the fitted mode input m̂ κ̂(t) on the
-   * canonical m, including the part of the unrecorded readout predictable from the recorded units)
+   * canonical m, including the part of the unrecorded readout predictable from the recorded units); empty at rank 0
    */
   currents?: number[][];
   /** the posterior-mean SVD baseline's canonical loadings (units × rank) */
@@ -464,6 +464,11 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   const params: Record<string, Estimate> = dm.estimates;
 
   let currents: number[][] | undefined;
+  if (R === 0 && opts.currents) {
+    // asked for: an empty list says there are none, where leaving it out would look like an omission
+    currents = [];
+    notes.push('rank 0: no low-rank modes, so no latent currents (structure.currents is empty)');
+  }
   if (R > 0) {
     const kappa = latentCurrents(rec, phi, effectiveReadout ?? canonical.n);
     if (opts.currents) currents = kappa;
