@@ -44,6 +44,12 @@ describe('CLI audit: bad input is refused, not misread', () => {
     const r = await runCli('fit', rec, '--populations', twice);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/populations\[1\]\.units\[0\]: unit 'u1' is listed twice \(also at populations\[0\]\.units\[1\]\)/);
+    // sizes 30 + 10 on a 30-unit recording named u0..u29: the second population gets none of them
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, JSON.stringify({ populations: [{ name: 'E', size: 30 }, { name: 'I', size: 10 }] }));
+    const e = await runCli('fit', rec, '--populations', empty);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/empty\.json populations\[1\]: population 'I' has no recorded units/);
   });
 
   it('outputs never replace inputs: simulate --out its populations file, fit --out through a symbolic link', async () => {

@@ -78,5 +78,8 @@ export function readPopulationAssignment(path: string, unitNames: string[]): { n
   }
   const missing = [...groups].findIndex((g) => g < 0);
   if (missing >= 0) throw new InputError(`recorded unit '${unitNames[missing]}' is in no population`, { file: path, field: 'populations' });
+  // A population without recorded units has no data for its g and D (the fit refuses it too; here the file is known).
+  const empty = pops.findIndex((_, a) => !groups.includes(a));
+  if (empty >= 0) throw new InputError(`population '${pops[empty].name}' has no recorded units; expected at least one (drop it, or record some of its units)`, { file: path, field: `populations[${empty}]` });
   return { names, groups };
 }
