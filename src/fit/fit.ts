@@ -10,7 +10,7 @@ import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import {
   type Discretisation, type ModelConfig, type NaturalParams, type ParamLayout,
-  pack, parameterLayout, stepCoefficients, unpack,
+  LOG_FLOOR, pack, parameterLayout, stepCoefficients, unpack,
 } from '../model/parameters.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength } from '../statistics/fft.js';
@@ -22,6 +22,7 @@ import { exactLoss, exactLossValue, exactStatistics, type ExactStatistics } from
 import { exactPopulationStatistics, exactPopulationsLoss } from '../loss/exactPopulations.js';
 import { prepareEigensolver } from '../linalg/eigh.js';
 import { whittleLoss, whittleLossValue, type LossFunction } from '../loss/whittle.js';
+import { normalQuantile } from '../statistics/normal.js';
 import { minimiseLBFGS, type OptimiseResult, type ValueAndGradient } from './lbfgs.js';
 import { nnls } from './nnls.js';
 import {
@@ -319,6 +320,8 @@ function logGrid(lo: number, hi: number, n: number): number[] {
 interface Optimised {
   opt: OptimiseResult;
   cov: Covariance;
+  /** Blocks held at g² = 0 (θ index) with the standard error of g² there (see settleAtZero). */
+  atZero: { index: number; se: number }[];
 }
 
 /** L-BFGS from every start, then Newton polishing with a convergence test in standard-error units. */
@@ -339,31 +342,74 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
     if (!best || res.f < best.f) best = res;
   });
   const opt = best!;
-  if (!polish) return { opt, cov: { matrix: [], positiveDefinite: false, smallestEigenvalue: NaN, largestEigenvalue: NaN } };
-  // Newton polish: stop when the remaining Newton step is below 1 % of every standard error
-  // (float32 gradients make plain gradient tolerances unreliable). With a float64 reference of the
-  // loss, gradient, Hessian and line search use it (finite differences of an O(N) evaluation).
+  if (!polish) return { opt, cov: { matrix: [], positiveDefinite: false, smallestEigenvalue: NaN, largestEigenvalue: NaN }, atZero: [] };
+  // Converged when the estimate is within a tenth of a standard error of the optimum (the polish aims
+  // for 1 %; float32 noise can stop it between the two).
+  const converged = (p: Polished) => Number.isFinite(p.ratio) && p.ratio < 0.1 && p.cov.positiveDefinite;
+  const first = newtonPolish(prep, fg, opt, Array.from(opt.x, (_, i) => i));
+  const held = prep.value64 && !converged(first) ? settleAtZero(prep, fg, opt, first) : undefined;
+  const res = held?.polished ?? first;
+  const atZero = held?.atZero ?? [];
+  if (prep.value64) opt.f = prep.value64(opt.x) / prep.normaliser;
+  opt.converged = converged(res);
+  const steps = first.steps + (held?.polished.steps ?? 0);
+  const zeroNames = atZero.map(({ index }) => prep.layout.entries[index].name.replace(/^log /, ''));
+  // (held.cov spans every coordinate, the held blocks in g² units; res.cov only the ones polished)
+  opt.reason = polishReason(opt.reason, held?.cov ?? res.cov, res.ratio, steps, prep.layout) + (zeroNames.length ? `; ${zeroNames.join(', ')} held at 0, where the loss is lowest` : '');
+  opt.gradientMaxAbs = fg(opt.x).g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return { opt, cov: held?.cov ?? res.cov, atZero };
+}
+
+interface Polished {
+  cov: Covariance;
+  /** Largest remaining Newton step, in standard errors. */
+  ratio: number;
+  /** Remaining Newton step per polished coordinate in its standard errors (positive: lowers θ). */
+  stepInSe: number[];
+  steps: number;
+}
+
+/**
+ * Newton polish of the coordinates `free` of opt.x (the others held): stop when the remaining Newton step
+ * is below 1 % of every standard error (float32 gradients make plain gradient tolerances unreliable). With
+ * a float64 reference of the loss, gradient, Hessian and line search use it (finite differences of an
+ * O(N) evaluation).
+ */
+function newtonPolish(prep: Prepared, fg: (x: Float64Array) => ValueAndGradient, opt: OptimiseResult, free: number[]): Polished {
   const v64 = prep.value64;
   const fromValues = v64 && !prep.accurateGradient;
-  const curvature = () => covarianceFromHessian(fromValues ? hessianFromValues(v64, opt.x) : hessian(fg, opt.x, prep.normaliser));
-  const gradientNats = (x: Float64Array) => (fromValues ? numericGradient(v64, x, 1e-5) : fg(x).g.map((v) => v * prep.normaliser));
-  const valueNats = (x: Float64Array) => (v64 ? v64(x) : fg(x).f * prep.normaliser);
+  const pick = (x: Float64Array) => Float64Array.from(free, (i) => x[i]);
+  const embed = (y: Float64Array) => {
+    const x = Float64Array.from(opt.x);
+    free.forEach((i, k) => (x[i] = y[k]));
+    return x;
+  };
+  const fgFree = (y: Float64Array) => {
+    const r = fg(embed(y));
+    return { f: r.f, g: pick(r.g) };
+  };
+  const valueNats = (y: Float64Array) => (v64 ? v64(embed(y)) : fgFree(y).f * prep.normaliser);
+  const curvature = () => covarianceFromHessian(fromValues ? hessianFromValues(valueNats, pick(opt.x)) : hessian(fgFree, pick(opt.x), prep.normaliser));
+  const gradientNats = (y: Float64Array) => (fromValues ? numericGradient(valueNats, y, 1e-5) : fgFree(y).g.map((v) => v * prep.normaliser));
   let cov = curvature();
-  let newtonSteps = 0;
+  let steps = 0;
   let ratio = Infinity;
-  for (; newtonSteps < 8; newtonSteps++) {
-    const g = gradientNats(opt.x);
-    const f0 = valueNats(opt.x);
+  let stepInSe: number[] = [];
+  for (; steps < 8; steps++) {
+    const y0 = pick(opt.x);
+    const g = gradientNats(y0);
+    const f0 = valueNats(y0);
     const step = cov.matrix.map((row) => row.reduce((acc, v, j) => acc + v * g[j], 0));
-    ratio = Math.max(...step.map((d, i) => Math.abs(d) / Math.sqrt(cov.matrix[i][i])));
+    stepInSe = step.map((d, i) => d / Math.sqrt(cov.matrix[i][i]));
+    ratio = Math.max(...stepInSe.map(Math.abs));
     if (!(ratio >= 0.01)) break;
     let t = 1;
     let moved = false;
     for (let ls = 0; ls < 8 && !moved; ls++, t *= 0.5) {
-      const x = opt.x.map((v, i) => v - t * step[i]);
-      const f = valueNats(x);
+      const y = y0.map((v, i) => v - t * step[i]);
+      const f = valueNats(y);
       if (f <= f0 + (v64 ? 0 : 1e-7 * Math.abs(f0))) {
-        opt.x = x;
+        opt.x = embed(y);
         opt.f = f / prep.normaliser;
         moved = true;
       }
@@ -371,14 +417,49 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
     if (!moved) break;
     cov = curvature();
   }
-  if (v64) opt.f = v64(opt.x) / prep.normaliser;
-  // Converged when the estimate is within a tenth of a standard error of the optimum (the polish aims
-  // for 1 %; float32 noise can stop it between the two).
-  const polished = Number.isFinite(ratio) && ratio < 0.1 && cov.positiveDefinite;
-  opt.converged = polished;
-  opt.reason = polishReason(opt.reason, cov, ratio, newtonSteps, prep.layout);
-  opt.gradientMaxAbs = fg(opt.x).g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  return { opt, cov };
+  return { cov, ratio, stepInSe, steps };
+}
+
+/**
+ * A block with g² = 0 (THEORY §2.5: populations not coupled that way) has no optimum in log g²: the loss
+ * falls ever more slowly as log g² → −∞, the polish never settles, and a log-scale SE means nothing.
+ * When the first polish has not converged, the blocks it leaves unresolved from zero (log-scale SE > 1)
+ * or still lowering are held at g² = 0 and the rest polished again. The hold stands when zero is the constrained optimum: in
+ * (θ, g² of the held blocks) — linear in g², so derivatives exist at zero — the Newton step raises no
+ * held g² by 0.1 SE (the convergence test's tolerance); otherwise opt is restored and nothing returned.
+ * The covariance's held rows are in g² units; at log g² = log 1e-12 the delta method scales them by
+ * 1e-12, which leaves correlations right (each reported quantity is monotone in one coordinate);
+ * report() replaces the held blocks' values and intervals.
+ */
+function settleAtZero(prep: Prepared, fg: (x: Float64Array) => ValueAndGradient, opt: OptimiseResult, first: Polished) {
+  const v64 = prep.value64!;
+  const held = prep.layout.entries.flatMap((e, i) =>
+    e.kind === 'logG2' && (Math.sqrt(first.cov.matrix[i][i]) > 1 || first.stepInSe[i] >= 0.1) ? [i] : [],
+  );
+  if (!held.length) return undefined;
+  const isHeld = (i: number) => held.includes(i);
+  const [x0, f0] = [Float64Array.from(opt.x), opt.f];
+  for (const i of held) opt.x[i] = Math.log(LOG_FLOOR);
+  const polished = newtonPolish(prep, fg, opt, Array.from(opt.x, (_, i) => i).filter((i) => !isHeld(i)));
+  const V = (psi: Float64Array) => v64(psi.map((v, i) => (isHeld(i) ? Math.log(Math.max(v, LOG_FLOOR)) : v)));
+  const psi = opt.x.map((v, i) => (isHeld(i) ? 0 : v));
+  // Curvature centred at g² = h with steps h, so that the differences stay at g² ≥ 0 (the kernel is
+  // linear in g²: the loss is smooth there); the gradient one-sided at g² = 0.
+  const h = 1e-3;
+  const cov = covarianceFromHessian(hessianFromValues(V, psi.map((v, i) => (isHeld(i) ? h : v)), h));
+  const g = numericGradient(V, psi, 1e-5);
+  for (const i of held) {
+    const up = Float64Array.from(psi);
+    up[i] = 1e-5;
+    g[i] = (V(up) - V(psi)) / 1e-5;
+  }
+  const rise = held.map((i) => -cov.matrix[i].reduce((acc, c, j) => acc + c * g[j], 0) / Math.sqrt(cov.matrix[i][i]));
+  if (!(cov.positiveDefinite && rise.every((r) => r < 0.1))) {
+    opt.x = x0;
+    opt.f = f0;
+    return undefined;
+  }
+  return { polished, cov, atZero: held.map((i) => ({ index: i, se: Math.sqrt(cov.matrix[i][i]) })) };
 }
 
 /**
@@ -407,7 +488,7 @@ function polishReason(lbfgsReason: string, cov: Covariance, ratio: number, newto
 
 function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions): FitResult {
   opts.onProgress?.('optimising', 0, 1);
-  const { opt, cov } = optimise(prep, opts);
+  const { opt, cov, atZero } = optimise(prep, opts);
   const nat = unpack(opt.x, prep.layout, prep.cfg);
   const c = stepCoefficients(prep.cfg.dt, nat.tau, prep.cfg.discretisation).c;
   const noiseAtFloor = nat.D.some((D, a) => c * D < 10 * prep.sigma2Floor[a]);
@@ -415,6 +496,7 @@ function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions
     noiseAtFloor,
     theta: opt.x,
     cov,
+    atZero,
     lossValue: opt.f * prep.normaliser,
     perSample: opt.f,
     offsetShift: prep.offsetShift,
@@ -436,6 +518,8 @@ interface Solution {
   noiseAtFloor?: boolean;
   theta: Float64Array;
   cov: Covariance;
+  /** Blocks held at g² = 0 (θ index; SE of g² at zero), from settleAtZero. */
+  atZero?: { index: number; se: number }[];
   lossValue: number;
   perSample: number;
   offsetShift: number;
@@ -454,16 +538,31 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   const dm = deltaMethod(reportedQuantities(cfg, layout, sol.offsetShift), sol.theta, sol.cov.matrix);
   const natural = unpack(sol.theta, layout, cfg);
   natural.offset += sol.offsetShift;
+  // Blocks held at g² = 0: value 0, one-sided 95 % upper bound 1.645 SE of g² at zero (that of an
+  // unconstrained estimate exactly at zero: conservative when the data pull below zero). g has no SE at 0.
+  const zeroBlocks = (sol.atZero ?? []).map(({ index, se }) => {
+    const e = layout.entries[index];
+    const blk = e.name.slice('log g2'.length);
+    const upper = normalQuantile(0.95) * se;
+    natural.g2[e.a!][e.b!] = 0;
+    dm.estimates[`g${blk}`] = { value: 0, se: Number.NaN, ci95: [0, Math.sqrt(upper)] };
+    if (layout.P > 1) dm.estimates[`g2${blk}`] = { value: 0, se, ci95: [0, upper] };
+    return { a: e.a!, b: e.b!, blk, upper };
+  });
   const notes: string[] = [];
   if (form === 'exact') notes.push(EXACT_LOSS_NOTE);
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
   if (sol.noiseAtFloor && form === 'whittle') notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
   if (sol.noiseAtFloor && form === 'exact') notes.push('the fitted noise is at its floor (noise-free data): D is reported as ≈ 0 and its interval is not meaningful');
+  if (zeroBlocks.length) {
+    notes.push(`consistent with zero: the loss is lowest at g² = 0 for ${zeroBlocks.map((z) => `g²${z.blk}`).join(', ')}, reported as 0 with one-sided 95 % upper bounds ${zeroBlocks.map((z) => z.upper.toPrecision(2)).join(', ')}`);
+  }
   if (form === 'whittle' && layout.P > 1) {
     const idx = dm.names.map((n, i) => [n, i] as const).filter(([n]) => n.startsWith('g2['));
     const r = idx.flatMap(([, i]) => idx.filter(([, j]) => j !== i).map(([, j]) => Math.abs(dm.correlation[i][j])));
     const worst = r.some((v) => !Number.isFinite(v)) ? Infinity : Math.max(0, ...r);
-    const atBound = natural.g2.some((row) => row.some((v) => v < 1e-3 * Math.max(...row)));
+    // (blocks held at zero have their own note)
+    const atBound = natural.g2.some((row, a) => row.some((v, b) => v < 1e-3 * Math.max(...row) && !zeroBlocks.some((z) => z.a === a && z.b === b)));
     if (worst > 0.9 || atBound) notes.push(`the spectral loss separates the blocks poorly (${atBound ? 'a block g² at its lower bound' : Number.isFinite(worst) ? `block g² correlations up to ${worst.toFixed(2)}` : 'block g² correlations undefined: the loss is flat along some block'}): the populations' φ-spectra have similar shapes; with the whole network recorded, --loss exact separates them`);
   }
   if (!sol.cov.positiveDefinite) notes.push('the loss is flat or curved the wrong way in some direction at the optimum: standard errors and intervals of parameters along it are not available (n/a; null in JSON)');
@@ -649,6 +748,7 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
     return report(rec, cfg, layout, 'exact', opts, {
       theta: fullTheta,
       cov: { matrix: C, positiveDefinite: pdAll, smallestEigenvalue: NaN, largestEigenvalue: NaN },
+      atZero: result.atZero.map(({ index, se }) => ({ index: idxIn[index], se })),
       lossValue,
       perSample: lossValue / prep.normaliser,
       offsetShift: shift,

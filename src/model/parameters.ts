@@ -111,12 +111,15 @@ export function unpack(theta: ArrayLike<number>, layout: ParamLayout, cfg: Model
   return out;
 }
 
+/** The smallest positive value θ holds for g² and D: log g² = log(1e-12) stands for g² = 0. */
+export const LOG_FLOOR = 1e-12;
+
 export function pack(p: NaturalParams, layout: ParamLayout): Float64Array {
   const theta = new Float64Array(layout.entries.length);
   layout.entries.forEach((e, k) => {
     switch (e.kind) {
-      case 'logG2': theta[k] = Math.log(Math.max(p.g2[e.a!][e.b!], 1e-12)); break;
-      case 'logD': theta[k] = Math.log(Math.max(p.D[e.a!], 1e-12)); break;
+      case 'logG2': theta[k] = Math.log(Math.max(p.g2[e.a!][e.b!], LOG_FLOOR)); break;
+      case 'logD': theta[k] = Math.log(Math.max(p.D[e.a!], LOG_FLOOR)); break;
       case 'J0': theta[k] = p.J0[e.a!][e.b!]; break;
       case 'logTau': theta[k] = Math.log(p.tau); break;
       case 'offset': theta[k] = p.offset; break;
