@@ -71,6 +71,10 @@
  * regression's inverse covariance amplifies the rest, so taking out even the best R×R component along
  * M_S, P⁻¹L, C⁻¹L or C⁻¹M_S (C = cov(φ_S)) leaves the test realisation at 31–36°. A ridge prior on n
  * (1–30 % of the mean φ variance) and high-passing both sides (τ 2–20) leave it at 34–37° and 32–35°.
+ * Nor do instruments (tmp oracle, session 11): regressing on φ_S with the recorded units' own past private
+ * noise, leak-filtered, as instruments (the true noise, from the teacher's J) removes the confounding by the
+ * common latent in principle, but its variance dominates: 53.5° on the test realisation (least squares with
+ * the same true m: 34.9°), 26–37° on three others (least squares 26–32°, corrected 23–26°).
  *
  * Recording length (same 24 networks and noise seeds observed longer; `lowrank-partial.js 7 24 4000|8000`):
  * mean n-span 26.9° → 23.0° → 20.6° at 2000 → 4000 → 8000 τ (within 30° on 19 → 22 → 23 of 24); one
