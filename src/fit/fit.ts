@@ -347,7 +347,8 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
   // for 1 %; float32 noise can stop it between the two).
   const converged = (p: Polished) => Number.isFinite(p.ratio) && p.ratio < 0.1 && p.cov.positiveDefinite;
   const first = newtonPolish(prep, fg, opt, Array.from(opt.x, (_, i) => i));
-  const held = prep.value64 && !converged(first) ? settleAtZero(prep, fg, opt, first) : undefined;
+  // A block unresolved from zero can also pass the test (a flat loss gives a tiny Newton step): try the hold then too
+  const held = prep.value64 && (!converged(first) || zeroCandidates(prep.layout, first).length) ? settleAtZero(prep, fg, opt, first) : undefined;
   const res = held?.polished ?? first;
   const atZero = held?.atZero ?? [];
   if (prep.value64) opt.f = prep.value64(opt.x) / prep.normaliser;
@@ -423,43 +424,58 @@ function newtonPolish(prep: Prepared, fg: (x: Float64Array) => ValueAndGradient,
 /**
  * A block with g² = 0 (THEORY §2.5: populations not coupled that way) has no optimum in log g²: the loss
  * falls ever more slowly as log g² → −∞, the polish never settles, and a log-scale SE means nothing.
- * When the first polish has not converged, the blocks it leaves unresolved from zero (log-scale SE > 1)
- * or still lowering are held at g² = 0 and the rest polished again. The hold stands when zero is the constrained optimum: in
- * (θ, g² of the held blocks) — linear in g², so derivatives exist at zero — the Newton step raises no
- * held g² by 0.1 SE (the convergence test's tolerance); otherwise opt is restored and nothing returned.
+ * The blocks the first polish leaves unresolved from zero (log-scale SE > 1 or undefined) or still
+ * lowering are held at g² = 0 and the rest polished again. The hold stands for the blocks where zero is
+ * the constrained optimum: in (θ, g² of the held blocks) — linear in g², so derivatives exist at zero — the
+ * Newton step raises no held g² by 0.1 SE (the convergence test's tolerance). Blocks it would raise are
+ * released at the g² of that step and the others tried again; with none left, the result stands if the
+ * polish converges, else opt is restored and nothing returned.
  * The covariance's held rows are in g² units; at log g² = log 1e-12 the delta method scales them by
  * 1e-12, which leaves correlations right (each reported quantity is monotone in one coordinate);
  * report() replaces the held blocks' values and intervals.
  */
 function settleAtZero(prep: Prepared, fg: (x: Float64Array) => ValueAndGradient, opt: OptimiseResult, first: Polished) {
   const v64 = prep.value64!;
-  const held = prep.layout.entries.flatMap((e, i) =>
-    e.kind === 'logG2' && (Math.sqrt(first.cov.matrix[i][i]) > 1 || first.stepInSe[i] >= 0.1) ? [i] : [],
-  );
-  if (!held.length) return undefined;
-  const isHeld = (i: number) => held.includes(i);
   const [x0, f0] = [Float64Array.from(opt.x), opt.f];
-  for (const i of held) opt.x[i] = Math.log(LOG_FLOOR);
-  const polished = newtonPolish(prep, fg, opt, Array.from(opt.x, (_, i) => i).filter((i) => !isHeld(i)));
-  const V = (psi: Float64Array) => v64(psi.map((v, i) => (isHeld(i) ? Math.log(Math.max(v, LOG_FLOOR)) : v)));
-  const psi = opt.x.map((v, i) => (isHeld(i) ? 0 : v));
-  // Curvature centred at g² = h with steps h, so that the differences stay at g² ≥ 0 (the kernel is
-  // linear in g²: the loss is smooth there); the gradient one-sided at g² = 0.
-  const h = 1e-3;
-  const cov = covarianceFromHessian(hessianFromValues(V, psi.map((v, i) => (isHeld(i) ? h : v)), h));
-  const g = numericGradient(V, psi, 1e-5);
-  for (const i of held) {
-    const up = Float64Array.from(psi);
-    up[i] = 1e-5;
-    g[i] = (V(up) - V(psi)) / 1e-5;
-  }
-  const rise = held.map((i) => -cov.matrix[i].reduce((acc, c, j) => acc + c * g[j], 0) / Math.sqrt(cov.matrix[i][i]));
-  if (!(cov.positiveDefinite && rise.every((r) => r < 0.1))) {
+  const restore = () => {
     opt.x = x0;
     opt.f = f0;
     return undefined;
+  };
+  let start = Float64Array.from(x0);
+  for (let held = zeroCandidates(prep.layout, first); ; ) {
+    const isHeld = (i: number) => held.includes(i);
+    opt.x = start.map((v, i) => (isHeld(i) ? Math.log(LOG_FLOOR) : v));
+    const polished = newtonPolish(prep, fg, opt, Array.from(opt.x, (_, i) => i).filter((i) => !isHeld(i)));
+    // every block released: accept the new optimum only if the polish certifies it
+    if (!held.length) return polished.ratio < 0.1 && polished.cov.positiveDefinite ? { polished, cov: polished.cov, atZero: [] } : restore();
+    const V = (psi: Float64Array) => v64(psi.map((v, i) => (isHeld(i) ? Math.log(Math.max(v, LOG_FLOOR)) : v)));
+    const psi = opt.x.map((v, i) => (isHeld(i) ? 0 : v));
+    // Curvature centred at g² = h with steps h, so that the differences stay at g² ≥ 0 (the kernel is
+    // linear in g²: the loss is smooth there); the gradient one-sided at g² = 0.
+    const h = 1e-3;
+    const cov = covarianceFromHessian(hessianFromValues(V, psi.map((v, i) => (isHeld(i) ? h : v)), h));
+    if (!cov.positiveDefinite) return restore();
+    const g = numericGradient(V, psi, 1e-5);
+    for (const i of held) {
+      const up = Float64Array.from(psi);
+      up[i] = 1e-5;
+      g[i] = (V(up) - V(psi)) / 1e-5;
+    }
+    const raise = held.map((i) => -cov.matrix[i].reduce((acc, c, j) => acc + c * g[j], 0)); // Newton step in g²
+    const rises = held.filter((i, k) => raise[k] / Math.sqrt(cov.matrix[i][i]) >= 0.1);
+    if (!rises.length) return { polished, cov, atZero: held.map((i) => ({ index: i, se: Math.sqrt(cov.matrix[i][i]) })) };
+    // Release those at the g² the step gives: where the float32 search stalled (log g² far below it, the
+    // loss flat in log g²) the polish could not move them.
+    start = Float64Array.from(opt.x);
+    held.forEach((i, k) => rises.includes(i) && (start[i] = Math.log(raise[k])));
+    held = held.filter((i) => !rises.includes(i));
   }
-  return { polished, cov, atZero: held.map((i) => ({ index: i, se: Math.sqrt(cov.matrix[i][i]) })) };
+}
+
+/** g² blocks that the polish leaves unresolved from zero (log-scale SE > 1 or undefined) or still lowering. */
+function zeroCandidates(layout: ParamLayout, first: Polished): number[] {
+  return layout.entries.flatMap((e, i) => (e.kind === 'logG2' && (!(Math.sqrt(first.cov.matrix[i]?.[i]) <= 1) || first.stepInSe[i] >= 0.1) ? [i] : []));
 }
 
 /**
@@ -555,7 +571,7 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   if (sol.noiseAtFloor && form === 'whittle') notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
   if (sol.noiseAtFloor && form === 'exact') notes.push('the fitted noise is at its floor (noise-free data): D is reported as ≈ 0 and its interval is not meaningful');
   if (zeroBlocks.length) {
-    notes.push(`consistent with zero: the loss is lowest at g² = 0 for ${zeroBlocks.map((z) => `g²${z.blk}`).join(', ')}, reported as 0 with one-sided 95 % upper bounds ${zeroBlocks.map((z) => z.upper.toPrecision(2)).join(', ')}`);
+    notes.push(`consistent with zero: the loss is lowest at g² = 0 for ${zeroBlocks.map((z) => `g²${z.blk}`).join(', ')}, reported as 0 with one-sided 95 % upper bound${zeroBlocks.length > 1 ? 's' : ''} ${zeroBlocks.map((z) => z.upper.toPrecision(2)).join(', ')}`);
   }
   if (form === 'whittle' && layout.P > 1) {
     const idx = dm.names.map((n, i) => [n, i] as const).filter(([n]) => n.startsWith('g2['));
