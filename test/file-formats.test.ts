@@ -90,6 +90,11 @@ describe('unknown keys are errors in every user-written JSON format', () => {
     expect(ok.dt).toBe(0.05);
     expect(Array.from(ok.data)).toEqual([1, 2, 2, 1, 3, 5, 1, 1]);
   });
+
+  it('a fit file given where a recording is expected is named as one (it was a schema error about "data")', async () => {
+    const fit = file('fit-as-rec.json', { schema: 'connfit.fit', version: 1, params: {} });
+    expect(await message(() => readRecording(fit))).toBe(`${fit}: this is a connfit fit file ("schema": "connfit.fit"), not a recording; predict, forecast and dimension take fit files`);
+  });
 });
 
 describe('CLI: the audit\'s populations file exits 2 in fit, simulate and dmft alike', () => {

@@ -725,6 +725,8 @@ function readJson(buf: Buffer, file: string): Table {
   const text = buf.toString('utf8');
   if (text.trim() === '') throw new InputError('empty file; expected a JSON object with a "data" array of rows', { file });
   const raw = parseJson(text, 'a JSON object with a "data" array of rows', { file });
+  if (raw !== null && typeof raw === 'object' && (raw as { schema?: unknown }).schema === 'connfit.fit')
+    throw new InputError('this is a connfit fit file ("schema": "connfit.fit"), not a recording; predict, forecast and dimension take fit files', { file });
   const j = parseWithSchema(JsonRecordingSchema, raw, { file }, '{ "dt"?: number, "unitNames"?: string[], "time"?: number[], "data": number[][] }');
   const nRows = j.data.length;
   const nCols = nRows ? j.data[0].length : 0;
