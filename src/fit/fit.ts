@@ -443,7 +443,9 @@ function settleAtZero(prep: Prepared, fg: (x: Float64Array) => ValueAndGradient,
     return undefined;
   };
   let start = Float64Array.from(x0);
-  for (let held = zeroCandidates(prep.layout, first); ; ) {
+  let held = zeroCandidates(prep.layout, first);
+  if (!held.length) return undefined;
+  for (;;) {
     const isHeld = (i: number) => held.includes(i);
     opt.x = start.map((v, i) => (isHeld(i) ? Math.log(LOG_FLOOR) : v));
     const polished = newtonPolish(prep, fg, opt, Array.from(opt.x, (_, i) => i).filter((i) => !isHeld(i)));
