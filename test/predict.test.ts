@@ -68,9 +68,9 @@ describe('connfit predict', () => {
     const run = await runCli('predict', fitFile, '--data', short, '--sim-time', '0', '--json');
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout);
-    // 3 correlation times of the fitted network are 35 lags at this step; 49 samples estimate 24
+    // 3 correlation times of the fitted network (ĝ 0.48) are 34 lags at this step; 49 samples estimate 24
     expect(r.autocorrelation.lags).toHaveLength(25);
-    expect(r.notes).toContain('autocovariance compared over 24 lags, not the 35 wanted (3 correlation times): the recording has only 49 samples');
+    expect(r.notes).toContain('autocovariance compared over 24 lags, not the 34 wanted (3 correlation times): the recording has only 49 samples');
     expect(r.forecast).toBeNull();
     // exactly 4 × (context + horizon) samples: the training half is too short for 80 lags (was an error)
     const s320 = join(dir, 'short320.csv');

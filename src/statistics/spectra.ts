@@ -34,6 +34,14 @@ export interface PopulationSpectra {
   /** Bin 0: Σ_i S_ci S_c'i (pairs) and Σ_i S_ci, with S_ci = Σ_t B_c,i[t] of the shifted data. */
   sumSS: number[];
   sumS: number[];
+  /**
+   * The same sums weighted by each unit's own relative φ power r_i(k) − 1, r_i = |Φ_i(k)|²/(T P̄_φ(k))
+   * at offset 0, scale 1, for the leave-one-out bulk variance (src/loss/whittle.ts): Σ_i (r_i − 1)
+   * Re(F_ci F_c'i*)/T per pair (bins 1..n/2; bin 0 unused) and Σ_i (r_i − 1) F_ci (re, im) per basis.
+   */
+  ownCross: Float64Array[];
+  ownSumRe: Float64Array[];
+  ownSumIm: Float64Array[];
 }
 
 export interface PhiSpectra {
@@ -134,12 +142,37 @@ export function spectralStatistics(
     meanIm: basis.names.map(() => new Float64Array(nb)),
     sumSS: pairs.map(() => 0),
     sumS: basis.names.map(() => 0),
+    ownCross: pairs.map(() => new Float64Array(nb)),
+    ownSumRe: basis.names.map(() => new Float64Array(nb)),
+    ownSumIm: basis.names.map(() => new Float64Array(nb)),
   }));
   const S = new Float64Array(C);
+  // Own φ power per unit, q_i(k) = |Φ_i(k)|²/T, and its population sums (for ownCross, ownSum*).
+  const q = new Float64Array(nb);
+  const phiSeries = new Float64Array(T);
+  const phiSpec = new Float64Array(T + 2);
+  const qSum = Array.from({ length: nPopulations }, () => new Float64Array(nb));
+  // The φ statistics at offset 0, scale 1 come from the same per-unit φ spectra (one FFT each).
+  const atIdentity = opts.phiAtIdentity !== false;
+  const phiStats: PhiSpectra = {
+    power: Array.from({ length: nPopulations }, () => new Float64Array(nb)),
+    meanRe: Array.from({ length: nPopulations }, () => new Float64Array(nb)),
+    meanIm: Array.from({ length: nPopulations }, () => new Float64Array(nb)),
+  };
   for (let i = 0; i < src.nUnits; i++) {
     const p = pops[groups[i]];
     p.n++;
     extractUnit(src, i, x, shift);
+    let phiTotal = 0;
+    for (let t = 0; t < T; t++) phiTotal += phiSeries[t] = phi.f(x[t]);
+    fft.forward(phiSeries, phiSpec, 0, phiTotal / T);
+    phiSpec[0] = phiTotal;
+    phiSpec[1] = 0;
+    if (atIdentity) accumulate(phiStats, groups[i], phiSpec, phiSpec, T, nb, 1);
+    for (let k = 1; k < nb; k++) {
+      q[k] = (phiSpec[2 * k] ** 2 + phiSpec[2 * k + 1] ** 2) / T;
+      qSum[groups[i]][k] += q[k];
+    }
     for (let c = 0; c < C; c++) {
       basisSeries(basis.names[c], x, T, b, basis);
       let sum = 0;
@@ -155,25 +188,45 @@ export function spectralStatistics(
         re[k] += spec[c][2 * k];
         im[k] += spec[c][2 * k + 1];
       }
+      const ore = p.ownSumRe[c];
+      const oim = p.ownSumIm[c];
+      for (let k = 1; k < nb; k++) {
+        ore[k] += q[k] * spec[c][2 * k];
+        oim[k] += q[k] * spec[c][2 * k + 1];
+      }
     }
-    pairs.forEach(([c, d], q) => {
-      const out = p.cross[q];
+    pairs.forEach(([c, d], pq) => {
+      const out = p.cross[pq];
       const u = spec[c];
       const v = spec[d];
-      for (let k = 1; k < nb; k++) out[k] += (u[2 * k] * v[2 * k] + u[2 * k + 1] * v[2 * k + 1]) / T;
-      p.sumSS[q] += S[c] * S[d];
+      const own = p.ownCross[pq];
+      for (let k = 1; k < nb; k++) {
+        const r = (u[2 * k] * v[2 * k] + u[2 * k + 1] * v[2 * k + 1]) / T;
+        out[k] += r;
+        own[k] += q[k] * r;
+      }
+      p.sumSS[pq] += S[c] * S[d];
     });
     for (let c = 0; c < C; c++) p.sumS[c] += S[c];
   }
-  for (const p of pops) {
-    if (p.n === 0) continue;
+  pops.forEach((p, a) => {
+    if (p.n === 0) return;
+    // Σ_i q_i X_i → Σ_i (r_i − 1) X_i with r_i = q_i/P̄_φ: P̄_φ = Σ q_i/n, and Σ_i X_i is in cross/mean.
+    for (let k = 1; k < nb; k++) {
+      const inv = qSum[a][k] > 0 ? p.n / qSum[a][k] : 0;
+      p.ownCross.forEach((own, pq) => (own[k] = inv > 0 ? own[k] * inv - p.cross[pq][k] : 0));
+      for (let c = 0; c < C; c++) {
+        p.ownSumRe[c][k] = inv > 0 ? p.ownSumRe[c][k] * inv - p.meanRe[c][k] : 0;
+        p.ownSumIm[c][k] = inv > 0 ? p.ownSumIm[c][k] * inv - p.meanIm[c][k] : 0;
+      }
+    }
     for (let c = 0; c < C; c++) {
       for (let k = 0; k < nb; k++) {
         p.meanRe[c][k] /= p.n;
         p.meanIm[c][k] /= p.n;
       }
     }
-  }
+  });
   fft.dispose();
   const stats: SpectralStatistics = {
     T,
@@ -184,7 +237,17 @@ export function spectralStatistics(
     populations: pops,
     shift,
   };
-  if (opts.phiAtIdentity !== false) stats.phi = phiSpectra(src, groups, nPopulations, phi, T, { shift, offset: 0, scale: 1 }).value;
+  if (atIdentity) {
+    pops.forEach((p, a) => {
+      const c = p.n || 1;
+      for (let k = 0; k < nb; k++) {
+        phiStats.power[a][k] /= c * T;
+        phiStats.meanRe[a][k] /= c;
+        phiStats.meanIm[a][k] /= c;
+      }
+    });
+    stats.phi = phiStats;
+  }
   return stats;
 }
 
