@@ -322,10 +322,22 @@ interface Optimised {
   cov: Covariance;
   /** Blocks held at g² = 0 (θ index) with the standard error of g² there (see settleAtZero). */
   atZero: { index: number; se: number }[];
+  /** Weakly determined g² blocks with their profile-likelihood 95 % intervals (see profileG2Intervals). */
+  profiled: ProfiledG2[];
+}
+
+interface ProfiledG2 {
+  index: number;
+  /** log-scale standard error that made the block weakly determined */
+  logSe: number;
+  /** 95 % interval of g² */
+  lower: number;
+  upper: number;
 }
 
 /** L-BFGS from every start, then Newton polishing with a convergence test in standard-error units. */
-function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
+/** `intervals`: profile the weakly determined g² blocks (off inside other profiles, where only the optimum counts). */
+function optimise(prep: Prepared, opts: FitOptions, polish = true, intervals = true): Optimised {
   if (!prep.starts.length) {
     // float32 tensors: powers of values beyond ~1e19 (or below ~1e-19) overflow or vanish
     throw new InputError('the loss is not finite at any starting point: check --dt, and the scale of the data (the model works in float32: values far from order one need rescaling, or --fit-scale)');
@@ -342,7 +354,7 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
     if (!best || res.f < best.f) best = res;
   });
   const opt = best!;
-  if (!polish) return { opt, cov: { matrix: [], positiveDefinite: false, smallestEigenvalue: NaN, largestEigenvalue: NaN }, atZero: [] };
+  if (!polish) return { opt, cov: { matrix: [], positiveDefinite: false, smallestEigenvalue: NaN, largestEigenvalue: NaN }, atZero: [], profiled: [] };
   // Converged when the estimate is within a tenth of a standard error of the optimum (the polish aims
   // for 1 %; float32 noise can stop it between the two).
   const converged = (p: Polished) => Number.isFinite(p.ratio) && p.ratio < 0.1 && p.cov.positiveDefinite;
@@ -358,7 +370,52 @@ function optimise(prep: Prepared, opts: FitOptions, polish = true): Optimised {
   // (held.cov spans every coordinate, the held blocks in g² units; res.cov only the ones polished)
   opt.reason = polishReason(opt.reason, held?.cov ?? res.cov, res.ratio, steps, prep.layout) + (zeroNames.length ? `; ${zeroNames.join(', ')} held at 0, where the loss is lowest` : '');
   opt.gradientMaxAbs = fg(opt.x).g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  return { opt, cov: held?.cov ?? res.cov, atZero };
+  const cov = held?.cov ?? res.cov;
+  const profiled = intervals && opt.converged ? profileG2Intervals(prep, fg, opt, cov, atZero.map((z) => z.index), opts.onProgress) : [];
+  return { opt, cov, atZero, profiled };
+}
+
+/** Log-scale SE of g² above which its interval is a profile-likelihood one. */
+const WEAK_LOG_SE = 0.5;
+
+/**
+ * 95 % intervals of weakly determined g² blocks (log-scale SE > 0.5) from the profile likelihood: the
+ * g² where the loss, minimised over every other free parameter, rises by χ²₁(0.95)/2 = 1.92 nats, with
+ * 0 as the lower end when g² = 0 lies within that. A log-normal (delta-method) interval cannot contain
+ * 0 and, this wide, is not what the loss says (g = 0, spectral: ĝ 0.05 with [0.001, 2.3]). Each profile
+ * point is a Newton polish of the others from the optimum; bisection to 2⁻¹⁶ of the bracket.
+ */
+function profileG2Intervals(prep: Prepared, fg: (x: Float64Array) => ValueAndGradient, opt: OptimiseResult, cov: Covariance, held: number[], onProgress?: FitOptions['onProgress']): ProfiledG2[] {
+  const v64 = prep.value64;
+  if (!v64 || !cov.positiveDefinite) return [];
+  const xHat = Float64Array.from(opt.x);
+  const base = v64(xHat);
+  const crit = 0.5 * normalQuantile(0.975) ** 2;
+  const weak = prep.layout.entries.flatMap((e, i) => (e.kind === 'logG2' && !held.includes(i) && Math.sqrt(cov.matrix[i][i]) > WEAK_LOG_SE ? [i] : []));
+  return weak.map((i, w) => {
+    onProgress?.('profile intervals', w, weak.length);
+    const logSe = Math.sqrt(cov.matrix[i][i]);
+    const free = Array.from(xHat, (_, j) => j).filter((j) => j !== i && !held.includes(j));
+    const rise = (g2: number) => {
+      const o = { ...opt, x: Float64Array.from(xHat) };
+      o.x[i] = Math.log(Math.max(g2, LOG_FLOOR));
+      if (free.length) newtonPolish(prep, fg, o, free);
+      return v64(o.x) - base;
+    };
+    const bisect = (inside: number, outside: number) => {
+      for (let k = 0; k < 16; k++) {
+        const mid = 0.5 * (inside + outside);
+        if (rise(mid) > crit) outside = mid;
+        else inside = mid;
+      }
+      return 0.5 * (inside + outside);
+    };
+    const g2Hat = Math.exp(xHat[i]);
+    const lower = rise(0) <= crit ? 0 : bisect(g2Hat, 0);
+    let [inside, outside] = [g2Hat, 2 * g2Hat];
+    for (let k = 0; k < 60 && rise(outside) <= crit; k++) [inside, outside] = [outside, 2 * outside];
+    return { index: i, logSe, lower, upper: bisect(inside, outside) };
+  });
 }
 
 interface Polished {
@@ -506,7 +563,7 @@ function polishReason(lbfgsReason: string, cov: Covariance, ratio: number, newto
 
 function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions): FitResult {
   opts.onProgress?.('optimising', 0, 1);
-  const { opt, cov, atZero } = optimise(prep, opts);
+  const { opt, cov, atZero, profiled } = optimise(prep, opts);
   const nat = unpack(opt.x, prep.layout, prep.cfg);
   const c = stepCoefficients(prep.cfg.dt, nat.tau, prep.cfg.discretisation).c;
   const noiseAtFloor = nat.D.some((D, a) => c * D < 10 * prep.sigma2Floor[a]);
@@ -515,6 +572,7 @@ function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions
     theta: opt.x,
     cov,
     atZero,
+    profiled,
     lossValue: opt.f * prep.normaliser,
     perSample: opt.f,
     offsetShift: prep.offsetShift,
@@ -538,6 +596,8 @@ interface Solution {
   cov: Covariance;
   /** Blocks held at g² = 0 (θ index; SE of g² at zero), from settleAtZero. */
   atZero?: { index: number; se: number }[];
+  /** Weakly determined blocks with profile-likelihood intervals, from profileG2Intervals. */
+  profiled?: ProfiledG2[];
   lossValue: number;
   perSample: number;
   offsetShift: number;
@@ -567,7 +627,14 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
     if (layout.P > 1) dm.estimates[`g2${blk}`] = { value: 0, se, ci95: [0, upper] };
     return { a: e.a!, b: e.b!, blk, upper };
   });
+  const weak = (sol.profiled ?? []).map(({ index, logSe, lower, upper }) => {
+    const blk = layout.entries[index].name.slice('log g2'.length);
+    dm.estimates[`g${blk}`].ci95 = [Math.sqrt(lower), Math.sqrt(upper)];
+    if (layout.P > 1) dm.estimates[`g2${blk}`].ci95 = [lower, upper];
+    return `${layout.P > 1 ? `g²${blk}` : 'g'} (log-scale standard error ${logSe.toFixed(2)})`;
+  });
   const notes: string[] = [];
+  if (weak.length) notes.push(`weakly determined: ${weak.join(', ')}; the 95 % interval${weak.length > 1 ? 's are' : ' is'} from the profile likelihood (where the loss rises by 1.92 nats, g² ≥ 0), not log-normal`);
   if (form === 'exact') notes.push(EXACT_LOSS_NOTE);
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
   if (sol.noiseAtFloor && form === 'whittle') notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
@@ -640,7 +707,7 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
     try {
       // Polished: profile differences of a fraction of a nat need the inner optimum, not the point
       // where float32 L-BFGS stalls.
-      const { opt } = optimise(prep, { ...opts, onProgress: undefined });
+      const { opt } = optimise(prep, { ...opts, onProgress: undefined }, true, false);
       evaluations += opt.evaluations;
       const nat = unpack(opt.x, innerLayout, inner);
       const k = stepCoefficients(inner.dt, nat.tau, inner.discretisation);
@@ -736,7 +803,8 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
   warm = cur.theta;
   const prep = prepareExact(model(u[0], u[1]), inner, innerLayout, cur.theta);
   try {
-    const result = optimise(prep, opts);
+    // (g² intervals stay the delta method's here: a profile at fixed offset and scale would be too narrow)
+    const result = optimise(prep, opts, true, false);
     const thetaIn = result.opt.x;
     const p = thetaIn.length;
     const covIn = result.cov.matrix;
