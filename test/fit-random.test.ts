@@ -26,6 +26,7 @@ describe('V15/V16: full network N=1000, g=1.5, D=0.1, T=1000, Δ=0.05', async ()
   it('V16 Whittle: ĝ within 1 % of the realised √N·std(J), D̂ within 1 %', async () => {
     const f = await fitRecording(sim.recording, { phi: 'tanh', dt: 0.05, loss: 'whittle' });
     expect(rel(f.params.g.value, gReal)).toBeLessThan(0.01);
+    expect(f.notes.join(' ')).toMatch(/spectral loss at strong coupling/);
     expect(rel(f.params.D.value, 0.1)).toBeLessThan(0.01);
     expect(f.convergence.converged).toBe(true);
   });
@@ -117,6 +118,7 @@ describe('spectral loss, 100 units: a unit\'s own φ does not pass for coupling 
       const sim = await simulateIid({ N: 100, g: 0.3, D: 0.02 }, { dt: 0.05, steps: 20000, seed, burnIn: 2000 });
       const f = await fitRecording(sim.recording, { phi: 'tanh', dt: 0.05, loss: 'whittle' });
       sum += f.params.g.value / sim.realised.g[0][0];
+      expect(f.notes.join(' ')).not.toMatch(/strong coupling/); // calibrated here (bench/whittle-weak.ts: 6/6 covered)
     }
     expect(Math.abs(sum / 6 - 1)).toBeLessThan(0.06);
   });
