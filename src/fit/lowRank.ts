@@ -16,7 +16,8 @@ import {
   type BlockSums, type LowRankStatistics, blockSums, fromEigen, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen,
 } from '../loss/lowRank.js';
 import { canonicalModes, type CanonicalModes } from '../structure/modes.js';
-import { bulkSpectrum, modeSubspacePower, orthogonalBulkEvaluate, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
+import { bulkSpectrum, modeSubspacePower, orthogonalBulkEvaluate, ownPowerResidual, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
+import { OWN_POWER_MIN_UNITS } from '../loss/whittle.js';
 import { inverseOrThrow, type StepBasis } from '../loss/lowRank.js';
 import { readoutCorrection, type ReadoutCorrection } from '../structure/partial.js';
 import type { Nonlinearity } from '../nonlinearity.js';
@@ -432,7 +433,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
           : '') +
         (Math.max(...correction.shrinkEigenvalues) < 0.05 ? 'Here the shrink is ≈ 0: the recorded activity along m is almost all private fluctuation, so almost nothing is predicted and removed. ' : '') +
         'Not corrected: the noise of n (about twice the variance of a full recording at half the units), the part of the predicted readout that follows the units\' unequal private variance (saturating units), ' +
-        (form === 'whittle' ? 'and the rest of ĝ\'s bias (mean +8 % over 24 realisations of issue 3\'s teacher; see src/structure/partial.ts)' : 'and the m-span\'s bias from the unrecorded units\' bulk input'),
+        (form === 'whittle' ? 'and the rest of ĝ\'s bias (low where the modes fluctuate strongly: −17 % on one of 24 realisations of issue 3\'s teacher, mean −2 %; see src/structure/partial.ts)' : 'and the m-span\'s bias from the unrecorded units\' bulk input'),
     );
   } else {
     canonical = canonicalModes(M, nCols, n);
@@ -624,7 +625,8 @@ async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity
     // P̄_φ⊥: the profiled m̂ also absorbs the bulk's input driven by the modes' activity (random weights
     // times ψ), so span(m̂) removes it too; with the whole P̄_φ, ĝ fell by up to 100 %.
     const modePower = modeSubspacePower(rec, basis, ev.M, R, st.T);
-    const orthogonal = (y: Float64Array) => orthogonalBulkEvaluate(st, modePower, bulk, R, Math.exp(y[0]), c * Math.exp(y[1]) + floor);
+    const own = n >= OWN_POWER_MIN_UNITS ? ownPowerResidual(rec, basis, phi, ev.M, R, st.T, st.phiPower) : undefined;
+    const orthogonal = (y: Float64Array) => orthogonalBulkEvaluate(st, modePower, bulk, R, Math.exp(y[0]), c * Math.exp(y[1]) + floor, own);
     const o = minimiseLBFGS(
       (y) => {
         const e = orthogonal(y);

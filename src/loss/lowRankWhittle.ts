@@ -27,11 +27,13 @@
  * m_i (1/N) Σ_{j unrecorded} n_j φ_j, cannot be predicted from the recorded units. Here it would enter
  * as extra bulk power of relative size (1 − n/N)·E[m²]E[n²]/(N g²) (about +13 % in g² on the issue-3
  * teacher); it lies along m across units, so the fit of a partial recording takes g² and σ² from the
- * other n − R directions instead (orthogonalBulkEvaluate below).
+ * other n − R directions instead (orthogonalBulkEvaluate below), with each unit's own φ-periodogram scatter
+ * taken out of its bulk variance (ownPowerResidual, as in src/loss/whittle.ts).
  */
 import type { Nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength, RealFFT } from '../statistics/fft.js';
+import { ownPowerScatter } from '../statistics/spectra.js';
 import { inverseOrThrow, stackedCrossProducts, type StepBasis } from './lowRank.js';
 import { logDetSpd, multiplySquare } from '../linalg/small.js';
 import { orthonormalise } from '../structure/modes.js';
@@ -475,6 +477,65 @@ export function modeSubspacePower(rec: Recording, basis: StepBasis, M: Float64Ar
   return power;
 }
 
+export interface OwnPower {
+  /** Σ_i ρ_i(k) |Y⊥_i(k)|²/T */
+  own: Float64Array;
+  /** Σ_i ρ_i(k) */
+  ownSum: Float64Array;
+}
+
+/**
+ * Statistics of the own-power term (src/loss/whittle.ts) for orthogonalBulkEvaluate, per bin (0..T/2):
+ * Σ_i ρ_i(k) |Y⊥_i(k)|²/T and Σ_i ρ_i(k), ρ_i = (q_i − q̃_i)/P̄_φ the unit's own φ-periodogram scatter
+ * (ownPowerScatter), Y⊥_i the recorded inputs with their projection onto span(M) across units removed
+ * (q_r orthonormal columns of M). The projection mixes units at O(R/n), which this first-order term neglects.
+ */
+export function ownPowerResidual(rec: Recording, basis: StepBasis, phi: Nonlinearity, M: Float64Array, R: number, T: number, phiPower: Float64Array): OwnPower {
+  const n = rec.nUnits;
+  const nb = T / 2 + 1;
+  const q = R > 0 ? orthonormalise(Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => M[i * R + r]))).Q : [];
+  const fft = new RealFFT(T);
+  const series = new Float64Array(T);
+  const out = new Float64Array(T + 2);
+  // Z_r(k) = Σ_i q_ri Y_i(k), from the projected series
+  const Z = q.map((qr) => {
+    for (let t = 0; t < T; t++) {
+      let v = 0;
+      for (let i = 0; i < n; i++) v += qr[i] * inputAt(rec.data, n, t, i, basis);
+      series[t] = v;
+    }
+    const sum = series.reduce((a, v) => a + v, 0);
+    return Float64Array.from(fft.forward(series, out, 0, sum / T));
+  });
+  const own = new Float64Array(nb);
+  const ownSum = new Float64Array(nb);
+  const Y = new Float64Array(T + 2);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let t = 0; t < T; t++) sum += series[t] = phi.f(rec.data[t * n + i]);
+    fft.forward(series, out, 0, sum / T);
+    const power = new Float64Array(nb);
+    for (let k = 1; k < nb; k++) power[k] = (out[2 * k] ** 2 + out[2 * k + 1] ** 2) / T;
+    const ratio = ownPowerScatter(power).map((v, k) => (phiPower[k] > 0 ? v / phiPower[k] : 0));
+    sum = 0;
+    for (let t = 0; t < T; t++) sum += series[t] = inputAt(rec.data, n, t, i, basis);
+    Y.set(fft.forward(series, out, 0, sum / T));
+    for (let k = 1; k < nb; k++) {
+      let re = Y[2 * k];
+      let im = Y[2 * k + 1];
+      for (let r = 0; r < R; r++) {
+        re -= q[r][i] * Z[r][2 * k];
+        im -= q[r][i] * Z[r][2 * k + 1];
+      }
+      own[k] += (ratio[k] * (re * re + im * im)) / T;
+      ownSum[k] += ratio[k];
+    }
+  }
+  fft.dispose();
+  return { own, ownSum };
+}
+
+
 /**
  * Whittle loss of g² and σ² from the part of the inputs orthogonal to span(M) across the recorded units
  * (n − R dimensions per bin, bins 1..T/2; bin 0 informs the modes only, as in whittleLowRankEvaluate):
@@ -484,7 +545,7 @@ export function modeSubspacePower(rec: Recording, basis: StepBasis, M: Float64Ar
  * units, fills all n directions alike. On partial recordings the missed part, chiefly the unrecorded
  * units' private readout, otherwise counts as bulk power and raises ĝ (src/structure/partial.ts).
  */
-export function orthogonalBulkEvaluate(st: WhittleLowRankStatistics, modePower: Float64Array, bulk: Float64Array, R: number, g2: number, sigma2: number): { nll: number; dG2: number; dSigma2: number } {
+export function orthogonalBulkEvaluate(st: WhittleLowRankStatistics, modePower: Float64Array, bulk: Float64Array, R: number, g2: number, sigma2: number, ownResidual?: OwnPower): { nll: number; dG2: number; dSigma2: number } {
   const dof = st.n - R;
   let nll = 0;
   let dG2 = 0;
@@ -493,7 +554,17 @@ export function orthogonalBulkEvaluate(st: WhittleLowRankStatistics, modePower: 
     const s = sigma2 + g2 * bulk[k];
     const p = Math.max(0, st.yPower[k] - modePower[k]);
     nll += st.half[k] * (dof * Math.log(s) + p / s);
-    const dS = st.half[k] * (dof / s - p / (s * s));
+    let dS = st.half[k] * (dof / s - p / (s * s));
+    if (ownResidual) {
+      // Σ_i [−ε_i/s + ε_i|Y⊥_i|²/(T s²)], ε_i = g² bulk ρ_i/n: unit i's own periodogram scatter taken out of
+      // its bulk variance, to first order (ownPowerResidual)
+      const w = ownResidual.own[k] - s * ownResidual.ownSum[k];
+      const a = bulk[k] / st.n;
+      nll += (st.half[k] * g2 * a * w) / (s * s);
+      dG2 += (st.half[k] * a * w) / (s * s);
+      // ∂/∂s of g² a (W − sV)/s² = g² a (−V/s² − 2(W − sV)/s³)
+      dS += st.half[k] * g2 * a * (-ownResidual.ownSum[k] / (s * s) - (2 * w) / (s * s * s));
+    }
     dSigma2 += dS;
     dG2 += dS * bulk[k];
   }

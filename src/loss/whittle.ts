@@ -69,6 +69,7 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
     ownCross: constant(tf.tensor2d(concat(p.ownCross.map((a) => a.subarray(1))), [p.ownCross.length, K1])),
     ownSumRe: constant(tf.tensor2d(concat(p.ownSumRe.map((a) => a.subarray(1))), [C, K1])),
     ownSumIm: constant(tf.tensor2d(concat(p.ownSumIm.map((a) => a.subarray(1))), [C, K1])),
+    ownCount: constant(tf.tensor1d(Float32Array.from(p.ownCount.subarray(1)))),
   }));
   const nTotal = pops.reduce((s, p) => s + p.n, 0);
   const normaliser = nTotal * T;
@@ -133,7 +134,7 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
         const ysRe = tf.mul(tf.squeeze(tf.matMul(wv, p.meanRe), [0]), tf.mul(invScale, p.n));
         const ysIm = tf.mul(tf.squeeze(tf.matMul(wv, p.meanIm), [0]), tf.mul(invScale, p.n));
         let dK: tf.Tensor = quad;
-        // Σ_i (r_i − 1)|Y_i(k) − μ(k)|²/T (own-power-weighted residual power; the J0 part below).
+        // Σ_i ρ_i |Y_i(k) − μ(k)|²/T (own-power-weighted residual power; the J0 part below).
         let ownD: tf.Tensor = p.n >= OWN_POWER_MIN_UNITS ? tf.mul(tf.squeeze(tf.matMul(tf.reshape(coef, [1, -1]), p.ownCross), [0]), tf.square(invScale)) : tf.scalar(0);
         let mu0: tf.Tensor = tf.scalar(0);
         if (cfg.fitJ0) {
@@ -154,14 +155,15 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
             const ownYRe = tf.squeeze(tf.matMul(wv, p.ownSumRe), [0]);
             const ownYIm = tf.squeeze(tf.matMul(wv, p.ownSumIm), [0]);
             ownD = tf.sub(ownD, tf.mul(tf.add(tf.mul(muReK, ownYRe), tf.mul(muImK, ownYIm)), tf.mul(invScale, 2 / T)));
+            ownD = tf.add(ownD, tf.mul(mu2, tf.div(p.ownCount, T)));
           }
         }
         let termsK = tf.add(tf.mul(tf.log(sK), p.n), tf.div(dK, sK));
         if (p.n >= OWN_POWER_MIN_UNITS) {
-          // Leave-one-out bulk variance, to first order in 1/n (see ownPowerTerm).
+          // Each unit's own φ-periodogram scatter out of its bulk variance, to first order (see ownPowerTerm).
           const pK = tf.slice(tf.squeeze(tf.slice(power, [alpha, 0], [1, nb]), [0]), [1], [K1]);
-          const eps = tf.div(tf.mul(tp.g2[alpha][alpha], pK), p.n - 1);
-          termsK = tf.add(termsK, tf.mul(tf.div(eps, sK), tf.div(ownD, sK))); // two divisions: s² overflows float32
+          const eps = tf.div(tf.mul(tp.g2[alpha][alpha], pK), p.n);
+          termsK = tf.add(termsK, tf.mul(tf.div(eps, sK), tf.sub(tf.div(ownD, sK), p.ownCount))); // no s²: it overflows float32
         }
         const nllK = tf.mul(0.5, tf.sum(tf.mul(omega, termsK)));
         // Bin 0 with the offset: Y_i(0) = Σ_c w_c (S_ci − κ_c·T·offset)/scale.
@@ -196,24 +198,26 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
 }
 
 /**
- * Leave-one-out bulk variance, first order in 1/n. The bulk input into unit i is Σ_{j≠i}-driven, and
- * unit i's own φ_i is driven by its own noise: at one frequency |Φ_i(k)|² and |Y_i(k)|² are strongly
- * correlated (Φ_i is Y_i low-passed), which a time-domain regression never sees (φ_i[t] depends on
- * earlier noise only) but a periodogram fit does. With the population-mean P̄_φ in s(k) that
- * correlation passes for coupling: ĝ ≈ 0.17 on uncoupled networks of 100 units (g² bias ≈ σ²/n), +11 %
- * at g = 0.3, D = 0.02. Replacing P̄_φ by the mean over the other units, s_i = s − ε_i with
- * ε_i = g² P̄_φ (r_i − 1)/(n − 1), r_i = |Φ_i|²/(T P̄_φ), and expanding (Σ_i ε_i = 0, second order O(1/n²)
- * per unit) adds Σ_i ε_i |Y_i − μ|²/(T s²) = g² P̄_φ/((n − 1) s²) · ownD to bin k's negative log-likelihood.
- * r_i is taken at offset 0, scale 1 (a fitted scale moves it only at the next order).
+ * The own-power term. Unit i's φ_i is its own noise low-passed, so at one frequency its periodogram
+ * |Φ_i(k)|², part of P̄_φ, scatters from bin to bin together with its input periodogram |Y_i(k)|². A
+ * time-domain regression never sees this (φ_i[t] depends on earlier noise only); a periodogram fit with
+ * P̄_φ in s(k) reads it as coupling: ĝ ≈ 0.17 on uncoupled networks of 100 units (g² bias ≈ σ²/n), +12–13 %
+ * at g = 0.3, D = 0.02. Replacing unit i's periodogram in its own P̄_φ by its mean over neighbouring bins
+ * (ownPowerScatter: the scatter goes, the unit's level and so the self-coupling's expected share stay),
+ * s_i = s − ε_i, ε_i = g² P̄_φ ρ_i/n, and expanding to first order adds
+ *   Σ_i [−ε_i/s + ε_i |Y_i − μ|²/(T s²)] = (g² P̄_φ/(n s)) · (ownD/s − Σ_i ρ_i)
+ * to bin k's negative log-likelihood (second order O(1/n²) per unit). ρ_i is taken at offset 0, scale 1
+ * (a fitted scale moves it only at the next order). Fully recorded i.i.d. networks of 100 units
+ * (bench/whittle-weak.ts): ĝ 0–0.12 at g = 0, mean error +0.008 at g = 0.3.
  */
 /**
- * |ε_i|/s ≤ |r_i − 1|/(n − 1): below 20 units the expansion fails (on white-noise data of 5 units it
- * traded the term against g² → ∞), so smaller populations keep the mean P̄_φ and its bias.
+ * |ε_i|/s ≤ |ρ_i|/n: below 20 units the expansion fails (on white-noise data of 5 units it traded the
+ * term against g² → ∞), so smaller populations keep the plain P̄_φ and its bias.
  */
 export const OWN_POWER_MIN_UNITS = 20;
 
-function ownPowerTerm(g2Power: number, n: number, s: number, ownD: number): number {
-  return (g2Power / (n - 1) / s) * (ownD / s);
+function ownPowerTerm(g2Power: number, n: number, s: number, ownD: number, ownCount: number): number {
+  return (g2Power / n / s) * (ownD / s - ownCount);
 }
 
 /**
@@ -306,8 +310,9 @@ export function whittleLossValue(inp: WhittleInputs, theta: Float64Array): numbe
           ownRe += wc * p.ownSumRe[c][kk];
           ownIm += wc * p.ownSumIm[c][kk];
         });
-        const ownD = ownQuad / (sc * sc) - (2 * (muRe * ownRe + muIm * ownIm)) / (sc * T);
-        total += 0.5 * omega * ownPowerTerm(nat.g2[a][a] * phiS.power[a][kk], p.n, s, ownD);
+        const V = p.ownCount[kk];
+        const ownD = ownQuad / (sc * sc) - (2 * (muRe * ownRe + muIm * ownIm)) / (sc * T) + ((muRe * muRe + muIm * muIm) * V) / T;
+        total += 0.5 * omega * ownPowerTerm(nat.g2[a][a] * phiS.power[a][kk], p.n, s, ownD, V);
       }
     }
     let s0 = sigma2;

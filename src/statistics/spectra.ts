@@ -35,13 +35,40 @@ export interface PopulationSpectra {
   sumSS: number[];
   sumS: number[];
   /**
-   * The same sums weighted by each unit's own relative φ power r_i(k) − 1, r_i = |Φ_i(k)|²/(T P̄_φ(k))
-   * at offset 0, scale 1, for the leave-one-out bulk variance (src/loss/whittle.ts): Σ_i (r_i − 1)
-   * Re(F_ci F_c'i*)/T per pair (bins 1..n/2; bin 0 unused) and Σ_i (r_i − 1) F_ci (re, im) per basis.
+   * The same sums weighted by ρ_i(k) = (q_i(k) − q̃_i(k))/P̄_φ(k), each unit's own φ-periodogram scatter
+   * (ownPowerScatter) relative to the population mean, at offset 0, scale 1, for the own-power term of
+   * src/loss/whittle.ts: Σ_i ρ_i Re(F_ci F_c'i*)/T per pair (bins 1..n/2; bin 0 unused), Σ_i ρ_i F_ci
+   * (re, im) per basis, and Σ_i ρ_i.
    */
   ownCross: Float64Array[];
   ownSumRe: Float64Array[];
   ownSumIm: Float64Array[];
+  ownCount: Float64Array;
+}
+
+/** Bins either side of k over which a unit's φ-periodogram is averaged for q̃(k) (bin k left out). */
+export const OWN_POWER_WINDOW = 8;
+
+/**
+ * q(k) − q̃(k): a unit's φ-periodogram q (bins 0..n/2; bin 0 ignored) less its mean over the
+ * OWN_POWER_WINDOW bins either side. The bin-to-bin scatter is what the unit's own noise shares with its
+ * input periodogram at the same bin (φ_i is i's noise low-passed); the unit's level (a strongly driven or
+ * a saturated unit) is not, and stays in the bulk variance, as the self-coupling J_ii does.
+ */
+export function ownPowerScatter(q: Float64Array): Float64Array {
+  const nb = q.length;
+  const out = new Float64Array(nb);
+  for (let k = 1; k < nb; k++) {
+    let s = 0;
+    let c = 0;
+    for (let j = Math.max(1, k - OWN_POWER_WINDOW); j <= Math.min(nb - 1, k + OWN_POWER_WINDOW); j++)
+      if (j !== k) {
+        s += q[j];
+        c++;
+      }
+    out[k] = c > 0 ? q[k] - s / c : 0;
+  }
+  return out;
 }
 
 export interface PhiSpectra {
@@ -145,9 +172,12 @@ export function spectralStatistics(
     ownCross: pairs.map(() => new Float64Array(nb)),
     ownSumRe: basis.names.map(() => new Float64Array(nb)),
     ownSumIm: basis.names.map(() => new Float64Array(nb)),
+    ownCount: new Float64Array(nb),
   }));
   const S = new Float64Array(C);
-  // Own φ power per unit, q_i(k) = |Φ_i(k)|²/T, and its population sums (for ownCross, ownSum*).
+  // Own φ power per unit, q_i(k) = |Φ_i(k)|²/T, its scatter d_i = q_i − q̃_i (for ownCross, ownSum*,
+  // ownCount, weighted by d_i (`scatter`) and divided by P̄_φ = Σ q_i/n at the end) and the population sums of q_i.
+  let scatter: Float64Array = new Float64Array(nb);
   const q = new Float64Array(nb);
   const phiSeries = new Float64Array(T);
   const phiSpec = new Float64Array(T + 2);
@@ -173,6 +203,8 @@ export function spectralStatistics(
       q[k] = (phiSpec[2 * k] ** 2 + phiSpec[2 * k + 1] ** 2) / T;
       qSum[groups[i]][k] += q[k];
     }
+    scatter = ownPowerScatter(q);
+    for (let k = 1; k < nb; k++) p.ownCount[k] += scatter[k];
     for (let c = 0; c < C; c++) {
       basisSeries(basis.names[c], x, T, b, basis);
       let sum = 0;
@@ -191,8 +223,8 @@ export function spectralStatistics(
       const ore = p.ownSumRe[c];
       const oim = p.ownSumIm[c];
       for (let k = 1; k < nb; k++) {
-        ore[k] += q[k] * spec[c][2 * k];
-        oim[k] += q[k] * spec[c][2 * k + 1];
+        ore[k] += scatter[k] * spec[c][2 * k];
+        oim[k] += scatter[k] * spec[c][2 * k + 1];
       }
     }
     pairs.forEach(([c, d], pq) => {
@@ -203,7 +235,7 @@ export function spectralStatistics(
       for (let k = 1; k < nb; k++) {
         const r = (u[2 * k] * v[2 * k] + u[2 * k + 1] * v[2 * k + 1]) / T;
         out[k] += r;
-        own[k] += q[k] * r;
+        own[k] += scatter[k] * r;
       }
       p.sumSS[pq] += S[c] * S[d];
     });
@@ -211,13 +243,14 @@ export function spectralStatistics(
   }
   pops.forEach((p, a) => {
     if (p.n === 0) return;
-    // Σ_i q_i X_i → Σ_i (r_i − 1) X_i with r_i = q_i/P̄_φ: P̄_φ = Σ q_i/n, and Σ_i X_i is in cross/mean.
+    // Σ_i d_i X_i → Σ_i ρ_i X_i, ρ_i = d_i/P̄_φ, P̄_φ = Σ q_i/n
     for (let k = 1; k < nb; k++) {
       const inv = qSum[a][k] > 0 ? p.n / qSum[a][k] : 0;
-      p.ownCross.forEach((own, pq) => (own[k] = inv > 0 ? own[k] * inv - p.cross[pq][k] : 0));
+      p.ownCross.forEach((own) => (own[k] *= inv));
+      p.ownCount[k] *= inv;
       for (let c = 0; c < C; c++) {
-        p.ownSumRe[c][k] = inv > 0 ? p.ownSumRe[c][k] * inv - p.meanRe[c][k] : 0;
-        p.ownSumIm[c][k] = inv > 0 ? p.ownSumIm[c][k] * inv - p.meanIm[c][k] : 0;
+        p.ownSumRe[c][k] *= inv;
+        p.ownSumIm[c][k] *= inv;
       }
     }
     for (let c = 0; c < C; c++) {

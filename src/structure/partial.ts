@@ -103,6 +103,13 @@
  * where it cannot pass for bulk power. Over 24 realisations (modes seeds 7–30) that took ĝ within
  * 10 % from 8 to 17 of them, the mean |error| from 11.8 % to 8.7 % (mean error +11.5 % → +8.1 %;
  * test realisation −0.2 % → −5.2 %; the magnetised 9:5 +27 % → +25 %), D̂ unchanged (within 0.2 %).
+ * Much of the remaining +8 % was not a partial-recording effect: a unit's own φ-periodogram, part of
+ * P̄_φ, scatters from bin to bin with its own input periodogram (φ_i is i's own noise low-passed), which
+ * the spectral loss reads as coupling, g² + ≈ σ²/n (+12 % in g on fully recorded i.i.d. networks of 100
+ * units at g 0.3, D 0.02; src/loss/whittle.ts). Taking that scatter out of each unit's bulk variance
+ * (ownPowerResidual) moved the 24 realisations to a mean error of −1.8 % (|error| 5.0 %, within 10 % on 21;
+ * 9:5 +9 %), with the realisations whose modes fluctuate most now lowest (7:3 −17 %, 14:10 −10 %, 13:9
+ * −11 %): what is left grows with the modes' fluctuations, e.g. P̄_φ⊥ removing too much (not tested).
  * Tried before and dropped: leaving a unit's own φ_i out of its mean (wrong on full recordings, where
  * the fitted self-weight equals the true self-coupling) and adding the u term as bulk power estimated
  * from n̂ (biased by n̂'s noise, by up to 4× on one realisation; even its true value left −17…+12 %).
