@@ -58,15 +58,17 @@ export const OWN_POWER_WINDOW = 8;
 export function ownPowerScatter(q: Float64Array): Float64Array {
   const nb = q.length;
   const out = new Float64Array(nb);
+  // running sum over bins [lo, hi] ∩ [1, nb − 1]
+  let sum = 0;
+  let lo = 1;
+  let hi = 0;
   for (let k = 1; k < nb; k++) {
-    let s = 0;
-    let c = 0;
-    for (let j = Math.max(1, k - OWN_POWER_WINDOW); j <= Math.min(nb - 1, k + OWN_POWER_WINDOW); j++)
-      if (j !== k) {
-        s += q[j];
-        c++;
-      }
-    out[k] = c > 0 ? q[k] - s / c : 0;
+    const newHi = Math.min(nb - 1, k + OWN_POWER_WINDOW);
+    const newLo = Math.max(1, k - OWN_POWER_WINDOW);
+    while (hi < newHi) sum += q[++hi];
+    while (lo < newLo) sum -= q[lo++];
+    const count = hi - lo; // bin k left out
+    out[k] = count > 0 ? q[k] - (sum - q[k]) / count : 0;
   }
   return out;
 }
@@ -177,7 +179,6 @@ export function spectralStatistics(
   const S = new Float64Array(C);
   // Own φ power per unit, q_i(k) = |Φ_i(k)|²/T, its scatter d_i = q_i − q̃_i (for ownCross, ownSum*,
   // ownCount, weighted by d_i (`scatter`) and divided by P̄_φ = Σ q_i/n at the end) and the population sums of q_i.
-  let scatter: Float64Array = new Float64Array(nb);
   const q = new Float64Array(nb);
   const phiSeries = new Float64Array(T);
   const phiSpec = new Float64Array(T + 2);
@@ -203,7 +204,7 @@ export function spectralStatistics(
       q[k] = (phiSpec[2 * k] ** 2 + phiSpec[2 * k + 1] ** 2) / T;
       qSum[groups[i]][k] += q[k];
     }
-    scatter = ownPowerScatter(q);
+    const scatter = ownPowerScatter(q);
     for (let k = 1; k < nb; k++) p.ownCount[k] += scatter[k];
     for (let c = 0; c < C; c++) {
       basisSeries(basis.names[c], x, T, b, basis);
