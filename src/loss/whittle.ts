@@ -216,7 +216,7 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
  */
 export const OWN_POWER_MIN_UNITS = 20;
 
-function ownPowerTerm(g2Power: number, n: number, s: number, ownD: number, ownCount: number): number {
+export function ownPowerTerm(g2Power: number, n: number, s: number, ownD: number, ownCount: number): number {
   return (g2Power / n / s) * (ownD / s - ownCount);
 }
 
