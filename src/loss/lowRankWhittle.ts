@@ -34,6 +34,7 @@ import type { Nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength, RealFFT } from '../statistics/fft.js';
 import { ownPowerScatter } from '../statistics/spectra.js';
+import { ownPowerTerm } from './whittle.js';
 import { inverseOrThrow, stackedCrossProducts, type StepBasis } from './lowRank.js';
 import { logDetSpd, multiplySquare } from '../linalg/small.js';
 import { orthonormalise } from '../structure/modes.js';
@@ -560,7 +561,7 @@ export function orthogonalBulkEvaluate(st: WhittleLowRankStatistics, modePower: 
       // its bulk variance, to first order (ownPowerResidual)
       const w = ownResidual.own[k] - s * ownResidual.ownSum[k];
       const a = bulk[k] / st.n;
-      nll += (st.half[k] * g2 * a * w) / (s * s);
+      nll += st.half[k] * ownPowerTerm(g2 * bulk[k], st.n, s, ownResidual.own[k], ownResidual.ownSum[k]);
       dG2 += (st.half[k] * a * w) / (s * s);
       // ∂/∂s of g² a (W − sV)/s² = g² a (−V/s² − 2(W − sV)/s³)
       dS += st.half[k] * g2 * a * (-ownResidual.ownSum[k] / (s * s) - (2 * w) / (s * s * s));

@@ -198,6 +198,12 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
 }
 
 /**
+ * |ε_i|/s ≤ |ρ_i|/n: below 20 units the expansion fails (on white-noise data of 5 units it traded the
+ * term against g² → ∞), so smaller populations keep the plain P̄_φ and its bias.
+ */
+export const OWN_POWER_MIN_UNITS = 20;
+
+/**
  * The own-power term. Unit i's φ_i is its own noise low-passed, so at one frequency its periodogram
  * |Φ_i(k)|², part of P̄_φ, scatters from bin to bin together with its input periodogram |Y_i(k)|². A
  * time-domain regression never sees this (φ_i[t] depends on earlier noise only); a periodogram fit with
@@ -210,12 +216,6 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
  * (a fitted scale moves it only at the next order). Fully recorded i.i.d. networks of 100 units
  * (bench/whittle-weak.ts): ĝ 0–0.12 at g = 0, mean error +0.008 at g = 0.3.
  */
-/**
- * |ε_i|/s ≤ |ρ_i|/n: below 20 units the expansion fails (on white-noise data of 5 units it traded the
- * term against g² → ∞), so smaller populations keep the plain P̄_φ and its bias.
- */
-export const OWN_POWER_MIN_UNITS = 20;
-
 export function ownPowerTerm(g2Power: number, n: number, s: number, ownD: number, ownCount: number): number {
   return (g2Power / n / s) * (ownD / s - ownCount);
 }
