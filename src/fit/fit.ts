@@ -335,8 +335,10 @@ interface ProfiledG2 {
   upper: number;
 }
 
-/** L-BFGS from every start, then Newton polishing with a convergence test in standard-error units. */
-/** `intervals`: profile the weakly determined g² blocks (off inside other profiles, where only the optimum counts). */
+/**
+ * L-BFGS from every start, then Newton polishing with a convergence test in standard-error units.
+ * `intervals`: profile the weakly determined g² blocks (off inside other profiles, where only the optimum counts).
+ */
 function optimise(prep: Prepared, opts: FitOptions, polish = true, intervals = true): Optimised {
   if (!prep.starts.length) {
     // float32 tensors: powers of values beyond ~1e19 (or below ~1e-19) overflow or vanish
