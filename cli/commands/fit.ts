@@ -143,7 +143,11 @@ Examples (run in order; a JSON file argument can also name a model shipped in mo
       --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
 
 Parameters: g (coupling strength), D (noise intensity, sqrt(2D)ξ convention, model time units), J0 (mean
-coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se, ci95}.
+coupling), and when fitted tau, scale, offset, s. Each is reported as {value, se, ci95}. A g (or g² block)
+whose loss is lowest at 0 is reported as 0 with a one-sided upper bound; one that is weakly determined
+(log-scale SE above 0.5) gets its interval from the profile likelihood, from 0 where 0 fits. The spectral
+loss's interval covers the recording's sampling noise only: at ĝ ≥ 0.7 finite networks scatter 2–5× more
+(a note says so; --loss exact fits the realised couplings of a whole-network recording).
 
 Low-rank fits of partial recordings (the recorded units are n of the network's N): --rank R --network-size N.
 The loss form follows the bulk strength unless --loss says which: the exact form (fits the recorded units'
@@ -157,9 +161,9 @@ recorded ones; the spectral form also takes g and D from the inputs orthogonal t
 units' private readout lies along m). What remains is noise (about twice the variance of a full recording
 at n = N/2) and readout that follows the units' unequal private variance. On issue 3's teacher (g 0.3, 100
 of 200 units, 24 realisations; node dist/bench/lowrank-partial.js): n-span within 30° on 21 (exact) and 19
-(spectral), m-span within 20° on 21 and 13, g within 10 % on 24 and 17. At g 0.45 and 0.6 (6 realisations
+(spectral), m-span within 20° on 21 and 13, g within 10 % on 24 and 21. At g 0.45 and 0.6 (6 realisations
 each) the exact form's ĝ is off by 1.5 % and 2.4 % on average and its m-span 3–6° closer; at g 0.8 its ĝ
-is +4.3 % (spectral 2.1 %) and its m-span 10° closer.
+is +4.3 % (spectral 1.6 %) and its m-span 10° closer.
 
 Regions file (--regions; the format of connfit simulate --regions, keys other than these are errors):
   {
