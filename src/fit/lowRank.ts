@@ -16,7 +16,7 @@ import {
   type BlockSums, type LowRankStatistics, blockSums, fromEigen, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen,
 } from '../loss/lowRank.js';
 import { canonicalModes, type CanonicalModes } from '../structure/modes.js';
-import { bulkSpectrum, modeSubspacePower, orthogonalBulkEvaluate, ownPowerResidual, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
+import { bulkSpectrum, modeSubspace, orthogonalBulkEvaluate, ownPowerResidual, whittleLowRankEvaluate, whittleLowRankStatistics } from '../loss/lowRankWhittle.js';
 import { OWN_POWER_MIN_UNITS } from '../loss/whittle.js';
 import { inverseOrThrow, type StepBasis } from '../loss/lowRank.js';
 import { readoutCorrection, type ReadoutCorrection } from '../structure/partial.js';
@@ -624,9 +624,9 @@ async function refineWhittle(rec: Recording, basis: StepBasis, phi: Nonlinearity
     // stay as fitted; the scalars' curvature (their uncertainty) is this loss's. The bulk spectrum stays
     // P̄_φ⊥: the profiled m̂ also absorbs the bulk's input driven by the modes' activity (random weights
     // times ψ), so span(m̂) removes it too; with the whole P̄_φ, ĝ fell by up to 100 %.
-    const modePower = modeSubspacePower(rec, basis, ev.M, R, st.T);
-    const own = n >= OWN_POWER_MIN_UNITS ? ownPowerResidual(rec, basis, phi, ev.M, R, st.T, st.phiPower) : undefined;
-    const orthogonal = (y: Float64Array) => orthogonalBulkEvaluate(st, modePower, bulk, R, Math.exp(y[0]), c * Math.exp(y[1]) + floor, own);
+    const modes = modeSubspace(rec, basis, ev.M, R, st.T);
+    const own = n >= OWN_POWER_MIN_UNITS ? ownPowerResidual(rec, basis, phi, modes, st.T, st.phiPower) : undefined;
+    const orthogonal = (y: Float64Array) => orthogonalBulkEvaluate(st, modes.power, bulk, R, Math.exp(y[0]), c * Math.exp(y[1]) + floor, own);
     const o = minimiseLBFGS(
       (y) => {
         const e = orthogonal(y);

@@ -448,6 +448,15 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
   return { nll, dG2: dG, dSigma2: dSig, dN, M };
 }
 
+export interface ModeSubspace {
+  /** orthonormal basis q_r of the columns of M (R vectors over the recorded units) */
+  q: Float64Array[];
+  /** Z_r(k) = Σ_i q_ri Y_i(k): DFT of each projected input series, interleaved (re, im), bins 0..T/2 */
+  Z: Float64Array[];
+  /** (1/T) Σ_r |Z_r(k)|², bins 0..T/2 */
+  power: Float64Array;
+}
+
 /**
  * Power per bin (0..T/2) of the recorded units' inputs y projected onto span(M) across units:
  * (1/T) Σ_r |Σ_i q_ri Y_i(k)|², q_r an orthonormal basis of the columns of M (n×R row-major). T is the
@@ -455,6 +464,11 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
  * n − R others (orthogonalBulkEvaluate).
  */
 export function modeSubspacePower(rec: Recording, basis: StepBasis, M: Float64Array, R: number, T: number): Float64Array {
+  return modeSubspace(rec, basis, M, R, T).power;
+}
+
+/** The projection of the recorded inputs onto span(M) across units, with its spectra (modeSubspacePower). */
+export function modeSubspace(rec: Recording, basis: StepBasis, M: Float64Array, R: number, T: number): ModeSubspace {
   const n = rec.nUnits;
   const { Q: q, R: tri } = orthonormalise(Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => M[i * R + r])));
   if (tri.some((row, r) => !(row[r] > 0))) throw new RangeError('mode subspace: the input loadings are rank-deficient');
@@ -466,16 +480,16 @@ export function modeSubspacePower(rec: Recording, basis: StepBasis, M: Float64Ar
       for (let r = 0; r < R; r++) z[r][t] += q[r][i] * y;
     }
   const fft = new RealFFT(T);
-  const out = new Float64Array(T + 2);
   const power = new Float64Array(T / 2 + 1);
-  for (let r = 0; r < R; r++) {
-    const sum = z[r].reduce((a, v) => a + v, 0);
-    fft.forward(z[r], out, 0, sum / T);
+  const Z = z.map((zr) => {
+    const sum = zr.reduce((a, v) => a + v, 0);
+    const out = fft.forward(zr, new Float64Array(T + 2), 0, sum / T);
     power[0] += (sum * sum) / T;
     for (let k = 1; k <= T / 2; k++) power[k] += (out[2 * k] ** 2 + out[2 * k + 1] ** 2) / T;
-  }
+    return out;
+  });
   fft.dispose();
-  return power;
+  return { q, Z, power };
 }
 
 export interface OwnPower {
@@ -488,26 +502,17 @@ export interface OwnPower {
 /**
  * Statistics of the own-power term (src/loss/whittle.ts) for orthogonalBulkEvaluate, per bin (0..T/2):
  * Σ_i ρ_i(k) |Y⊥_i(k)|²/T and Σ_i ρ_i(k), ρ_i = (q_i − q̃_i)/P̄_φ the unit's own φ-periodogram scatter
- * (ownPowerScatter), Y⊥_i the recorded inputs with their projection onto span(M) across units removed
- * (q_r orthonormal columns of M). The projection mixes units at O(R/n), which this first-order term neglects.
+ * (ownPowerScatter), Y⊥_i the recorded inputs with their projection onto span(M) across units (`modes`,
+ * from modeSubspace) removed. The projection mixes units at O(R/n), which this first-order term neglects.
  */
-export function ownPowerResidual(rec: Recording, basis: StepBasis, phi: Nonlinearity, M: Float64Array, R: number, T: number, phiPower: Float64Array): OwnPower {
+export function ownPowerResidual(rec: Recording, basis: StepBasis, phi: Nonlinearity, modes: ModeSubspace, T: number, phiPower: Float64Array): OwnPower {
   const n = rec.nUnits;
   const nb = T / 2 + 1;
-  const q = R > 0 ? orthonormalise(Array.from({ length: R }, (_, r) => Float64Array.from({ length: n }, (_, i) => M[i * R + r]))).Q : [];
+  const { q, Z } = modes;
+  const R = q.length;
   const fft = new RealFFT(T);
   const series = new Float64Array(T);
   const out = new Float64Array(T + 2);
-  // Z_r(k) = Σ_i q_ri Y_i(k), from the projected series
-  const Z = q.map((qr) => {
-    for (let t = 0; t < T; t++) {
-      let v = 0;
-      for (let i = 0; i < n; i++) v += qr[i] * inputAt(rec.data, n, t, i, basis);
-      series[t] = v;
-    }
-    const sum = series.reduce((a, v) => a + v, 0);
-    return Float64Array.from(fft.forward(series, out, 0, sum / T));
-  });
   const own = new Float64Array(nb);
   const ownSum = new Float64Array(nb);
   const Y = new Float64Array(T + 2);
@@ -535,7 +540,6 @@ export function ownPowerResidual(rec: Recording, basis: StepBasis, phi: Nonlinea
   fft.dispose();
   return { own, ownSum };
 }
-
 
 /**
  * Whittle loss of g² and σ² from the part of the inputs orthogonal to span(M) across the recorded units
