@@ -323,6 +323,31 @@ describe('low-rank fit on the rank-2 teacher, 100 of 200 units recorded', () => 
     expect(fit.notes.some((t) => t.startsWith('exact form of a partial recording (100 of 200 units)') && t.endsWith('above ĝ ≈ 0.6 use --loss whittle'))).toBe(true);
   });
 
+  it("the default over eight realisations (the bench's first eight, modes seeds 7–14): medians within the issue's 20° (m) and 30° (n), ĝ and D̂ within 10 % on each", async () => {
+    // The teacher is random, so one realisation's spans are a draw: the single-realisation test above
+    // (7:3) sits at 35.2°. These eight are the bench's order, not a selection; they hold all three of its
+    // 24 realisations above 30° (7:3 35.2°, 9:5 34.1°, 12:8 31.9°). Measured: n-span median 25.9°
+    // (5 of 8 within 30°), m-span median 17.1° (8 of 8 within 20°), |ĝ error| ≤ 4.5 %, |D̂ error| ≤ 0.2 %.
+    const spans: { n: number; m: number }[] = [];
+    for (let seed = 7; seed <= 14; seed++) {
+      const drawn = drawModes(N, COV, normalGenerator(seed));
+      const run = await simulateSpec({ ...iidNetwork({ N, g: G, D }), modes: drawn }, { dt: DT, steps: STEPS, seed: seed - 4 });
+      const fit = await fitLowRank(selectUnits(run.recording, units), { phi: 'tanh', rank: 2, networkSize: N });
+      expect(fit.loss.form).toBe('exact');
+      expect(rel(fit.params.g.value, run.realised.g[0][0]), `ĝ, realisation ${seed}`).toBeLessThan(0.1);
+      expect(rel(fit.params.D.value, D), `D̂, realisation ${seed}`).toBeLessThan(0.1);
+      spans.push({ n: largestPrincipalAngle(recorded(drawn.n), fit.canonical.n), m: largestPrincipalAngle(recorded(drawn.m), fit.canonical.m) });
+    }
+    const median = (v: number[]) => {
+      const s = [...v].sort((a, b) => a - b);
+      return (s[3] + s[4]) / 2;
+    };
+    expect(median(spans.map((s) => s.n))).toBeLessThanOrEqual(30);
+    expect(median(spans.map((s) => s.m))).toBeLessThanOrEqual(20);
+    expect(spans.filter((s) => s.n <= 30).length).toBeGreaterThanOrEqual(5);
+    expect(spans.filter((s) => s.m <= 20).length).toBeGreaterThanOrEqual(7);
+  });
+
   it('spectral form, a realisation with a mode at a non-zero fixed point (saturated units): n-span < 35°, m-span < 20°, g and D within 10 %', async () => {
     // modes seed 12: the overlap matrix's outlier 1.14 holds mode 2 at a fixed point, and recorded unit
     // 178 sits at φ ≈ −0.97 with 2 % of the median φ-variance. Without the time means (bin 0) in the
