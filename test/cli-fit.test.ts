@@ -41,6 +41,40 @@ describe('connfit fit', () => {
     expect(file.params.g.value).toBeCloseTo(fit.params.g.value, 12);
   }, 120_000);
 
+  it('--bootstrap-networks B: params g and D take the refits\' sd and interval, the fit file records the bootstrap and the sampling-noise figures; bad uses refused (exit 2)', async () => {
+    const rec = join(dir, 'boot.csv');
+    expect((await run(['simulate', '--N', '40', '--g', '1.2', '--D', '0.1', '--dt', '0.05', '--steps', '4000', '--seed', '5', '--out', rec, '--quiet'])).code).toBe(0);
+    const out = join(dir, 'boot.json');
+    const r = await run(['fit', rec, '--bootstrap-networks', '6', '--seed', '3', '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const fit = FitFileSchema.parse(JSON.parse(r.stdout));
+    const b = fit.bootstrap!;
+    expect(b).toMatchObject({ method: 'networks', networks: 6, networkSize: 40, seed: 3 });
+    expect(fit.provenance.seed).toBe(3);
+    for (const name of ['g', 'D', 'J0']) {
+      const e = b.estimates[name];
+      expect(fit.params[name].se).toBe(e.sd);
+      expect(fit.params[name].ci95).toEqual(e.ci95);
+      // centred on the bias-corrected estimate, ± t·sd·√(1 + 1/B): t_0.975 with 5 degrees of freedom is 2.5706
+      if (e.ci95[0]! > 0) expect((e.ci95[0]! + e.ci95[1]!) / 2).toBeCloseTo(fit.params[name].value! - e.bias!, 6);
+      expect((e.ci95[1]! - (fit.params[name].value! - e.bias!)) / e.sd!).toBeCloseTo(2.5706 * Math.sqrt(7 / 6), 3);
+    }
+    // 40 units at g 1.2: the network scatter is several times the sampling noise alone
+    expect(b.estimates.g.sd!).toBeGreaterThan(1.5 * b.sampling.g.se!);
+    expect(fit.notes.some((t) => t.startsWith('network bootstrap: 6 networks of 40 units') && t.includes('taken for the whole network'))).toBe(true);
+    expect(fit.notes.some((t) => t.startsWith('spectral loss at strong coupling'))).toBe(false);
+    expect(JSON.parse(readFileSync(out, 'utf8')).bootstrap.estimates.g.sd).toBe(b.estimates.g.sd);
+    for (const [args, message] of [
+      [['--bootstrap-networks', '3'], /--bootstrap-networks must be >= 5, got '3'/],
+      [['--bootstrap-networks', '6', '--rank', '1'], /--bootstrap-networks: applies to fits without --rank/],
+      [['--bootstrap-networks', '6', '--network-size', '30'], /--network-size 30 is smaller than the 40 recorded units/],
+    ] as const) {
+      const bad = await run(['fit', rec, ...args, '--quiet']);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(message);
+    }
+  }, 180_000);
+
   it('--fit-leak with the default spectral loss recovers the leak shape s (the bin-0 offset term was NaN for tanh)', async () => {
     const rec = join(dir, 'leak.csv');
     expect((await run(['simulate', '--N', '100', '--g', '0.6', '--D', '0.1', '--leak', '1.5', '--dt', '0.05', '--steps', '10000', '--seed', '3', '--out', rec, '--quiet'])).code).toBe(0);

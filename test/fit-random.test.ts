@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fitRecording } from '../src/fit/fit.js';
+import { networkBootstrap, withNetworkBootstrap, type NetworkBootstrap } from '../src/fit/networkBootstrap.js';
+import type { FitResult } from '../src/fit/fit.js';
 import { rel, simulateIid, simulateSpec } from './helpers/sim.js';
 
 describe('simulator agrees with theory (THEORY §4.5)', () => {
@@ -121,6 +123,52 @@ describe('spectral loss, 100 units: a unit\'s own φ does not pass for coupling 
       expect(f.notes.join(' ')).not.toMatch(/strong coupling/); // calibrated here (bench/whittle-weak.ts: 6/6 covered)
     }
     expect(Math.abs(sum / 6 - 1)).toBeLessThan(0.06);
+  });
+});
+
+describe('network bootstrap (spectral loss at strong coupling: N = 100, g = 1.5, D = 0.1, 1000 τ)', () => {
+  it('the interval of g widens to the scatter between networks and covers the realised g that the sampling-noise interval misses', async () => {
+    // Reference, an independent simulation (bench/network-bootstrap.ts; 48 networks, seeds 11–58): ĝ − g_realised
+    // has mean −0.027 and sd 0.027, against a median Hessian SE of 0.0065. The bootstrap's sd and bias with B = 10
+    // estimate those to about ±25 % and ±0.009.
+    const sim = await simulateIid({ N: 100, g: 1.5, D: 0.1 }, { dt: 0.05, steps: 20000, burnIn: 2000, seed: 11 });
+    const truth = sim.realised.g[0][0];
+    const opts = { phi: 'tanh' as const, dt: 0.05, loss: 'whittle' as const };
+    const fit = await fitRecording(sim.recording, opts);
+    expect(fit.params.g.ci95[1]).toBeLessThan(truth); // the Hessian interval misses here (ĝ 1.489, g 1.506)
+    const boot = await networkBootstrap(sim.recording, fit, opts, { networks: 10, seed: 1 });
+    const booted = withNetworkBootstrap(fit, boot);
+    expect(boot.estimates.g.sd).toBeGreaterThan(0.6 * 0.027);
+    expect(boot.estimates.g.sd).toBeLessThan(1.6 * 0.027);
+    expect(Math.abs(boot.estimates.g.bias - -0.027)).toBeLessThan(0.018);
+    expect(booted.params.g.ci95[0]).toBeLessThan(truth);
+    expect(booted.params.g.ci95[1]).toBeGreaterThan(truth);
+    expect(booted.params.D.ci95[0]).toBeLessThan(0.1);
+    expect(booted.params.D.ci95[1]).toBeGreaterThan(0.1);
+    expect(booted.bootstrap.sampling.g.se).toBe(fit.params.g.se);
+    expect(booted.notes.some((t) => t.startsWith('spectral loss at strong coupling'))).toBe(false);
+  });
+
+  it('weak-coupling intervals are kept: g held at 0 (no SE) or profiled (named in the note, also per block)', () => {
+    const e = (value: number, se: number, ci95: [number, number]) => ({ value, se, ci95 });
+    const est = (sd: number) => ({ bias: 0, sd, ci95: [0, 1] as [number, number] });
+    const boot = (names: string[]): NetworkBootstrap => ({
+      method: 'networks', networks: 10, networkSize: 100, seed: 1,
+      estimates: Object.fromEntries(names.map((n) => [n, est(0.5)])), sampling: {},
+    });
+    const fit = (params: Record<string, ReturnType<typeof e>>, notes: string[]) => ({ params, notes, data: { units: 100 } }) as unknown as FitResult;
+    const profiled = withNetworkBootstrap(fit({ g: e(0.05, 0.1, [0, 0.15]), D: e(0.1, 1e-3, [0.098, 0.102]) }, ['weakly determined: g (log-scale standard error 1.20); the 95 % interval is from the profile likelihood']), boot(['g', 'D']));
+    expect(profiled.params.g.ci95).toEqual([0, 0.15]);
+    expect(profiled.params.D.se).toBe(0.5);
+    expect(Object.keys(profiled.bootstrap.estimates)).toEqual(['D']);
+    const held = withNetworkBootstrap(fit({ g: e(0, Number.NaN, [0, 0.1]), D: e(0.1, 1e-3, [0.098, 0.102]) }, []), boot(['g', 'D']));
+    expect(held.params.g.ci95).toEqual([0, 0.1]);
+    const blocks = withNetworkBootstrap(
+      fit({ 'g[E<-I]': e(0.03, 0.05, [0, 0.1]), 'g2[E<-I]': e(9e-4, 3e-3, [0, 0.01]), 'g[E<-E]': e(1, 0.01, [0.98, 1.02]) }, ['weakly determined: g²[E<-I] (log-scale standard error 0.90); the 95 % interval is from the profile likelihood']),
+      boot(['g[E<-I]', 'g2[E<-I]', 'g[E<-E]']),
+    );
+    expect(Object.keys(blocks.bootstrap.estimates)).toEqual(['g[E<-E]']);
+    expect(blocks.params['g[E<-I]'].ci95).toEqual([0, 0.1]);
   });
 });
 

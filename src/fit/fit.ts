@@ -616,7 +616,7 @@ interface Solution {
  */
 const STRONG_G = 0.7;
 const STRONG_COUPLING_SPECTRAL_NOTE =
-  'spectral loss at strong coupling (ĝ ≥ 0.7): the interval covers the sampling noise of the recording only; between networks of a few hundred units ĝ scatters 2–5× more than its standard error (fully recorded networks of 100–400 units at g 1.5: sd 0.035–0.010, bias about −1 %); when the recording is the whole network, --loss exact fits the realised couplings';
+  'spectral loss at strong coupling (ĝ ≥ 0.7): the interval covers the sampling noise of the recording only; between networks of a few hundred units ĝ scatters 2–5× more than its standard error (fully recorded networks of 100–400 units at g 1.5: sd 0.035–0.010, bias about −1 %); --bootstrap-networks B gives intervals that include it; when the recording is the whole network, --loss exact fits the realised couplings';
 
 /** What to do about data far from order one (checkDataScale), for every fit. */
 export const FIT_SCALE_REMEDY = 'rescale the data or fit the observation scale (--fit-scale)';

@@ -1,10 +1,11 @@
 import type { FitResult } from '../fit/fit.js';
+import type { NetworkBootstrap } from '../fit/networkBootstrap.js';
 import type { Recording } from '../recording/types.js';
 import { VERSION } from '../version.js';
 import { FIT_FILE_VERSION, type FitFile, type Structure } from './schema.js';
 
 /** Assemble the fit file from a fit result, the recording it came from and how it was run. */
-export function buildFitFile(fit: FitResult & { structure?: Structure }, rec: Recording, run: { command: string; seed?: number; backend: string; inputPath?: string }): FitFile {
+export function buildFitFile(fit: FitResult & { structure?: Structure; bootstrap?: NetworkBootstrap }, rec: Recording, run: { command: string; seed?: number; backend: string; inputPath?: string }): FitFile {
   const n = fit.natural;
   return {
     schema: 'connfit.fit',
@@ -23,6 +24,7 @@ export function buildFitFile(fit: FitResult & { structure?: Structure }, rec: Re
       natural: { g2: n.g2, D: n.D, J0: n.J0, tau: n.tau, offset: n.offset, scale: n.scale, s: n.leak },
     },
     ...(fit.structure ? { structure: fit.structure } : {}),
+    ...(fit.bootstrap ? { bootstrap: fit.bootstrap } : {}),
     notes: fit.notes,
     provenance: {
       connfit: VERSION,

@@ -166,6 +166,17 @@ export const FitFileSchema = z.object({
     }),
   }),
   structure: StructureSchema.optional(),
+  /** `fit --bootstrap-networks B`: params' se and ci95 from refits of B simulated networks (src/fit/networkBootstrap.ts). */
+  bootstrap: z
+    .object({
+      method: z.literal('networks'),
+      networks: z.number().int(),
+      networkSize: z.number().int(),
+      seed: z.number(),
+      estimates: z.record(z.string(), z.object({ bias: num, sd: num, ci95: z.tuple([num, num]) })),
+      sampling: z.record(z.string(), z.object({ se: num, ci95: z.tuple([num, num]) })),
+    })
+    .optional(),
   notes: z.array(z.string()),
   provenance: z.object({
     connfit: z.string(),

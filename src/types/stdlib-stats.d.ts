@@ -8,3 +8,7 @@ declare module '@stdlib/stats/base/dists/normal/cdf/lib/index.js' {
   import cdf = require('@stdlib/stats/base/dists/normal/cdf/docs/types/index');
   export default cdf;
 }
+declare module '@stdlib/stats/base/dists/t/quantile/lib/index.js' {
+  import quantile = require('@stdlib/stats/base/dists/t/quantile/docs/types/index');
+  export default quantile;
+}
