@@ -478,7 +478,7 @@ describe('connfit simulate/fit with structure (CLI)', () => {
     expect(Math.abs(autoFit.params.g.value - realised)).toBeLessThan(Math.abs(gExact - realised));
     const noRank = await runCli('fit', rec, '--network-size', '40');
     expect(noRank.code).toBe(2);
-    expect(noRank.stderr).toMatch(/--network-size applies with --rank or --effective-rank/);
+    expect(noRank.stderr).toMatch(/--network-size applies with --rank, --effective-rank or --bootstrap-networks/);
     const help = await runCli('fit', '--help');
     expect(help.stdout).toMatch(/the exact form \(fits the recorded units'\s+couplings and scales ĝ by √\(N\/n\)\) when its ĝ is at most 0\.6, the spectral form above/);
   });
