@@ -147,12 +147,13 @@ export async function networkBootstrap(rec: Recording, fit: FitResult, opts: Fit
 
 /**
  * The fit with the bootstrap's standard errors and intervals, except for quantities whose interval is
- * a weak-coupling one (held at zero: no standard error; profile likelihood: named in a note).
+ * a weak-coupling one (held at zero; profile likelihood: named in a note).
  */
 export function withNetworkBootstrap(fit: FitResult, boot: NetworkBootstrap): FitResult & { bootstrap: NetworkBootstrap } {
   const weak = fit.notes.find((t) => t.startsWith('weakly determined:')) ?? '';
   // the note names g (one population) or the blocks g²[a<-b]
-  const kept = (name: string) => !Number.isFinite(fit.params[name].se) || weak.includes(`${name} (`) || (name.includes('[') && weak.includes(`${name.replace(/^g2?/, 'g²')} (`));
+  // held at 0: value 0 with a one-sided bound and no SE (a NaN SE elsewhere is a flat direction, which the refits do measure)
+  const kept = (name: string) => (fit.params[name].value === 0 && !Number.isFinite(fit.params[name].se)) || weak.includes(`${name} (`) || (name.includes('[') && weak.includes(`${name.replace(/^g2?/, 'g²')} (`));
   const params = { ...fit.params };
   const estimates: Record<string, BootstrapEstimate> = {};
   for (const [name, e] of Object.entries(boot.estimates)) {
@@ -168,5 +169,6 @@ export function withNetworkBootstrap(fit: FitResult, boot: NetworkBootstrap): Fi
       `(interval: estimate − bias ± ${(studentQuantile(0.975, boot.networks - 1) * Math.sqrt(1 + 1 / boot.networks)).toFixed(2)} sd, so it includes the scatter from network to network, not only the recording's sampling noise)` +
       (boot.networkSize === fit.data.units ? '; the recorded units were taken for the whole network (give the network size if they are a subsample)' : ''),
   );
-  return { ...fit, params, notes, bootstrap: { ...boot, estimates } };
+  const sampling = Object.fromEntries(Object.entries(boot.sampling).filter(([name]) => name in estimates));
+  return { ...fit, params, notes, bootstrap: { ...boot, estimates, sampling } };
 }
