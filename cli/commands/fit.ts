@@ -119,7 +119,8 @@ export function registerFit(program: Command): void {
     )
     .option('--bootstrap-networks <B>', `intervals from a network bootstrap: simulate B (≥ ${MIN_BOOTSTRAP_NETWORKS}; 20 is a good start) networks at the fitted ` +
       'parameters with the recording\'s size (or --network-size N units, the recorded number observed), sampling and length, refit each ' +
-      'the same way, and report each estimate\'s standard error as the refits\' sd and its interval as estimate − bias ± 1.96 sd. ' +
+      'the same way, and report each estimate\'s standard error as the refits\' sd and its interval as estimate − bias ± t·sd·√(1 + 1/B) ' +
+      '(t: Student t with B − 1 degrees of freedom; ± 2.14 sd at B = 20). ' +
       'Includes the scatter from network to network that the sampling-noise interval leaves out (strong coupling, spectral loss: ' +
       '3–5× the standard error at g 1.5 with 100–400 units). Takes B × (a simulation and a fit)', parseNumber('--bootstrap-networks', { integer: true, min: MIN_BOOTSTRAP_NETWORKS }))
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
