@@ -611,12 +611,13 @@ interface Solution {
  * Spectral fits at strong coupling: the interval covers the recording's sampling noise only. A finite
  * network's spectra scatter around the mean-field s(k) = σ² + g²P̄_φ(k) by more (bench/whittle-weak.ts,
  * 12 fully recorded networks each: at g 1.5 the sd of ĝ − g_realised is 0.035, 0.016, 0.010 for N = 100,
- * 200, 400 against reported SEs 0.0066, 0.0045, 0.0032, coverage 1–4 of 12; at g 0.8 sd/SE 1.5–2.5; at
- * g ≤ 0.5 calibrated).
+ * 200, 400 against reported SEs 0.0066, 0.0045, 0.0032, coverage 1–4 of 12; 48 networks at N = 100: sd
+ * 0.027, mean −0.027; at g 0.8 sd/SE 1.5–2.5; at g ≤ 0.5 calibrated). --bootstrap-networks measures it
+ * (src/fit/networkBootstrap.ts).
  */
 const STRONG_G = 0.7;
 const STRONG_COUPLING_SPECTRAL_NOTE =
-  'spectral loss at strong coupling (ĝ ≥ 0.7): the interval covers the sampling noise of the recording only; between networks of a few hundred units ĝ scatters 2–5× more than its standard error (fully recorded networks of 100–400 units at g 1.5: sd 0.035–0.010, bias about −1 %); --bootstrap-networks B gives intervals that include it; when the recording is the whole network, --loss exact fits the realised couplings';
+  'spectral loss at strong coupling (ĝ ≥ 0.7): the interval covers the sampling noise of the recording only; between networks of a few hundred units ĝ scatters 2–5× more than its standard error (fully recorded networks at g 1.5: sd 0.027, 0.016, 0.010 at 100, 200, 400 units, bias −1 to −2 %); --bootstrap-networks B gives intervals that include it; when the recording is the whole network, --loss exact fits the realised couplings';
 
 /** What to do about data far from order one (checkDataScale), for every fit. */
 export const FIT_SCALE_REMEDY = 'rescale the data or fit the observation scale (--fit-scale)';
