@@ -149,25 +149,25 @@ describe('network bootstrap (spectral loss at strong coupling: N = 100, g = 1.5,
     expect(booted.notes.some((t) => t.startsWith('spectral loss at strong coupling'))).toBe(false);
   });
 
-  it('weak-coupling intervals are kept: g held at 0 or profiled (named in the note, also per block); flat directions get the bootstrap\'s', () => {
+  it('weak-coupling intervals are kept: g held at 0 or profiled (the fit\'s weakIntervals, also per block); flat directions get the bootstrap\'s', () => {
     const e = (value: number, se: number, ci95: [number, number]) => ({ value, se, ci95 });
     const est = (sd: number) => ({ bias: 0, sd, ci95: [0, 1] as [number, number] });
     const boot = (names: string[]): NetworkBootstrap => ({
       method: 'networks', networks: 10, networkSize: 100, seed: 1,
       estimates: Object.fromEntries(names.map((n) => [n, est(0.5)])), sampling: {},
     });
-    const fit = (params: Record<string, ReturnType<typeof e>>, notes: string[]) => ({ params, notes, data: { units: 100 } }) as unknown as FitResult;
-    const profiled = withNetworkBootstrap(fit({ g: e(0.05, 0.1, [0, 0.15]), D: e(0.1, 1e-3, [0.098, 0.102]) }, ['weakly determined: g (log-scale standard error 1.20); the 95 % interval is from the profile likelihood']), boot(['g', 'D']));
+    const fit = (params: Record<string, ReturnType<typeof e>>, weakIntervals: string[]) => ({ params, notes: [], weakIntervals, data: { units: 100 } }) as unknown as FitResult;
+    const profiled = withNetworkBootstrap(fit({ g: e(0.05, 0.1, [0, 0.15]), D: e(0.1, 1e-3, [0.098, 0.102]) }, ['g']), boot(['g', 'D']));
     expect(profiled.params.g.ci95).toEqual([0, 0.15]);
     expect(profiled.params.D.se).toBe(0.5);
     expect(Object.keys(profiled.bootstrap.estimates)).toEqual(['D']);
-    const held = withNetworkBootstrap(fit({ g: e(0, Number.NaN, [0, 0.1]), D: e(0.1, 1e-3, [0.098, 0.102]) }, []), boot(['g', 'D']));
+    const held = withNetworkBootstrap(fit({ g: e(0, Number.NaN, [0, 0.1]), D: e(0.1, 1e-3, [0.098, 0.102]) }, ['g']), boot(['g', 'D']));
     expect(held.params.g.ci95).toEqual([0, 0.1]);
     // a flat direction (no SE, estimate away from 0) is measured by the refits
     const flat = withNetworkBootstrap(fit({ g: e(1.2, Number.NaN, [Number.NaN, Number.NaN]), D: e(0.1, 1e-3, [0.098, 0.102]) }, []), boot(['g', 'D']));
     expect(flat.params.g.se).toBe(0.5);
     const blocks = withNetworkBootstrap(
-      fit({ 'g[E<-I]': e(0.03, 0.05, [0, 0.1]), 'g2[E<-I]': e(9e-4, 3e-3, [0, 0.01]), 'g[E<-E]': e(1, 0.01, [0.98, 1.02]) }, ['weakly determined: g²[E<-I] (log-scale standard error 0.90); the 95 % interval is from the profile likelihood']),
+      fit({ 'g[E<-I]': e(0.03, 0.05, [0, 0.1]), 'g2[E<-I]': e(9e-4, 3e-3, [0, 0.01]), 'g[E<-E]': e(1, 0.01, [0.98, 1.02]) }, ['g[E<-I]', 'g2[E<-I]']),
       boot(['g[E<-I]', 'g2[E<-I]', 'g[E<-E]']),
     );
     expect(Object.keys(blocks.bootstrap.estimates)).toEqual(['g[E<-E]']);

@@ -71,6 +71,8 @@ export interface FitResult {
   };
   data: { units: number; samples: number; samplesUsed: number; dt: number; populations: { name: string; units: number }[] };
   model: { phi: PhiName; discretisation: Discretisation; fitted: string[]; fixed: Record<string, number> };
+  /** Params whose interval is a weak-coupling one: g (or g² blocks) held at 0 or with a profile-likelihood interval. */
+  weakIntervals?: string[];
   notes: string[];
 }
 
@@ -647,6 +649,11 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
     if (layout.P > 1) dm.estimates[`g2${blk}`].ci95 = [lower, upper];
     return `${layout.P > 1 ? `g²${blk}` : 'g'} (log-scale standard error ${logSe.toFixed(2)})`;
   });
+  // Their intervals are weak-coupling ones (one-sided bound, profile likelihood), not log-normal.
+  const weakIntervals = [...(sol.atZero ?? []), ...(sol.profiled ?? [])].flatMap(({ index }) => {
+    const blk = layout.entries[index].name.slice('log g2'.length);
+    return layout.P > 1 ? [`g${blk}`, `g2${blk}`] : [`g${blk}`];
+  });
   const notes: string[] = [];
   if (weak.length) notes.push(`weakly determined: ${weak.join(', ')}; the 95 % interval${weak.length > 1 ? 's are' : ' is'} from the profile likelihood (where the loss rises by 1.92 nats, g² ≥ 0), not log-normal`);
   if (form === 'exact') notes.push(EXACT_LOSS_NOTE);
@@ -687,6 +694,7 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
       populations: cfg.populationNames.map((name, a) => ({ name, units: groups.filter((g) => g === a).length })),
     },
     model: { phi: cfg.phi, discretisation: cfg.discretisation, fitted: layout.entries.map((e) => e.name), fixed },
+    ...(weakIntervals.length ? { weakIntervals } : {}),
     notes,
   };
 }

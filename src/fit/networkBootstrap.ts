@@ -51,6 +51,11 @@ export interface NetworkBootstrap {
   sampling: Record<string, { se: number; ci95: [number, number] }>;
 }
 
+/** Half-width in sd of the 95 % prediction interval of one more draw, mean and sd estimated from `count` draws. */
+function predictionHalfWidth(count: number): number {
+  return studentQuantile(0.975, count - 1) * Math.sqrt(1 + 1 / count);
+}
+
 /** Smallest B: a sd from fewer refits is itself uncertain by more than ±35 %. */
 export const MIN_BOOTSTRAP_NETWORKS = 5;
 
@@ -129,7 +134,6 @@ export async function networkBootstrap(rec: Recording, fit: FitResult, opts: Fit
     }
     await yieldToEventLoop();
   }
-  const halfWidth = (count: number) => studentQuantile(0.975, count - 1) * Math.sqrt(1 + 1 / count);
   const positive = (name: string) => /^(g2?|D|tau|scale)(\[|$)/.test(name);
   const estimates: Record<string, BootstrapEstimate> = {};
   const sampling: NetworkBootstrap['sampling'] = {};
@@ -138,7 +142,7 @@ export async function networkBootstrap(rec: Recording, fit: FitResult, opts: Fit
     const bias = errs.reduce((s, v) => s + v, 0) / errs.length;
     const sd = Math.sqrt(errs.reduce((s, v) => s + (v - bias) ** 2, 0) / (errs.length - 1));
     const centre = fit.params[name].value - bias;
-    const w = halfWidth(errs.length) * sd;
+    const w = predictionHalfWidth(errs.length) * sd;
     estimates[name] = { bias, sd, ci95: [positive(name) ? Math.max(0, centre - w) : centre - w, centre + w] };
     sampling[name] = { se: fit.params[name].se, ci95: fit.params[name].ci95 };
   }
@@ -147,17 +151,14 @@ export async function networkBootstrap(rec: Recording, fit: FitResult, opts: Fit
 
 /**
  * The fit with the bootstrap's standard errors and intervals, except for quantities whose interval is
- * a weak-coupling one (held at zero; profile likelihood: named in a note).
+ * a weak-coupling one (fit.weakIntervals: held at zero, or a profile-likelihood interval).
  */
 export function withNetworkBootstrap(fit: FitResult, boot: NetworkBootstrap): FitResult & { bootstrap: NetworkBootstrap } {
-  const weak = fit.notes.find((t) => t.startsWith('weakly determined:')) ?? '';
-  // the note names g (one population) or the blocks g²[a<-b]
-  // held at 0: value 0 with a one-sided bound and no SE (a NaN SE elsewhere is a flat direction, which the refits do measure)
-  const kept = (name: string) => (fit.params[name].value === 0 && !Number.isFinite(fit.params[name].se)) || weak.includes(`${name} (`) || (name.includes('[') && weak.includes(`${name.replace(/^g2?/, 'g²')} (`));
+  const kept = new Set(fit.weakIntervals ?? []);
   const params = { ...fit.params };
   const estimates: Record<string, BootstrapEstimate> = {};
   for (const [name, e] of Object.entries(boot.estimates)) {
-    if (kept(name)) continue;
+    if (kept.has(name)) continue;
     params[name] = { value: fit.params[name].value, se: e.sd, ci95: e.ci95 };
     estimates[name] = e;
   }
@@ -166,7 +167,7 @@ export function withNetworkBootstrap(fit: FitResult, boot: NetworkBootstrap): Fi
   notes.push(
     `network bootstrap: ${boot.networks} networks of ${boot.networkSize} units simulated at the fitted parameters and refitted; ` +
       `standard errors and 95 % intervals of ${names.join(', ')} from the refits' errors against each network's own values ` +
-      `(interval: estimate − bias ± ${(studentQuantile(0.975, boot.networks - 1) * Math.sqrt(1 + 1 / boot.networks)).toFixed(2)} sd, so it includes the scatter from network to network, not only the recording's sampling noise)` +
+      `(interval: estimate − bias ± ${predictionHalfWidth(boot.networks).toFixed(2)} sd, so it includes the scatter from network to network, not only the recording's sampling noise)` +
       (boot.networkSize === fit.data.units ? '; the recorded units were taken for the whole network (give the network size if they are a subsample)' : ''),
   );
   const sampling = Object.fromEntries(Object.entries(boot.sampling).filter(([name]) => name in estimates));
