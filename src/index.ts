@@ -9,6 +9,7 @@ export type { Recording } from './recording/types.js';
 export { fitRecording, type FitOptions, type FitResult } from './fit/fit.js';
 export { fitLowRank } from './fit/lowRank.js';
 export { fitMultiregion, multiregionFitResult } from './fit/multiregion.js';
+export { networkBootstrap, withNetworkBootstrap } from './fit/networkBootstrap.js';
 export { buildFitFile } from './fitfile/build.js';
 export { FitFileSchema, readFitFile, writeFitFile, type FitFile } from './fitfile/schema.js';
 export { simulate } from './simulate/simulate.js';
@@ -18,3 +19,5 @@ export { participationRatioTheory, prFiniteSizeNote } from './theory/participati
 export { solveStationary, chaosThreshold } from './theory/dmft.js';
 export { effectiveRankFromActivity, effectiveRankFromCouplings, effectiveRankOfFit } from './structure/effectiveRank.js';
 export { evaluateForecast, forecastUnits } from './predict/forecast.js';
+export { predictReport, type PredictReport } from './report/predict.js';
+export { unitMeanStatistics } from './statistics/unitMeans.js';

@@ -81,7 +81,7 @@ Example (run in order):
   $ connfit fit rec.csv --out fit.json
   $ connfit predict fit.json --data rec.csv --sim-time 500
 JSON: {params, dmft: {regime, delta0, tau_1e, tau_int, tau_inf, g_over_gc, J0_over_J0c},
-autocorrelation: {lags, theory, data, maxRelativeDifference}, dimension: {data, theory, simulation},
+autocorrelation: {lags, theory, data, maxRelativeDifference, slow}, dimension: {data, theory, simulation},
 forecast: {kernels, baselines, setup}, notes}.`,
     )
     .action(
