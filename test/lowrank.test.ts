@@ -12,6 +12,8 @@ import { blockSums, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen } fro
 import { exactLossValue, exactStatistics } from '../src/loss/exact.js';
 import { bulkSpectrum, modeSubspacePower, orthogonalBulkEvaluate, whittleLowRankEvaluate, whittleLowRankStatistics } from '../src/loss/lowRankWhittle.js';
 import { fitLowRank, latentCurrents, type LowRankFitResult } from '../src/fit/lowRank.js';
+import { lowRankNetworkBootstrap, withNetworkBootstrap } from '../src/fit/networkBootstrap.js';
+import { FitFileSchema } from '../src/fitfile/schema.js';
 import { stepCoefficients } from '../src/model/parameters.js';
 import { nonlinearity } from '../src/nonlinearity.js';
 import { normalGenerator } from '../src/random.js';
@@ -189,6 +191,39 @@ describe('low-rank fit on the rank-2 teacher (all units recorded)', () => {
     expect(fit.params.g.se).toBeGreaterThan(0);
     expect(fit.convergence.converged).toBe(true);
   });
+});
+
+describe('network bootstrap of a low-rank fit (fit --rank R --bootstrap-networks B)', () => {
+  // Refits of networks simulated with the fitted modes say how far the fitted spans are from the true ones.
+  // bench/lowrank-bootstrap.js 8 10 (BENCHMARKS.md): over 8 teachers the true angle / bootstrap median is
+  // 1.07 (m) and 1.06 (n) in the median; teacher 9's n-span, the worst (32.8°), had a bootstrap median of 31.0°.
+  it.each([
+    [7, 13.2, 16.5],
+    [9, 13.4, 32.8],
+  ])('teacher %i (true angles m %f°, n %f°): bootstrap median angles within a factor 1.35 of the true ones; ĝ interval covers the realised g', async (seed, trueM, trueN) => {
+    const modes = drawModes(N, COV, normalGenerator(seed));
+    const sim = await simulateSpec({ ...iidNetwork({ N, g: G, D }), modes }, { dt: DT, steps: STEPS, seed: seed - 4 });
+    const opts = { phi: 'tanh' as const, rank: 2, dt: DT };
+    const fit = await fitLowRank(sim.recording, opts);
+    const am = largestPrincipalAngle(modes.m, fit.canonical.m);
+    const an = largestPrincipalAngle(modes.n, fit.canonical.n);
+    expect(Math.abs(am - trueM)).toBeLessThan(0.5);
+    expect(Math.abs(an - trueN)).toBeLessThan(0.5);
+    const boot = await lowRankNetworkBootstrap(sim.recording, fit, opts, { networks: 6, seed });
+    const s = boot.modes!;
+    expect(s.rank).toBe(2);
+    for (const [truth, est] of [[am, s.mSpan], [an, s.nSpan]] as const) {
+      expect(est.median / truth).toBeGreaterThan(1 / 1.35);
+      expect(est.median / truth).toBeLessThan(1.35);
+      expect(est.p95).toBeGreaterThanOrEqual(est.median);
+    }
+    const booted = withNetworkBootstrap(fit, boot);
+    const g = sim.realised.g[0][0];
+    expect(booted.params.g.ci95[0]).toBeLessThan(g);
+    expect(booted.params.g.ci95[1]).toBeGreaterThan(g);
+    expect(booted.structure.rank).toBe(2);
+    expect(booted.notes.some((t) => /refits at rank 2 turned the mode spans/.test(t))).toBe(true);
+  }, 180_000);
 });
 
 describe('partial-recording readout correction (src/structure/partial.ts)', () => {
@@ -436,6 +471,21 @@ describe('connfit simulate/fit with structure (CLI)', () => {
     // the one mode's m-direction against the teacher's (strong mode, overlap 1.5: < 25° at N = 40)
     const mFit = [Float64Array.from(fit.structure.m.map((row: number[]) => row[0]))];
     expect(largestPrincipalAngle([Float64Array.from(saved.modes.m[0])], mFit)).toBeLessThan(25);
+    // --bootstrap-networks with --rank: the fit file records the refits' mode angles beside the intervals
+    const bootRun = await runCli('fit', out, '--rank', '1', '--bootstrap-networks', '5', '--seed', '2', '--json', '--quiet');
+    expect(bootRun.code, bootRun.stderr).toBe(0);
+    const booted = FitFileSchema.parse(JSON.parse(bootRun.stdout));
+    const b = booted.bootstrap!;
+    expect(b).toMatchObject({ method: 'networks', networks: 5, networkSize: 40, seed: 2 });
+    expect(b.modes!.rank).toBe(1);
+    expect(booted.params.g.se).toBe(b.estimates.g.sd);
+    expect(booted.structure!.rank).toBe(1);
+    // 40 units × 100 τ: the one mode's m-span turns by some degrees between refits, and the fit's own angle
+    // from the teacher's lies within the bootstrap's spread (a factor 2 of its median)
+    const trueAngle = largestPrincipalAngle([Float64Array.from(saved.modes.m[0])], mFit);
+    const spread = b.modes!.mSpan.median!;
+    expect(trueAngle / spread).toBeGreaterThan(0.5);
+    expect(trueAngle / spread).toBeLessThan(2);
   });
 
   it('fit --network-size: partial recording through --units, recorded in the fit file; validation', async () => {

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
-import { MIN_BOOTSTRAP_NETWORKS, networkBootstrap, withNetworkBootstrap } from '../../src/fit/networkBootstrap.js';
-import { fitLowRank } from '../../src/fit/lowRank.js';
+import { lowRankNetworkBootstrap, MIN_BOOTSTRAP_NETWORKS, networkBootstrap, withNetworkBootstrap } from '../../src/fit/networkBootstrap.js';
+import { fitLowRank, type LowRankFitOptions } from '../../src/fit/lowRank.js';
 import { ConnfitError, InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { effectiveRankOfFit } from '../../src/structure/effectiveRank.js';
@@ -122,7 +122,9 @@ export function registerFit(program: Command): void {
       'the same way, and report each estimate\'s standard error as the refits\' sd and its interval as estimate − bias ± t·sd·√(1 + 1/B) ' +
       '(t: Student t with B − 1 degrees of freedom; ± 2.14 sd at B = 20). ' +
       'Includes the scatter from network to network that the sampling-noise interval leaves out (strong coupling, spectral loss: ' +
-      '3–5× the standard error at g 1.5 with 100–400 units). Takes B × (a simulation and a fit)', parseNumber('--bootstrap-networks', { integer: true, min: MIN_BOOTSTRAP_NETWORKS }))
+      '3–5× the standard error at g 1.5 with 100–400 units). With --rank (whole recordings): the networks carry the fitted modes, are refitted ' +
+      'at the fitted rank, and the bootstrap also reports how far the refitted mode spans turn (median and 95th percentile of the largest principal angle). ' +
+      'Takes B × (a simulation and a fit)', parseNumber('--bootstrap-networks', { integer: true, min: MIN_BOOTSTRAP_NETWORKS }))
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
     .option('--json', 'print the fit JSON on stdout instead of the summary')
     .option('--quiet', 'no progress bar')
@@ -141,6 +143,7 @@ Examples (run in order; a JSON file argument can also name a model shipped in mo
   $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out lowrank.csv \\
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
   $ connfit fit lowrank.csv --rank auto --max-rank 3 --currents --out lowrank-fit.json
+  $ connfit fit lowrank.csv --rank 2 --bootstrap-networks 10 --out lowrank-boot.json   # how far the modes may be off
   $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out subset.csv --observe 100 \\
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
   $ connfit fit subset.csv --rank 2 --network-size 200 --out subset-fit.json
@@ -198,8 +201,11 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         if (opts.networkSize !== undefined && !opts.effectiveRank && rank === undefined && opts.bootstrapNetworks === undefined) {
           throw new InputError('--network-size applies with --rank, --effective-rank or --bootstrap-networks');
         }
-        if (opts.bootstrapNetworks !== undefined && (rank !== undefined || opts.regions !== undefined)) {
-          throw new InputError(`applies to fits without ${rank !== undefined ? '--rank' : '--regions'} so far (the simulated networks have no modes or regions); drop one of them`, { field: '--bootstrap-networks' });
+        if (opts.bootstrapNetworks !== undefined && opts.regions !== undefined) {
+          throw new InputError('applies to fits without --regions so far (the simulated networks have no regions); drop one of them', { field: '--bootstrap-networks' });
+        }
+        if (opts.bootstrapNetworks !== undefined && rank !== undefined && opts.networkSize !== undefined) {
+          throw new InputError('with --rank it needs the whole network recorded (the unrecorded units\' mode loadings are not known); drop --network-size or the bootstrap', { field: '--bootstrap-networks' });
         }
         if (opts.effectiveRank && rank !== undefined) {
           throw new InputError('cannot be combined with --rank (the effective rank is estimated for a fit without low-rank modes); drop one of them', { field: '--effective-rank' });
@@ -241,13 +247,20 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           for (const [flag, on] of [['--fit-tau', opts.fitTau], ['--fit-scale', opts.fitScale], ['--fit-leak', opts.fitLeak], ['--populations', opts.populations]] as const) {
             if (on) throw new InputError(`--rank cannot be combined with ${flag} yet (low-rank fits have a fixed τ and one population)`, { field: '--rank' });
           }
-          const result = await fitLowRank(rec, {
+          const lowRankOpts: LowRankFitOptions = {
             phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, leak: opts.leak, discretisation: opts.discretisation, fitJ0: opts.fitJ0,
             rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents, loss: opts.loss, networkSize: opts.networkSize,
             onProgress: (_stage, done, total) => bar.update(done, total),
-          });
+          };
+          let result = await fitLowRank(rec, lowRankOpts);
           bar.stop();
-          await report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          if (opts.bootstrapNetworks !== undefined) {
+            const bootBar = progressBar(`network bootstrap (${opts.bootstrapNetworks} networks)`, opts.quiet || opts.json);
+            const boot = await lowRankNetworkBootstrap(rec, result, lowRankOpts, { networks: opts.bootstrapNetworks, seed: opts.seed ?? 1, onProgress: (d, t) => bootBar.update(d, t) });
+            bootBar.stop();
+            result = withNetworkBootstrap(result, boot);
+          }
+          await report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.bootstrapNetworks !== undefined ? (opts.seed ?? 1) : opts.seed, backend }));
           return;
         }
         const fitOpts: FitOptions = {

@@ -14,14 +14,22 @@
  * errors' mean and sd are both estimated from B refits (2.14 sd at B = 20, 1.96 as B → ∞). The standard
  * error becomes the refits' sd. Quantities held at zero or given profile-likelihood intervals keep those
  * (they are weak-coupling intervals, calibrated there).
+ *
+ * Low-rank fits (`lowRankNetworkBootstrap`): the simulated networks carry the fitted canonical modes
+ * m̂ n̂ᵀ/N on top of the bulk and are refitted at the fitted rank; besides g, D and J0 the bootstrap then
+ * reports how far the refitted mode spans turn from the simulated ones (largest principal angle, median
+ * and 95th percentile over networks): how well the recording's length and the modes' strength determine
+ * the modes. Whole recordings only: a subsample's unrecorded loadings are not known.
  */
 import { InputError } from '../errors.js';
 import type { Recording } from '../recording/types.js';
-import type { NetworkSpec } from '../simulate/network.js';
+import { networkSize as networkSizeOf, type NetworkSpec } from '../simulate/network.js';
 import { simulate } from '../simulate/simulate.js';
 import { studentQuantile } from '../statistics/normal.js';
+import { largestPrincipalAngle, type CanonicalModes } from '../structure/modes.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { fitRecording, type FitOptions, type FitResult } from './fit.js';
+import { fitLowRank, type LowRankFitOptions, type LowRankFitResult } from './lowRank.js';
 
 export interface NetworkBootstrapOptions {
   /** Networks to simulate and refit (≥ 5). */
@@ -49,6 +57,19 @@ export interface NetworkBootstrap {
   estimates: Record<string, BootstrapEstimate>;
   /** The Hessian (sampling-noise) standard errors and intervals the bootstrap replaced. */
   sampling: Record<string, { se: number; ci95: [number, number] }>;
+  /** Low-rank fits: largest principal angle (degrees) between each refit's mode spans and the simulated ones. */
+  modes?: ModeSpanBootstrap;
+}
+
+export interface AngleSummary {
+  median: number;
+  p95: number;
+}
+
+export interface ModeSpanBootstrap {
+  rank: number;
+  mSpan: AngleSummary;
+  nSpan: AngleSummary;
 }
 
 /** Half-width in sd of the 95 % prediction interval of one more draw, mean and sd estimated from `count` draws. */
@@ -96,18 +117,31 @@ function simulatedValue(name: string, spec: NetworkSpec, realised: { g: number[]
   return undefined;
 }
 
-/**
- * Bootstrap `fit` (obtained from `rec` with `opts`) over `boot.networks` simulated networks. Returns the
- * bootstrap record; `withNetworkBootstrap` puts its intervals into the fit.
- */
-export async function networkBootstrap(rec: Recording, fit: FitResult, opts: FitOptions, boot: NetworkBootstrapOptions): Promise<NetworkBootstrap> {
+/** What one refit of a simulated network gives: its estimates and, for low-rank fits, its canonical modes. */
+interface Refit {
+  params: FitResult['params'];
+  modes?: CanonicalModes;
+}
+
+function checkBootstrapSize(rec: Recording, fit: FitResult, boot: NetworkBootstrapOptions): number {
   const B = boot.networks;
   if (!(Number.isInteger(B) && B >= MIN_BOOTSTRAP_NETWORKS)) throw new InputError(`expected a whole number ≥ ${MIN_BOOTSTRAP_NETWORKS} of networks, got ${B}`, { field: '--bootstrap-networks' });
-  const P = fit.data.populations.length;
   const n = rec.nUnits;
   const size = boot.networkSize ?? n;
   if (!(Number.isInteger(size) && size >= n)) throw new InputError(`the network size must be a whole number ≥ the ${n} recorded units, got ${size}`, { field: '--network-size' });
-  if (P > 1 && size !== n) throw new InputError('a network size beside the recorded units applies to one-population fits only', { field: '--network-size' });
+  if (fit.data.populations.length > 1 && size !== n) throw new InputError('a network size beside the recorded units applies to one-population fits only', { field: '--network-size' });
+  return size;
+}
+
+/**
+ * Simulate `boot.networks` networks like `spec` with the recording's sampling and length, refit each with
+ * `refit`, and summarise each estimate's errors against the simulated network's own values (and, with
+ * `modes`, the angles between the refitted and the simulated mode spans).
+ */
+async function bootstrapNetworks(rec: Recording, fit: FitResult, spec: NetworkSpec, boot: NetworkBootstrapOptions, refit: (sim: Recording) => Promise<Refit>, modes?: CanonicalModes): Promise<NetworkBootstrap> {
+  const B = boot.networks;
+  const n = rec.nUnits;
+  const size = networkSizeOf(spec);
   const dt = fit.data.dt;
   const h = dt / fit.natural.tau;
   // The Euler fit describes the Euler map at the data's step: simulate exactly that. The exponential-Euler
@@ -115,11 +149,9 @@ export async function networkBootstrap(rec: Recording, fit: FitResult, opts: Fit
   const every = fit.model.discretisation === 'euler' ? 1 : Math.max(1, Math.ceil(h / 0.05 - 1e-9));
   const steps = (fit.data.samples - 1) * every;
   const burnIn = Math.ceil(100 / (h / every));
-  const spec = fittedNetwork(fit, size);
   const { scale, offset } = fit.natural;
-  // Units grouped by population in the simulation (populations contiguous, in the fit's order).
-  const populations = P > 1 ? { names: spec.names, groups: Int32Array.from(spec.sizes.flatMap((s, a) => new Array<number>(s).fill(a))) } : undefined;
   const errors: Record<string, number[]> = Object.fromEntries(Object.keys(fit.params).map((k) => [k, []]));
+  const angles = { m: [] as number[], n: [] as number[] };
   const total = B * (burnIn + steps + 1);
   for (let b = 0; b < B; b++) {
     const sim = await simulate(spec, {
@@ -127,10 +159,14 @@ export async function networkBootstrap(rec: Recording, fit: FitResult, opts: Fit
       onProgress: (d) => boot.onProgress?.(b * (burnIn + steps + 1) + d, total),
     });
     const data = scale === 1 && offset === 0 ? sim.recording.data : sim.recording.data.map((x) => offset + scale * x);
-    const refit = await fitRecording({ ...sim.recording, data, dt }, { ...opts, dt, populations, onProgress: undefined });
-    for (const [name, e] of Object.entries(refit.params)) {
+    const r = await refit({ ...sim.recording, data, dt });
+    for (const [name, e] of Object.entries(r.params)) {
       const truth = simulatedValue(name, spec, sim.realised, fit.natural);
       if (truth !== undefined && errors[name]) errors[name].push(e.value - truth);
+    }
+    if (modes && r.modes && modes.m.length > 0) {
+      angles.m.push(largestPrincipalAngle(modes.m, r.modes.m));
+      angles.n.push(largestPrincipalAngle(modes.n, r.modes.n));
     }
     await yieldToEventLoop();
   }
@@ -146,14 +182,60 @@ export async function networkBootstrap(rec: Recording, fit: FitResult, opts: Fit
     estimates[name] = { bias, sd, ci95: [positive(name) ? Math.max(0, centre - w) : centre - w, centre + w] };
     sampling[name] = { se: fit.params[name].se, ci95: fit.params[name].ci95 };
   }
-  return { method: 'networks', networks: B, networkSize: size, seed: boot.seed, estimates, sampling };
+  const result: NetworkBootstrap = { method: 'networks', networks: B, networkSize: size, seed: boot.seed, estimates, sampling };
+  if (modes && angles.m.length > 0) result.modes = { rank: modes.m.length, mSpan: angleSummary(angles.m), nSpan: angleSummary(angles.n) };
+  return result;
+}
+
+/** Median and 95th percentile (linear interpolation between order statistics). */
+function angleSummary(v: number[]): AngleSummary {
+  const s = [...v].sort((a, b) => a - b);
+  const q = (p: number) => {
+    const x = p * (s.length - 1);
+    const lo = Math.floor(x);
+    return lo + 1 < s.length ? s[lo] + (x - lo) * (s[lo + 1] - s[lo]) : s[lo];
+  };
+  return { median: q(0.5), p95: q(0.95) };
+}
+
+/**
+ * Bootstrap `fit` (obtained from `rec` with `opts`) over `boot.networks` simulated networks. Returns the
+ * bootstrap record; `withNetworkBootstrap` puts its intervals into the fit.
+ */
+export async function networkBootstrap(rec: Recording, fit: FitResult, opts: FitOptions, boot: NetworkBootstrapOptions): Promise<NetworkBootstrap> {
+  const size = checkBootstrapSize(rec, fit, boot);
+  const spec = fittedNetwork(fit, size);
+  // Units grouped by population in the simulation (populations contiguous, in the fit's order).
+  const populations = fit.data.populations.length > 1 ? { names: spec.names, groups: Int32Array.from(spec.sizes.flatMap((s, a) => new Array<number>(s).fill(a))) } : undefined;
+  return bootstrapNetworks(rec, fit, spec, boot, (sim) => fitRecording(sim, { ...opts, dt: sim.dt, populations, onProgress: undefined }));
+}
+
+/**
+ * Bootstrap a low-rank fit of a whole recording: networks with the fitted bulk and the fitted canonical
+ * modes, refitted at the fitted rank (a rank chosen by `--rank auto` is not chosen again).
+ */
+export async function lowRankNetworkBootstrap(rec: Recording, fit: LowRankFitResult, opts: LowRankFitOptions, boot: NetworkBootstrapOptions): Promise<NetworkBootstrap> {
+  if (fit.structure.networkSize !== undefined || (boot.networkSize !== undefined && boot.networkSize !== rec.nUnits)) {
+    throw new InputError('the network bootstrap of a low-rank fit needs the whole network recorded: the unrecorded units\' mode loadings are not known', { field: '--bootstrap-networks' });
+  }
+  checkBootstrapSize(rec, fit, boot);
+  const spec: NetworkSpec = { ...fittedNetwork(fit, rec.nUnits), modes: { m: fit.canonical.m, n: fit.canonical.n } };
+  const R = fit.structure.rank;
+  return bootstrapNetworks(
+    rec, fit, spec, boot,
+    async (sim) => {
+      const r = await fitLowRank(sim, { ...opts, dt: sim.dt, rank: R, networkSize: undefined, currents: false, onProgress: undefined });
+      return { params: r.params, modes: r.canonical };
+    },
+    fit.canonical,
+  );
 }
 
 /**
  * The fit with the bootstrap's standard errors and intervals, except for quantities whose interval is
  * a weak-coupling one (fit.weakIntervals: held at zero, or a profile-likelihood interval).
  */
-export function withNetworkBootstrap(fit: FitResult, boot: NetworkBootstrap): FitResult & { bootstrap: NetworkBootstrap } {
+export function withNetworkBootstrap<F extends FitResult>(fit: F, boot: NetworkBootstrap): F & { bootstrap: NetworkBootstrap } {
   const kept = new Set(fit.weakIntervals ?? []);
   const params = { ...fit.params };
   const estimates: Record<string, BootstrapEstimate> = {};
@@ -168,7 +250,10 @@ export function withNetworkBootstrap(fit: FitResult, boot: NetworkBootstrap): Fi
     `network bootstrap: ${boot.networks} networks of ${boot.networkSize} units simulated at the fitted parameters and refitted; ` +
       `standard errors and 95 % intervals of ${names.join(', ')} from the refits' errors against each network's own values ` +
       `(interval: estimate − bias ± ${predictionHalfWidth(boot.networks).toFixed(2)} sd, so it includes the scatter from network to network, not only the recording's sampling noise)` +
-      (boot.networkSize === fit.data.units ? '; the recorded units were taken for the whole network (give the network size if they are a subsample)' : ''),
+      (boot.networkSize === fit.data.units && !boot.modes ? '; the recorded units were taken for the whole network (give the network size if they are a subsample)' : '') +
+      (boot.modes
+        ? `; the refits at rank ${boot.modes.rank} turned the mode spans from the simulated ones by (largest principal angle, median / 95th percentile) ${boot.modes.mSpan.median.toFixed(1)}° / ${boot.modes.mSpan.p95.toFixed(1)}° (m) and ${boot.modes.nSpan.median.toFixed(1)}° / ${boot.modes.nSpan.p95.toFixed(1)}° (n): expect the fitted spans to lie about that far from the true ones`
+        : ''),
   );
   const sampling = Object.fromEntries(Object.entries(boot.sampling).filter(([name]) => name in estimates));
   return { ...fit, params, notes, bootstrap: { ...boot, estimates, sampling } };

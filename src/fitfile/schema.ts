@@ -175,6 +175,14 @@ export const FitFileSchema = z.object({
       seed: z.number(),
       estimates: z.record(z.string(), z.object({ bias: num, sd: num, ci95: z.tuple([num, num]) })),
       sampling: z.record(z.string(), z.object({ se: num, ci95: z.tuple([num, num]) })),
+      /** low-rank fits: largest principal angles (degrees) between refitted and simulated mode spans */
+      modes: z
+        .object({
+          rank: z.number().int(),
+          mSpan: z.object({ median: num, p95: num }),
+          nSpan: z.object({ median: num, p95: num }),
+        })
+        .optional(),
     })
     .optional(),
   notes: z.array(z.string()),
