@@ -7,7 +7,10 @@
  * and 95th percentile of the same angles over B refits (bootstrap seed = the modes seed). Also ĝ's
  * Hessian and bootstrap intervals against the realised g.
  *
- *   node dist/bench/lowrank-bootstrap.js [teachers=8] [B=10]
+ * With `partial`: 100 of the 200 units recorded (evenly spaced) and fitted with the network size (the
+ * default exact form), the bootstrap drawing the unrecorded units' loadings from the recorded units'.
+ *
+ *   node dist/bench/lowrank-bootstrap.js [teachers=8] [B=10] [full|partial]
  */
 import { initBackend } from '../src/backend.js';
 import { fitLowRank, type LowRankFitOptions } from '../src/fit/lowRank.js';
@@ -27,8 +30,9 @@ const COV = [
 async function main(): Promise<void> {
   const K = Number(process.argv[2] ?? 8);
   const B = Number(process.argv[3] ?? 10);
+  const partial = process.argv[4] === 'partial';
   await initBackend('wasm');
-  const opts: LowRankFitOptions = { phi: 'tanh', rank: 2, dt: 0.05 };
+  const opts: LowRankFitOptions = { phi: 'tanh', rank: 2, dt: 0.05, ...(partial ? { networkSize: 200 } : {}) };
   let mBelowP95 = 0;
   let nBelowP95 = 0;
   let gHessian = 0;
@@ -37,10 +41,11 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   for (let seed = 7; seed < 7 + K; seed++) {
     const modes = drawModes(200, COV, normalGenerator(seed));
-    const sim = await simulate({ ...iidNetwork({ N: 200, g: 0.3, D: 0.02 }), modes }, { dt: 0.05, steps: 40000, burnIn: 1000, seed: seed - 4 });
+    const sim = await simulate({ ...iidNetwork({ N: 200, g: 0.3, D: 0.02 }), modes }, { dt: 0.05, steps: 40000, burnIn: 1000, seed: seed - 4, observe: partial ? 100 : 200 });
     const fit = await fitLowRank(sim.recording, opts);
-    const am = largestPrincipalAngle(modes.m, fit.canonical.m);
-    const an = largestPrincipalAngle(modes.n, fit.canonical.n);
+    const recorded = (cols: Float64Array[]) => cols.map((c) => Float64Array.from(sim.observedUnits, (i) => c[i]));
+    const am = largestPrincipalAngle(recorded(modes.m), fit.canonical.m);
+    const an = largestPrincipalAngle(recorded(modes.n), fit.canonical.n);
     const boot = await lowRankNetworkBootstrap(sim.recording, fit, opts, { networks: B, seed });
     const booted = withNetworkBootstrap(fit, boot);
     const s = boot.modes!;
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
     );
   }
   const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  console.log(`${K} teachers, B ${B} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(`${K} teachers${partial ? ', 100 of 200 units recorded' : ''}, B ${B} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   console.log(`true angle ≤ bootstrap p95: m ${mBelowP95}/${K}, n ${nBelowP95}/${K}; median true/bootstrap-median: m ${med(ratios.m).toFixed(2)}, n ${med(ratios.n).toFixed(2)}`);
   console.log(`g covered: Hessian ${gHessian}/${K}, bootstrap ${gBoot}/${K}`);
 }

@@ -66,7 +66,7 @@ describe('connfit fit', () => {
     expect(JSON.parse(readFileSync(out, 'utf8')).bootstrap.estimates.g.sd).toBe(b.estimates.g.sd);
     for (const [args, message] of [
       [['--bootstrap-networks', '3'], /--bootstrap-networks must be >= 5, got '3'/],
-      [['--bootstrap-networks', '6', '--rank', '1', '--network-size', '80'], /--bootstrap-networks: with --rank it needs the whole network recorded/],
+      [['--bootstrap-networks', '6', '--regions', 'two-regions'], /--bootstrap-networks: applies to fits without --regions/],
       [['--bootstrap-networks', '6', '--network-size', '30'], /--network-size 30 is smaller than the 40 recorded units/],
     ] as const) {
       const bad = await run(['fit', rec, ...args, '--quiet']);

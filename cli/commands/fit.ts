@@ -122,7 +122,7 @@ export function registerFit(program: Command): void {
       'the same way, and report each estimate\'s standard error as the refits\' sd and its interval as estimate − bias ± t·sd·√(1 + 1/B) ' +
       '(t: Student t with B − 1 degrees of freedom; ± 2.14 sd at B = 20). ' +
       'Includes the scatter from network to network that the sampling-noise interval leaves out (strong coupling, spectral loss: ' +
-      '3–5× the standard error at g 1.5 with 100–400 units). With --rank (whole recordings): the networks carry the fitted modes, are refitted ' +
+      '3–5× the standard error at g 1.5 with 100–400 units). With --rank: the networks carry the fitted modes (with --network-size, the unrecorded units\' loadings drawn from the recorded units\'), are refitted ' +
       'at the fitted rank, and the bootstrap also reports how far the refitted mode spans turn (median and 95th percentile of the largest principal angle). ' +
       'Takes B × (a simulation and a fit)', parseNumber('--bootstrap-networks', { integer: true, min: MIN_BOOTSTRAP_NETWORKS }))
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
@@ -203,9 +203,6 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         }
         if (opts.bootstrapNetworks !== undefined && opts.regions !== undefined) {
           throw new InputError('applies to fits without --regions so far (the simulated networks have no regions); drop one of them', { field: '--bootstrap-networks' });
-        }
-        if (opts.bootstrapNetworks !== undefined && rank !== undefined && opts.networkSize !== undefined) {
-          throw new InputError('with --rank it needs the whole network recorded (the unrecorded units\' mode loadings are not known); drop --network-size or the bootstrap', { field: '--bootstrap-networks' });
         }
         if (opts.effectiveRank && rank !== undefined) {
           throw new InputError('cannot be combined with --rank (the effective rank is estimated for a fit without low-rank modes); drop one of them', { field: '--effective-rank' });

@@ -19,12 +19,13 @@
  * m̂ n̂ᵀ/N on top of the bulk and are refitted at the fitted rank; besides g, D and J0 the bootstrap then
  * reports how far the refitted mode spans turn from the simulated ones (largest principal angle, median
  * and 95th percentile over networks): how well the recording's length and the modes' strength determine
- * the modes. Whole recordings only: a subsample's unrecorded loadings are not known.
+ * the modes. For a partial recording the unrecorded units' loadings are drawn from the recorded units'.
  */
 import { InputError } from '../errors.js';
 import type { Recording } from '../recording/types.js';
 import { networkSize as networkSizeOf, type NetworkSpec } from '../simulate/network.js';
 import { simulate } from '../simulate/simulate.js';
+import { uniformGenerator } from '../random.js';
 import { studentQuantile } from '../statistics/normal.js';
 import { largestPrincipalAngle, type CanonicalModes } from '../structure/modes.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -134,11 +135,20 @@ function checkBootstrapSize(rec: Recording, fit: FitResult, boot: NetworkBootstr
 }
 
 /**
- * Simulate `boot.networks` networks like `spec` with the recording's sampling and length, refit each with
+ * Simulate `boot.networks` networks like `network.spec` (or `network.draw(b)`, observing `network.observe`,
+ * default the recording's number spread evenly) with the recording's sampling and length, refit each with
  * `refit`, and summarise each estimate's errors against the simulated network's own values (and, with
  * `modes`, the angles between the refitted and the simulated mode spans).
  */
-async function bootstrapNetworks(rec: Recording, fit: FitResult, spec: NetworkSpec, boot: NetworkBootstrapOptions, refit: (sim: Recording) => Promise<Refit>, modes?: CanonicalModes): Promise<NetworkBootstrap> {
+async function bootstrapNetworks(
+  rec: Recording,
+  fit: FitResult,
+  network: { spec: NetworkSpec; draw?: (b: number) => NetworkSpec; observe?: number[] },
+  boot: NetworkBootstrapOptions,
+  refit: (sim: Recording) => Promise<Refit>,
+  modes?: CanonicalModes,
+): Promise<NetworkBootstrap> {
+  const spec = network.spec;
   const B = boot.networks;
   const n = rec.nUnits;
   const size = networkSizeOf(spec);
@@ -154,8 +164,8 @@ async function bootstrapNetworks(rec: Recording, fit: FitResult, spec: NetworkSp
   const angles = { m: [] as number[], n: [] as number[] };
   const total = B * (burnIn + steps + 1);
   for (let b = 0; b < B; b++) {
-    const sim = await simulate(spec, {
-      dt: dt / every, steps, every, burnIn, observe: n, seed: (boot.seed * 7919 + 101 + b) % 0xfffffffe,
+    const sim = await simulate(network.draw ? network.draw(b) : spec, {
+      dt: dt / every, steps, every, burnIn, observe: network.observe ?? n, seed: (boot.seed * 7919 + 101 + b) % 0xfffffffe,
       onProgress: (d) => boot.onProgress?.(b * (burnIn + steps + 1) + d, total),
     });
     const data = scale === 1 && offset === 0 ? sim.recording.data : sim.recording.data.map((x) => offset + scale * x);
@@ -207,24 +217,41 @@ export async function networkBootstrap(rec: Recording, fit: FitResult, opts: Fit
   const spec = fittedNetwork(fit, size);
   // Units grouped by population in the simulation (populations contiguous, in the fit's order).
   const populations = fit.data.populations.length > 1 ? { names: spec.names, groups: Int32Array.from(spec.sizes.flatMap((s, a) => new Array<number>(s).fill(a))) } : undefined;
-  return bootstrapNetworks(rec, fit, spec, boot, (sim) => fitRecording(sim, { ...opts, dt: sim.dt, populations, onProgress: undefined }));
+  return bootstrapNetworks(rec, fit, { spec }, boot, (sim) => fitRecording(sim, { ...opts, dt: sim.dt, populations, onProgress: undefined }));
 }
 
 /**
- * Bootstrap a low-rank fit of a whole recording: networks with the fitted bulk and the fitted canonical
- * modes, refitted at the fitted rank (a rank chosen by `--rank auto` is not chosen again).
+ * Bootstrap a low-rank fit: networks with the fitted bulk and the fitted canonical modes, refitted at the
+ * fitted rank (a rank chosen by `--rank auto` is not chosen again). For a partial recording (a network
+ * size N above the n recorded units) the recorded units keep their fitted loadings and each network draws
+ * the N − n others' (m_i, n_i) pairs from the recorded units' with replacement: the exchangeability the
+ * partial fit itself assumes (src/structure/partial.ts), so the refits include the unrecorded readout's
+ * bias as the fit meets it.
  */
 export async function lowRankNetworkBootstrap(rec: Recording, fit: LowRankFitResult, opts: LowRankFitOptions, boot: NetworkBootstrapOptions): Promise<NetworkBootstrap> {
-  if (fit.structure.networkSize !== undefined || (boot.networkSize !== undefined && boot.networkSize !== rec.nUnits)) {
-    throw new InputError('the network bootstrap of a low-rank fit needs the whole network recorded: the unrecorded units\' mode loadings are not known', { field: '--bootstrap-networks' });
+  const n = rec.nUnits;
+  const N = fit.structure.networkSize ?? n;
+  if (boot.networkSize !== undefined && boot.networkSize !== N) {
+    throw new InputError(`a low-rank fit is bootstrapped at its own network size (${N}), got ${boot.networkSize}`, { field: '--network-size' });
   }
-  checkBootstrapSize(rec, fit, boot);
-  const spec: NetworkSpec = { ...fittedNetwork(fit, rec.nUnits), modes: { m: fit.canonical.m, n: fit.canonical.n } };
+  checkBootstrapSize(rec, fit, { ...boot, networkSize: N });
   const R = fit.structure.rank;
+  const { m, n: readout } = fit.canonical;
+  const base = fittedNetwork(fit, N);
+  const spec: NetworkSpec = { ...base, modes: { m, n: readout } };
+  // recorded units first, the others' loadings resampled per network
+  const draw = N > n
+    ? (b: number): NetworkSpec => {
+        const u = uniformGenerator((boot.seed * 104729 + 7 + b) % 0xfffffffe);
+        const pick = Int32Array.from({ length: N - n }, () => Math.min(n - 1, Math.floor(u() * n)));
+        const extend = (cols: Float64Array[]) => cols.map((c) => Float64Array.from({ length: N }, (_, i) => (i < n ? c[i] : c[pick[i - n]])));
+        return { ...base, modes: { m: extend(m), n: extend(readout) } };
+      }
+    : undefined;
   return bootstrapNetworks(
-    rec, fit, spec, boot,
+    rec, fit, { spec, draw, observe: N > n ? Array.from({ length: n }, (_, i) => i) : undefined }, boot,
     async (sim) => {
-      const r = await fitLowRank(sim, { ...opts, dt: sim.dt, rank: R, networkSize: undefined, currents: false, onProgress: undefined });
+      const r = await fitLowRank(sim, { ...opts, dt: sim.dt, rank: R, networkSize: N > n ? N : undefined, currents: false, onProgress: undefined });
       return { params: r.params, modes: r.canonical };
     },
     fit.canonical,
@@ -251,6 +278,7 @@ export function withNetworkBootstrap<F extends FitResult>(fit: F, boot: NetworkB
       `standard errors and 95 % intervals of ${names.join(', ')} from the refits' errors against each network's own values ` +
       `(interval: estimate − bias ± ${predictionHalfWidth(boot.networks).toFixed(2)} sd, so it includes the scatter from network to network, not only the recording's sampling noise)` +
       (boot.networkSize === fit.data.units && !boot.modes ? '; the recorded units were taken for the whole network (give the network size if they are a subsample)' : '') +
+      (boot.modes && boot.networkSize > fit.data.units ? '; the unrecorded units\' mode loadings drawn from the recorded units\'' : '') +
       (boot.modes
         ? `; the refits at rank ${boot.modes.rank} turned the mode spans from the simulated ones by (largest principal angle, median / 95th percentile) ${boot.modes.mSpan.median.toFixed(1)}° / ${boot.modes.mSpan.p95.toFixed(1)}° (m) and ${boot.modes.nSpan.median.toFixed(1)}° / ${boot.modes.nSpan.p95.toFixed(1)}° (n): expect the fitted spans to lie about that far from the true ones`
         : ''),
