@@ -280,7 +280,7 @@ export function withNetworkBootstrap<F extends FitResult>(fit: F, boot: NetworkB
       (boot.networkSize === fit.data.units && !boot.modes ? '; the recorded units were taken for the whole network (give the network size if they are a subsample)' : '') +
       (boot.modes && boot.networkSize > fit.data.units ? '; the unrecorded units\' mode loadings drawn from the recorded units\'' : '') +
       (boot.modes
-        ? `; the refits at rank ${boot.modes.rank} turned the mode spans from the simulated ones by (largest principal angle, median / 95th percentile) ${boot.modes.mSpan.median.toFixed(1)}° / ${boot.modes.mSpan.p95.toFixed(1)}° (m) and ${boot.modes.nSpan.median.toFixed(1)}° / ${boot.modes.nSpan.p95.toFixed(1)}° (n): expect the fitted spans to lie about that far from the true ones`
+        ? `; the refits at rank ${boot.modes.rank} turned the mode spans from the simulated ones by (largest principal angle, median / 95th percentile) ${boot.modes.mSpan.median.toFixed(1)}° / ${boot.modes.mSpan.p95.toFixed(1)}° (m) and ${boot.modes.nSpan.median.toFixed(1)}° / ${boot.modes.nSpan.p95.toFixed(1)}° (n): expect the fitted spans to lie about that far from the true ones${boot.networkSize > fit.data.units ? ' (for a partial recording a rough guide: the true n-span error was 0.45–1.68× this median on 8 realisations of issue 3\'s teacher, m 0.82–1.16×)' : ''}`
         : ''),
   );
   const sampling = Object.fromEntries(Object.entries(boot.sampling).filter(([name]) => name in estimates));
