@@ -75,6 +75,13 @@
  * noise, leak-filtered, as instruments (the true noise, from the teacher's J) removes the confounding by the
  * common latent in principle, but its variance dominates: 53.5° on the test realisation (least squares with
  * the same true m: 34.9°), 26–37° on three others (least squares 26–32°, corrected 23–26°).
+ * Nor is it a common cause through the unrecorded bulk (tmp oracle, session 15): the unrecorded units'
+ * private activity reaches both the recorded units (η_i = Σ_{j∈U} J_ij φ_j, J the bulk) and the readout u,
+ * so φ_S could correlate with u through η. Least squares of the recorded inputs' projection on the true m
+ * (true recorded bulk subtracted) on φ_S, corrected as here, over realisations 7:3–12:8: 33.7°, 21.1°,
+ * 43.6°, 21.9°, 24.6°, 57.0°; with the true η also subtracted 33.9°, 21.6°, 42.4°, 21.9°, 24.4°, 57.0°;
+ * with the true m κ_U subtracted instead 22.3°, 18.7°, 43.2°, 17.3°, 17.9°, 32.2° (both: within 1° of
+ * that). The gap is κ_U itself, not a path through η.
  *
  * Recording length (same 24 networks and noise seeds observed longer; `lowrank-partial.js 7 24 4000|8000`):
  * mean n-span 26.9° → 23.0° → 20.6° at 2000 → 4000 → 8000 τ (within 30° on 19 → 22 → 23 of 24); one
