@@ -9,7 +9,7 @@ export type { Recording } from './recording/types.js';
 export { fitRecording, type FitOptions, type FitResult } from './fit/fit.js';
 export { fitLowRank } from './fit/lowRank.js';
 export { fitMultiregion, multiregionFitResult } from './fit/multiregion.js';
-export { networkBootstrap, withNetworkBootstrap } from './fit/networkBootstrap.js';
+export { lowRankNetworkBootstrap, multiregionNetworkBootstrap, networkBootstrap, withNetworkBootstrap } from './fit/networkBootstrap.js';
 export { buildFitFile } from './fitfile/build.js';
 export { FitFileSchema, readFitFile, writeFitFile, type FitFile } from './fitfile/schema.js';
 export { simulate } from './simulate/simulate.js';

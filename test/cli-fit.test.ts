@@ -64,9 +64,12 @@ describe('connfit fit', () => {
     expect(fit.notes.some((t) => t.startsWith('network bootstrap: 6 networks of 40 units') && t.includes('taken for the whole network'))).toBe(true);
     expect(fit.notes.some((t) => t.startsWith('spectral loss at strong coupling'))).toBe(false);
     expect(JSON.parse(readFileSync(out, 'utf8')).bootstrap.estimates.g.sd).toBe(b.estimates.g.sd);
+    const partialRegions = join(dir, 'part-regions.json');
+    const names = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);
+    writeFileSync(partialRegions, JSON.stringify({ regions: [{ name: 'A', units: names(0, 20), size: 40 }, { name: 'B', units: names(20, 40) }] }));
     for (const [args, message] of [
       [['--bootstrap-networks', '3'], /--bootstrap-networks must be >= 5, got '3'/],
-      [['--bootstrap-networks', '6', '--regions', 'two-regions'], /--bootstrap-networks: applies to fits without --regions/],
+      [['--bootstrap-networks', '6', '--regions', partialRegions], /part-regions\.json regions\[0\]\.size: the network bootstrap of a multiregion fit needs every region recorded in full; region 'A' has 20 of 40 units recorded/],
       [['--bootstrap-networks', '6', '--network-size', '30'], /--network-size 30 is smaller than the 40 recorded units/],
     ] as const) {
       const bad = await run(['fit', rec, ...args, '--quiet']);

@@ -11,6 +11,7 @@ import { fitMultiregion, type MultiregionFitResult } from '../src/fit/multiregio
 import { normalGenerator } from '../src/random.js';
 import type { NetworkSpec } from '../src/simulate/network.js';
 import type { SimulationResult } from '../src/simulate/simulate.js';
+import { FitFileSchema } from '../src/fitfile/schema.js';
 import { largestPrincipalAngle } from '../src/structure/modes.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 import { rel, simulateSpec } from './helpers/sim.js';
@@ -229,7 +230,7 @@ describe('connfit simulate/fit --regions (CLI)', () => {
   // README's two-region example (100 units per region, 1000 τ). Simulate used to build all four links
   // A→A, B→A, A→B, B→B: the fit of the listed two took the self-links' power for disorder, ĝ_A +8.9 %
   // (0.436, 95 % interval [0.421, 0.451]) and ĝ_B +3.0 %. Now ĝ_A +0.5 %, ĝ_B −0.6 %.
-  it('the README example: simulate builds exactly the listed links (the same from T without "links") and the fit recovers g_α within 3 %, intervals covering the realised values', async () => {
+  it('the README example: simulate builds exactly the listed links (the same from T without "links") and the fit recovers g_α within 3 %, intervals covering the realised values; its network bootstrap\'s link angles match the true ones (m within ×1.35, n 0.8–1.7×)', async () => {
     const dir = mkdtempSync(join(base, 'readme-'));
     const T = [[[0, 0], [1.5, 0]], [[0, 1.5], [0, 0]]];
     const regions = [{ name: 'A', size: 100, g: 0.4 }, { name: 'B', size: 100, g: 0.6 }];
@@ -263,6 +264,36 @@ describe('connfit simulate/fit --regions (CLI)', () => {
       expect(r.g.ci95[0]).toBeLessThan(truth);
       expect(r.g.ci95[1]).toBeGreaterThan(truth);
     });
+    // Network bootstrap (B 6): per link, the refits' median angles against the fit's true angles from the
+    // saved loadings (bench/multiregion-bootstrap.ts, teacher 1 at B 10: m 16.3° vs 16.7°, 20.4° vs 20.7°;
+    // n 24.2° vs 22.0°, 23.9° vs 23.8°). Over 8 teachers the true n angles were up to 1.67× the median.
+    const booted = await runCli('fit', join(dir, 'mr.csv'), '--regions', listed, '--bootstrap-networks', '6', '--json');
+    expect(booted.code, booted.stderr).toBe(0);
+    const bf = FitFileSchema.parse(JSON.parse(booted.stdout));
+    const links = bf.bootstrap!.links!;
+    expect(links.map((l) => `${l.source}→${l.target}`)).toEqual(['B→A', 'A→B']);
+    const slice = (v: number[], region: number) => [Float64Array.from(v.slice(region * 100, region * 100 + 100))];
+    const column = (rows: number[][]) => [Float64Array.from(rows, (r) => r[0])];
+    const region = { A: 0, B: 1 } as const;
+    links.forEach((l, k) => {
+      const fitted = bf.structure!.links![k];
+      const trueM = largestPrincipalAngle(slice(net.modes.m[k], region[l.target as 'A' | 'B']), column(fitted.m));
+      const trueN = largestPrincipalAngle(slice(net.modes.n[k], region[l.source as 'A' | 'B']), column(fitted.n));
+      expect(trueM / l.mSpan.median!, `${l.source}→${l.target} m`).toBeGreaterThan(1 / 1.35);
+      expect(trueM / l.mSpan.median!, `${l.source}→${l.target} m`).toBeLessThan(1.35);
+      expect(trueN / l.nSpan.median!, `${l.source}→${l.target} n`).toBeGreaterThan(0.8);
+      expect(trueN / l.nSpan.median!, `${l.source}→${l.target} n`).toBeLessThan(1.7);
+    });
+    // g_α and D_α take the refits' figures, in params and in structure.regions alike; intervals cover the realised g_α
+    bf.structure!.regions!.forEach((r, a) => {
+      expect(r.g).toEqual(bf.params[`g[${r.name}]`]);
+      expect(r.D).toEqual(bf.params[`D[${r.name}]`]);
+      expect(r.g.se).toBe(bf.bootstrap!.estimates[`g[${r.name}]`].sd);
+      expect(r.g.ci95[0]!).toBeLessThan(s.realised.g[a][a]);
+      expect(r.g.ci95[1]!).toBeGreaterThan(s.realised.g[a][a]);
+    });
+    expect(bf.notes.some((t) => t.startsWith('network bootstrap of the links: ') && t.includes('B→A m '))).toBe(true);
+    expect(bf.notes.some((t) => t.includes('taken for the whole network'))).toBe(false);
     // a T with self-loops and no "links": every link with a readout, four here
     const dense = join(dir, 'dense.json');
     writeFileSync(dense, JSON.stringify({ regions, T: [[[0.5, 0], [1.5, 0]], [[0, 1.5], [0, 0.5]]] }));

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
-import { lowRankNetworkBootstrap, MIN_BOOTSTRAP_NETWORKS, networkBootstrap, withNetworkBootstrap } from '../../src/fit/networkBootstrap.js';
+import { checkMultiregionBootstrap, lowRankNetworkBootstrap, MIN_BOOTSTRAP_NETWORKS, multiregionNetworkBootstrap, networkBootstrap, withNetworkBootstrap } from '../../src/fit/networkBootstrap.js';
 import { fitLowRank, type LowRankFitOptions } from '../../src/fit/lowRank.js';
 import { ConnfitError, InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
@@ -124,6 +124,7 @@ export function registerFit(program: Command): void {
       'Includes the scatter from network to network that the sampling-noise interval leaves out (strong coupling, spectral loss: ' +
       '3–5× the standard error at g 1.5 with 100–400 units). With --rank: the networks carry the fitted modes (with --network-size, the unrecorded units\' loadings drawn from the recorded units\'), are refitted ' +
       'at the fitted rank, and the bootstrap also reports how far the refitted mode spans turn (median and 95th percentile of the largest principal angle). ' +
+      'With --regions (every region recorded in full): networks of the fitted regions and links, refitted with the same regions, and the same angles per link. ' +
       'Takes B × (a simulation and a fit)', parseNumber('--bootstrap-networks', { integer: true, min: MIN_BOOTSTRAP_NETWORKS }))
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
     .option('--json', 'print the fit JSON on stdout instead of the summary')
@@ -150,6 +151,7 @@ Examples (run in order; a JSON file argument can also name a model shipped in mo
   Two regions with rank-one links:
   $ connfit simulate --regions two-regions --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out regions.csv
   $ connfit fit regions.csv --regions two-regions --currents --out regions-fit.json
+  $ connfit fit regions.csv --regions two-regions --bootstrap-networks 10 --out regions-boot.json   # how far the links may be off
   Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:
   $ connfit fit "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\
       --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
@@ -201,9 +203,6 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         if (opts.networkSize !== undefined && !opts.effectiveRank && rank === undefined && opts.bootstrapNetworks === undefined) {
           throw new InputError('--network-size applies with --rank, --effective-rank or --bootstrap-networks');
         }
-        if (opts.bootstrapNetworks !== undefined && opts.regions !== undefined) {
-          throw new InputError('applies to fits without --regions so far (the simulated networks have no regions); drop one of them', { field: '--bootstrap-networks' });
-        }
         if (opts.effectiveRank && rank !== undefined) {
           throw new InputError('cannot be combined with --rank (the effective rank is estimated for a fit without low-rank modes); drop one of them', { field: '--effective-rank' });
         }
@@ -233,11 +232,19 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           const file = readRegionsFile(opts.regions);
           // the units in some region: the fit and its report are of these
           const { recording, regions, links } = regionsForFit(file, rec, opts.regions);
+          if (opts.bootstrapNetworks !== undefined) checkMultiregionBootstrap({ regions, regionsFile: opts.regions }, { networks: opts.bootstrapNetworks });
           const mopts = { phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, discretisation: opts.discretisation, regions, links, currents: opts.currents, regionsFile: opts.regions, onProgress: (_s: string, d: number, t: number) => bar.update(d, t) };
           const result = await fitMultiregion(recording, mopts);
           bar.stop();
           if (recording.nUnits < rec.nUnits) result.notes.push(`${recording.nUnits} of the ${rec.nUnits} recorded units fitted: those the regions of ${opts.regions} list`);
-          await report(buildFitFile(multiregionFitResult(result, recording, mopts), recording, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.seed, backend }));
+          let fitted = multiregionFitResult(result, recording, mopts);
+          if (opts.bootstrapNetworks !== undefined) {
+            const bootBar = progressBar(`network bootstrap (${opts.bootstrapNetworks} networks)`, opts.quiet || opts.json);
+            const boot = await multiregionNetworkBootstrap(recording, fitted, mopts, { networks: opts.bootstrapNetworks, seed: opts.seed ?? 1, onProgress: (d, t) => bootBar.update(d, t) });
+            bootBar.stop();
+            fitted = withNetworkBootstrap(fitted, boot);
+          }
+          await report(buildFitFile(fitted, recording, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.bootstrapNetworks !== undefined ? (opts.seed ?? 1) : opts.seed, backend }));
           return;
         }
         if (rank !== undefined) {

@@ -183,6 +183,18 @@ export const FitFileSchema = z.object({
           nSpan: z.object({ median: num, p95: num }),
         })
         .optional(),
+      /** multiregion fits: the same per link (m on the target's units, n on the source's) */
+      links: z
+        .array(
+          z.object({
+            target: z.string(),
+            source: z.string(),
+            rank: z.number().int(),
+            mSpan: z.object({ median: num, p95: num }),
+            nSpan: z.object({ median: num, p95: num }),
+          }),
+        )
+        .optional(),
     })
     .optional(),
   notes: z.array(z.string()),

@@ -18,7 +18,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { PhiName } from '../nonlinearity.js';
 import { uniformGenerator, type Normal } from '../random.js';
-import type { NetworkSpec } from '../simulate/network.js';
+import type { LowRankModes, NetworkSpec } from '../simulate/network.js';
 import { erfClosed, gaussianPhi } from './gaussian.js';
 import { solveDelta0 } from './dmft.js';
 import { brent } from './numerics.js';
@@ -291,9 +291,31 @@ export interface MultiregionNetworkOptions {
 }
 
 /**
+ * The simulator's mode vectors (length N_total, regions contiguous in order) of links β → α with rank-K
+ * loadings, J^{αβ} = Σ_r m_r n_rᵀ / N_β: the simulator adds m nᵀ/N_total, so m is scaled by N_total/N_β.
+ */
+export function linkModes(sizes: number[], links: { target: number; source: number; m: ArrayLike<number>[]; n: ArrayLike<number>[] }[]): LowRankModes {
+  const Ntot = sizes.reduce((x, y) => x + y, 0);
+  const offset = sizes.map((_, a) => sizes.slice(0, a).reduce((x, y) => x + y, 0));
+  const m: Float64Array[] = [];
+  const n: Float64Array[] = [];
+  for (const { target: a, source: b, m: ms, n: ns } of links) {
+    const scale = Ntot / sizes[b];
+    ms.forEach((mr, r) => {
+      const mv = new Float64Array(Ntot);
+      const nv = new Float64Array(Ntot);
+      for (let i = 0; i < sizes[a]; i++) mv[offset[a] + i] = scale * mr[i];
+      for (let j = 0; j < sizes[b]; j++) nv[offset[b] + j] = ns[r][j];
+      m.push(mv);
+      n.push(nv);
+    });
+  }
+  return { m, n };
+}
+
+/**
  * NetworkSpec for the simulator: one population per region with g²_αα = g_α² and no cross-region
- * disorder, plus one rank-one mode per link β → α. The simulator adds m nᵀ/N_total, so m is
- * scaled by N_total/N_β to obtain J^{αβ} = m^{αβ} n^{αβ}ᵀ / N_β.
+ * disorder, plus one rank-one mode per link β → α (linkModes: J^{αβ} = m^{αβ} n^{αβ}ᵀ / N_β).
  */
 export function multiregionNetwork(L: MultiregionLoadings, opt: MultiregionNetworkOptions): NetworkSpec {
   const R = L.sizes.length;
@@ -301,26 +323,14 @@ export function multiregionNetwork(L: MultiregionLoadings, opt: MultiregionNetwo
   const D = perRegion(opt.D ?? 0, R, 'D');
   const names = opt.names ?? L.sizes.map((_, a) => `region${a + 1}`);
   if (names.length !== R) throw new RangeError(`names must have ${R} entries, got ${names.length}`);
-  const Ntot = L.sizes.reduce((x, y) => x + y, 0);
-  const offset: number[] = [];
-  let o = 0;
-  for (const s of L.sizes) {
-    offset.push(o);
-    o += s;
-  }
   const links = opt.links ?? L.sizes.flatMap((_, a) => L.sizes.map((__, b) => ({ target: a, source: b })));
-  const mm: Float64Array[] = [];
-  const nn: Float64Array[] = [];
-  for (const { target: a, source: b } of links) {
-    if (!(a >= 0 && a < R && b >= 0 && b < R)) throw new RangeError(`link ${b} → ${a}: regions are 0..${R - 1}`);
-    const mv = new Float64Array(Ntot);
-    const nv = new Float64Array(Ntot);
-    const scale = Ntot / L.sizes[b];
-    for (let i = 0; i < L.sizes[a]; i++) mv[offset[a] + i] = scale * L.m[a][b][i];
-    nv.set(L.n[a][b], offset[b]);
-    mm.push(mv);
-    nn.push(nv);
-  }
+  const modes = linkModes(
+    L.sizes,
+    links.map(({ target: a, source: b }) => {
+      if (!(a >= 0 && a < R && b >= 0 && b < R)) throw new RangeError(`link ${b} → ${a}: regions are 0..${R - 1}`);
+      return { target: a, source: b, m: [L.m[a][b]], n: [L.n[a][b]] };
+    }),
+  );
   return {
     phi: opt.phi ?? 'erf',
     sizes: L.sizes.slice(),
@@ -330,7 +340,7 @@ export function multiregionNetwork(L: MultiregionLoadings, opt: MultiregionNetwo
     D,
     tau: opt.tau ?? 1,
     s: opt.s ?? 0,
-    modes: { m: mm, n: nn },
+    modes,
   };
 }
 
