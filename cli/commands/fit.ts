@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { fitRecording, type FitOptions } from '../../src/fit/fit.js';
-import { checkMultiregionBootstrap, lowRankNetworkBootstrap, MIN_BOOTSTRAP_NETWORKS, multiregionNetworkBootstrap, networkBootstrap, withNetworkBootstrap } from '../../src/fit/networkBootstrap.js';
+import { fitRecording, type FitOptions, type FitResult } from '../../src/fit/fit.js';
+import { checkMultiregionBootstrap, lowRankNetworkBootstrap, MIN_BOOTSTRAP_NETWORKS, multiregionNetworkBootstrap, networkBootstrap, withNetworkBootstrap, type NetworkBootstrap, type NetworkBootstrapOptions } from '../../src/fit/networkBootstrap.js';
 import { fitLowRank, type LowRankFitOptions } from '../../src/fit/lowRank.js';
 import { ConnfitError, InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
@@ -237,14 +237,8 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           const result = await fitMultiregion(recording, mopts);
           bar.stop();
           if (recording.nUnits < rec.nUnits) result.notes.push(`${recording.nUnits} of the ${rec.nUnits} recorded units fitted: those the regions of ${opts.regions} list`);
-          let fitted = multiregionFitResult(result, recording, mopts);
-          if (opts.bootstrapNetworks !== undefined) {
-            const bootBar = progressBar(`network bootstrap (${opts.bootstrapNetworks} networks)`, opts.quiet || opts.json);
-            const boot = await multiregionNetworkBootstrap(recording, fitted, mopts, { networks: opts.bootstrapNetworks, seed: opts.seed ?? 1, onProgress: (d, t) => bootBar.update(d, t) });
-            bootBar.stop();
-            fitted = withNetworkBootstrap(fitted, boot);
-          }
-          await report(buildFitFile(fitted, recording, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.bootstrapNetworks !== undefined ? (opts.seed ?? 1) : opts.seed, backend }));
+          const fitted = multiregionFitResult(result, recording, mopts);
+          await report(buildFitFile(await bootstrapped(fitted, (boot) => multiregionNetworkBootstrap(recording, fitted, mopts, boot)), recording, provenance()));
           return;
         }
         if (rank !== undefined) {
@@ -256,15 +250,9 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
             rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents, loss: opts.loss, networkSize: opts.networkSize,
             onProgress: (_stage, done, total) => bar.update(done, total),
           };
-          let result = await fitLowRank(rec, lowRankOpts);
+          const result = await fitLowRank(rec, lowRankOpts);
           bar.stop();
-          if (opts.bootstrapNetworks !== undefined) {
-            const bootBar = progressBar(`network bootstrap (${opts.bootstrapNetworks} networks)`, opts.quiet || opts.json);
-            const boot = await lowRankNetworkBootstrap(rec, result, lowRankOpts, { networks: opts.bootstrapNetworks, seed: opts.seed ?? 1, onProgress: (d, t) => bootBar.update(d, t) });
-            bootBar.stop();
-            result = withNetworkBootstrap(result, boot);
-          }
-          await report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.bootstrapNetworks !== undefined ? (opts.seed ?? 1) : opts.seed, backend }));
+          await report(buildFitFile(await bootstrapped(result, (boot) => lowRankNetworkBootstrap(rec, result, lowRankOpts, boot)), rec, provenance()));
           return;
         }
         const fitOpts: FitOptions = {
@@ -281,14 +269,9 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           populations: opts.populations ? readPopulationAssignment(opts.populations, rec.unitNames) : undefined,
           onProgress: (_stage, done, total) => bar.update(done, total),
         };
-        let result = await fitRecording(rec, fitOpts);
+        const plain = await fitRecording(rec, fitOpts);
         bar.stop();
-        if (opts.bootstrapNetworks !== undefined) {
-          const bootBar = progressBar(`network bootstrap (${opts.bootstrapNetworks} networks)`, opts.quiet || opts.json);
-          const boot = await networkBootstrap(rec, result, fitOpts, { networks: opts.bootstrapNetworks, seed: opts.seed ?? 1, networkSize: opts.networkSize, onProgress: (d, t) => bootBar.update(d, t) });
-          bootBar.stop();
-          result = withNetworkBootstrap(result, boot);
-        }
+        const result = await bootstrapped(plain, (boot) => networkBootstrap(rec, plain, fitOpts, { ...boot, networkSize: opts.networkSize }));
         if (opts.effectiveRank) {
           if (result.natural.g2.length !== 1) throw new InputError('--effective-rank needs a one-population fit', { field: '--effective-rank' });
           await prepareEigensolver();
@@ -302,10 +285,24 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
             identifiability: 'effective rank from the participation ratio of φ(x) given ĝ_eff (THEORY §5.3), calibrated on simulated networks of the same size unless --calibration none; +∞ (null) when the PR is at or above the i.i.d. value (simulated, or the N → ∞ theory). With the exact loss (whole network recorded) also from the least-squares couplings (fromCouplings: PR_S corrected for estimation noise and finite-T bias), which give value/ci95 (source: couplings) when the recording is ≥ 5·N τ long',
             effectiveRank: est,
           };
-          await report(buildFitFile({ ...result, structure }, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: effectiveRankSeed, backend }));
+          await report(buildFitFile({ ...result, structure }, rec, provenance(effectiveRankSeed)));
           return;
         }
-        await report(buildFitFile(result, rec, { command: ['connfit', ...process.argv.slice(2)].join(' '), seed: opts.bootstrapNetworks !== undefined ? (opts.seed ?? 1) : opts.seed, backend }));
+        await report(buildFitFile(result, rec, provenance()));
+
+        /** The fit's provenance; the seed recorded is the one used (the bootstrap's default 1 when it ran). */
+        function provenance(seed = opts.bootstrapNetworks !== undefined ? (opts.seed ?? 1) : opts.seed) {
+          return { command: ['connfit', ...process.argv.slice(2)].join(' '), seed, backend };
+        }
+
+        /** With --bootstrap-networks: run `bootstrap` under a progress bar and put its intervals into the fit. */
+        async function bootstrapped<F extends FitResult>(fit: F, bootstrap: (boot: NetworkBootstrapOptions) => Promise<NetworkBootstrap>): Promise<F> {
+          if (opts.bootstrapNetworks === undefined) return fit;
+          const bootBar = progressBar(`network bootstrap (${opts.bootstrapNetworks} networks)`, opts.quiet || opts.json);
+          const boot = await bootstrap({ networks: opts.bootstrapNetworks, seed: opts.seed ?? 1, onProgress: (d, t) => bootBar.update(d, t) });
+          bootBar.stop();
+          return withNetworkBootstrap(fit, boot);
+        }
 
         async function report(fit: FitFile): Promise<void> {
           // No estimate to give: refuse rather than write nulls. A fit that stopped short is written (marked
