@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
   simulate: async () => (await import('./commands/simulate.js')).registerSimulate,
   fixedpoints: async () => (await import('./commands/fixedpoints.js')).registerFixedpoints,
   dimension: async () => (await import('./commands/dimension.js')).registerDimension,
+  connectome: async () => (await import('./commands/connectome.js')).registerConnectome,
   forecast: async () => (await import('./commands/forecast.js')).registerForecast,
   predict: async () => (await import('./commands/predict.js')).registerPredict,
 };

@@ -3,11 +3,9 @@
  * spectrum statistics of a coupling matrix (§2.8), a fit file's PR from data, theory and simulation of
  * the fitted network (§5), or with --theory the PR predicted by DMFT and the two-site cavity (§5.2, §5.3).
  */
-import { statSync } from 'node:fs';
-import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../src/errors.js';
-import { readJsonFile } from '../../src/io/json.js';
+import { couplingFileIfAny } from '../../src/connectome/couplingFile.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
@@ -77,40 +75,6 @@ function theoryCommand(opts: DimensionOptions): void {
 
 function fmt(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '-' : String(Number(v.toPrecision(digits)));
-}
-
-/**
- * The coupling matrix of a JSON file with a square `J` array of rows, or undefined when the file has no `J`.
- * Other keys are ignored: the --save-network file carries the spec, seed and realised statistics with J.
- */
-function readCouplingMatrix(file: string): { J: Float64Array; N: number } | undefined {
-  if (extname(file).toLowerCase() !== '.json') return undefined;
-  try {
-    if (!statSync(file).isFile()) return undefined;
-  } catch {
-    return undefined; // readRecording reports the missing file
-  }
-  let doc: unknown;
-  try {
-    doc = readJsonFile(file, 'a recording or a coupling matrix');
-  } catch {
-    return undefined; // readRecording reports the JSON syntax error
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !('J' in doc)) return undefined;
-  const rows = (doc as { J: unknown }).J;
-  if (!Array.isArray(rows) || rows.length === 0) throw new InputError('expected a non-empty array of rows (a square coupling matrix)', { file, field: 'J' });
-  const N = rows.length;
-  const J = new Float64Array(N * N);
-  rows.forEach((row: unknown, i) => {
-    if (!Array.isArray(row) || row.length !== N) {
-      throw new InputError(`expected a row of ${N} numbers (J must be square, ${N} rows), got ${Array.isArray(row) ? `${row.length} entries` : typeof row}`, { file, field: `J[${i}]` });
-    }
-    row.forEach((v: unknown, j) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`expected a finite number, got ${JSON.stringify(v)}`, { file, field: `J[${i}][${j}]` });
-      J[i * N + j] = v;
-    });
-  });
-  return { J, N };
 }
 
 /** Options that describe how a recording is read. */
@@ -219,7 +183,7 @@ export function registerDimension(program: Command): void {
           return;
         }
         refuseGivenOptions(cmd, FIT_OPTIONS, `applies to a fit file only ('${file}' is not one)`);
-        const matrix = readCouplingMatrix(file);
+        const matrix = couplingFileIfAny(file);
         if (matrix) {
           refuseGivenOptions(cmd, [['--phi', 'phi'], ['--zscore', 'zscore'], ...RECORDING_OPTIONS], `does not apply to a coupling matrix ('${file}' has one, "J"); drop it`);
           const s = matrixSpectrumStats(matrix.J, matrix.N);

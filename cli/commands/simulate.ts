@@ -9,9 +9,11 @@ import type { Command } from 'commander';
 import { totalmem } from 'node:os';
 import { ConnfitError, InputError } from '../../src/errors.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
+import { couplingFileChunks, readCouplingFile } from '../../src/connectome/couplingFile.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from '../../src/recording/write.js';
 import {
+  couplingNetwork,
   iidNetwork,
   networkFromPopulations,
   networkSize,
@@ -54,6 +56,7 @@ interface SimulateCliOptions {
   modes?: string;
   randomModes?: number;
   regions?: string;
+  coupling?: string;
   spectrum?: 'exp' | 'step';
   rank?: number;
   overlap?: string;
@@ -90,24 +93,6 @@ function fmtMatrix(m: number[][]): string {
   return '[' + m.map((row) => '[' + row.map(fmt).join(', ') + ']').join(', ') + ']';
 }
 
-/**
- * The network file: one top-level field per line (values as compact JSON), then J row by row when
- * given (N ≤ 2000 only), so that N² numbers stream out without one huge string.
- */
-function* networkFileChunks(meta: Record<string, unknown>, J: Float64Array | undefined, N: number): Generator<string> {
-  const fields = Object.entries(meta).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-  yield '{\n' + fields.join(',\n');
-  if (J) {
-    yield ',\n  "J": [\n';
-    for (let i = 0; i < N; i++) {
-      const row = Array.from(J.subarray(i * N, (i + 1) * N), (v) => JSON.stringify(v)).join(',');
-      yield `    [${row}]${i < N - 1 ? ',' : ''}\n`;
-    }
-    yield '  ]';
-  }
-  yield '\n}\n';
-}
-
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
@@ -137,6 +122,8 @@ export function registerSimulate(program: Command): void {
     .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (double well for s > 1)', parseNumber('--leak'), 0)
     .option('--regions <file.json>', 'multiregion network (THEORY §1.3d): disorder g inside each region and rank-one links between\n' +
       '(and within) regions with loadings drawn by the §1.3d recipe from the geometry T, U (see below)')
+    .option('--coupling <file.json>', 'a given coupling matrix (a connectome: connfit connectome --out, or --save-network) instead of random couplings;\n' +
+      'with --g it is scaled to g_eff = ‖J‖_F/√N = g, else used as it is')
     .option('--random-modes <r>', 'random-mode couplings J = Σ_a D_a l_a r_aᵀ (THEORY §1.3c) with effective rank α·PR_D = r and g_eff = --g', parseNumber('--random-modes', { positive: true }))
     .option('--spectrum <family>', 'with --random-modes: exp (D_a ∝ e^{−βa/M}, flat above r = 1) or step (r ≤ 1)', parseChoice('--spectrum', ['exp', 'step'] as const), 'exp' as const)
     .option('--modes <file.json>', 'add low-rank modes Σ_r m_r n_rᵀ/N with given loadings: {"m": [[N numbers], …], "n": [[N numbers], …]}')
@@ -155,6 +142,10 @@ Examples:
   Random + rank-2 network (THEORY §1.3b), loadings m ~ N(0,1), n = 0.8 m + 2ξ:
   $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 40000 --seed 1 --out lowrank.csv \\
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]" --save-network net.json
+
+  A connectome (C. elegans neurons, chemical synapses, mean removed) scaled to g_eff = 2:
+  $ connfit connectome "$CONNFIT_DATA"/celegans-cook2019-herm/herm_full_edgelist.csv --cells '^[A-Z]' --center --out worm.json
+  $ connfit simulate --coupling worm.json --g 2 --D 0.01 --dt 0.05 --steps 20000 --burn-in 2000 --seed 1 --out worm-rec.csv
 
   Two populations (E, I) from a file, keeping the network for comparison with a fit:
   $ connfit simulate --populations two-populations --D 0.1 --dt 0.05 --steps 20000 --seed 2 \\
@@ -203,7 +194,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         const extFormat = formatFromPath(opts.out);
         const formatWarning =
           opts.format && extFormat && extFormat !== opts.format ? `writing ${opts.format} to '${opts.out}', whose extension suggests ${extFormat}` : undefined;
-        const inputs = [opts.populations, opts.regions, opts.modes, opts.overlap];
+        const inputs = [opts.populations, opts.regions, opts.modes, opts.overlap, opts.coupling];
         checkOutputPath(opts.out, '--out', inputs);
         if (opts.saveNetwork !== undefined) {
           checkOutputPath(opts.saveNetwork, '--save-network', inputs);
@@ -228,6 +219,17 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           }
           regionLinks = reg.links;
           spec = multiregionNetwork(regionLoadings, { g: reg.g, D: reg.D.map((d) => d ?? opts.D), phi: opts.phi, tau: opts.tau, s: opts.leak, names: reg.names, links: regionLinks });
+        } else if (opts.coupling !== undefined) {
+          for (const [flag, on] of [['--populations', opts.populations !== undefined], ['--J0', opts.J0 !== undefined], ['--random-modes', opts.randomModes !== undefined]] as const) {
+            if (on) throw new InputError(`--coupling cannot be combined with ${flag} (the file sets the couplings; --g only scales them)`);
+          }
+          const c = readCouplingFile(opts.coupling);
+          try {
+            spec = couplingNetwork(c, { gEff: opts.g, D: opts.D, phi: opts.phi, tau: opts.tau, s: opts.leak });
+          } catch (e) {
+            throw new InputError((e as Error).message, { file: opts.coupling, field: 'J' });
+          }
+          checkSizeOption(opts.N, spec, opts.coupling);
         } else if (opts.populations !== undefined) {
           if (opts.g !== undefined) throw new InputError(`--g cannot be combined with --populations: the g2 blocks of ${opts.populations} set the coupling strengths`);
           if (opts.J0 !== undefined) throw new InputError(`--J0 cannot be combined with --populations: put the mean couplings in the "J0" blocks of ${opts.populations}`);
@@ -310,6 +312,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             connfit: VERSION,
             spec: { phi: spec.phi, sizes: spec.sizes, names: spec.names, g2: spec.g2, J0: spec.J0, D: spec.D, tau: spec.tau, s: spec.s },
             ...(regionLoadings ? { regions: { names: spec.names, sizes: regionLoadings.sizes, links: savedLinks(regionLoadings, regionLinks, spec.names) } } : {}),
+            ...(opts.coupling !== undefined ? { coupling: { file: opts.coupling, gEff: opts.g ?? null, ...(spec.coupling?.names ? { names: spec.coupling.names } : {}) } } : {}),
             ...(spec.randomModes ? { randomModes: { M: spec.randomModes.M, D: Array.from(spec.randomModes.D) } } : {}),
             ...(spec.modes ? { modes: { m: spec.modes.m.map((v) => Array.from(v)), n: spec.modes.n.map((v) => Array.from(v)) } } : {}),
             N,
@@ -322,7 +325,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             realised: result.realised,
             ...(keepCouplings ? {} : { JOmitted: `N = ${N} > ${MAX_SAVED_COUPLINGS_N}: the coupling matrix is not stored` }),
           };
-          await writeFileAtomic(opts.saveNetwork, networkFileChunks(meta, result.couplings, N));
+          await writeFileAtomic(opts.saveNetwork, couplingFileChunks(meta, result.couplings, N));
         }
         const seconds = (performance.now() - t0) / 1000;
 
@@ -347,7 +350,9 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         const P = spec.sizes.length;
         const popText = P === 1 ? '1 population' : `${P} populations: ${spec.names.map((n, a) => `${n} ${spec.sizes[a]}`).join(', ')}`;
         const realisedText =
-          P === 1
+          spec.coupling
+            ? `given couplings${opts.g !== undefined ? ` scaled to g_eff ${fmt(opts.g)}` : ''}: g ${fmt(result.realised.g[0][0])} (sqrt(N·Var J_ij)), J0 ${fmt(result.realised.J0[0][0])}`
+            : P === 1
             ? `realised g ${fmt(result.realised.g[0][0])}, J0 ${fmt(result.realised.J0[0][0])} (requested g ${fmt(Math.sqrt(spec.g2[0][0]))}, J0 ${fmt(spec.J0[0][0])})`
             : `realised g_ab ${fmtMatrix(result.realised.g)}, J0_ab ${fmtMatrix(result.realised.J0)} (rows: target ${spec.names.join(', ')})`;
         process.stdout.write(

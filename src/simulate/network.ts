@@ -80,6 +80,11 @@ export interface NetworkSpec {
    * then ignored, g_eff comes from the spectrum).
    */
   randomModes?: RandomModeSpec;
+  /**
+   * A given coupling matrix (a connectome, THEORY §2.8) instead of a random bulk (one population; g2 and
+   * J0 are then ignored): row-major N×N, J[i·N + j] onto i from j, with the cells' names.
+   */
+  coupling?: { J: Float64Array; names?: string[] };
 }
 
 export interface LowRankModes {
@@ -103,6 +108,22 @@ export function iidNetwork(p: { N: number; g: number; D: number; J0?: number; ph
     tau: p.tau ?? 1,
     s: p.s ?? 0,
   };
+}
+
+/**
+ * The network with a given coupling matrix, scaled to g_eff = ‖J‖_F/√N = gEff when given (connectome
+ * weights are relative: the scale sets the regime).
+ */
+export function couplingNetwork(c: { J: Float64Array; N: number; names?: string[] }, p: { gEff?: number; D: number; phi?: PhiName; tau?: number; s?: number }): NetworkSpec {
+  let J = c.J;
+  if (p.gEff !== undefined) {
+    let ss = 0;
+    for (const v of J) ss += v * v;
+    if (ss === 0) throw new RangeError('the coupling matrix is zero: it cannot be scaled to a g_eff');
+    const k = p.gEff / Math.sqrt(ss / c.N);
+    J = J.map((v) => v * k);
+  }
+  return { ...iidNetwork({ N: c.N, g: 0, D: p.D, phi: p.phi, tau: p.tau, s: p.s }), coupling: { J, ...(c.names ? { names: c.names } : {}) } };
 }
 
 export function networkFromPopulations(file: PopulationsFile, defaults: { D: number; phi: PhiName; tau: number; s: number }): NetworkSpec {

@@ -52,18 +52,22 @@ export function evenlySpacedUnits(N: number, k: number): number[] {
 /** Draw J (row-major) and its realised block statistics. */
 export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Float64Array; realised: RealisedCouplings } {
   const N = networkSize(spec);
-  if (spec.randomModes) {
-    if (spec.sizes.length !== 1) throw new RangeError('random-mode couplings are drawn for one population');
-    const J = drawRandomModeCouplings(spec.randomModes, N, normal);
+  if (spec.randomModes || spec.coupling) {
+    if (spec.sizes.length !== 1) throw new RangeError('random-mode or given couplings are for one population');
+    let J: Float64Array;
+    if (spec.coupling) {
+      if (spec.coupling.J.length !== N * N) throw new RangeError(`the given coupling matrix must have N² = ${N * N} entries`);
+      J = Float64Array.from(spec.coupling.J);
+    } else J = drawRandomModeCouplings(spec.randomModes!, N, normal);
     let s = 0;
     let s2 = 0;
     for (const v of J) {
       s += v;
       s2 += v * v;
     }
-    // realised g: sqrt(N·Var J_ij) ≈ g_eff = ‖J‖_F/√N
+    // realised g: sqrt(N·Var J_ij) (≈ g_eff = ‖J‖_F/√N for random modes)
     const mean = s / (N * N);
-    return { J, realised: { g: [[Math.sqrt((s2 / (N * N) - mean * mean) * N)]], J0: [[mean * N]] } };
+    return { J: withModes(J, spec, N), realised: { g: [[Math.sqrt((s2 / (N * N) - mean * mean) * N)]], J0: [[mean * N]] } };
   }
   const pop = populationOf(spec);
   const P = spec.sizes.length;
@@ -95,6 +99,11 @@ export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Flo
     }
   }
   // Low-rank structure is added after the statistics: `realised` describes the random bulk.
+  return { J: withModes(J, spec, N), realised: { g, J0 } };
+}
+
+/** J plus the low-rank modes Σ_r m_r n_rᵀ/N of the spec, in place. */
+function withModes(J: Float64Array, spec: NetworkSpec, N: number): Float64Array {
   if (spec.modes) {
     const { m, n } = spec.modes;
     for (let r = 0; r < m.length; r++) {
@@ -106,7 +115,7 @@ export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Flo
       }
     }
   }
-  return { J, realised: { g, J0 } };
+  return J;
 }
 
 export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise<SimulationResult> {
@@ -192,7 +201,7 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
     nSamples,
     nUnits: n,
     dt: opt.dt * every,
-    unitNames: observed.map((i) => `u${i}`),
+    unitNames: observed.map((i) => spec.coupling?.names?.[i] ?? `u${i}`),
     time,
   };
   return { recording, observedUnits: observed, realised, couplings: opt.keepCouplings ? J : undefined };
