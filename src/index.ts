@@ -13,7 +13,9 @@ export { lowRankNetworkBootstrap, multiregionNetworkBootstrap, networkBootstrap,
 export { buildFitFile } from './fitfile/build.js';
 export { FitFileSchema, readFitFile, writeFitFile, type FitFile } from './fitfile/schema.js';
 export { simulate } from './simulate/simulate.js';
-export { iidNetwork, networkFromPopulations } from './simulate/network.js';
+export { couplingNetwork, iidNetwork, networkFromPopulations } from './simulate/network.js';
+export { centred, readConnectome, type Connectome } from './connectome/connectome.js';
+export { readCouplingFile } from './connectome/couplingFile.js';
 export { participationRatio, matrixSpectrumStats } from './statistics/dimension.js';
 export { participationRatioTheory, prFiniteSizeNote } from './theory/participation.js';
 export { solveStationary, chaosThreshold } from './theory/dmft.js';

@@ -92,7 +92,7 @@ describe('edge lists', () => {
     bad('type.csv', 'Source,Target,Weight,Type\nA,B,1,chemical\nA,C,1,neuropeptide\n', /type\.csv:3:4: unknown synapse type 'neuropeptide'/);
     bad('name.csv', 'Source,Target,Weight\n ,B,1\n', /name\.csv:2:1: empty source name/);
     bad('ragged.csv', 'Source,Target,Weight\nA,B,1,2\n', /ragged\.csv:2: cannot parse the edge list/);
-    bad('untyped.csv', 'Source,Target,Weight\nA,B,1\n', /untyped\.csv --synapses: --synapses electrical needs a type column/, { synapses: 'electrical' });
+    bad('untyped.csv', 'Source,Target,Weight\nA,B,1\n', /untyped\.csv --synapses: 'electrical' needs a type column/, { synapses: 'electrical' });
     bad('match.csv', 'Source,Target,Weight\nA,B,1\n', /--cells: no cell name matches \/\^z\//, { cells: /^z/ });
     bad('edges.xlsx', 'x', /edges\.xlsx: cannot tell the format from the extension '\.xlsx'/);
   });
@@ -159,6 +159,25 @@ describe('flyvis cell-type connectomes and coupling files', () => {
     const badRegex = await runCli('connectome', f, '--cells', '(');
     expect(badRegex.code).toBe(2);
     expect(badRegex.stderr).toMatch(/--cells: not a regular expression/);
+  });
+
+  it('low-rank modes are added to given and to random-mode couplings (random modes used to drop them)', async () => {
+    const run = async (name: string, ...extra: string[]) => {
+      const net = join(dir, `${name}.json`);
+      const r = await runCli('simulate', ...extra, '--dt', '0.05', '--steps', '10', '--seed', '2', '--out', join(dir, `${name}.csv`), '--save-network', net, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(net, 'utf8'));
+    };
+    const rank = ['--rank', '1', '--overlap', '[[1,0.5],[0.5,1]]'];
+    for (const base of [['--N', '60', '--g', '1', '--random-modes', '1'], ['--coupling', join(dir, 'iid-small.json')]]) {
+      if (base[0] === '--coupling') await run('iid-small', '--N', '60', '--g', '1');
+      const plain = await run('plain', ...base);
+      const withModes = await run('with-modes', ...base, ...rank);
+      const { m, n } = withModes.modes;
+      let dev = 0;
+      plain.J.forEach((row: number[], i: number) => row.forEach((v, j) => (dev = Math.max(dev, Math.abs(withModes.J[i][j] - v - (m[0][i] * n[0][j]) / 60)))));
+      expect(dev).toBeLessThan(1e-12);
+    }
   });
 
   it('simulate --coupling runs the network it is given: a fit recovers the given matrix\'s g', async () => {

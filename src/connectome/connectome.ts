@@ -71,7 +71,7 @@ export function readConnectome(file: string, opts: ReadConnectomeOptions = {}): 
   let c: Connectome;
   if (ext === '.json') {
     const doc = parseJson(buf.toString('utf8'), 'a connectome: a flyvis file ("nodes", "edges") or a coupling file ("J")', { file });
-    if (opts.synapses !== undefined && opts.synapses !== 'all') throw new InputError(`--synapses ${opts.synapses} applies to edge lists with a type column; ${file} is JSON`, { field: '--synapses' });
+    if (opts.synapses !== undefined && opts.synapses !== 'all') throw new InputError(`'${opts.synapses}' applies to edge lists with a type column; ${file} is JSON`, { field: '--synapses' });
     if (isFlyvisConnectome(doc)) c = readFlyvisConnectome(doc, file, where);
     else if (doc !== null && typeof doc === 'object' && 'J' in doc) {
       const m = couplingFromDocument(doc, file);

@@ -51,7 +51,7 @@ export function readEdgeList(text: string, file: string, where: { path: string; 
     throw new InputError(`the header has no ${missing.join(', ')} column (got ${records[0].record.join(', ')}); expected Source,Target,Weight and optionally Type`, { file, line: records[0].info.lines });
   }
   if (col.type < 0 && synapses !== 'chemical') {
-    throw new InputError(`--synapses ${synapses} needs a type column (chemical or electrical per row); this edge list has none, so its rows are taken as directed connections`, { file, field: '--synapses' });
+    throw new InputError(`'${synapses}' needs a type column (chemical or electrical per row); this edge list has none, so its rows are taken as directed connections`, { file, field: '--synapses' });
   }
 
   const index = new Map<string, number>();
