@@ -103,7 +103,8 @@ export function registerSimulate(program: Command): void {
         '  τ dx_i/dt = −U\'(x_i) + Σ_j J_ij φ(x_j) + sqrt(2Dτ) ξ_i(t)\n' +
         '  U(x) = x²/2 − s·log cosh x                          (s = --leak)\n' +
         '  J_ij = J0/N + (g/√N) z_ij                           (one population)\n' +
-        '  J_ij = J0_ab/N_b + sqrt(g²_ab/N_b) z_ij, i∈a, j∈b   (--populations)',
+        '  J_ij = J0_ab/N_b + sqrt(g²_ab/N_b) z_ij, i∈a, j∈b   (--populations)\n' +
+        '  J = a given matrix, e.g. a connectome               (--coupling)',
     )
     .option('--N <N>', 'number of units (with --populations or --regions: may be omitted, else must equal the sum of the sizes)', parseNumber('--N', { positive: true, integer: true }))
     .option('--g <g>', 'coupling strength g: Var(J_ij) = g²/N (one population; required without --populations)', parseNumber('--g', { nonNegative: true }))
@@ -206,7 +207,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         let regionLoadings: MultiregionLoadings | undefined;
         let regionLinks: RegionLink[] = [];
         if (opts.regions !== undefined) {
-          for (const [flag, on] of [['--populations', opts.populations !== undefined], ['--g', opts.g !== undefined], ['--J0', opts.J0 !== undefined], ['--rank', opts.rank !== undefined], ['--modes', opts.modes !== undefined], ['--random-modes', opts.randomModes !== undefined]] as const) {
+          for (const [flag, on] of [['--populations', opts.populations !== undefined], ['--g', opts.g !== undefined], ['--J0', opts.J0 !== undefined], ['--rank', opts.rank !== undefined], ['--modes', opts.modes !== undefined], ['--random-modes', opts.randomModes !== undefined], ['--coupling', opts.coupling !== undefined]] as const) {
             if (on) throw new InputError(`--regions cannot be combined with ${flag} (the regions file sets the network)`);
           }
           const reg = regionsForSimulation(readRegionsFile(opts.regions), opts.regions);
@@ -296,7 +297,8 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         } catch (err) {
           // simulate() reports divergence as a plain Error; make it a user-facing failure (exit 1).
           if (err instanceof Error && /diverged/.test(err.message)) {
-            throw new ConnfitError(`${err.message} (dt/τ = ${opts.dt / spec.tau}, largest g_ab = ${fmt(Math.sqrt(Math.max(...spec.g2.flat())))}); nothing was written`);
+            const strength = spec.coupling ? `given couplings${opts.g !== undefined ? ` at g_eff ${fmt(opts.g)}` : ''}` : `largest g_ab = ${fmt(Math.sqrt(Math.max(...spec.g2.flat())))}`;
+            throw new ConnfitError(`${err.message} (dt/τ = ${opts.dt / spec.tau}, ${strength}); nothing was written`);
           }
           throw err;
         } finally {
