@@ -9,6 +9,7 @@ import { couplingFileChunks } from '../../src/connectome/couplingFile.js';
 import { SYNAPSE_SELECTIONS, type SynapseSelection } from '../../src/connectome/edgeList.js';
 import { InputError } from '../../src/errors.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
+import { couplingStatisticsJson, couplingStatisticsLines } from '../../src/report/coupling.js';
 import { matrixSpectrumStats } from '../../src/statistics/dimension.js';
 import { VERSION } from '../../src/version.js';
 import { action, checkOutputPath, parseChoice, printJson } from '../common.js';
@@ -91,9 +92,8 @@ Exit codes: 0 ok, 2 bad options or input (the message names the file, line and c
           const meta = { connfit: VERSION, names: c.names, connectome: { source: src.path, sha256: src.sha256, ...selection, cellsInFile: src.cellsInFile, connections: src.connections, selfCouplings: src.selfCouplings } };
           await writeFileAtomic(opts.out, couplingFileChunks(meta, c.J, c.N));
         }
-        const stats = { g: s.g, J0: s.J0, g_eff: s.g_eff, pr_s: s.pr_s, effective_rank: s.effective_rank, s_max: s.s_max };
         if (opts.json) {
-          printJson({ file, ...selection, N: c.N, cellsInFile: src.cellsInFile, connections: src.connections, selfCouplings: src.selfCouplings, ...stats, notes: src.notes, out: opts.out ?? null });
+          printJson({ file, ...selection, N: c.N, cellsInFile: src.cellsInFile, connections: src.connections, selfCouplings: src.selfCouplings, ...couplingStatisticsJson(s), notes: src.notes, out: opts.out ?? null });
           return;
         }
         const what = src.format === 'edge-list' ? `edge list, ${src.synapses} synapses` : src.format === 'flyvis' ? 'flyvis cell types' : 'coupling file';
@@ -101,12 +101,7 @@ Exit codes: 0 ok, 2 bad options or input (the message names the file, line and c
           `file: ${file} (${what})\n` +
             `cells: ${c.N}${src.cells !== undefined ? ` (of ${src.cellsInFile}, names matching ${src.cells})` : ''}; connections ${src.connections} (${fmt((100 * src.connections) / (c.N * c.N))} % of N²), self-couplings ${src.selfCouplings}\n` +
             (src.centred ? `mean coupling ${fmt(src.centred.mean)} subtracted from every entry\n` : '') +
-            `g (sqrt(N·Var J_ij)): ${fmt(s.g)}\n` +
-            `J0 (N·mean J_ij): ${fmt(s.J0)}\n` +
-            `g_eff (‖J‖_F/√N): ${fmt(s.g_eff)}\n` +
-            `PR_S (singular values²): ${fmt(s.pr_s)}  (i.i.d. Gaussian: 0.5)\n` +
-            `effective rank α·PR_D: ${s.effective_rank === null ? '- (PR_S ≥ 1/2: i.i.d.-like)' : fmt(s.effective_rank)}\n` +
-            (s.s_max !== null ? `largest singular value: ${fmt(s.s_max)}\n` : '') +
+            couplingStatisticsLines(s) +
             src.notes.map((n) => `note: ${n}\n`).join('') +
             (opts.out !== undefined ? `wrote ${opts.out}: connfit simulate --coupling ${opts.out} --g <g_eff> … simulates it\n` : ''),
         );

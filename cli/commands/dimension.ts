@@ -15,6 +15,7 @@ import { action, parseChoice, parseNumber, printJson, refuseGivenOptions, startB
 import { isFitFile, readFitFile } from '../../src/fitfile/schema.js';
 import { checkAgainstFit } from '../../src/predict/forecast.js';
 import { dimensionComparison, prComparisonLines } from '../../src/report/predict.js';
+import { couplingStatisticsJson, couplingStatisticsLines } from '../../src/report/coupling.js';
 
 interface DimensionOptions {
   layout?: RecordingLayout;
@@ -187,20 +188,11 @@ export function registerDimension(program: Command): void {
         if (matrix) {
           refuseGivenOptions(cmd, [['--phi', 'phi'], ['--zscore', 'zscore'], ...RECORDING_OPTIONS], `does not apply to a coupling matrix ('${file}' has one, "J"); drop it`);
           const s = matrixSpectrumStats(matrix.J, matrix.N);
-          const out = { g: s.g, J0: s.J0, g_eff: s.g_eff, pr_s: s.pr_s, effective_rank: s.effective_rank, N: s.N, s_max: s.s_max };
           if (opts.json) {
-            printJson({ file, kind: 'matrix', ...out });
+            printJson({ file, kind: 'matrix', ...couplingStatisticsJson(s), N: s.N });
             return;
           }
-          process.stdout.write(
-            `file: ${file} (coupling matrix, N = ${s.N})\n` +
-              `g (sqrt(N·Var J_ij)): ${fmt(s.g)}\n` +
-              `J0 (N·mean J_ij): ${fmt(s.J0)}\n` +
-              `g_eff (‖J‖_F/√N): ${fmt(s.g_eff)}\n` +
-              `PR_S (singular values²): ${fmt(s.pr_s)}  (i.i.d. Gaussian: 0.5)\n` +
-              `effective rank α·PR_D: ${s.effective_rank === null ? '- (PR_S ≥ 1/2: i.i.d.-like)' : fmt(s.effective_rank)}\n` +
-              (s.s_max !== null ? `largest singular value: ${fmt(s.s_max)}\n` : ''),
-          );
+          process.stdout.write(`file: ${file} (coupling matrix, N = ${s.N})\n` + couplingStatisticsLines(s));
           return;
         }
         const readOpts: ReadOptions = { header: opts.header };
