@@ -16,6 +16,7 @@ export { simulate } from './simulate/simulate.js';
 export { couplingNetwork, iidNetwork, networkFromPopulations } from './simulate/network.js';
 export { centred, readConnectome, type Connectome } from './connectome/connectome.js';
 export { readCouplingFile } from './connectome/couplingFile.js';
+export { alignConnectome, fitWithConnectome, type ConnectomeFitResult } from './fit/connectome.js';
 export { participationRatio, matrixSpectrumStats } from './statistics/dimension.js';
 export { participationRatioTheory, prFiniteSizeNote } from './theory/participation.js';
 export { solveStationary, chaosThreshold } from './theory/dmft.js';

@@ -150,9 +150,13 @@ describe('flyvis cell-type connectomes and coupling files', () => {
     saved.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(file.J[i][j] * k, 12)));
     expect(readFileSync(rec, 'utf8').split('\n')[0]).toBe('time,A,B,C');
 
-    const refuse = await runCli('simulate', '--coupling', out, '--J0', '1', '--dt', '0.05', '--steps', '10', '--out', join(dir, 'x.csv'));
-    expect(refuse.code).toBe(2);
-    expect(refuse.stderr).toMatch(/--coupling cannot be combined with --J0/);
+    // --J0 adds the mean J0/N to the given matrix (and --bulk-g a random part; test/connectome-fit.test.ts)
+    const withMean = join(dir, 'chain-mean.json');
+    const simMean = await runCli('simulate', '--coupling', out, '--J0', '1.5', '--dt', '0.05', '--steps', '10', '--out', join(dir, 'x.csv'), '--save-network', withMean, '--quiet');
+    expect(simMean.code, simMean.stderr).toBe(0);
+    const meanNet = JSON.parse(readFileSync(withMean, 'utf8'));
+    meanNet.J.forEach((row: number[], i: number) => row.forEach((v, j) => expect(v).toBeCloseTo(file.J[i][j] + 1.5 / 3, 12)));
+    expect(meanNet.realised).toEqual({ g: [[0]], J0: [[expect.closeTo(1.5, 12)]] });
     const wrongN = await runCli('simulate', '--coupling', out, '--N', '4', '--dt', '0.05', '--steps', '10', '--out', join(dir, 'x.csv'));
     expect(wrongN.code).toBe(2);
     expect(wrongN.stderr).toMatch(/--N 4 does not match .*chain\.json/);

@@ -2,6 +2,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitRecording, type FitOptions, type FitResult } from '../../src/fit/fit.js';
 import { checkMultiregionBootstrap, lowRankNetworkBootstrap, MIN_BOOTSTRAP_NETWORKS, multiregionNetworkBootstrap, networkBootstrap, withNetworkBootstrap, type NetworkBootstrap, type NetworkBootstrapOptions } from '../../src/fit/networkBootstrap.js';
 import { fitLowRank, type LowRankFitOptions } from '../../src/fit/lowRank.js';
+import { fitWithConnectome } from '../../src/fit/connectome.js';
+import { readConnectome } from '../../src/connectome/connectome.js';
+import { SYNAPSE_SELECTIONS, type SynapseSelection } from '../../src/connectome/edgeList.js';
 import { ConnfitError, InputError } from '../../src/errors.js';
 import { prepareEigensolver } from '../../src/linalg/eigh.js';
 import { effectiveRankOfFit } from '../../src/structure/effectiveRank.js';
@@ -13,7 +16,7 @@ import { readPopulationAssignment } from '../../src/model/populations.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { estimateTable } from '../../src/report/summary.js';
-import { action, checkOutputPath, parseNumber, progressBar, refuseGivenOptions, startBackend } from '../common.js';
+import { action, checkOutputPath, parseChoice, parseNumber, progressBar, refuseGivenOptions, startBackend } from '../common.js';
 
 interface FitCliOptions {
   dt?: number;
@@ -43,6 +46,8 @@ interface FitCliOptions {
   calibration: 'simulation' | 'none';
   regions?: string;
   bootstrapNetworks?: number;
+  connectome?: string;
+  synapses?: SynapseSelection;
 }
 
 /** `--units a,b,c` → the names; an empty list would otherwise mean "all units" without a word. */
@@ -106,6 +111,11 @@ export function registerFit(program: Command): void {
     .option('--regions <file.json>', 'multiregion fit (THEORY §1.3d): per region g, D and the rank-one links between regions; ' +
       'file: {"regions": [{"name": "A", "size": 200}, …], "links": [{"from": "B", "to": "A"}, …]} (the format in full: ' +
       'README, "Multiregion networks"; example: two-regions, models/two-regions.json)')
+    .option('--connectome <file>', 'fit a given coupling matrix at an unknown scale: J = a·W + J0/N + g·Z/√N, W a connectome ' +
+      '(edge list .csv/.tsv/.txt, flyvis .json or coupling file .json: the formats of connfit connectome) whose cells are matched to the ' +
+      'recorded units by name; reports a (connectomeScale), its gain gW = a·‖W‖_F/√n, g (couplings W does not explain), D, J0 and a ' +
+      'Wald test of a = 0. Exact loss, one population')
+    .option('--synapses <kind>', `with --connectome, an edge list with a type column: ${SYNAPSE_SELECTIONS.join(', ')} (default: chemical)`, parseChoice('--synapses', SYNAPSE_SELECTIONS))
     .option('--effective-rank', 'also estimate the effective rank α·PR_D of J from the activity\'s PR (random-mode model, ' +
       'THEORY §5.3), calibrated for the finite network size (see --calibration), with a 95% interval; with ' +
       '--loss exact also from the estimated couplings, the value reported when the recording is ≥ 5·N τ')
@@ -152,6 +162,11 @@ Examples (run in order; a JSON file argument can also name a model shipped in mo
   $ connfit simulate --regions two-regions --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out regions.csv
   $ connfit fit regions.csv --regions two-regions --currents --out regions-fit.json
   $ connfit fit regions.csv --regions two-regions --bootstrap-networks 10 --out regions-boot.json   # how far the links may be off
+  A connectome at an unknown scale (simulated here from the C. elegans neurons' chemical synapses):
+  $ connfit connectome "$CONNFIT_DATA"/celegans-cook2019-herm/herm_full_edgelist.csv --cells '^[A-Z]' --out worm.json
+  $ connfit simulate --coupling worm.json --coupling-scale 0.02 --bulk-g 0.5 --D 0.05 --dt 0.05 --steps 20000 --burn-in 500 \
+      --seed 1 --out worm-rec.csv
+  $ connfit fit worm-rec.csv --connectome worm.json --out worm-fit.json
   Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:
   $ connfit fit "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\
       --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
@@ -200,6 +215,12 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           refuseGivenOptions(cmd, [['--currents', 'currents']], 'applies with --rank R or --regions (the latent currents are those of the modes or links); add one, or drop it');
         }
         if (rank !== 'auto') refuseGivenOptions(cmd, [['--max-rank', 'maxRank'], ['--folds', 'folds']], 'applies with --rank auto (it sets how the rank is chosen); use --rank auto, or drop it');
+        if (opts.connectome === undefined) refuseGivenOptions(cmd, [['--synapses', 'synapses']], 'applies with --connectome (it chooses the synapse types of an edge list); add --connectome <file>, or drop it');
+        else {
+          for (const [flag, on] of [['--rank', rank !== undefined], ['--regions', opts.regions !== undefined], ['--populations', opts.populations !== undefined], ['--effective-rank', opts.effectiveRank], ['--bootstrap-networks', opts.bootstrapNetworks !== undefined], ['--network-size', opts.networkSize !== undefined], ['--loss whittle', opts.loss === 'whittle']] as const) {
+            if (on) throw new InputError(`cannot be combined with ${flag} (a connectome fit has the given matrix as its structure, one population and the exact loss); drop ${flag}`, { field: '--connectome' });
+          }
+        }
         if (opts.networkSize !== undefined && !opts.effectiveRank && rank === undefined && opts.bootstrapNetworks === undefined) {
           throw new InputError('--network-size applies with --rank, --effective-rank or --bootstrap-networks');
         }
@@ -255,6 +276,13 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           await report(buildFitFile(await bootstrapped(result, (boot) => lowRankNetworkBootstrap(rec, result, lowRankOpts, boot)), rec, provenance()));
           return;
         }
+        if (opts.connectome !== undefined) {
+          const c = readConnectome(opts.connectome, { synapses: opts.synapses });
+          const result = await fitWithConnectome(rec, c, connectomeFitOptions(), opts.connectome);
+          bar.stop();
+          await report(buildFitFile(result, rec, provenance()));
+          return;
+        }
         const fitOpts: FitOptions = {
           phi: opts.phi,
           dt: opts.dt ?? rec.dt,
@@ -289,6 +317,14 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           return;
         }
         await report(buildFitFile(result, rec, provenance()));
+
+        function connectomeFitOptions(): FitOptions {
+          return {
+            phi: opts.phi, dt: opts.dt ?? rec.dt, loss: opts.loss, discretisation: opts.discretisation, fitTau: opts.fitTau, tau: opts.tau,
+            fitScale: opts.fitScale, fitJ0: opts.fitJ0, fitLeak: opts.fitLeak, leak: opts.leak,
+            onProgress: (_stage, done, total) => bar.update(done, total),
+          };
+        }
 
         /** The fit's provenance; the seed recorded is the one used (the bootstrap's default 1 when it ran). */
         function provenance(seed = opts.bootstrapNetworks !== undefined ? (opts.seed ?? 1) : opts.seed) {
@@ -353,6 +389,18 @@ function structureLines(fit: FitFile): string[] {
       'links (source → target: singular value of m nᵀ/N_source):',
       ...(s.links ?? []).map((l) => `  ${l.source} → ${l.target}: ${l.strength.map((x) => f(x)).join(', ')}`),
       ...(s.leadingEigenvalue ? [`leading eigenvalue of T̂ (THEORY §6.4): ${f(s.leadingEigenvalue.re)} ${s.leadingEigenvalue.im >= 0 ? '+' : '−'} ${f(Math.abs(s.leadingEigenvalue.im))}i`] : []),
+    ];
+  }
+  if (s.connectome) {
+    const c = s.connectome;
+    const v = (e: { value: number | null; se: number | null; ci95: [number | null, number | null] }) => `${f(e.value)} ± ${f(e.se)}  95% interval [${f(e.ci95[0])}, ${f(e.ci95[1])}]`;
+    return [
+      '',
+      `connectome (J = a·W + J0/N + g·Z/√N): ${c.source.path}${c.source.synapses ? ` (${c.source.synapses} synapses)` : ''}`,
+      `  ${c.matched} of ${fit.data.units} recorded units matched to its ${c.cells} cells; ‖W‖_F/√n among them ${f(c.norm)}`,
+      `  scale a  ${v(c.scale)}`,
+      `  gain gW  ${v(c.gW)}`,
+      `  Wald test of a = 0: z ${f(c.wald.z)}, two-sided p ${c.wald.pValue === null ? '-' : c.wald.pValue < 1e-300 ? '< 1e-300' : c.wald.pValue.toPrecision(2)}`,
     ];
   }
   if (s.effectiveRank) {

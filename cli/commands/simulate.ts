@@ -57,6 +57,8 @@ interface SimulateCliOptions {
   randomModes?: number;
   regions?: string;
   coupling?: string;
+  couplingScale?: number;
+  bulkG?: number;
   spectrum?: 'exp' | 'step';
   rank?: number;
   overlap?: string;
@@ -124,7 +126,9 @@ export function registerSimulate(program: Command): void {
     .option('--regions <file.json>', 'multiregion network (THEORY §1.3d): disorder g inside each region and rank-one links between\n' +
       '(and within) regions with loadings drawn by the §1.3d recipe from the geometry T, U (see below)')
     .option('--coupling <file.json>', 'a given coupling matrix (a connectome: connfit connectome --out, or --save-network) instead of random couplings;\n' +
-      'with --g it is scaled to g_eff = ‖J‖_F/√N = g, else used as it is')
+      'with --g it is scaled to g_eff = ‖J‖_F/√N = g, with --coupling-scale a multiplied by a, else used as it is')
+    .option('--coupling-scale <a>', 'with --coupling: multiply the given matrix by a (the scale connfit fit --connectome estimates)', parseNumber('--coupling-scale'))
+    .option('--bulk-g <g>', 'with --coupling: add a random bulk g·Z/√N (and --J0: a mean J0/N) to the given matrix, J = a·W + J0/N + g·Z/√N', parseNumber('--bulk-g', { nonNegative: true }))
     .option('--random-modes <r>', 'random-mode couplings J = Σ_a D_a l_a r_aᵀ (THEORY §1.3c) with effective rank α·PR_D = r and g_eff = --g', parseNumber('--random-modes', { positive: true }))
     .option('--spectrum <family>', 'with --random-modes: exp (D_a ∝ e^{−βa/M}, flat above r = 1) or step (r ≤ 1)', parseChoice('--spectrum', ['exp', 'step'] as const), 'exp' as const)
     .option('--modes <file.json>', 'add low-rank modes Σ_r m_r n_rᵀ/N with given loadings: {"m": [[N numbers], …], "n": [[N numbers], …]}')
@@ -147,6 +151,8 @@ Examples:
   A connectome (C. elegans neurons, chemical synapses, mean removed) scaled to g_eff = 2:
   $ connfit connectome "$CONNFIT_DATA"/celegans-cook2019-herm/herm_full_edgelist.csv --cells '^[A-Z]' --center --out worm.json
   $ connfit simulate --coupling worm.json --g 2 --D 0.01 --dt 0.05 --steps 20000 --burn-in 2000 --seed 1 --out worm-rec.csv
+  The same matrix × 0.02 plus a random bulk g 0.5 (J = a·W + g·Z/√N; connfit fit --connectome estimates a and g):
+  $ connfit simulate --coupling worm.json --coupling-scale 0.02 --bulk-g 0.5 --D 0.05 --dt 0.05 --steps 20000 --seed 1 --out worm-bulk.csv
 
   Two populations (E, I) from a file, keeping the network for comparison with a fit:
   $ connfit simulate --populations two-populations --D 0.1 --dt 0.05 --steps 20000 --seed 2 \\
@@ -187,6 +193,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         if (opts.dt === undefined) throw new InputError('--dt is required (Euler step and sampling interval, e.g. --dt 0.05)');
         if (opts.steps === undefined) throw new InputError('--steps is required (recorded steps after burn-in, e.g. --steps 20000)');
         // --spectrum has a default: only a value given on the command line is refused
+        if (opts.coupling === undefined) refuseGivenOptions(cmd, [['--coupling-scale', 'couplingScale'], ['--bulk-g', 'bulkG']], 'applies with --coupling (it scales the given matrix or adds a random bulk to it); add --coupling <file.json>, or drop it');
         if (opts.randomModes === undefined) refuseGivenOptions(cmd, [['--spectrum', 'spectrum']], 'applies with --random-modes only (it shapes the spectrum of the random modes); add --random-modes r, or drop it');
         const format: OutFormat | undefined = opts.format ?? formatFromPath(opts.out);
         if (!format) {
@@ -221,12 +228,13 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           regionLinks = reg.links;
           spec = multiregionNetwork(regionLoadings, { g: reg.g, D: reg.D.map((d) => d ?? opts.D), phi: opts.phi, tau: opts.tau, s: opts.leak, names: reg.names, links: regionLinks });
         } else if (opts.coupling !== undefined) {
-          for (const [flag, on] of [['--populations', opts.populations !== undefined], ['--J0', opts.J0 !== undefined], ['--random-modes', opts.randomModes !== undefined]] as const) {
-            if (on) throw new InputError(`--coupling cannot be combined with ${flag} (the file sets the couplings; --g only scales them)`);
+          for (const [flag, on] of [['--populations', opts.populations !== undefined], ['--random-modes', opts.randomModes !== undefined]] as const) {
+            if (on) throw new InputError(`--coupling cannot be combined with ${flag} (the file sets the couplings; --g or --coupling-scale scales them, --bulk-g and --J0 add a random part)`);
           }
+          if (opts.g !== undefined && opts.couplingScale !== undefined) throw new InputError('give --g (scale the matrix to g_eff = ‖J‖_F/√N) or --coupling-scale (multiply it), not both', { field: '--coupling-scale' });
           const c = readCouplingFile(opts.coupling);
           try {
-            spec = couplingNetwork(c, { gEff: opts.g, D: opts.D, phi: opts.phi, tau: opts.tau, s: opts.leak });
+            spec = couplingNetwork(c, { gEff: opts.g, scale: opts.couplingScale, bulkG: opts.bulkG, J0: opts.J0, D: opts.D, phi: opts.phi, tau: opts.tau, s: opts.leak });
           } catch (e) {
             throw new InputError((e as Error).message, { file: opts.coupling, field: 'J' });
           }
@@ -314,7 +322,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             connfit: VERSION,
             spec: { phi: spec.phi, sizes: spec.sizes, names: spec.names, g2: spec.g2, J0: spec.J0, D: spec.D, tau: spec.tau, s: spec.s },
             ...(regionLoadings ? { regions: { names: spec.names, sizes: regionLoadings.sizes, links: savedLinks(regionLoadings, regionLinks, spec.names) } } : {}),
-            ...(opts.coupling !== undefined ? { coupling: { file: opts.coupling, gEff: opts.g ?? null, ...(spec.coupling?.names ? { names: spec.coupling.names } : {}) } } : {}),
+            ...(opts.coupling !== undefined ? { coupling: { file: opts.coupling, gEff: opts.g ?? null, scale: opts.couplingScale ?? null, bulkG: opts.bulkG ?? null, ...(spec.coupling?.names ? { names: spec.coupling.names } : {}) } } : {}),
             ...(spec.randomModes ? { randomModes: { M: spec.randomModes.M, D: Array.from(spec.randomModes.D) } } : {}),
             ...(spec.modes ? { modes: { m: spec.modes.m.map((v) => Array.from(v)), n: spec.modes.n.map((v) => Array.from(v)) } } : {}),
             N,
@@ -353,7 +361,9 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         const popText = P === 1 ? '1 population' : `${P} populations: ${spec.names.map((n, a) => `${n} ${spec.sizes[a]}`).join(', ')}`;
         const realisedText =
           spec.coupling
-            ? `given couplings${opts.g !== undefined ? ` scaled to g_eff ${fmt(opts.g)}` : ''}: g ${fmt(result.realised.g[0][0])} (sqrt(N·Var J_ij)), J0 ${fmt(result.realised.J0[0][0])}`
+            ? opts.bulkG || opts.J0
+              ? `given couplings${opts.g !== undefined ? ` scaled to g_eff ${fmt(opts.g)}` : opts.couplingScale !== undefined ? ` × ${fmt(opts.couplingScale)}` : ''} plus a random part: realised g ${fmt(result.realised.g[0][0])}, J0 ${fmt(result.realised.J0[0][0])} (requested g ${fmt(opts.bulkG ?? 0)}, J0 ${fmt(opts.J0 ?? 0)})`
+              : `given couplings${opts.g !== undefined ? ` scaled to g_eff ${fmt(opts.g)}` : opts.couplingScale !== undefined ? ` × ${fmt(opts.couplingScale)}` : ''}: g ${fmt(result.realised.g[0][0])} (sqrt(N·Var J_ij)), J0 ${fmt(result.realised.J0[0][0])}`
             : P === 1
             ? `realised g ${fmt(result.realised.g[0][0])}, J0 ${fmt(result.realised.J0[0][0])} (requested g ${fmt(Math.sqrt(spec.g2[0][0]))}, J0 ${fmt(spec.J0[0][0])})`
             : `realised g_ab ${fmtMatrix(result.realised.g)}, J0_ab ${fmtMatrix(result.realised.J0)} (rows: target ${spec.names.join(', ')})`;

@@ -50,6 +50,11 @@ export interface FitOptions {
   leak?: number;
   /** Population of each recorded unit (index into populationNames). Default: one population. */
   populations?: { names: string[]; groups: Int32Array };
+  /**
+   * A given coupling matrix W (a connectome), n×n row-major over the recorded units (row = target, zero
+   * rows and columns for units it lacks): J = a·W + J0/N + g·Z/√N with a fitted (exact loss, one population).
+   */
+  connectome?: Float64Array;
   maxIterations?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -103,11 +108,13 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
   if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
   // τ and the observation scale are identified by the regression form (see report notes), so they
   // default to the exact loss; otherwise the spectral loss, which also works on subsamples.
-  const form = opts.loss ?? (opts.fitTau || opts.fitScale ? 'exact' : 'whittle');
+  const form = opts.loss ?? (opts.fitTau || opts.fitScale || opts.connectome ? 'exact' : 'whittle');
   const popNames = opts.populations?.names ?? ['all'];
   const groups = opts.populations?.groups ?? new Int32Array(rec.nUnits);
   const P = popNames.length;
+  const connectome = opts.connectome ? normalisedConnectome(opts.connectome, rec.nUnits, form, P) : undefined;
   const cfg: ModelConfig = {
+    ...(connectome ? { connectome: connectome.W, connectomeNorm: connectome.norm } : {}),
     phi: opts.phi,
     populationNames: popNames,
     dt,
@@ -153,6 +160,24 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
   } finally {
     prep.dispose();
   }
+}
+
+/**
+ * W scaled to ‖W‖_F/√n = 1, so that its gain g_W is of order one like g (the optimiser's steps and the
+ * Hessian's differences are relative to order-one parameters).
+ */
+function normalisedConnectome(W: Float64Array, n: number, form: LossForm, P: number): { W: Float64Array; norm: number } {
+  if (form !== 'exact') throw new InputError('a given coupling matrix (--connectome) is fitted with the exact loss (its input to each unit is a regression on the recorded activity); drop --loss whittle', { field: '--connectome' });
+  if (P > 1) throw new InputError('a given coupling matrix (--connectome) is fitted with one population; drop --populations', { field: '--connectome' });
+  if (W.length !== n * n) throw new RangeError(`the coupling matrix must be ${n}×${n} (the recorded units), got ${W.length} entries`);
+  let ss = 0;
+  for (const v of W) {
+    if (!Number.isFinite(v)) throw new InputError('the coupling matrix has a non-finite entry', { field: '--connectome' });
+    ss += v * v;
+  }
+  if (ss === 0) throw new InputError('the coupling matrix is zero among the recorded units: no recorded unit receives input from another through it', { field: '--connectome' });
+  const norm = Math.sqrt(ss / n);
+  return { W: W.map((v) => v / norm), norm };
 }
 
 function basisFor(cfg: ModelConfig): BasisSpec {
@@ -243,7 +268,7 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
 function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, warm?: Float64Array): Prepared {
   const phi = nonlinearity(cfg.phi);
   const basis = basisFor(cfg);
-  const stats = exactStatistics(rec, basis, phi);
+  const stats = exactStatistics(rec, basis, phi, cfg.connectome);
   const taus = cfg.fitTau ? logGrid(2 * cfg.dt, Math.max(4 * cfg.dt, (stats.T * cfg.dt) / 20), 16) : [cfg.tau];
   const k0 = stepCoefficients(cfg.dt, taus[Math.floor(taus.length / 2)], cfg.discretisation);
   const w0 = weightsAt(basis.names, k0, cfg.leak);
@@ -259,7 +284,7 @@ function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, war
   const value64 = (theta: Float64Array) => {
     const nat = unpack(theta, layout, cfg);
     const k = stepCoefficients(cfg.dt, nat.tau, cfg.discretisation);
-    return exactLossValue(stats, { g2: nat.g2[0][0], D: nat.D[0], J0: nat.J0[0][0], a: k.a, c: k.c, w: weightsAt(basis.names, k, nat.leak) }, floor);
+    return exactLossValue(stats, { g2: nat.g2[0][0], D: nat.D[0], J0: nat.J0[0][0], a: k.a, c: k.c, w: weightsAt(basis.names, k, nat.leak), gW: nat.gW }, floor);
   };
   if (warm) return { cfg, layout, loss, normaliser, dispose, starts: [warm], samplesUsed: stats.T + 1, offsetShift: 0, exact, value64, sigma2Floor: [floor] };
   // Initialise from the whittle-style moments: total y variance split by a coarse g² grid.
@@ -734,7 +759,7 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
       evaluations += opt.evaluations;
       const nat = unpack(opt.x, innerLayout, inner);
       const k = stepCoefficients(inner.dt, nat.tau, inner.discretisation);
-      const L = exactLossValue(prep.exact!.stats, { g2: nat.g2[0][0], D: nat.D[0], J0: nat.J0[0][0], a: k.a, c: k.c, w: weightsAt(basis.names, k, nat.leak) }, prep.exact!.floor);
+      const L = exactLossValue(prep.exact!.stats, { g2: nat.g2[0][0], D: nat.D[0], J0: nat.J0[0][0], a: k.a, c: k.c, w: weightsAt(basis.names, k, nat.leak), gW: nat.gW }, prep.exact!.floor);
       return { L: L + nT * u[1], theta: opt.x };
     } finally {
       prep.dispose();
@@ -896,5 +921,10 @@ function reportedQuantities(cfg: ModelConfig, layout: ParamLayout, offsetShift: 
     q.push({ name: 'offset', positive: false, fn: (th) => offsetShift + u(th).offset });
   }
   if (cfg.fitLeak) q.push({ name: 's', positive: false, fn: (th) => u(th).leak });
+  if (cfg.connectome) {
+    q.push({ name: 'gW', positive: false, fn: (th) => u(th).gW ?? 0 });
+    const norm = cfg.connectomeNorm ?? 1;
+    q.push({ name: 'connectomeScale', positive: false, fn: (th) => (u(th).gW ?? 0) / norm });
+  }
   return q;
 }

@@ -68,6 +68,23 @@ export const StructureSchema = z.object({
       }),
     )
     .optional(),
+  /**
+   * `fit --connectome F`: J = a·W + J0/N + g·Z/√N with W the given matrix among the recorded units
+   * (matched by name); scale = a, gW = a·‖W‖_F/√n (norm = ‖W‖_F/√n), both also in params.
+   */
+  connectome: z
+    .object({
+      source: z.object({ path: z.string(), sha256: z.string(), format: z.string(), synapses: z.string().optional(), cells: z.string().optional() }),
+      cells: z.number().int(),
+      matched: z.number().int(),
+      unmatchedUnits: z.array(z.string()),
+      unrecordedCells: z.number().int(),
+      norm: z.number(),
+      scale: EstimateSchema,
+      gW: EstimateSchema,
+      wald: z.object({ z: num, pValue: num }),
+    })
+    .optional(),
   /** Leading eigenvalue of T̂ (THEORY §6.4) from the fitted loadings. */
   leadingEigenvalue: z.object({ re: z.number(), im: z.number() }).optional(),
   /**

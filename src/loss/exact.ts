@@ -1,7 +1,7 @@
 /**
  * The exact discrete-time rate-function loss, THEORY §2.3: per-unit Gaussian marginal likelihood of
  * Bayesian linear regression with the coupling rows integrated out,
- *   y_i ~ N(Φ b_i, K),  K = σ² I_T + (g²/N) Φ Φᵀ,  b_i = (J0/N)·1.
+ *   y_i ~ N(Φ b_i, K),  K = σ² I_T + (g²/N) Φ Φᵀ,  b_i = (J0/N)·1 (+ g_W·W_i with a given coupling matrix W).
  * One eigendecomposition G = ΦᵀΦ = QΛQᵀ and the projections A_c = Qᵀ Φᵀ B_c of the basis series make
  * every later evaluation O(N) (Woodbury + determinant lemma). It assumes the recorded units are the
  * whole network (the kernel has the rank of the recorded population); for subsamples use Whittle.
@@ -39,6 +39,11 @@ export interface ExactStatistics {
   used: Uint8Array;
   /** Q (row-major n×n), Φᵀy for the posterior over coupling rows (§2.3) */
   Q?: Float64Array;
+  /**
+   * With a given coupling matrix W (prior mean g_W·W_i of row i), V = QᵀWᵀ and per eigen-direction k:
+   * yv[c][k] = A_c[k]·V[k], vv[k] = V[k]·V[k], v1[k] = V[k]·1.
+   */
+  prior?: { yv: Float64Array[]; vv: Float64Array; v1: Float64Array };
 }
 
 const stats0 = (v: number) => v;
@@ -66,8 +71,11 @@ function basisMatrix(name: string, src: SeriesSource, T: number, spec: BasisSpec
   return out;
 }
 
-/** One O(T N² + N³) pass: Gram matrix, its eigendecomposition and the projected basis statistics. */
-export function exactStatistics(src: SeriesSource, basis: BasisSpec, phi: Nonlinearity): ExactStatistics {
+/**
+ * One O(T N² + N³) pass: Gram matrix, its eigendecomposition and the projected basis statistics; with
+ * `priorMean` (W, n×n row-major, row = target) also those of the prior mean rows W_i.
+ */
+export function exactStatistics(src: SeriesSource, basis: BasisSpec, phi: Nonlinearity, priorMean?: Float64Array): ExactStatistics {
   const n = src.nUnits;
   const T = src.nSamples - 1;
   const C = basis.names.length;
@@ -116,11 +124,24 @@ export function exactStatistics(src: SeriesSource, basis: BasisSpec, phi: Nonlin
     }
   let M: Float64Array[] = [];
   let r: Float64Array[] = [];
+  let prior: ExactStatistics['prior'];
+  if (priorMean && priorMean.length !== n * n) throw new RangeError(`the prior-mean matrix must be ${n}×${n}`);
   tf.tidy(() => {
     const QtT = tf.tensor2d(Qt, [n, n]);
     const A = PhiTB.map((p) => tf.matMul(QtT, p));
     M = pairs.map(([c, d]) => Float64Array.from(tf.sum(tf.mul(A[c], A[d]), 1).dataSync()));
     r = A.map((a) => Float64Array.from(tf.sum(a, 1).dataSync()));
+    if (priorMean) {
+      // Wᵀ materialised (no transpose flag on wasm)
+      const Wt = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Wt[j * n + i] = priorMean[i * n + j];
+      const V = tf.matMul(QtT, tf.tensor2d(Wt, [n, n]));
+      prior = {
+        yv: A.map((a) => Float64Array.from(tf.sum(tf.mul(a, V), 1).dataSync())),
+        vv: Float64Array.from(tf.sum(tf.square(V), 1).dataSync()),
+        v1: Float64Array.from(tf.sum(V, 1).dataSync()),
+      };
+    }
   });
   for (const p of PhiTB) {
     const v = p.dataSync();
@@ -138,7 +159,7 @@ export function exactStatistics(src: SeriesSource, basis: BasisSpec, phi: Nonlin
     for (let e = 0; e < n; e++) if (used[e]) s -= M[k][e] / lambda[e];
     return s;
   });
-  return { T, n, basis, pairs, lambda, q, M, r, yy, phiY, oneGone, perp, used, Q };
+  return { T, n, basis, pairs, lambda, q, M, r, yy, phiY, oneGone, perp, used, Q, ...(prior ? { prior } : {}) };
 }
 
 export interface ExactInputs {
@@ -162,6 +183,15 @@ export function exactLoss(inp: ExactInputs): { loss: LossFunction; normaliser: n
   const M = tf.tensor2d(concat(stats.M.map((a) => Float64Array.from(pick(a)))), [stats.M.length, m]);
   const r = tf.tensor2d(concat(stats.r.map((a) => Float64Array.from(pick(a)))), [stats.r.length, m]);
   const pairMult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2));
+  const hasW = layout.entries.some((e) => e.kind === 'gW');
+  if (hasW && !stats.prior) throw new Error('exactLoss: g_W is fitted but the statistics have no prior-mean matrix');
+  const prior = hasW
+    ? {
+        yv: tf.tensor2d(concat(stats.prior!.yv.map((a) => Float64Array.from(pick(a)))), [stats.prior!.yv.length, m]),
+        vv: tf.tensor1d(pick(stats.prior!.vv)),
+        v1: tf.tensor1d(pick(stats.prior!.v1)),
+      }
+    : undefined;
   const normaliser = n * T;
   const loss: LossFunction = (theta) =>
     tf.tidy(() => {
@@ -178,6 +208,13 @@ export function exactLoss(inp: ExactInputs): { loss: LossFunction; normaliser: n
       let W2 = tf.squeeze(tf.matMul(tf.reshape(coef, [1, -1]), M), [0]);
       W2 = tf.sub(W2, tf.mul(tf.mul(tf.mul(j, 2), lq), tf.squeeze(tf.matMul(wv, r), [0])));
       W2 = tf.add(W2, tf.mul(tf.mul(tf.square(j), n), tf.square(lq)));
+      if (prior) {
+        // mean rows g_W·W_i: − 2 g_W λ_k (w·yv_k) + g_W² λ_k² vv_k + 2 g_W j λ_k² q_k v1_k
+        const l2 = tf.square(lam);
+        W2 = tf.sub(W2, tf.mul(tf.mul(tf.mul(tp.gW, 2), lam), tf.squeeze(tf.matMul(wv, prior.yv), [0])));
+        W2 = tf.add(W2, tf.mul(tf.mul(tf.square(tp.gW), l2), prior.vv));
+        W2 = tf.add(W2, tf.mul(tf.mul(tf.mul(tf.mul(tp.gW, j), 2), tf.mul(l2, q)), prior.v1));
+      }
       // Σ_i r_iᵀK⁻¹r_i = σ⁻²‖R_⊥‖² + Σ_k ‖W_k‖²/(λ_k d_k): no cancellation (J0 lies in span Φ).
       let perp: tf.Tensor = tf.scalar(0);
       stats.pairs.forEach(([c, dd], k) => (perp = tf.add(perp, tf.mul(tf.mul(tf.mul(w[c], w[dd]), pairMult[k]), stats.perp[k]))));
@@ -187,7 +224,7 @@ export function exactLoss(inp: ExactInputs): { loss: LossFunction; normaliser: n
       const jac = tf.mul(-n * T, tf.log(tf.abs(tp.a)));
       return tf.div(tf.add(nll, jac), normaliser) as tf.Scalar;
     });
-  return { loss, normaliser, dispose: () => [lam, q, M, r].forEach((t) => t.dispose()) };
+  return { loss, normaliser, dispose: () => [lam, q, M, r, ...(prior ? [prior.yv, prior.vv, prior.v1] : [])].forEach((t) => t.dispose()) };
 }
 
 function concat(arrays: Float64Array[]): Float32Array {
@@ -207,7 +244,7 @@ function concat(arrays: Float64Array[]): Float32Array {
  */
 export function exactLossValue(
   stats: ExactStatistics,
-  p: { g2: number; D: number; J0: number; a: number; c: number; w: number[] },
+  p: { g2: number; D: number; J0: number; a: number; c: number; w: number[]; gW?: number },
   sigma2Floor: number,
 ): number {
   const { n, T } = stats;
@@ -231,6 +268,13 @@ export function exactLossValue(
     p.w.forEach((wc, c) => (wr += wc * stats.r[c][k]));
     const lq = lam * stats.q[k];
     W2 += -2 * j * lq * wr + j * j * n * lq * lq;
+    if (p.gW !== undefined && p.gW !== 0) {
+      const pr = stats.prior;
+      if (!pr) throw new Error('exactLossValue: g_W given but the statistics have no prior-mean matrix');
+      let wyv = 0;
+      p.w.forEach((wc, c) => (wyv += wc * pr.yv[c][k]));
+      W2 += -2 * p.gW * lam * wyv + p.gW * p.gW * lam * lam * pr.vv[k] + 2 * p.gW * j * lam * lq * pr.v1[k];
+    }
     quad += W2 / (lam * d);
     logdet += Math.log(d);
   }

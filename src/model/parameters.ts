@@ -24,9 +24,17 @@ export interface ModelConfig {
   /** Leak U(x) = x²/2 − s log cosh x: s fitted when fitLeak, else fixed at `leak`. */
   fitLeak: boolean;
   leak: number;
+  /**
+   * A given coupling matrix W (a connectome; n×n row-major over the recorded units, row = target),
+   * normalised to ‖W‖_F/√n = 1: the coupling is J = g_W·W + J0/N + g·Z/√N with the signed gain g_W
+   * fitted (exact loss only; see src/fit/connectome.ts).
+   */
+  connectome?: Float64Array;
+  /** ‖W‖_F/√n of the matrix as given: its scale a = g_W/‖W‖_F·√n in J = a·W_given */
+  connectomeNorm?: number;
 }
 
-export type ParamKind = 'logG2' | 'logD' | 'J0' | 'logTau' | 'offset' | 'logScale' | 'leak';
+export type ParamKind = 'logG2' | 'logD' | 'J0' | 'logTau' | 'offset' | 'logScale' | 'leak' | 'gW';
 
 export interface ParamEntry {
   kind: ParamKind;
@@ -56,6 +64,7 @@ export function parameterLayout(cfg: ModelConfig): ParamLayout {
     entries.push({ kind: 'logScale', name: 'log scale' });
   }
   if (cfg.fitLeak) entries.push({ kind: 'leak', name: 's' });
+  if (cfg.connectome) entries.push({ kind: 'gW', name: 'g_W' });
   const index = (kind: ParamKind, a?: number, b?: number) =>
     entries.findIndex((e) => e.kind === kind && (a === undefined || e.a === a) && (b === undefined || e.b === b));
   return { entries, P, index };
@@ -70,6 +79,8 @@ export interface NaturalParams {
   offset: number;
   scale: number;
   leak: number;
+  /** gain of the given coupling matrix (cfg.connectome); absent without one */
+  gW?: number;
 }
 
 /** The Euler (or exponential-Euler) step in model time and the regression coefficients of y. */
@@ -106,6 +117,7 @@ export function unpack(theta: ArrayLike<number>, layout: ParamLayout, cfg: Model
       case 'offset': out.offset = v; break;
       case 'logScale': out.scale = Math.exp(v); break;
       case 'leak': out.leak = v; break;
+      case 'gW': out.gW = v; break;
     }
   });
   return out;
@@ -125,6 +137,7 @@ export function pack(p: NaturalParams, layout: ParamLayout): Float64Array {
       case 'offset': theta[k] = p.offset; break;
       case 'logScale': theta[k] = Math.log(p.scale); break;
       case 'leak': theta[k] = p.leak; break;
+      case 'gW': theta[k] = p.gW ?? 0; break;
     }
   });
   return theta;
@@ -143,6 +156,8 @@ export interface TensorParams {
   scale: tf.Scalar;
   logScale: tf.Scalar;
   leak: tf.Scalar;
+  /** gain of the given coupling matrix (0 without one) */
+  gW: tf.Scalar;
 }
 
 export function unpackTensor(theta: tf.Tensor1D, layout: ParamLayout, cfg: ModelConfig): TensorParams {
@@ -156,6 +171,7 @@ export function unpackTensor(theta: tf.Tensor1D, layout: ParamLayout, cfg: Model
   let offset: tf.Scalar = zero;
   let logScale: tf.Scalar = zero;
   let leak: tf.Scalar = tf.scalar(cfg.leak);
+  let gW: tf.Scalar = zero;
   layout.entries.forEach((e, k) => {
     const v = parts[k];
     switch (e.kind) {
@@ -166,6 +182,7 @@ export function unpackTensor(theta: tf.Tensor1D, layout: ParamLayout, cfg: Model
       case 'offset': offset = v; break;
       case 'logScale': logScale = v; break;
       case 'leak': leak = v; break;
+      case 'gW': gW = v; break;
     }
   });
   // h = dt/τ; coefficients as in stepCoefficients, written with tensors.
@@ -182,5 +199,5 @@ export function unpackTensor(theta: tf.Tensor1D, layout: ParamLayout, cfg: Model
     b = tf.neg(tf.mul(e, a)) as tf.Scalar;
     c = tf.mul(tf.add(one, e), a) as tf.Scalar;
   }
-  return { g2, D, J0, a, b, c, offset, scale: tf.exp(logScale) as tf.Scalar, logScale, leak };
+  return { g2, D, J0, a, b, c, offset, scale: tf.exp(logScale) as tf.Scalar, logScale, leak, gW };
 }

@@ -70,6 +70,9 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
   if (fit.structure && fit.structure.rank > 0) {
     throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has ${fit.structure.rank} low-rank mode(s), which the theory here does not include${alternative}`, { file, field: 'structure.rank' });
   }
+  if (fit.structure?.connectome) {
+    throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has a given coupling matrix (fit --connectome), which the theory here does not include — simulate it instead: connfit simulate --coupling F --coupling-scale a --bulk-g g${alternative ? `; or${alternative.slice(2)}` : ''}`, { file, field: 'structure.connectome' });
+  }
   return { g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: n.J0[0][0] };
 }
 

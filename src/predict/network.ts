@@ -31,6 +31,7 @@ function checkFit(fit: FitFile, rec: Recording): { g2: number; D: number; J0: nu
   const nat = fit.model.natural;
   if (nat.g2.length !== 1) throw new InputError('the network ensemble needs a one-population fit', { field: 'model.natural.g2' });
   if (fit.structure && fit.structure.rank > 0) throw new InputError('the network ensemble does not include low-rank modes yet', { field: 'structure.rank' });
+  if (fit.structure?.connectome) throw new InputError('the network ensemble does not include a given coupling matrix (fit --connectome) yet', { field: 'structure.connectome' });
   if (nat.scale !== 1 || nat.offset !== 0 || nat.s !== 0) throw new InputError('the network ensemble needs a fit without observation scale/offset or leak', { field: 'model.natural' });
   if (fit.model.discretisation !== 'euler') throw new InputError('the network ensemble simulates the Euler network: it needs an Euler fit', { field: 'model.discretisation' });
   if (rec.dt === undefined || Math.abs(rec.dt - fit.data.dt) > 1e-9 * fit.data.dt) {

@@ -81,8 +81,8 @@ export interface NetworkSpec {
    */
   randomModes?: RandomModeSpec;
   /**
-   * A given coupling matrix (a connectome, THEORY §2.8) instead of a random bulk (one population; g2 and
-   * J0 are then ignored): row-major N×N, J[i·N + j] onto i from j, with the cells' names.
+   * A given coupling matrix (a connectome, THEORY §2.8; one population): row-major N×N, J[i·N + j] onto
+   * i from j, with the cells' names. A random bulk (g2) and mean (J0) are added to it when not zero.
    */
   coupling?: { J: Float64Array; names?: string[] };
 }
@@ -111,19 +111,24 @@ export function iidNetwork(p: { N: number; g: number; D: number; J0?: number; ph
 }
 
 /**
- * The network with a given coupling matrix, scaled to g_eff = ‖J‖_F/√N = gEff when given (connectome
- * weights are relative: the scale sets the regime).
+ * The network with a given coupling matrix: J = k·W (+ J0/N + bulkG·Z/√N when given). k is `scale`, or
+ * the factor that makes g_eff = ‖kW‖_F/√N = gEff (connectome weights are relative: the scale sets the
+ * regime), or 1.
  */
-export function couplingNetwork(c: { J: Float64Array; N: number; names?: string[] }, p: { gEff?: number; D: number; phi?: PhiName; tau?: number; s?: number }): NetworkSpec {
-  let J = c.J;
+export function couplingNetwork(
+  c: { J: Float64Array; N: number; names?: string[] },
+  p: { gEff?: number; scale?: number; bulkG?: number; J0?: number; D: number; phi?: PhiName; tau?: number; s?: number },
+): NetworkSpec {
+  if (p.gEff !== undefined && p.scale !== undefined) throw new RangeError('give the coupling matrix a g_eff or a scale, not both');
+  let k = p.scale ?? 1;
   if (p.gEff !== undefined) {
     let ss = 0;
-    for (const v of J) ss += v * v;
+    for (const v of c.J) ss += v * v;
     if (ss === 0) throw new RangeError('the coupling matrix is zero: it cannot be scaled to a g_eff');
-    const k = p.gEff / Math.sqrt(ss / c.N);
-    J = J.map((v) => v * k);
+    k = p.gEff / Math.sqrt(ss / c.N);
   }
-  return { ...iidNetwork({ N: c.N, g: 0, D: p.D, phi: p.phi, tau: p.tau, s: p.s }), coupling: { J, ...(c.names ? { names: c.names } : {}) } };
+  const J = k === 1 ? c.J : c.J.map((v) => v * k);
+  return { ...iidNetwork({ N: c.N, g: p.bulkG ?? 0, J0: p.J0, D: p.D, phi: p.phi, tau: p.tau, s: p.s }), coupling: { J, ...(c.names ? { names: c.names } : {}) } };
 }
 
 export function networkFromPopulations(file: PopulationsFile, defaults: { D: number; phi: PhiName; tau: number; s: number }): NetworkSpec {

@@ -59,9 +59,18 @@ export function drawCouplings(spec: NetworkSpec, normal: () => number): { J: Flo
       if (spec.coupling.J.length !== N * N) throw new RangeError(`the given coupling matrix must have N² = ${N * N} entries`);
       J = Float64Array.from(spec.coupling.J);
     } else J = drawRandomModeCouplings(spec.randomModes!, N, normal);
+    // A given matrix with a random bulk and mean (J = a·W + J0/N + g·Z/√N): `realised` describes the
+    // added part, the one a fit's ĝ and Ĵ0 estimate; otherwise the whole matrix.
+    const bulk = spec.coupling !== undefined && (spec.g2[0][0] > 0 || spec.J0[0][0] !== 0);
+    const gb = Math.sqrt(spec.g2[0][0] / N);
     let s = 0;
     let s2 = 0;
-    for (const v of J) {
+    for (let k = 0; k < J.length; k++) {
+      let v = J[k];
+      if (bulk) {
+        v = spec.J0[0][0] / N + gb * normal();
+        J[k] += v;
+      }
       s += v;
       s2 += v * v;
     }
