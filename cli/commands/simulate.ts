@@ -361,9 +361,10 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         const popText = P === 1 ? '1 population' : `${P} populations: ${spec.names.map((n, a) => `${n} ${spec.sizes[a]}`).join(', ')}`;
         const realisedText =
           spec.coupling
-            ? opts.bulkG || opts.J0
-              ? `given couplings${opts.g !== undefined ? ` scaled to g_eff ${fmt(opts.g)}` : opts.couplingScale !== undefined ? ` × ${fmt(opts.couplingScale)}` : ''} plus a random part: realised g ${fmt(result.realised.g[0][0])}, J0 ${fmt(result.realised.J0[0][0])} (requested g ${fmt(opts.bulkG ?? 0)}, J0 ${fmt(opts.J0 ?? 0)})`
-              : `given couplings${opts.g !== undefined ? ` scaled to g_eff ${fmt(opts.g)}` : opts.couplingScale !== undefined ? ` × ${fmt(opts.couplingScale)}` : ''}: g ${fmt(result.realised.g[0][0])} (sqrt(N·Var J_ij)), J0 ${fmt(result.realised.J0[0][0])}`
+            ? `given couplings${opts.g !== undefined ? ` scaled to g_eff ${fmt(opts.g)}` : opts.couplingScale !== undefined ? ` × ${fmt(opts.couplingScale)}` : ''}` +
+              (opts.bulkG || opts.J0
+                ? ` plus a random part: realised g ${fmt(result.realised.g[0][0])}, J0 ${fmt(result.realised.J0[0][0])} (requested g ${fmt(opts.bulkG ?? 0)}, J0 ${fmt(opts.J0 ?? 0)})`
+                : `: g ${fmt(result.realised.g[0][0])} (sqrt(N·Var J_ij)), J0 ${fmt(result.realised.J0[0][0])}`)
             : P === 1
             ? `realised g ${fmt(result.realised.g[0][0])}, J0 ${fmt(result.realised.J0[0][0])} (requested g ${fmt(Math.sqrt(spec.g2[0][0]))}, J0 ${fmt(spec.J0[0][0])})`
             : `realised g_ab ${fmtMatrix(result.realised.g)}, J0_ab ${fmtMatrix(result.realised.J0)} (rows: target ${spec.names.join(', ')})`;

@@ -10,6 +10,7 @@
  */
 import type { Connectome } from '../connectome/connectome.js';
 import { InputError } from '../errors.js';
+import { effectiveGain } from '../linalg/small.js';
 import type { Structure } from '../fitfile/schema.js';
 import type { Recording } from '../recording/types.js';
 import { twoSidedP } from '../statistics/normal.js';
@@ -105,18 +106,11 @@ export async function fitWithConnectome(rec: Recording, c: Connectome, opts: Fit
       matched: aligned.matched,
       unmatchedUnits: aligned.unmatchedUnits,
       unrecordedCells: aligned.unrecordedCells,
-      norm: fitNorm(aligned.W, rec.nUnits),
+      norm: effectiveGain(aligned.W, rec.nUnits),
       scale,
       gW,
       wald: { z, pValue },
     },
   };
   return { ...fit, notes: [...notes, ...fit.notes], structure };
-}
-
-/** ‖W‖_F/√n of the aligned matrix (the factor between a and g_W). */
-function fitNorm(W: Float64Array, n: number): number {
-  let ss = 0;
-  for (const v of W) ss += v * v;
-  return Math.sqrt(ss / n);
 }

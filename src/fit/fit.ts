@@ -29,6 +29,7 @@ import {
   covarianceFromHessian, deltaMethod, hessian, hessianFromValues, numericGradient,
   type Covariance, type DerivedQuantity, type Estimate,
 } from './uncertainty.js';
+import { effectiveGain } from '../linalg/small.js';
 
 export type LossForm = 'whittle' | 'exact';
 
@@ -170,13 +171,9 @@ function normalisedConnectome(W: Float64Array, n: number, form: LossForm, P: num
   if (form !== 'exact') throw new InputError('a given coupling matrix (--connectome) is fitted with the exact loss (its input to each unit is a regression on the recorded activity); drop --loss whittle', { field: '--connectome' });
   if (P > 1) throw new InputError('a given coupling matrix (--connectome) is fitted with one population; drop --populations', { field: '--connectome' });
   if (W.length !== n * n) throw new RangeError(`the coupling matrix must be ${n}×${n} (the recorded units), got ${W.length} entries`);
-  let ss = 0;
-  for (const v of W) {
-    if (!Number.isFinite(v)) throw new InputError('the coupling matrix has a non-finite entry', { field: '--connectome' });
-    ss += v * v;
-  }
-  if (ss === 0) throw new InputError('the coupling matrix is zero among the recorded units: no recorded unit receives input from another through it', { field: '--connectome' });
-  const norm = Math.sqrt(ss / n);
+  const norm = effectiveGain(W, n);
+  if (!Number.isFinite(norm)) throw new InputError('the coupling matrix has a non-finite entry', { field: '--connectome' });
+  if (norm === 0) throw new InputError('the coupling matrix is zero among the recorded units: no recorded unit receives input from another through it', { field: '--connectome' });
   return { W: W.map((v) => v / norm), norm };
 }
 

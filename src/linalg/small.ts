@@ -11,6 +11,11 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
+/** g_eff = ‖J‖_F/√N of an N×N coupling matrix (THEORY §1.3c, §2.8); NaN entries give NaN. */
+export function effectiveGain(J: ArrayLike<number>, N: number): number {
+  return Math.sqrt(dot(J, J) / N);
+}
+
 /** In-place lower Cholesky factor of a symmetric n×n row-major matrix; false if not positive definite. */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
   for (let j = 0; j < n; j++) {

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { parseWithSchema, readJsonFile } from '../io/json.js';
 import { PHI_NAMES, type PhiName } from '../nonlinearity.js';
 import type { RandomModeSpec } from './randomMode.js';
+import { effectiveGain } from '../linalg/small.js';
 
 export const PopulationSchema = z.strictObject({
   name: z.string().min(1),
@@ -122,10 +123,9 @@ export function couplingNetwork(
   if (p.gEff !== undefined && p.scale !== undefined) throw new RangeError('give the coupling matrix a g_eff or a scale, not both');
   let k = p.scale ?? 1;
   if (p.gEff !== undefined) {
-    let ss = 0;
-    for (const v of c.J) ss += v * v;
-    if (ss === 0) throw new RangeError('the coupling matrix is zero: it cannot be scaled to a g_eff');
-    k = p.gEff / Math.sqrt(ss / c.N);
+    const g = effectiveGain(c.J, c.N);
+    if (g === 0) throw new RangeError('the coupling matrix is zero: it cannot be scaled to a g_eff');
+    k = p.gEff / g;
   }
   const J = k === 1 ? c.J : c.J.map((v) => v * k);
   return { ...iidNetwork({ N: c.N, g: p.bulkG ?? 0, J0: p.J0, D: p.D, phi: p.phi, tau: p.tau, s: p.s }), coupling: { J, ...(c.names ? { names: c.names } : {}) } };
