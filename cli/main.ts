@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
   fixedpoints: async () => (await import('./commands/fixedpoints.js')).registerFixedpoints,
   dimension: async () => (await import('./commands/dimension.js')).registerDimension,
   connectome: async () => (await import('./commands/connectome.js')).registerConnectome,
+  bin: async () => (await import('./commands/bin.js')).registerBin,
   forecast: async () => (await import('./commands/forecast.js')).registerForecast,
   predict: async () => (await import('./commands/predict.js')).registerPredict,
 };

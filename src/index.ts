@@ -4,7 +4,8 @@
  */
 export { initBackend, activeBackend } from './backend.js';
 export { readRecording } from './recording/read.js';
-export { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from './recording/write.js';
+export { writeRecording, writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from './recording/write.js';
+export { binSpikeTrains, readSpikeTrains, type BinnedSpikes, type SpikeTrain } from './recording/spikes.js';
 export type { Recording } from './recording/types.js';
 export { fitRecording, type FitOptions, type FitResult } from './fit/fit.js';
 export { fitLowRank } from './fit/lowRank.js';

@@ -3,7 +3,7 @@
  * §2.5) and write the recorded activity (CSV/TSV, .npy or JSON), optionally with the network
  * (spec, seed, realised coupling statistics and, for N ≤ 2000, J itself).
  */
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { totalmem } from 'node:os';
@@ -11,7 +11,7 @@ import { ConnfitError, InputError } from '../../src/errors.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import { couplingFileChunks, readCouplingFile } from '../../src/connectome/couplingFile.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
-import { writeRecordingCsv, writeRecordingJson, writeRecordingNpy } from '../../src/recording/write.js';
+import { chooseRecordingFormat, RECORDING_FORMATS, writeRecording, type RecordingFileFormat } from '../../src/recording/write.js';
 import {
   couplingNetwork,
   iidNetwork,
@@ -30,8 +30,6 @@ import { normalGenerator } from '../../src/random.js';
 import { VERSION } from '../../src/version.js';
 import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions, startBackend } from '../common.js';
 
-const FORMATS = ['csv', 'npy', 'json'] as const;
-type OutFormat = (typeof FORMATS)[number];
 
 /** Largest network whose coupling matrix goes into --save-network (N² numbers as JSON). */
 export const MAX_SAVED_COUPLINGS_N = 2000;
@@ -48,7 +46,7 @@ interface SimulateCliOptions {
   observe?: number;
   seed?: number;
   out: string;
-  format?: OutFormat;
+  format?: RecordingFileFormat;
   populations?: string;
   tau: number;
   leak: number;
@@ -77,14 +75,6 @@ function checkSizeOption(N: number | undefined, spec: NetworkSpec, file: string)
 /** The built links with their loadings, for --save-network (the unbuilt ones were drawn but are not in J). */
 function savedLinks(L: MultiregionLoadings, links: RegionLink[], names: string[]): { from: string; to: string; m: number[]; n: number[] }[] {
   return links.map(({ target, source }) => ({ from: names[source], to: names[target], m: Array.from(L.m[target][source]), n: Array.from(L.n[target][source]) }));
-}
-
-function formatFromPath(path: string): OutFormat | undefined {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
-  if (ext === '.npy') return 'npy';
-  if (ext === '.json') return 'json';
-  return undefined;
 }
 
 function fmt(v: number): string {
@@ -119,7 +109,7 @@ export function registerSimulate(program: Command): void {
     .option('--observe <n>', 'record n units spread evenly over the network (default: all)', parseNumber('--observe', { positive: true, integer: true }))
     .option('--seed <seed>', 'random seed in [0, 2^32) for couplings, initial state and noise (default: random, reported)', parseNumber('--seed', { nonNegative: true, integer: true }))
     .requiredOption('--out <file>', 'recording to write: .csv, .tsv, .npy or .json')
-    .option('--format <format>', `output format: ${FORMATS.join(', ')} (default: from the --out extension)`, parseChoice('--format', FORMATS))
+    .option('--format <format>', `output format: ${RECORDING_FORMATS.join(', ')} (default: from the --out extension)`, parseChoice('--format', RECORDING_FORMATS))
     .option('--populations <file.json>', 'population structure: sizes, g² blocks, optional J0 blocks and per-population D (see below)')
     .option('--tau <tau>', 'time constant τ of the units', parseNumber('--tau', { positive: true }), 1)
     .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (double well for s > 1)', parseNumber('--leak'), 0)
@@ -195,13 +185,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
         // --spectrum has a default: only a value given on the command line is refused
         if (opts.coupling === undefined) refuseGivenOptions(cmd, [['--coupling-scale', 'couplingScale'], ['--bulk-g', 'bulkG']], 'applies with --coupling (it scales the given matrix or adds a random bulk to it); add --coupling <file.json>, or drop it');
         if (opts.randomModes === undefined) refuseGivenOptions(cmd, [['--spectrum', 'spectrum']], 'applies with --random-modes only (it shapes the spectrum of the random modes); add --random-modes r, or drop it');
-        const format: OutFormat | undefined = opts.format ?? formatFromPath(opts.out);
-        if (!format) {
-          throw new InputError(`cannot tell the format from the extension of '${opts.out}'; use .csv, .tsv, .npy or .json, or pass --format csv|npy|json`, { field: '--out' });
-        }
-        const extFormat = formatFromPath(opts.out);
-        const formatWarning =
-          opts.format && extFormat && extFormat !== opts.format ? `writing ${opts.format} to '${opts.out}', whose extension suggests ${extFormat}` : undefined;
+        const { format, warning: formatWarning } = chooseRecordingFormat(opts.out, opts.format);
         const inputs = [opts.populations, opts.regions, opts.modes, opts.overlap, opts.coupling];
         checkOutputPath(opts.out, '--out', inputs);
         if (opts.saveNetwork !== undefined) {
@@ -313,9 +297,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
           bar.stop();
         }
         const rec = result.recording;
-        if (format === 'npy') await writeRecordingNpy(opts.out, rec);
-        else if (format === 'json') await writeRecordingJson(opts.out, rec);
-        else await writeRecordingCsv(opts.out, rec);
+        await writeRecording(opts.out, rec, format);
 
         if (opts.saveNetwork !== undefined) {
           const meta = {

@@ -26,6 +26,8 @@ const DatasetSchema = z.object({
   citation: z.string(),
   licence: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  /** a directory dataset: the SHA-256 of each file in it, by name */
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
 });
 export type Dataset = z.infer<typeof DatasetSchema>;
 
@@ -49,19 +51,27 @@ export function checkRegisteredHash(path: string, sha256: string): void {
   if (real === undefined) return;
   const dir = dataDirectory();
   for (const d of registeredDatasets()) {
-    if (d.sha256 === null || realPath(join(dir, d.file)) !== real || d.sha256 === sha256) continue;
-    throw new InputError(
-      `this is dataset '${d.name}' of the data directory, but its SHA-256 ${sha256.slice(0, 12)}… is not the registry's ${d.sha256.slice(0, 12)}…: the file was changed. ` +
-        `Restore it (source: ${d.source}), or copy it outside the data directory to use a modified version`,
-      { file: path },
-    );
+    for (const [file, expected] of registeredFiles(d)) {
+      if (realPath(join(dir, file)) !== real || expected === sha256) continue;
+      throw new InputError(
+        `this is dataset '${d.name}' of the data directory, but its SHA-256 ${sha256.slice(0, 12)}… is not the registry's ${expected.slice(0, 12)}…: the file was changed. ` +
+          `Restore it (source: ${d.source}), or copy it outside the data directory to use a modified version`,
+        { file: path },
+      );
+    }
   }
+}
+
+/** A dataset's hashed files, as [path in the data directory, SHA-256]: its one file, or each file of a directory. */
+function registeredFiles(d: Dataset): [string, string][] {
+  if (d.files) return Object.entries(d.files).map(([name, sha]) => [join(d.file, name), sha]);
+  return d.sha256 === null ? [] : [[d.file, d.sha256]];
 }
 
 export interface DatasetStatus {
   name: string;
   file: string;
-  /** ok: present with the registered hash; changed: another hash; present: no hash registered; missing */
+  /** ok: present with the registered hash(es); changed: another hash; present: no hash registered; missing (also a directory's file) */
   status: 'ok' | 'changed' | 'present' | 'missing';
 }
 
@@ -76,10 +86,11 @@ export async function datasetStatus(): Promise<DatasetStatus[]> {
   const dir = dataDirectory();
   return Promise.all(
     registeredDatasets().map(async (d): Promise<DatasetStatus> => {
-      const path = join(dir, d.file);
-      if (!existsSync(path)) return { name: d.name, file: d.file, status: 'missing' };
-      if (d.sha256 === null || !statSync(path).isFile()) return { name: d.name, file: d.file, status: 'present' };
-      return { name: d.name, file: d.file, status: (await fileSha256(path)) === d.sha256 ? 'ok' : 'changed' };
+      const files = registeredFiles(d);
+      if (!existsSync(join(dir, d.file)) || files.some(([f]) => !existsSync(join(dir, f)))) return { name: d.name, file: d.file, status: 'missing' };
+      if (files.length === 0 || files.some(([f]) => !statSync(join(dir, f)).isFile())) return { name: d.name, file: d.file, status: 'present' };
+      const same = await Promise.all(files.map(async ([f, sha]) => (await fileSha256(join(dir, f))) === sha));
+      return { name: d.name, file: d.file, status: same.every(Boolean) ? 'ok' : 'changed' };
     }),
   );
 }

@@ -11,6 +11,37 @@ import { isTimeColumnName, TIME_COLUMN_NAMES, type Recording } from './types.js'
 
 const BLOCK = 1 << 20;
 
+/** The formats a recording is written in. */
+export const RECORDING_FORMATS = ['csv', 'npy', 'json'] as const;
+export type RecordingFileFormat = (typeof RECORDING_FORMATS)[number];
+
+/** The format an output path's extension names (.csv/.tsv/.txt, .npy, .json), if any. */
+export function recordingFormatFromPath(path: string): RecordingFileFormat | undefined {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
+  if (ext === '.npy') return 'npy';
+  if (ext === '.json') return 'json';
+  return undefined;
+}
+
+/**
+ * The format to write `path` in: the one asked for, else the extension's. `warning` is set when both are
+ * given and disagree.
+ */
+export function chooseRecordingFormat(path: string, asked: RecordingFileFormat | undefined, option = '--out'): { format: RecordingFileFormat; warning?: string } {
+  const fromPath = recordingFormatFromPath(path);
+  const format = asked ?? fromPath;
+  if (!format) throw new InputError(`cannot tell the format from the extension of '${path}'; use .csv, .tsv, .npy or .json, or pass --format csv|npy|json`, { field: option });
+  return { format, ...(asked && fromPath && fromPath !== asked ? { warning: `writing ${asked} to '${path}', whose extension suggests ${fromPath}` } : {}) };
+}
+
+/** Write a recording in the given format (atomically, as every writer here). */
+export async function writeRecording(path: string, rec: Recording, format: RecordingFileFormat): Promise<void> {
+  if (format === 'npy') await writeRecordingNpy(path, rec);
+  else if (format === 'json') await writeRecordingJson(path, rec);
+  else await writeRecordingCsv(path, rec);
+}
+
 function checkShape(rec: Recording): void {
   if (rec.data.length < rec.nSamples * rec.nUnits) {
     throw new RangeError(`recording data has ${rec.data.length} values, expected nSamples × nUnits = ${rec.nSamples * rec.nUnits}`);
