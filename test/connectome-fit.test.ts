@@ -122,6 +122,23 @@ describe('fits of networks simulated from a known W', () => {
     expect(Math.abs(fit.params.g.value / sim.realised.g[0][0] - 1)).toBeLessThan(0.03);
   }, 120_000);
 
+  it('with the recording seen through y = 3x + 0.5 and scale, offset fitted: scale, offset, a, g, D recovered', async () => {
+    const scaled = { ...sim.recording, data: sim.recording.data.map((v) => 3 * v + 0.5) };
+    const fit = await fitWithConnectome(scaled, asConnectome(W, N, names), { phi: 'tanh', fitScale: true });
+    // measured (seeds 3–6 of this teacher): scale 2.898, 2.982, 2.915, 3.010 (σ̂ ≈ 0.04: the scale is seen
+    // only through tanh); â/a 1.015, 0.988, 1.024, 1.002; D̂ follows the scale's error squared (0.0536 on seed 3)
+    expect(Math.abs(fit.params.scale.value / 3 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(fit.params.offset.value - 0.5)).toBeLessThan(0.02);
+    expect(Math.abs(fit.params.connectomeScale.value / a - 1)).toBeLessThan(0.04);
+    expect(Math.abs(fit.params.g.value / sim.realised.g[0][0] - 1)).toBeLessThan(0.03);
+    expect(Math.abs(fit.params.D.value * (fit.params.scale.value / 3) ** 2 / 0.05 - 1)).toBeLessThan(0.02);
+    const covered: Record<string, number> = { connectomeScale: a, g: sim.realised.g[0][0], offset: 0.5 };
+    for (const [name, t] of Object.entries(covered)) {
+      expect(fit.params[name].ci95[0], name).toBeLessThan(t);
+      expect(fit.params[name].ci95[1], name).toBeGreaterThan(t);
+    }
+  }, 120_000);
+
   it('with the names shuffled W explains nothing: â ≈ 0 and the bulk takes the whole coupling variance, ĝ² ≈ g² + gW²', async () => {
     const rnd = normalGenerator(5);
     const order = names.map((_, i) => [rnd(), i] as const).sort((x, y) => x[0] - y[0]).map(([, i]) => i);
