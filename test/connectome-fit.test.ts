@@ -4,9 +4,8 @@
  * a, g and D on networks simulated from a known W, the control with the cells' names shuffled, and the
  * CLI from edge list to fit file.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Matrix, CholeskyDecomposition } from 'ml-matrix';
 import { tf } from '../src/backend.js';
@@ -19,15 +18,10 @@ import { nonlinearity } from '../src/nonlinearity.js';
 import { prepareEigensolver } from '../src/linalg/eigh.js';
 import { normalGenerator } from '../src/random.js';
 import { couplingNetwork } from '../src/simulate/network.js';
-import { ensureBuilt, runCli } from './helpers/cli.js';
+import { cliScratch, runCli } from './helpers/cli.js';
 import { simulateSpec } from './helpers/sim.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'connfit-connectome-fit-'));
-  await ensureBuilt();
-}, 300_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const scratch = cliScratch('connfit-connectome-fit-');
 
 /** A sparse signed count matrix (no self-couplings), row = target. */
 function sparseCounts(N: number, seed: number): Float64Array {
@@ -160,12 +154,12 @@ describe('fit --connectome (CLI)', () => {
       rows.push(`n${j},n${(j + 1) % N},${8 + (j % 3)}`);
       for (let i = 0; i < N; i++) if (i !== j && rnd() > 1.4) rows.push(`n${j},n${i},${1 + Math.floor(3 * Math.abs(rnd()))}`);
     }
-    const edges = join(dir, 'ring.csv');
+    const edges = join(scratch.dir, 'ring.csv');
     writeFileSync(edges, rows.join('\n') + '\n');
-    const coupling = join(dir, 'ring.json');
+    const coupling = join(scratch.dir, 'ring.json');
     expect((await runCli('connectome', edges, '--out', coupling)).code).toBe(0);
-    const rec = join(dir, 'ring-rec.csv');
-    const net = join(dir, 'ring-net.json');
+    const rec = join(scratch.dir, 'ring-rec.csv');
+    const net = join(scratch.dir, 'ring-net.json');
     const sim = await runCli('simulate', '--coupling', coupling, '--coupling-scale', '0.05', '--bulk-g', '0.4', '--D', '0.05', '--dt', '0.05', '--steps', '20000', '--burn-in', '500', '--seed', '2', '--out', rec, '--save-network', net, '--quiet');
     expect(sim.code, sim.stderr).toBe(0);
     // the saved J is 0.05·W plus a bulk whose realised g the network file reports
@@ -178,7 +172,7 @@ describe('fit --connectome (CLI)', () => {
     expect(Math.sqrt((ss / (N * N) - mean * mean) * N)).toBeCloseTo(saved.realised.g[0][0], 10);
     expect(Math.abs(saved.realised.g[0][0] / 0.4 - 1)).toBeLessThan(0.1);
 
-    const out = join(dir, 'ring-fit.json');
+    const out = join(scratch.dir, 'ring-fit.json');
     const fit = await runCli('fit', rec, '--connectome', coupling, '--json', '--out', out);
     expect(fit.code, fit.stderr).toBe(0);
     const doc = FitFileSchema.parse(JSON.parse(fit.stdout));
@@ -195,7 +189,7 @@ describe('fit --connectome (CLI)', () => {
     expect(forecast.code).toBe(2);
     expect(forecast.stderr).toMatch(/given coupling matrix \(fit --connectome\)/);
 
-    const renamed = join(dir, 'renamed.json');
+    const renamed = join(scratch.dir, 'renamed.json');
     writeFileSync(renamed, JSON.stringify({ names: file.names.map((x: string) => `x${x}`), J: file.J }));
     const none = await runCli('fit', rec, '--connectome', renamed);
     expect(none.code).toBe(2);
@@ -206,10 +200,10 @@ describe('fit --connectome (CLI)', () => {
     const synapses = await runCli('fit', rec, '--synapses', 'all');
     expect(synapses.code).toBe(2);
     expect(synapses.stderr).toMatch(/--synapses.*applies with --connectome/);
-    const both = await runCli('simulate', '--coupling', coupling, '--g', '1', '--coupling-scale', '0.1', '--dt', '0.05', '--steps', '10', '--out', join(dir, 'x.csv'));
+    const both = await runCli('simulate', '--coupling', coupling, '--g', '1', '--coupling-scale', '0.1', '--dt', '0.05', '--steps', '10', '--out', join(scratch.dir, 'x.csv'));
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/give --g .* or --coupling-scale .*, not both/);
-    const bulk = await runCli('simulate', '--N', '10', '--g', '1', '--bulk-g', '0.5', '--dt', '0.05', '--steps', '10', '--out', join(dir, 'x.csv'));
+    const bulk = await runCli('simulate', '--N', '10', '--g', '1', '--bulk-g', '0.5', '--dt', '0.05', '--steps', '10', '--out', join(scratch.dir, 'x.csv'));
     expect(bulk.code).toBe(2);
     expect(bulk.stderr).toMatch(/--bulk-g.*applies with --coupling/);
   }, 240_000);

@@ -3,27 +3,16 @@
  * figures of the shared datasets' READMEs (with PR_S and s_max from an independent numpy SVD), their
  * errors, and `simulate --coupling` against a fit of the network it was given.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { centred, readConnectome } from '../src/connectome/connectome.js';
 import { dataDirectory } from '../src/datasets/registry.js';
 import { matrixSpectrumStats } from '../src/statistics/dimension.js';
-import { ensureBuilt, runCli } from './helpers/cli.js';
+import { cliScratch, runCli } from './helpers/cli.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'connfit-connectome-'));
-  await ensureBuilt();
-}, 300_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const write = (name: string, text: string) => {
-  const f = join(dir, name);
-  writeFileSync(f, text);
-  return f;
-};
+const scratch = cliScratch('connfit-connectome-');
+const write = scratch.write;
 
 /** J[target][source] of a connectome by names. */
 const entry = (c: { names: string[]; N: number; J: Float64Array }, target: string, source: string) => c.J[c.names.indexOf(target) * c.N + c.names.indexOf(source)];
@@ -124,7 +113,7 @@ describe('flyvis cell-type connectomes and coupling files', () => {
 
   it('connectome --out writes a coupling file that connectome, dimension and simulate --coupling read back', async () => {
     const f = write('chain.csv', 'Source,Target,Weight\nA,B,1\nB,C,2\nC,A,3\nA,C,0.5\n');
-    const out = join(dir, 'chain.json');
+    const out = join(scratch.dir, 'chain.json');
     const r = await runCli('connectome', f, '--out', out, '--json');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -141,8 +130,8 @@ describe('flyvis cell-type connectomes and coupling files', () => {
     expect(dim.pr_s).toBeCloseTo(report.pr_s, 12);
 
     // simulate scales it to g_eff = 2 exactly and names the units after the cells
-    const net = join(dir, 'chain-net.json');
-    const rec = join(dir, 'chain-rec.csv');
+    const net = join(scratch.dir, 'chain-net.json');
+    const rec = join(scratch.dir, 'chain-rec.csv');
     const sim = await runCli('simulate', '--coupling', out, '--g', '2', '--D', '0.1', '--dt', '0.05', '--steps', '200', '--seed', '1', '--out', rec, '--save-network', net, '--quiet');
     expect(sim.code, sim.stderr).toBe(0);
     const k = 2 / Math.sqrt(14.25 / 3);
@@ -151,13 +140,13 @@ describe('flyvis cell-type connectomes and coupling files', () => {
     expect(readFileSync(rec, 'utf8').split('\n')[0]).toBe('time,A,B,C');
 
     // --J0 adds the mean J0/N to the given matrix (and --bulk-g a random part; test/connectome-fit.test.ts)
-    const withMean = join(dir, 'chain-mean.json');
-    const simMean = await runCli('simulate', '--coupling', out, '--J0', '1.5', '--dt', '0.05', '--steps', '10', '--out', join(dir, 'x.csv'), '--save-network', withMean, '--quiet');
+    const withMean = join(scratch.dir, 'chain-mean.json');
+    const simMean = await runCli('simulate', '--coupling', out, '--J0', '1.5', '--dt', '0.05', '--steps', '10', '--out', join(scratch.dir, 'x.csv'), '--save-network', withMean, '--quiet');
     expect(simMean.code, simMean.stderr).toBe(0);
     const meanNet = JSON.parse(readFileSync(withMean, 'utf8'));
     meanNet.J.forEach((row: number[], i: number) => row.forEach((v, j) => expect(v).toBeCloseTo(file.J[i][j] + 1.5 / 3, 12)));
     expect(meanNet.realised).toEqual({ g: [[0]], J0: [[expect.closeTo(1.5, 12)]] });
-    const wrongN = await runCli('simulate', '--coupling', out, '--N', '4', '--dt', '0.05', '--steps', '10', '--out', join(dir, 'x.csv'));
+    const wrongN = await runCli('simulate', '--coupling', out, '--N', '4', '--dt', '0.05', '--steps', '10', '--out', join(scratch.dir, 'x.csv'));
     expect(wrongN.code).toBe(2);
     expect(wrongN.stderr).toMatch(/--N 4 does not match .*chain\.json/);
     const badRegex = await runCli('connectome', f, '--cells', '(');
@@ -167,13 +156,13 @@ describe('flyvis cell-type connectomes and coupling files', () => {
 
   it('low-rank modes are added to given and to random-mode couplings (random modes used to drop them)', async () => {
     const run = async (name: string, ...extra: string[]) => {
-      const net = join(dir, `${name}.json`);
-      const r = await runCli('simulate', ...extra, '--dt', '0.05', '--steps', '10', '--seed', '2', '--out', join(dir, `${name}.csv`), '--save-network', net, '--quiet');
+      const net = join(scratch.dir, `${name}.json`);
+      const r = await runCli('simulate', ...extra, '--dt', '0.05', '--steps', '10', '--seed', '2', '--out', join(scratch.dir, `${name}.csv`), '--save-network', net, '--quiet');
       expect(r.code, r.stderr).toBe(0);
       return JSON.parse(readFileSync(net, 'utf8'));
     };
     const rank = ['--rank', '1', '--overlap', '[[1,0.5],[0.5,1]]'];
-    for (const base of [['--N', '60', '--g', '1', '--random-modes', '1'], ['--coupling', join(dir, 'iid-small.json')]]) {
+    for (const base of [['--N', '60', '--g', '1', '--random-modes', '1'], ['--coupling', join(scratch.dir, 'iid-small.json')]]) {
       if (base[0] === '--coupling') await run('iid-small', '--N', '60', '--g', '1');
       const plain = await run('plain', ...base);
       const withModes = await run('with-modes', ...base, ...rank);
@@ -186,11 +175,11 @@ describe('flyvis cell-type connectomes and coupling files', () => {
 
   it('simulate --coupling runs the network it is given: a fit recovers the given matrix\'s g', async () => {
     // an i.i.d. network saved by simulate, then simulated again from its file (a different noise stream)
-    const net = join(dir, 'iid-net.json');
-    const first = await runCli('simulate', '--N', '200', '--g', '1.2', '--D', '0.1', '--dt', '0.05', '--steps', '10', '--seed', '3', '--out', join(dir, 'iid.csv'), '--save-network', net, '--quiet');
+    const net = join(scratch.dir, 'iid-net.json');
+    const first = await runCli('simulate', '--N', '200', '--g', '1.2', '--D', '0.1', '--dt', '0.05', '--steps', '10', '--seed', '3', '--out', join(scratch.dir, 'iid.csv'), '--save-network', net, '--quiet');
     expect(first.code, first.stderr).toBe(0);
     const realised = JSON.parse(readFileSync(net, 'utf8')).realised.g[0][0];
-    const rec = join(dir, 'given.csv');
+    const rec = join(scratch.dir, 'given.csv');
     const sim = await runCli('simulate', '--coupling', net, '--D', '0.1', '--dt', '0.05', '--steps', '20000', '--burn-in', '500', '--seed', '8', '--out', rec, '--quiet');
     expect(sim.code, sim.stderr).toBe(0);
     const fit = await runCli('fit', rec, '--json');

@@ -4,7 +4,7 @@
  * moments, the unit names and order, every error path, the CLI round trip, and the shared locust set
  * against an independent count of its files' lines.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,20 +12,10 @@ import { dataDirectory, datasetStatus } from '../src/datasets/registry.js';
 import { readRecording } from '../src/recording/read.js';
 import { binSpikeTrains, readSpikeTrains, type SpikeTrain } from '../src/recording/spikes.js';
 import { uniformGenerator } from '../src/random.js';
-import { ensureBuilt, runCli } from './helpers/cli.js';
+import { cliScratch, runCli } from './helpers/cli.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'connfit-spikes-'));
-  await ensureBuilt();
-}, 300_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const write = (name: string, text: string) => {
-  const f = join(dir, name);
-  writeFileSync(f, text);
-  return f;
-};
+const scratch = cliScratch('connfit-spikes-');
+const write = scratch.write;
 const train = (name: string, times: number[]): SpikeTrain => ({ name, times: Float64Array.from(times), source: { path: name, sha256: '' } });
 /** Unit i's values over the samples. */
 const column = (r: { data: Float64Array; nSamples: number; nUnits: number }, i: number) => Array.from({ length: r.nSamples }, (_, t) => r.data[t * r.nUnits + i]);
@@ -132,11 +122,11 @@ describe('spike-time files', () => {
     expect(() => readSpikeTrains([bad('0.1\n0.2 0.3\n')])).toThrow(/bad\.txt:2:1: '0\.2 0\.3' holds more than one value/);
     expect(() => readSpikeTrains([bad('0.1\n0.5\n\n0.2\n')])).toThrow(/bad\.txt:4:1: spike time 0\.2 comes after 0\.5 \(line 2\); expected times in ascending order/);
     expect(() => readSpikeTrains([bad('1e999\n')])).toThrow(/bad\.txt:1:1: '1e999' is not a finite number/);
-    expect(() => readSpikeTrains([join(dir, 'missing.txt')])).toThrow(/missing\.txt: file not found/);
-    mkdirSync(join(dir, 'sub'), { recursive: true });
-    expect(() => readSpikeTrains([join(dir, 'sub')])).toThrow(/sub: is a directory; give the spike-time files in it/);
-    mkdirSync(join(dir, 'other'), { recursive: true });
-    const twin = join(dir, 'other', 'bad.txt');
+    expect(() => readSpikeTrains([join(scratch.dir, 'missing.txt')])).toThrow(/missing\.txt: file not found/);
+    mkdirSync(join(scratch.dir, 'sub'), { recursive: true });
+    expect(() => readSpikeTrains([join(scratch.dir, 'sub')])).toThrow(/sub: is a directory; give the spike-time files in it/);
+    mkdirSync(join(scratch.dir, 'other'), { recursive: true });
+    const twin = join(scratch.dir, 'other', 'bad.txt');
     writeFileSync(twin, '1\n');
     expect(() => readSpikeTrains([bad('1\n'), twin])).toThrow(/unit name 'bad' is also the name of/);
     expect(() => readSpikeTrains([])).toThrow(/no spike-time files given/);
@@ -155,7 +145,7 @@ describe('spike-time files', () => {
 describe('connfit bin', () => {
   it('writes a recording that reads back with dt, names and counts; --json lists the files', async () => {
     const files = [write('cli_u1.txt', '0\n100\n300\n350\n990\n'), write('cli_u2.txt', '50\n500\n')];
-    const out = join(dir, 'binned.csv');
+    const out = join(scratch.dir, 'binned.csv');
     const r = await runCli('bin', ...files, '--clock-rate', '1000', '--bin', '0.1', '--out', out);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -167,29 +157,29 @@ describe('connfit bin', () => {
     expect(rec.unitNames).toEqual(['u1', 'u2']);
     expect(column(rec, 0)).toEqual([1, 1, 0, 2, 0, 0, 0, 0, 0, 1]);
 
-    const j = await runCli('bin', ...files, '--clock-rate', '1000', '--bin', '0.2', '--values', 'rate', '--out', join(dir, 'binned.npy'), '--json');
+    const j = await runCli('bin', ...files, '--clock-rate', '1000', '--bin', '0.2', '--values', 'rate', '--out', join(scratch.dir, 'binned.npy'), '--json');
     expect(j.code).toBe(0);
     const doc = JSON.parse(j.stdout);
     expect(doc).toMatchObject({ format: 'npy', values: 'rate', dt: 0.2, samples: 5, trials: 1, spikes: 7, binned: 7 });
     expect(doc.units.map((u: { name: string; spikes: number }) => [u.name, u.spikes])).toEqual([['u1', 5], ['u2', 2]]);
     expect(doc.units[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-    const npy = await readRecording(join(dir, 'binned.npy'));
+    const npy = await readRecording(join(scratch.dir, 'binned.npy'));
     expect(column(npy, 0)).toEqual([10, 10, 0, 0, 5]);
   });
 
   it('refuses bad options with exit 2 and the option', async () => {
     const f = write('opt_u1.txt', '1\n2\n');
-    const noPeriod = await runCli('bin', f, '--bin', '0.1', '--trial-window', '1', '--out', join(dir, 'x.csv'));
+    const noPeriod = await runCli('bin', f, '--bin', '0.1', '--trial-window', '1', '--out', join(scratch.dir, 'x.csv'));
     expect(noPeriod.code).toBe(2);
     expect(noPeriod.stderr).toMatch(/--trial-window: applies with --trial-period/);
-    const badExt = await runCli('bin', f, '--bin', '0.1', '--out', join(dir, 'x.dat'));
+    const badExt = await runCli('bin', f, '--bin', '0.1', '--out', join(scratch.dir, 'x.dat'));
     expect(badExt.code).toBe(2);
     expect(badExt.stderr).toMatch(/cannot tell the format from the extension of/);
     const overwrite = await runCli('bin', f, '--bin', '0.1', '--out', f);
     expect(overwrite.code).toBe(2);
     expect(overwrite.stderr).toMatch(/would overwrite the input/);
-    expect(existsSync(join(dir, 'x.csv'))).toBe(false);
-    expect((await runCli('bin', f, '--bin', '-1', '--out', join(dir, 'x.csv'))).stderr).toMatch(/--bin must be > 0/);
+    expect(existsSync(join(scratch.dir, 'x.csv'))).toBe(false);
+    expect((await runCli('bin', f, '--bin', '-1', '--out', join(scratch.dir, 'x.csv'))).stderr).toMatch(/--bin must be > 0/);
   });
 });
 

@@ -4,10 +4,12 @@
  * exits 1 with every test green.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = join(root, 'dist', 'cli', 'main.js');
@@ -52,4 +54,27 @@ export async function ensureBuilt(): Promise<void> {
     await exec(process.execPath, [join(root, 'scripts', 'postbuild.mjs')]);
   }
   if (!existsSync(cliPath)) throw new Error(`CLI not built at ${cliPath}`);
+}
+
+/**
+ * A scratch directory for a test file's CLI runs: created (and dist/ built if stale) before its tests,
+ * removed after them. `write` puts a file in it and returns its path.
+ */
+export function cliScratch(prefix: string): { readonly dir: string; write(name: string, text: string): string } {
+  let dir = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    await ensureBuilt();
+  }, 300_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    get dir() {
+      return dir;
+    },
+    write(name: string, text: string): string {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    },
+  };
 }
