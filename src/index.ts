@@ -18,6 +18,7 @@ export { couplingNetwork, iidNetwork, networkFromPopulations } from './simulate/
 export { centred, readConnectome, type Connectome } from './connectome/connectome.js';
 export { readCouplingFile } from './connectome/couplingFile.js';
 export { alignConnectome, fitWithConnectome, type ConnectomeFitResult } from './fit/connectome.js';
+export { connectomeNetworkBootstrap, withConnectomeBootstrap, type ConnectomeCalibration } from './fit/connectomeBootstrap.js';
 export { participationRatio, matrixSpectrumStats } from './statistics/dimension.js';
 export { participationRatioTheory, prFiniteSizeNote } from './theory/participation.js';
 export { solveStationary, chaosThreshold } from './theory/dmft.js';

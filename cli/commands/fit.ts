@@ -3,6 +3,7 @@ import { fitRecording, type FitOptions, type FitResult } from '../../src/fit/fit
 import { checkMultiregionBootstrap, lowRankNetworkBootstrap, MIN_BOOTSTRAP_NETWORKS, multiregionNetworkBootstrap, networkBootstrap, withNetworkBootstrap, type NetworkBootstrap, type NetworkBootstrapOptions } from '../../src/fit/networkBootstrap.js';
 import { fitLowRank, type LowRankFitOptions } from '../../src/fit/lowRank.js';
 import { fitWithConnectome } from '../../src/fit/connectome.js';
+import { connectomeNetworkBootstrap, withConnectomeBootstrap } from '../../src/fit/connectomeBootstrap.js';
 import { readConnectome } from '../../src/connectome/connectome.js';
 import { SYNAPSE_SELECTIONS, type SynapseSelection } from '../../src/connectome/edgeList.js';
 import { ConnfitError, InputError } from '../../src/errors.js';
@@ -135,6 +136,9 @@ export function registerFit(program: Command): void {
       '3–5× the standard error at g 1.5 with 100–400 units). With --rank: the networks carry the fitted modes (with --network-size, the unrecorded units\' loadings drawn from the recorded units\'), are refitted ' +
       'at the fitted rank, and the bootstrap also reports how far the refitted mode spans turn (median and 95th percentile of the largest principal angle). ' +
       'With --regions (every region recorded in full): networks of the fitted regions and links, refitted with the same regions, and the same angles per link. ' +
+      'With --connectome: networks of the whole connectome; when some of its cells are not recorded, a, g and J0 are also calibrated (the values whose ' +
+      'simulated networks give on average the data\'s estimates, reported instead of the fit\'s own, which the unrecorded cells bias upwards): ' +
+      'up to 9 rounds of B networks. ' +
       'Takes B × (a simulation and a fit)', parseNumber('--bootstrap-networks', { integer: true, min: MIN_BOOTSTRAP_NETWORKS }))
     .option('--out <file>', 'write the fitted-model JSON here (atomically)')
     .option('--json', 'print the fit JSON on stdout instead of the summary')
@@ -167,6 +171,9 @@ Examples (run in order; a JSON file argument can also name a model shipped in mo
   $ connfit simulate --coupling worm.json --coupling-scale 0.02 --bulk-g 0.5 --D 0.05 --dt 0.05 --steps 20000 --burn-in 500 \
       --seed 1 --out worm-rec.csv
   $ connfit fit worm-rec.csv --connectome worm.json --out worm-fit.json
+  $ connfit simulate --coupling worm.json --coupling-scale 0.02 --bulk-g 0.5 --D 0.05 --dt 0.05 --steps 20000 --burn-in 500 \
+      --seed 1 --observe 150 --out worm-half.csv
+  $ connfit fit worm-half.csv --connectome worm.json --bootstrap-networks 10 --out worm-half-fit.json   # calibrated: half the cells recorded
   Real data (unit-by-time ΔF/F, no header), with $CONNFIT_DATA the data directory that connfit info prints:
   $ connfit fit "$CONNFIT_DATA"/zebrafish-tectum-triplett2018-f1/zf_20151104-f1_activity_matrix.csv \\
       --layout unit-by-time --no-header --dt 0.4545 --fit-tau --fit-scale
@@ -217,7 +224,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         if (rank !== 'auto') refuseGivenOptions(cmd, [['--max-rank', 'maxRank'], ['--folds', 'folds']], 'applies with --rank auto (it sets how the rank is chosen); use --rank auto, or drop it');
         if (opts.connectome === undefined) refuseGivenOptions(cmd, [['--synapses', 'synapses']], 'applies with --connectome (it chooses the synapse types of an edge list); add --connectome <file>, or drop it');
         else {
-          for (const [flag, on] of [['--rank', rank !== undefined], ['--regions', opts.regions !== undefined], ['--populations', opts.populations !== undefined], ['--effective-rank', opts.effectiveRank], ['--bootstrap-networks', opts.bootstrapNetworks !== undefined], ['--network-size', opts.networkSize !== undefined], ['--loss whittle', opts.loss === 'whittle']] as const) {
+          for (const [flag, on] of [['--rank', rank !== undefined], ['--regions', opts.regions !== undefined], ['--populations', opts.populations !== undefined], ['--effective-rank', opts.effectiveRank], ['--network-size', opts.networkSize !== undefined], ['--loss whittle', opts.loss === 'whittle']] as const) {
             if (on) throw new InputError(`cannot be combined with ${flag} (a connectome fit has the given matrix as its structure, one population and the exact loss); drop ${flag}`, { field: '--connectome' });
           }
         }
@@ -278,9 +285,11 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         }
         if (opts.connectome !== undefined) {
           const c = readConnectome(opts.connectome, { synapses: opts.synapses });
-          const result = await fitWithConnectome(rec, c, connectomeFitOptions(), opts.connectome);
+          const cOpts = connectomeFitOptions();
+          const result = await fitWithConnectome(rec, c, cOpts, opts.connectome);
           bar.stop();
-          await report(buildFitFile(result, rec, provenance()));
+          const booted = await bootstrapped(result, (boot) => connectomeNetworkBootstrap(rec, c, result, cOpts, boot), withConnectomeBootstrap);
+          await report(buildFitFile(booted, rec, provenance()));
           return;
         }
         const fitOpts: FitOptions = {
@@ -331,13 +340,17 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           return { command: ['connfit', ...process.argv.slice(2)].join(' '), seed, backend };
         }
 
-        /** With --bootstrap-networks: run `bootstrap` under a progress bar and put its intervals into the fit. */
-        async function bootstrapped<F extends FitResult>(fit: F, bootstrap: (boot: NetworkBootstrapOptions) => Promise<NetworkBootstrap>): Promise<F> {
+        /** With --bootstrap-networks: run `bootstrap` under a progress bar and put its intervals into the fit (with `merge`). */
+        async function bootstrapped<F extends FitResult, Boot extends NetworkBootstrap>(
+          fit: F,
+          bootstrap: (boot: NetworkBootstrapOptions) => Promise<Boot>,
+          merge: (fit: F, boot: Boot) => F = withNetworkBootstrap,
+        ): Promise<F> {
           if (opts.bootstrapNetworks === undefined) return fit;
           const bootBar = progressBar(`network bootstrap (${opts.bootstrapNetworks} networks)`, opts.quiet || opts.json);
           const boot = await bootstrap({ networks: opts.bootstrapNetworks, seed: opts.seed ?? 1, onProgress: (d, t) => bootBar.update(d, t) });
           bootBar.stop();
-          return withNetworkBootstrap(fit, boot);
+          return merge(fit, boot);
         }
 
         async function report(fit: FitFile): Promise<void> {
@@ -393,6 +406,7 @@ function structureLines(fit: FitFile): string[] {
   }
   if (s.connectome) {
     const c = s.connectome;
+    const cal = fit.bootstrap?.calibration;
     const v = (e: { value: number | null; se: number | null; ci95: [number | null, number | null] }) => `${f(e.value)} ± ${f(e.se)}  95% interval [${f(e.ci95[0])}, ${f(e.ci95[1])}]`;
     return [
       '',
@@ -401,6 +415,12 @@ function structureLines(fit: FitFile): string[] {
       `  scale a  ${v(c.scale)}`,
       `  gain gW  ${v(c.gW)}`,
       `  Wald test of a = 0: z ${f(c.wald.z)}, two-sided p ${c.wald.pValue === null ? '-' : c.wald.pValue < 1e-300 ? '< 1e-300' : c.wald.pValue.toPrecision(2)}`,
+      ...(cal
+        ? [
+            `  calibrated by simulation (${cal.evaluations} rounds of ${fit.bootstrap!.networks} networks${cal.converged ? '' : ', NOT converged'}): ` +
+              cal.parameters.map((k) => `${k} ${f(cal.calibrated[k])} (the fit's own ${f(cal.raw[k])})`).join(', '),
+          ]
+        : []),
     ];
   }
   if (s.effectiveRank) {

@@ -14,7 +14,7 @@ import { effectiveGain } from '../linalg/small.js';
 import type { Structure } from '../fitfile/schema.js';
 import type { Recording } from '../recording/types.js';
 import { twoSidedP } from '../statistics/normal.js';
-import { fitRecording, type FitOptions, type FitResult } from './fit.js';
+import { EXACT_LOSS_NOTE, fitRecording, type FitOptions, type FitResult } from './fit.js';
 
 /** The connectome among the recorded units (rows and columns in the recording's unit order). */
 export interface AlignedConnectome {
@@ -83,7 +83,8 @@ export async function fitWithConnectome(rec: Recording, c: Connectome, opts: Fit
     notes.push(
       `${aligned.unrecordedCells} of the connectome's ${c.N} cells are not recorded: their input through the connectome is not modelled. ` +
         'The recorded activity stands in for the part of it that is correlated with theirs, which biases â upwards, and the rest acts as bulk input ' +
-        '(C. elegans teacher, bench/connectome-fit.ts: â +14 % and ĝ +4 % with half of the 300 cells recorded, +21 % and +25 % with a quarter; unbiased with all)',
+        '(C. elegans teacher, bench/connectome-fit.ts: â +14 % and ĝ +4 % with half of the 300 cells recorded, +21 % and +25 % with a quarter; unbiased with all). ' +
+          '--bootstrap-networks B (10–20) calibrates a, g and J0 by simulating the whole connectome',
     );
   }
   if (aligned.unmatchedUnits.length > 0) {
@@ -112,5 +113,6 @@ export async function fitWithConnectome(rec: Recording, c: Connectome, opts: Fit
       wald: { z, pValue },
     },
   };
-  return { ...fit, notes: [...notes, ...fit.notes], structure };
+  // the exact loss's advice for subsampled recordings (the spectral loss) does not apply: a connectome fit is exact only, and says above what a partial recording does
+  return { ...fit, notes: [...notes, ...fit.notes.filter((t) => t !== EXACT_LOSS_NOTE)], structure };
 }

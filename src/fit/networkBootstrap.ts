@@ -98,7 +98,7 @@ interface Spans {
 }
 
 /** Half-width in sd of the 95 % prediction interval of one more draw, mean and sd estimated from `count` draws. */
-function predictionHalfWidth(count: number): number {
+export function predictionHalfWidth(count: number): number {
   return studentQuantile(0.975, count - 1) * Math.sqrt(1 + 1 / count);
 }
 
@@ -163,6 +163,36 @@ function checkBootstrapSize(rec: Recording, fit: FitResult, boot: NetworkBootstr
   return size;
 }
 
+/** The seed of the b-th simulated network of a bootstrap seeded `seed` (the same b, the same network). */
+export function bootstrapSeed(seed: number, b: number): number {
+  return (seed * 7919 + 101 + b) % 0xfffffffe;
+}
+
+/**
+ * Simulate `spec` as the fit describes the data: its sampling step and length, observing `observe`, and
+ * the data's scale and offset applied. The Euler fit describes the Euler map at the data's step: simulate
+ * exactly that. The exponential-Euler fit describes a continuous-time network sampled at dt: simulate it
+ * finely (≤ 0.05 τ) and record every dt. `onProgress(done, total)` counts steps.
+ */
+export async function simulateLikeFit(
+  fit: FitResult,
+  spec: NetworkSpec,
+  observe: number | number[],
+  seed: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ recording: Recording; realised: { g: number[][]; J0: number[][] } }> {
+  const dt = fit.data.dt;
+  const h = dt / fit.natural.tau;
+  const every = fit.model.discretisation === 'euler' ? 1 : Math.max(1, Math.ceil(h / 0.05 - 1e-9));
+  const steps = (fit.data.samples - 1) * every;
+  const burnIn = Math.ceil(100 / (h / every));
+  const total = burnIn + steps + 1;
+  const sim = await simulate(spec, { dt: dt / every, steps, every, burnIn, observe, seed, onProgress: (d) => onProgress?.(d, total) });
+  const { scale, offset } = fit.natural;
+  const data = scale === 1 && offset === 0 ? sim.recording.data : sim.recording.data.map((x) => offset + scale * x);
+  return { recording: { ...sim.recording, data, dt }, realised: sim.realised };
+}
+
 /**
  * Simulate `boot.networks` networks like `network.spec` (or `network.draw(b)`, observing `network.observe`,
  * default the recording's number spread evenly) with the recording's sampling and length, refit each with
@@ -180,26 +210,12 @@ async function bootstrapNetworks(
 ): Promise<{ bootstrap: NetworkBootstrap; spanAngles: (SpanAngles | undefined)[] }> {
   const spec = network.spec;
   const B = boot.networks;
-  const n = rec.nUnits;
   const size = networkSizeOf(spec);
-  const dt = fit.data.dt;
-  const h = dt / fit.natural.tau;
-  // The Euler fit describes the Euler map at the data's step: simulate exactly that. The exponential-Euler
-  // fit describes a continuous-time network sampled at dt: simulate it finely (≤ 0.05 τ) and record every dt.
-  const every = fit.model.discretisation === 'euler' ? 1 : Math.max(1, Math.ceil(h / 0.05 - 1e-9));
-  const steps = (fit.data.samples - 1) * every;
-  const burnIn = Math.ceil(100 / (h / every));
-  const { scale, offset } = fit.natural;
   const errors: Record<string, number[]> = Object.fromEntries(Object.keys(fit.params).map((k) => [k, []]));
   const angles = spans.map(() => ({ m: [] as number[], n: [] as number[] }));
-  const total = B * (burnIn + steps + 1);
   for (let b = 0; b < B; b++) {
-    const sim = await simulate(network.draw ? network.draw(b) : spec, {
-      dt: dt / every, steps, every, burnIn, observe: network.observe ?? n, seed: (boot.seed * 7919 + 101 + b) % 0xfffffffe,
-      onProgress: (d) => boot.onProgress?.(b * (burnIn + steps + 1) + d, total),
-    });
-    const data = scale === 1 && offset === 0 ? sim.recording.data : sim.recording.data.map((x) => offset + scale * x);
-    const r = await refit({ ...sim.recording, data, dt });
+    const sim = await simulateLikeFit(fit, network.draw ? network.draw(b) : spec, network.observe ?? rec.nUnits, bootstrapSeed(boot.seed, b), (d, t) => boot.onProgress?.(b * t + d, B * t));
+    const r = await refit(sim.recording);
     for (const [name, e] of Object.entries(r.params)) {
       const truth = simulatedValue(name, spec, sim.realised, fit.natural);
       if (truth !== undefined && errors[name]) errors[name].push(e.value - truth);

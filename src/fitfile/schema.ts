@@ -200,6 +200,19 @@ export const FitFileSchema = z.object({
           nSpan: z.object({ median: num, p95: num }),
         })
         .optional(),
+      /** connectome fits of a partial recording: the simulation calibration of a (and g) (src/fit/connectomeBootstrap.ts) */
+      calibration: z
+        .object({
+          method: z.literal('indirect inference'),
+          parameters: z.array(z.string()),
+          raw: z.record(z.string(), num),
+          calibrated: z.record(z.string(), num),
+          residual: z.record(z.string(), num),
+          evaluations: z.number().int(),
+          converged: z.boolean(),
+          jacobian: z.array(z.array(num)),
+        })
+        .optional(),
       /** multiregion fits: the same per link (m on the target's units, n on the source's) */
       links: z
         .array(
