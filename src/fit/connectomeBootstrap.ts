@@ -184,10 +184,11 @@ export async function connectomeNetworkBootstrap(
     // 1. the plain bootstrap correction θ̂ − bias: often most of the way, and a Jacobian taken there sees
     //    the regime of the solution rather than that of θ̂
     if (!converged(base)) consider(await evaluate(within(target, target.map((t, q) => t - (base.mean[q] - t)))));
-    // 2. finite-difference Jacobian at the best point so far (a step into another regime is taken backwards)
+    // 2. finite-difference Jacobian at the best point so far (a step into another regime is taken
+    //    backwards); taken even when already converged, as the intervals need it
     const J = names.map(() => names.map(() => 0));
     const from = best;
-    for (let p = 0; p < names.length && !converged(best); p++) {
+    for (let p = 0; p < names.length; p++) {
       let column: number[] | undefined;
       for (const sign of [1, -1]) {
         const theta = [...from.at];
