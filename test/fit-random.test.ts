@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fitRecording } from '../src/fit/fit.js';
-import { networkBootstrap, withNetworkBootstrap, type NetworkBootstrap } from '../src/fit/networkBootstrap.js';
+import { estimateFromErrors, networkBootstrap, withNetworkBootstrap, type NetworkBootstrap } from '../src/fit/networkBootstrap.js';
 import type { FitResult } from '../src/fit/fit.js';
 import { rel, simulateIid, simulateSpec } from './helpers/sim.js';
 
@@ -172,6 +172,33 @@ describe('network bootstrap (spectral loss at strong coupling: N = 100, g = 1.5,
     );
     expect(Object.keys(blocks.bootstrap.estimates)).toEqual(['g[E<-E]']);
     expect(blocks.params['g[E<-I]'].ci95).toEqual([0, 0.1]);
+  });
+
+  it('an estimate from ten refits\' errors: bias their mean, sd theirs, interval ± t(9)·sd·√1.1 = 2.372 sd about the bias-corrected value; an estimate outside it is named in a note', () => {
+    // errors with mean 3e-4 and sd 5e-5 exactly: ±5e-5·√(9/10) around the mean, five each way
+    const d = 5e-5 * Math.sqrt(0.9);
+    const errors = Array.from({ length: 10 }, (_, b) => 3e-4 + (b % 2 === 0 ? d : -d));
+    const D = estimateFromErrors('D', 0.0504, errors)!;
+    expect(D.bias).toBeCloseTo(3e-4, 12);
+    expect(D.sd).toBeCloseTo(5e-5, 12);
+    const half = 2.262157 * Math.sqrt(1.1) * 5e-5; // Student t(9) 97.5 % quantile
+    expect(D.ci95[0]).toBeCloseTo(0.0501 - half, 8);
+    expect(D.ci95[1]).toBeCloseTo(0.0501 + half, 8);
+    expect(estimateFromErrors('D', 0.0504, errors.slice(0, 4))).toBeUndefined(); // fewer than 5 refits
+    // a positive quantity's interval stops at 0; J0's does not
+    expect(estimateFromErrors('g', 0.01, errors.map((e) => e * 100))!.ci95[0]).toBe(0);
+    expect(estimateFromErrors('J0', 0.01, errors.map((e) => e * 100))!.ci95[0]).toBeLessThan(0);
+    const g = estimateFromErrors('g', 1.2, errors.map((e) => e * 10))!; // bias 3e-3, sd 5e-4: [1.1958, 1.1982], 1.2 outside
+    const fit = { params: { D: { value: 0.0504, se: 1e-5, ci95: [0.0503, 0.0505] }, g: { value: 1.2, se: 0.01, ci95: [1.18, 1.22] }, J0: { value: 0, se: 0.1, ci95: [-0.2, 0.2] } }, notes: [], data: { units: 100 } } as unknown as FitResult;
+    const J0 = { bias: 0.01, sd: 0.05, ci95: [-0.13, 0.11] as [number, number] };
+    const booted = withNetworkBootstrap(fit, { method: 'networks', networks: 10, networkSize: 100, seed: 1, estimates: { D, g, J0 }, sampling: {} });
+    expect(booted.params.D.value).toBe(0.0504); // the fit's own estimate is kept
+    const note = booted.notes.find((t) => t.startsWith('outside its bootstrap interval'))!;
+    expect(note).toContain('D 0.0504 (bias +0.0003, 6.0 sd; bias-corrected 0.0501)');
+    expect(note).toContain('g 1.2 (bias +0.003, 6.0 sd; bias-corrected 1.197)');
+    expect(note).not.toContain('J0');
+    const inside = withNetworkBootstrap(fit, { method: 'networks', networks: 10, networkSize: 100, seed: 1, estimates: { J0 }, sampling: {} });
+    expect(inside.notes.some((t) => t.startsWith('outside'))).toBe(false);
   });
 });
 

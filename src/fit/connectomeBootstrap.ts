@@ -38,7 +38,10 @@ import { alignConnectome, fitWithConnectome, type ConnectomeFitResult } from './
 import type { FitOptions } from './fit.js';
 import {
   bootstrapSeed,
-  MIN_BOOTSTRAP_NETWORKS,
+  bootstrapInterval,
+  checkNetworkCount,
+  estimateFromErrors,
+  mergeBootstrap,
   predictionHalfWidth,
   simulateLikeFit,
   type BootstrapEstimate,
@@ -120,7 +123,7 @@ export async function connectomeNetworkBootstrap(
   boot: NetworkBootstrapOptions,
 ): Promise<NetworkBootstrap & { calibration?: ConnectomeCalibration }> {
   const B = boot.networks;
-  if (!(Number.isInteger(B) && B >= MIN_BOOTSTRAP_NETWORKS)) throw new InputError(`expected a whole number ≥ ${MIN_BOOTSTRAP_NETWORKS} of networks, got ${B}`, { field: '--bootstrap-networks' });
+  checkNetworkCount(B);
   if (boot.networkSize !== undefined) throw new InputError('a connectome fit is bootstrapped over the whole connectome; drop --network-size', { field: '--network-size' });
   const net = connectomeNetwork(rec, c, fit);
   const info = fit.structure.connectome!;
@@ -228,36 +231,28 @@ export async function connectomeNetworkBootstrap(
     };
   }
 
-  const w = predictionHalfWidth(B);
   const estimates: Record<string, BootstrapEstimate> = {};
   const sampling: NetworkBootstrap['sampling'] = {};
-  const positive = (k: string) => /^(g2?|D|tau|scale)$/.test(k);
-  const interval = (k: string, centre: number, sd: number): [number, number] => [positive(k) ? Math.max(0, centre - w * sd) : centre - w * sd, centre + w * sd];
   // calibrated: the delta method through the Jacobian, about θ*
   const calibratedSd = calibration ? deltaMethodSd(jacobian, names.map((k) => current.estimates.map((e) => e[k]))) : undefined;
+  // a calibrated quantity (or one that follows from them): its centre θ* and its delta-method sd
+  const calibrated = (k: string): { centre: number; sd: number } | undefined => {
+    if (!calibration || !calibratedSd) return undefined;
+    const q = names.indexOf(k);
+    if (q >= 0) return { centre: current.at[q], sd: calibratedSd[q] };
+    if (k === 'gW') return { centre: current.at[0] * normW, sd: calibratedSd[0] * Math.abs(normW) };
+    const qg = names.indexOf('g');
+    if (k === 'g2' && qg >= 0) return { centre: current.at[qg] ** 2, sd: 2 * current.at[qg] * calibratedSd[qg] };
+    return undefined;
+  };
   for (const k of Object.keys(raw)) {
     const value = raw[k].value;
-    let centre: number;
-    let sd: number;
-    const q = calibration ? names.indexOf(k) : -1;
-    if (calibration && calibratedSd && q >= 0) {
-      centre = current.at[q];
-      sd = calibratedSd[q];
-    } else if (calibration && calibratedSd && k === 'gW') {
-      centre = current.at[0] * normW;
-      sd = calibratedSd[0] * Math.abs(normW);
-    } else if (calibration && calibratedSd && k === 'g2' && names.includes('g')) {
-      const g = current.at[names.indexOf('g')];
-      centre = g * g;
-      sd = 2 * g * calibratedSd[names.indexOf('g')];
-    } else {
-      const errors = current.estimates.flatMap((e, b) => (e[k] !== undefined && current.truths[b][k] !== undefined ? [e[k] - current.truths[b][k]] : []));
-      if (errors.length < MIN_BOOTSTRAP_NETWORKS) continue;
-      centre = value - meanOf(errors);
-      sd = sdOf(errors);
-    }
-    if (!Number.isFinite(sd)) continue;
-    estimates[k] = { bias: value - centre, sd, ci95: interval(k, centre, sd) };
+    const c = calibrated(k);
+    const e = c
+      ? { bias: value - c.centre, sd: c.sd, ci95: bootstrapInterval(k, c.centre, c.sd, B) }
+      : estimateFromErrors(k, value, current.estimates.flatMap((e, b) => (e[k] !== undefined && current.truths[b][k] !== undefined ? [e[k] - current.truths[b][k]] : [])));
+    if (!e || !Number.isFinite(e.sd)) continue;
+    estimates[k] = e;
     sampling[k] = { se: raw[k].se, ci95: raw[k].ci95 };
   }
   return {
@@ -276,16 +271,9 @@ export async function connectomeNetworkBootstrap(
  * fit's own for the calibrated quantities (and gW, g2 that follow from them), here and in the structure.
  */
 export function withConnectomeBootstrap(fit: ConnectomeFitResult, boot: NetworkBootstrap & { calibration?: ConnectomeCalibration }): ConnectomeFitResult & { bootstrap: NetworkBootstrap } {
-  const kept = new Set(fit.weakIntervals ?? []);
-  const params = { ...fit.params };
-  const estimates: Record<string, BootstrapEstimate> = {};
   const cal = boot.calibration;
   const moved = new Set(cal ? [...cal.parameters, 'gW', ...(cal.parameters.includes('g') ? ['g2'] : [])] : []);
-  for (const [k, e] of Object.entries(boot.estimates)) {
-    if (kept.has(k)) continue;
-    params[k] = { value: moved.has(k) ? fit.params[k].value - e.bias : fit.params[k].value, se: e.sd, ci95: e.ci95 };
-    estimates[k] = e;
-  }
+  const { params, estimates, sampling, outside } = mergeBootstrap(fit, boot, (k, e) => (moved.has(k) ? fit.params[k].value - e.bias : fit.params[k].value));
   const notes = [...fit.notes];
   const share = `${fit.structure.connectome!.matched} of the connectome's ${fit.structure.connectome!.cells} cells recorded`;
   if (cal) {
@@ -311,9 +299,9 @@ export function withConnectomeBootstrap(fit: ConnectomeFitResult, boot: NetworkB
     `network bootstrap: ${boot.networks} networks of the whole connectome (${boot.networkSize} units, ${share}) simulated and refitted; ` +
       `standard errors and 95 % intervals of ${Object.keys(estimates).join(', ')} from the refits (estimate − bias ± ${predictionHalfWidth(boot.networks).toFixed(2)} sd, so the scatter from network to network is included)`,
   );
+  if (outside) notes.push(outside);
   const c = fit.structure.connectome!;
   const structure = { ...fit.structure, connectome: { ...c, scale: params.connectomeScale ?? c.scale, gW: params.gW ?? c.gW } };
-  const sampling = Object.fromEntries(Object.entries(boot.sampling).filter(([k]) => k in estimates));
   // the model the commands predict from carries the calibrated values too
   const natural = {
     ...fit.natural,

@@ -105,6 +105,67 @@ export function predictionHalfWidth(count: number): number {
 /** Smallest B: a sd from fewer refits is itself uncertain by more than ±35 %. */
 export const MIN_BOOTSTRAP_NETWORKS = 5;
 
+/** The check of `--bootstrap-networks` every network bootstrap makes. */
+export function checkNetworkCount(B: number): void {
+  if (!(Number.isInteger(B) && B >= MIN_BOOTSTRAP_NETWORKS)) throw new InputError(`expected a whole number ≥ ${MIN_BOOTSTRAP_NETWORKS} of networks, got ${B}`, { field: '--bootstrap-networks' });
+}
+
+/** Quantities that cannot be negative: their intervals stop at 0. */
+const POSITIVE_QUANTITY = /^(g2?|D|tau|scale)(\[|$)/;
+
+/** centre ± t·sd·√(1 + 1/count), clamped at 0 for a positive quantity `name`. */
+export function bootstrapInterval(name: string, centre: number, sd: number, count: number): [number, number] {
+  const w = predictionHalfWidth(count) * sd;
+  return [POSITIVE_QUANTITY.test(name) ? Math.max(0, centre - w) : centre - w, centre + w];
+}
+
+/** The bootstrap estimate of `name` (fitted `value`) from the refits' errors against their networks' own values; none from fewer than the minimum. */
+export function estimateFromErrors(name: string, value: number, errors: number[]): BootstrapEstimate | undefined {
+  if (errors.length < MIN_BOOTSTRAP_NETWORKS) return undefined;
+  const bias = errors.reduce((s, v) => s + v, 0) / errors.length;
+  const sd = Math.sqrt(errors.reduce((s, v) => s + (v - bias) ** 2, 0) / (errors.length - 1));
+  return { bias, sd, ci95: bootstrapInterval(name, value - bias, sd, errors.length) };
+}
+
+/**
+ * The bootstrap's standard errors and intervals in place of the fit's (except weak-coupling intervals,
+ * `fit.weakIntervals`), values from `valueOf` (default the fit's own), the estimates used and the sampling
+ * figures they replaced; `outside` is a note naming the values outside their intervals, if any.
+ */
+export function mergeBootstrap(
+  fit: Pick<FitResult, 'params' | 'weakIntervals'>,
+  boot: Pick<NetworkBootstrap, 'estimates' | 'sampling'>,
+  valueOf: (name: string, e: BootstrapEstimate) => number = (name) => fit.params[name].value,
+): { params: FitResult['params']; estimates: Record<string, BootstrapEstimate>; sampling: NetworkBootstrap['sampling']; outside?: string } {
+  const kept = new Set(fit.weakIntervals ?? []);
+  const params = { ...fit.params };
+  const estimates: Record<string, BootstrapEstimate> = {};
+  const outside: string[] = [];
+  for (const [name, e] of Object.entries(boot.estimates)) {
+    if (kept.has(name)) continue;
+    const value = valueOf(name, e);
+    params[name] = { value, se: e.sd, ci95: e.ci95 };
+    estimates[name] = e;
+    if (value < e.ci95[0] || value > e.ci95[1]) {
+      const corrected = fit.params[name].value - e.bias;
+      outside.push(`${name} ${digits(value, 4)} (bias ${e.bias >= 0 ? '+' : ''}${digits(e.bias, 2)}, ${(Math.abs(e.bias) / e.sd).toFixed(1)} sd; bias-corrected ${digits(corrected, 4)})`);
+    }
+  }
+  const sampling = Object.fromEntries(Object.entries(boot.sampling).filter(([name]) => name in estimates));
+  return {
+    params,
+    estimates,
+    sampling,
+    ...(outside.length
+      ? { outside: `outside its bootstrap interval, the refits' bias being larger than their scatter: ${outside.join('; ')}. The interval is centred at the bias-corrected value; the estimate is the fit's own` }
+      : {}),
+  };
+}
+
+function digits(v: number, significant: number): string {
+  return Number(v.toPrecision(significant)).toString();
+}
+
 /** The network the fit describes (its point estimates), at `size` units. */
 function fittedNetwork(fit: FitResult, size: number): NetworkSpec {
   const n = fit.natural;
@@ -154,8 +215,7 @@ interface Refit {
 }
 
 function checkBootstrapSize(rec: Recording, fit: FitResult, boot: NetworkBootstrapOptions): number {
-  const B = boot.networks;
-  if (!(Number.isInteger(B) && B >= MIN_BOOTSTRAP_NETWORKS)) throw new InputError(`expected a whole number ≥ ${MIN_BOOTSTRAP_NETWORKS} of networks, got ${B}`, { field: '--bootstrap-networks' });
+  checkNetworkCount(boot.networks);
   const n = rec.nUnits;
   const size = boot.networkSize ?? n;
   if (!(Number.isInteger(size) && size >= n)) throw new InputError(`the network size must be a whole number ≥ the ${n} recorded units, got ${size}`, { field: '--network-size' });
@@ -228,16 +288,12 @@ async function bootstrapNetworks(
     });
     await yieldToEventLoop();
   }
-  const positive = (name: string) => /^(g2?|D|tau|scale)(\[|$)/.test(name);
   const estimates: Record<string, BootstrapEstimate> = {};
   const sampling: NetworkBootstrap['sampling'] = {};
   for (const [name, errs] of Object.entries(errors)) {
-    if (errs.length < MIN_BOOTSTRAP_NETWORKS) continue;
-    const bias = errs.reduce((s, v) => s + v, 0) / errs.length;
-    const sd = Math.sqrt(errs.reduce((s, v) => s + (v - bias) ** 2, 0) / (errs.length - 1));
-    const centre = fit.params[name].value - bias;
-    const w = predictionHalfWidth(errs.length) * sd;
-    estimates[name] = { bias, sd, ci95: [positive(name) ? Math.max(0, centre - w) : centre - w, centre + w] };
+    const e = estimateFromErrors(name, fit.params[name].value, errs);
+    if (!e) continue;
+    estimates[name] = e;
     sampling[name] = { se: fit.params[name].se, ci95: fit.params[name].ci95 };
   }
   return {
@@ -373,14 +429,7 @@ export async function multiregionNetworkBootstrap(
  * a weak-coupling one (fit.weakIntervals: held at zero, or a profile-likelihood interval).
  */
 export function withNetworkBootstrap<F extends FitResult>(fit: F, boot: NetworkBootstrap): F & { bootstrap: NetworkBootstrap } {
-  const kept = new Set(fit.weakIntervals ?? []);
-  const params = { ...fit.params };
-  const estimates: Record<string, BootstrapEstimate> = {};
-  for (const [name, e] of Object.entries(boot.estimates)) {
-    if (kept.has(name)) continue;
-    params[name] = { value: fit.params[name].value, se: e.sd, ci95: e.ci95 };
-    estimates[name] = e;
-  }
+  const { params, estimates, sampling, outside } = mergeBootstrap(fit, boot);
   const names = Object.keys(estimates);
   const notes = fit.notes.filter((t) => !t.startsWith('spectral loss at strong coupling'));
   notes.push(
@@ -403,7 +452,7 @@ export function withNetworkBootstrap<F extends FitResult>(fit: F, boot: NetworkB
         'the refits do not reproduce the whole readout error)',
     );
   }
-  const sampling = Object.fromEntries(Object.entries(boot.sampling).filter(([name]) => name in estimates));
+  if (outside) notes.push(outside);
   // a multiregion fit repeats g_α and D_α per region in its structure: keep the two the same
   const structure = (fit as { structure?: Structure }).structure;
   const regions = structure?.regions?.map((r) => ({ ...r, g: params[`g[${r.name}]`] ?? r.g, D: params[`D[${r.name}]`] ?? r.D }));
