@@ -49,6 +49,7 @@ interface FitCliOptions {
   bootstrapNetworks?: number;
   connectome?: string;
   synapses?: SynapseSelection;
+  obsNoise?: boolean;
 }
 
 /** `--units a,b,c` → the names; an empty list would otherwise mean "all units" without a word. */
@@ -95,6 +96,9 @@ export function registerFit(program: Command): void {
     .option('--no-fit-J0', 'fix the mean coupling J0 at 0')
     .option('--leak <s>', 'leak shape s of U(x) = x²/2 − s·log cosh x (fixed)', parseNumber('--leak'))
     .option('--fit-leak', 'fit the leak shape s')
+    .option('--obs-noise', 'fit white observation noise on x (x_data = x + ε, sd σ_obs reported as obsNoise, in data units): ' +
+      'measurement noise that raises D̂ and lowers ĝ when ignored. Spectral loss (the default with it, also with --fit-tau); ' +
+      'one or more populations; not with --fit-scale, a leak shape, --rank, --regions, --connectome or --effective-rank')
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
     .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all ' +
@@ -154,6 +158,9 @@ Examples (run in order; a JSON file argument can also name a model shipped in mo
   $ connfit fit rec.csv --dt 0.05 --phi tanh --out fit.json
   $ connfit fit rec.csv --dt 0.05 --loss exact --json > exact.json
   $ connfit fit rec.csv --dt 0.05 --network-size 1000 --bootstrap-networks 20 --out fit-boot.json
+  With white measurement noise of sd 0.3 on the recorded x:
+  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --obs-noise 0.3 --seed 1 --out noisy.csv
+  $ connfit fit noisy.csv --obs-noise --out noisy-fit.json
   Random + rank-2 network of 200 units, all recorded, then 100 of them:
   $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out lowrank.csv \\
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
@@ -226,6 +233,11 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         else {
           for (const [flag, on] of [['--rank', rank !== undefined], ['--regions', opts.regions !== undefined], ['--populations', opts.populations !== undefined], ['--effective-rank', opts.effectiveRank], ['--network-size', opts.networkSize !== undefined], ['--loss whittle', opts.loss === 'whittle']] as const) {
             if (on) throw new InputError(`cannot be combined with ${flag} (a connectome fit has the given matrix as its structure, one population and the exact loss); drop ${flag}`, { field: '--connectome' });
+          }
+        }
+        if (opts.obsNoise) {
+          for (const [flag, on] of [['--rank', rank !== undefined], ['--regions', opts.regions !== undefined], ['--connectome', opts.connectome !== undefined], ['--effective-rank', opts.effectiveRank]] as const) {
+            if (on) throw new InputError(`cannot be combined with ${flag} yet (observation noise is a term of the plain spectral fit); drop ${flag}, or drop --obs-noise`, { field: '--obs-noise' });
           }
         }
         if (opts.networkSize !== undefined && !opts.effectiveRank && rank === undefined && opts.bootstrapNetworks === undefined) {
@@ -303,6 +315,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           fitJ0: opts.fitJ0,
           fitLeak: opts.fitLeak,
           leak: opts.leak,
+          obsNoise: opts.obsNoise,
           populations: opts.populations ? readPopulationAssignment(opts.populations, rec.unitNames) : undefined,
           onProgress: (_stage, done, total) => bar.update(done, total),
         };

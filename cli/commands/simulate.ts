@@ -45,6 +45,7 @@ interface SimulateCliOptions {
   burnIn: number;
   observe?: number;
   seed?: number;
+  obsNoise?: number;
   out: string;
   format?: RecordingFileFormat;
   populations?: string;
@@ -125,6 +126,7 @@ export function registerSimulate(program: Command): void {
     .option('--rank <R>', 'add R low-rank modes with Gaussian loadings drawn with the covariance --overlap', parseNumber('--rank', { positive: true, integer: true }))
     .option('--overlap <matrix>', 'with --rank: 2R×2R covariance of each unit\'s loadings (m_1..m_R, n_1..n_R), JSON file or inline JSON')
     .option('--save-network <file.json>', `also write the network: spec, seed, realised g/J0 and, for N ≤ ${MAX_SAVED_COUPLINGS_N}, the coupling matrix J`)
+    .option('--obs-noise <sd>', 'add white observation noise of this sd to the recorded x (measurement noise; fit it with connfit fit --obs-noise)', parseNumber('--obs-noise', { positive: true }))
     .option('--quiet', 'no progress bar and no summary')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText(
@@ -284,6 +286,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             observe: opts.observe,
             seed,
             keepCouplings,
+            ...(opts.obsNoise !== undefined ? { obsNoise: opts.obsNoise } : {}),
             onProgress: (done, total) => bar.update(done, total),
           });
         } catch (err) {
@@ -312,6 +315,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             dt: opts.dt,
             steps: opts.steps,
             burnIn: opts.burnIn,
+            ...(opts.obsNoise !== undefined ? { obsNoise: opts.obsNoise } : {}),
             recording: opts.out,
             observedUnits: result.observedUnits,
             realised: result.realised,
@@ -332,6 +336,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             samples: rec.nSamples,
             dt: opts.dt,
             seed,
+            ...(opts.obsNoise !== undefined ? { obsNoise: opts.obsNoise } : {}),
             realised: result.realised,
             ...(regionLoadings ? { links: regionLinks.map((l) => ({ from: spec.names[l.source], to: spec.names[l.target] })) } : {}),
             seconds,
@@ -352,7 +357,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             : `realised g_ab ${fmtMatrix(result.realised.g)}, J0_ab ${fmtMatrix(result.realised.J0)} (rows: target ${spec.names.join(', ')})`;
         process.stdout.write(
           `N ${N} (${popText}), φ = ${spec.phi}, seed ${seed}${opts.seed === undefined ? ' (random; pass --seed to repeat)' : ''}\n` +
-            `recorded ${rec.nUnits} units × ${rec.nSamples} samples, dt ${opts.dt}, burn-in ${opts.burnIn} steps\n` +
+            `recorded ${rec.nUnits} units × ${rec.nSamples} samples, dt ${opts.dt}, burn-in ${opts.burnIn} steps${opts.obsNoise !== undefined ? `, observation noise sd ${fmt(opts.obsNoise)}` : ''}\n` +
             `${realisedText}\n` +
             (regionLoadings ? `links (rank one, THEORY §1.3d): ${regionLinks.map((l) => `${spec.names[l.source]} → ${spec.names[l.target]}`).join(', ') || 'none'}\n` : '') +
             `wrote ${opts.out} (${format})${opts.saveNetwork !== undefined ? ` and ${opts.saveNetwork}${keepCouplings ? '' : ' (without J: N > ' + MAX_SAVED_COUPLINGS_N + ')'}` : ''} in ${seconds.toFixed(1)} s\n`,

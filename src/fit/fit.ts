@@ -9,7 +9,7 @@ import { InputError } from '../errors.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import {
-  type Discretisation, type ModelConfig, type NaturalParams, type ParamLayout,
+  type Discretisation, type ModelConfig, type NaturalParams, type ParamKind, type ParamLayout,
   LOG_FLOOR, pack, parameterLayout, stepCoefficients, unpack,
 } from '../model/parameters.js';
 import type { Recording } from '../recording/types.js';
@@ -21,7 +21,8 @@ import {
 import { exactLoss, exactLossValue, exactStatistics, type ExactStatistics } from '../loss/exact.js';
 import { exactPopulationStatistics, exactPopulationsLoss } from '../loss/exactPopulations.js';
 import { prepareEigensolver } from '../linalg/eigh.js';
-import { whittleLoss, whittleLossValue, type LossFunction } from '../loss/whittle.js';
+import { observationNoiseModel } from '../model/observationNoise.js';
+import { obsNoisePower, whittleLoss, whittleLossValue, type LossFunction } from '../loss/whittle.js';
 import { normalQuantile } from '../statistics/normal.js';
 import { minimiseLBFGS, type OptimiseResult, type ValueAndGradient } from './lbfgs.js';
 import { nnls } from './nnls.js';
@@ -56,6 +57,8 @@ export interface FitOptions {
    * rows and columns for units it lacks): J = a·W + J0/N + g·Z/√N with a fitted (exact loss, one population).
    */
   connectome?: Float64Array;
+  /** Fit white observation noise σ_obs on x (x_data = x + ε; spectral loss, one or more populations; src/loss/whittle.ts). */
+  obsNoise?: boolean;
   maxIterations?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -101,6 +104,11 @@ interface Prepared {
   sigma2Floor: number[];
   /** The loss's gradient is computed in float64 (analytic custom gradient): use it in the polish. */
   accurateGradient?: boolean;
+  /**
+   * With observation noise, the natural sizes of σ_obs² and D for holding them at 0 (settleAtZero): the
+   * best start's D and the σ_obs² whose power at the Nyquist bin equals that D's network noise.
+   */
+  noiseUnits?: { obsNoise2: number; D: number };
 }
 
 export async function fitRecording(rec: Recording, opts: FitOptions): Promise<FitResult> {
@@ -109,7 +117,8 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
   if (!(dt !== undefined && dt > 0)) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
   // τ and the observation scale are identified by the regression form (see report notes), so they
   // default to the exact loss; otherwise the spectral loss, which also works on subsamples.
-  const form = opts.loss ?? (opts.fitTau || opts.fitScale || opts.connectome ? 'exact' : 'whittle');
+  const form = opts.loss ?? (!opts.obsNoise && (opts.fitTau || opts.fitScale || opts.connectome) ? 'exact' : 'whittle');
+  if (opts.obsNoise) checkObsNoise(opts, form);
   const popNames = opts.populations?.names ?? ['all'];
   const groups = opts.populations?.groups ?? new Int32Array(rec.nUnits);
   const P = popNames.length;
@@ -126,6 +135,7 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
     fitJ0: opts.fitJ0 ?? true,
     fitLeak: opts.fitLeak ?? false,
     leak: opts.leak ?? 0,
+    ...(opts.obsNoise ? { fitObsNoise: true } : {}),
   };
   // The spectral loss does not identify the observation scale: its fit ends flat along it, every
   // standard error undefined (N 50, g 1.5, 150 τ). The regression form sees which columns of Φ explain x.
@@ -161,6 +171,20 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
   } finally {
     prep.dispose();
   }
+}
+
+/**
+ * Observation noise is a term of the spectral loss: the regression form conditions on φ(x) of the
+ * recorded x, which such noise makes an errors-in-variables problem. Its filter through y is linear in
+ * x, so a leak shape s (a tanh x term in y) is not covered, nor is the observation scale (which the
+ * spectral loss does not identify).
+ */
+function checkObsNoise(opts: FitOptions, form: LossForm): void {
+  const field = '--obs-noise';
+  if (form !== 'whittle') throw new InputError('observation noise (--obs-noise) is fitted with the spectral loss: drop --loss exact (the regression form takes the recorded x as the network\'s, noise and all)', { field });
+  if (opts.fitScale) throw new InputError('--obs-noise cannot be combined with --fit-scale (the spectral loss does not identify the observation scale): rescale the data instead', { field });
+  if (opts.connectome) throw new InputError('--obs-noise cannot be combined with --connectome (a connectome fit uses the exact loss)', { field });
+  if (opts.fitLeak || (opts.leak ?? 0) !== 0) throw new InputError('--obs-noise needs the plain leak U = x²/2: drop --leak/--fit-leak', { field });
 }
 
 /**
@@ -227,7 +251,8 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
     const py = yPower(stats, a, weightsAt(basis.names, k0, cfg.leak), scales[Math.floor(scales.length / 2)]);
     return 1e-4 * py.reduce((m, v) => Math.min(m, v), Infinity) + 1e-300;
   });
-  const inputs = { stats, cfg, layout, sigma2Floor: floor, source: rec, groups, phi };
+  const obsNoiseModel = cfg.fitObsNoise ? observationNoiseModel(rec, groups, P, phi) : undefined;
+  const inputs = { stats, cfg, layout, sigma2Floor: floor, source: rec, groups, phi, ...(obsNoiseModel ? { obsNoiseModel } : {}) };
   const { loss, normaliser, dispose } = whittleLoss(inputs);
   const value64 = (theta: Float64Array) => whittleLossValue(inputs, theta);
   const candidates: { theta: Float64Array; f: number }[] = [];
@@ -241,25 +266,38 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
       const nat: NaturalParams = {
         g2: [], D: [], J0: Array.from({ length: P }, () => new Array<number>(P).fill(0)), tau, offset: 0, scale: sc, leak: cfg.leak,
       };
+      // with observation noise, its filter |a e^{iω} + b|² as one more regressor (one σ_obs² for all populations)
+      const noiseShape = cfg.fitObsNoise ? Float64Array.from({ length: stats.nBins - 1 }, (_, j) => obsNoisePower(1, k.a, k.b, (2 * Math.PI * (j + 1)) / T)) : undefined;
+      const obs: number[] = [];
       for (let a = 0; a < P; a++) {
         // §2.4 regression: P̄_y(k) on [1, P̄_φβ(k)] with non-negative coefficients (σ², g²_αβ).
         const y = yPower(stats, a, w, sc);
-        const X = [new Float64Array(y.length).fill(1), ...phiPower.map((pw) => pw.subarray(1))];
+        const X = [new Float64Array(y.length).fill(1), ...phiPower.map((pw) => pw.subarray(1)), ...(noiseShape ? [noiseShape] : [])];
         const beta = nnls(X, y);
         nat.D.push(Math.max(beta[0] - floor[a], 1e-3 * floor[a] + 1e-12) / k.c);
         // Start every block at ≥ 10 % of its row's largest: in log g² a block started near zero has a
         // vanishing gradient and never leaves the boundary, whatever the data say.
-        const row = Array.from(beta.subarray(1));
+        const row = Array.from(beta.subarray(1, 1 + P));
         const top = Math.max(...row, 1e-2);
         nat.g2.push(row.map((v) => Math.max(v, 0.1 * top)));
+        if (noiseShape) obs.push(beta[1 + P]);
       }
+      // σ_obs² likewise started away from zero: at least the value with 1 % of the network noise's power at the Nyquist bin
+      if (noiseShape) nat.obsNoise2 = Math.max(obs.reduce((acc, v) => acc + v, 0) / P, 0.01 * obsNoiseMatching(Math.min(...nat.D), k));
       const theta = pack(nat, layout);
       candidates.push({ theta, f: evaluate(loss, theta) });
     }
   }
   candidates.sort((a, b) => a.f - b.f);
   const starts = candidates.filter((c) => Number.isFinite(c.f)).slice(0, cfg.fitTau || cfg.fitScale ? 3 : 1).map((c) => c.theta);
-  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift, value64, sigma2Floor: floor };
+  const startD = candidates.length ? Math.min(...unpack(candidates[0].theta, layout, cfg).D) : 1;
+  const noiseUnits = cfg.fitObsNoise ? { obsNoise2: obsNoiseMatching(startD, k0), D: startD } : undefined;
+  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift, value64, sigma2Floor: floor, ...(noiseUnits ? { noiseUnits } : {}) };
+}
+
+/** The σ_obs² whose power in y at the Nyquist bin equals that of network noise D (flat, c·D). */
+function obsNoiseMatching(D: number, k: { a: number; b: number; c: number }): number {
+  return (k.c * D) / obsNoisePower(1, k.a, k.b, Math.PI);
 }
 
 function prepareExact(rec: Recording, cfg: ModelConfig, layout: ParamLayout, warm?: Float64Array): Prepared {
@@ -534,7 +572,10 @@ function settleAtZero(prep: Prepared, fg: (x: Float64Array) => ValueAndGradient,
     const polished = newtonPolish(prep, fg, opt, Array.from(opt.x, (_, i) => i).filter((i) => !isHeld(i)));
     // every block released: accept the new optimum only if the polish certifies it
     if (!held.length) return polished.ratio < 0.1 && polished.cov.positiveDefinite ? { polished, cov: polished.cov, atZero: [] } : restore();
-    const V = (psi: Float64Array) => v64(psi.map((v, i) => (isHeld(i) ? Math.log(Math.max(v, LOG_FLOOR)) : v)));
+    // held coordinates in units of their natural size (1 for g²; σ_obs² and D: prep.noiseUnits), so that the steps below fit them
+    const kind = (i: number) => prep.layout.entries[i].kind;
+    const unit = (i: number) => (kind(i) === 'logObs2' ? prep.noiseUnits?.obsNoise2 ?? 1 : kind(i) === 'logD' ? prep.noiseUnits?.D ?? 1 : 1);
+    const V = (psi: Float64Array) => v64(psi.map((v, i) => (isHeld(i) ? Math.log(Math.max(v * unit(i), LOG_FLOOR)) : v)));
     const psi = opt.x.map((v, i) => (isHeld(i) ? 0 : v));
     // Curvature centred at g² = h with steps h, so that the differences stay at g² ≥ 0 (the kernel is
     // linear in g²: the loss is smooth there); the gradient one-sided at g² = 0.
@@ -549,18 +590,23 @@ function settleAtZero(prep: Prepared, fg: (x: Float64Array) => ValueAndGradient,
     }
     const raise = held.map((i) => -cov.matrix[i].reduce((acc, c, j) => acc + c * g[j], 0)); // Newton step in g²
     const rises = held.filter((i, k) => raise[k] / Math.sqrt(cov.matrix[i][i]) >= 0.1);
-    if (!rises.length) return { polished, cov, atZero: held.map((i) => ({ index: i, se: Math.sqrt(cov.matrix[i][i]) })) };
+    if (!rises.length) return { polished, cov, atZero: held.map((i) => ({ index: i, se: unit(i) * Math.sqrt(cov.matrix[i][i]) })) };
     // Release those at the g² the step gives: where the float32 search stalled (log g² far below it, the
     // loss flat in log g²) the polish could not move them.
     start = Float64Array.from(opt.x);
-    held.forEach((i, k) => rises.includes(i) && (start[i] = Math.log(raise[k])));
+    held.forEach((i, k) => rises.includes(i) && (start[i] = Math.log(raise[k] * unit(i))));
     held = held.filter((i) => !rises.includes(i));
   }
 }
 
-/** g² blocks that the polish leaves unresolved from zero (log-scale SE > 1 or undefined) or still lowering. */
+/**
+ * g² blocks that the polish leaves unresolved from zero (log-scale SE > 1 or undefined) or still lowering;
+ * with observation noise also σ_obs² and D (noise the data may attribute wholly to the other).
+ */
 function zeroCandidates(layout: ParamLayout, first: Polished): number[] {
-  return layout.entries.flatMap((e, i) => (e.kind === 'logG2' && (!(Math.sqrt(first.cov.matrix[i]?.[i]) <= 1) || first.stepInSe[i] >= 0.1) ? [i] : []));
+  const obsNoise = layout.entries.some((e) => e.kind === 'logObs2');
+  const variance = (kind: ParamKind) => kind === 'logG2' || (obsNoise && (kind === 'logObs2' || kind === 'logD'));
+  return layout.entries.flatMap((e, i) => (variance(e.kind) && (!(Math.sqrt(first.cov.matrix[i]?.[i]) <= 1) || first.stepInSe[i] >= 0.1) ? [i] : []));
 }
 
 /**
@@ -643,6 +689,10 @@ const STRONG_G = 0.7;
 const STRONG_COUPLING_SPECTRAL_NOTE =
   'spectral loss at strong coupling (ĝ ≥ 0.7): the interval covers the sampling noise of the recording only; between networks of a few hundred units ĝ scatters 2–5× more than its standard error (fully recorded networks at g 1.5: sd 0.027, 0.016, 0.010 at 100, 200, 400 units, bias −1 to −2 %); --bootstrap-networks B gives intervals that include it; when the recording is the whole network, --loss exact fits the realised couplings';
 
+/** Said by every fit with observation noise that finds some. */
+const OBS_NOISE_NOTE =
+  'observation noise: the data are taken as x + ε with white ε of sd σ_obs (obsNoise, in data units); g and D describe the network under it, and the predicting commands add σ_obs² to the kernels\' lag 0 (forecasts of the noisy data)';
+
 /** What to do about data far from order one (checkDataScale), for every fit. */
 export const FIT_SCALE_REMEDY = 'rescale the data or fit the observation scale (--fit-scale)';
 
@@ -656,7 +706,22 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   natural.offset += sol.offsetShift;
   // Blocks held at g² = 0: value 0, one-sided 95 % upper bound 1.645 SE of g² at zero (that of an
   // unconstrained estimate exactly at zero: conservative when the data pull below zero). g has no SE at 0.
-  const zeroBlocks = (sol.atZero ?? []).map(({ index, se }) => {
+  // With observation noise, σ_obs² or D held at 0: value 0, one-sided 95 % bound as for the blocks below
+  const obsAtZero = (sol.atZero ?? []).find(({ index }) => layout.entries[index].kind === 'logObs2');
+  if (obsAtZero) {
+    natural.obsNoise2 = 0;
+    dm.estimates.obsNoise = { value: 0, se: Number.NaN, ci95: [0, Math.sqrt(normalQuantile(0.95) * obsAtZero.se)] };
+  }
+  const dName = (a: number) => noiseName(cfg.populationNames, a);
+  const dAtZero = (sol.atZero ?? []).flatMap(({ index, se }) => {
+    const e = layout.entries[index];
+    if (e.kind !== 'logD') return [];
+    const name = dName(e.a!);
+    natural.D[e.a!] = 0;
+    dm.estimates[name] = { value: 0, se, ci95: [0, normalQuantile(0.95) * se] };
+    return [name];
+  });
+  const zeroBlocks = (sol.atZero ?? []).filter((z) => layout.entries[z.index].kind === 'logG2').map(({ index, se }) => {
     const e = layout.entries[index];
     const blk = e.name.slice('log g2'.length);
     const upper = normalQuantile(0.95) * se;
@@ -673,6 +738,8 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   });
   // Their intervals are weak-coupling ones (one-sided bound, profile likelihood), not log-normal.
   const weakIntervals = [...(sol.atZero ?? []), ...(sol.profiled ?? [])].flatMap(({ index }) => {
+    if (layout.entries[index].kind === 'logObs2') return ['obsNoise'];
+    if (layout.entries[index].kind === 'logD') return [dName(layout.entries[index].a!)];
     const blk = layout.entries[index].name.slice('log g2'.length);
     return layout.P > 1 ? [`g${blk}`, `g2${blk}`] : [`g${blk}`];
   });
@@ -680,9 +747,12 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   if (weak.length) notes.push(`weakly determined: ${weak.join(', ')}; the 95 % interval${weak.length > 1 ? 's are' : ' is'} from the profile likelihood (where the loss rises by 1.92 nats, g² ≥ 0), not log-normal`);
   if (form === 'exact') notes.push(EXACT_LOSS_NOTE);
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
-  if (sol.noiseAtFloor && form === 'whittle') notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
+  if (sol.noiseAtFloor && form === 'whittle' && !dAtZero.length) notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
   if (form === 'whittle' && natural.g2.some((row, a) => row[a] >= STRONG_G ** 2)) notes.push(STRONG_COUPLING_SPECTRAL_NOTE);
   if (sol.noiseAtFloor && form === 'exact') notes.push('the fitted noise is at its floor (noise-free data): D is reported as ≈ 0 and its interval is not meaningful');
+  if (obsAtZero) notes.push(`no observation noise detected: the loss is lowest at σ_obs = 0, reported as 0 with one-sided 95 % upper bound ${dm.estimates.obsNoise.ci95[1].toPrecision(2)}`);
+  else if (cfg.fitObsNoise) notes.push(OBS_NOISE_NOTE);
+  if (dAtZero.length) notes.push(`no network noise detected beyond the observation noise: the loss is lowest at ${dAtZero.join(', ')} = 0, reported as 0 with one-sided 95 % upper bound${dAtZero.length > 1 ? 's' : ''} ${dAtZero.map((n) => dm.estimates[n].ci95[1].toPrecision(2)).join(', ')} (the two noises are told apart by the shape of the spectrum; coarse sampling blurs it)`);
   if (zeroBlocks.length) {
     notes.push(`consistent with zero: the loss is lowest at g² = 0 for ${zeroBlocks.map((z) => `g²${z.blk}`).join(', ')}, reported as 0 with one-sided 95 % upper bound${zeroBlocks.length > 1 ? 's' : ''} ${zeroBlocks.map((z) => z.upper.toPrecision(2)).join(', ')}`);
   }
@@ -900,6 +970,11 @@ async function fitExactProfiled(rec: Recording, cfg: ModelConfig, layout: ParamL
 }
 
 
+/** The fit file's key of population a's noise intensity: D, or D[name] with several populations. */
+function noiseName(populations: string[], a: number): string {
+  return populations.length === 1 ? 'D' : `D[${populations[a]}]`;
+}
+
 /** The quantities reported with uncertainty, as functions of θ (names are the fit file's keys). */
 function reportedQuantities(cfg: ModelConfig, layout: ParamLayout, offsetShift: number): DerivedQuantity[] {
   const P = layout.P;
@@ -909,7 +984,7 @@ function reportedQuantities(cfg: ModelConfig, layout: ParamLayout, offsetShift: 
   const blk = (a: number, b: number) => (P === 1 ? '' : `[${pn[a]}<-${pn[b]}]`);
   for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) q.push({ name: `g${blk(a, b)}`, positive: true, fn: (th) => Math.sqrt(u(th).g2[a][b]) });
   if (P > 1) for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) q.push({ name: `g2${blk(a, b)}`, positive: true, fn: (th) => u(th).g2[a][b] });
-  for (let a = 0; a < P; a++) q.push({ name: P === 1 ? 'D' : `D[${pn[a]}]`, positive: true, fn: (th) => u(th).D[a] });
+  for (let a = 0; a < P; a++) q.push({ name: noiseName(pn, a), positive: true, fn: (th) => u(th).D[a] });
   if (cfg.fitJ0) for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) q.push({ name: `J0${blk(a, b)}`, positive: false, fn: (th) => u(th).J0[a][b] });
   if (cfg.fitTau) q.push({ name: 'tau', positive: true, fn: (th) => u(th).tau });
   if (cfg.fitScale) {
@@ -918,6 +993,7 @@ function reportedQuantities(cfg: ModelConfig, layout: ParamLayout, offsetShift: 
     q.push({ name: 'offset', positive: false, fn: (th) => offsetShift + u(th).offset });
   }
   if (cfg.fitLeak) q.push({ name: 's', positive: false, fn: (th) => u(th).leak });
+  if (cfg.fitObsNoise) q.push({ name: 'obsNoise', positive: true, fn: (th) => Math.sqrt(u(th).obsNoise2 ?? 0) });
   if (cfg.connectome) {
     q.push({ name: 'gW', positive: false, fn: (th) => u(th).gW ?? 0 });
     const norm = cfg.connectomeNorm ?? 1;

@@ -205,6 +205,7 @@ function simulatedValue(name: string, spec: NetworkSpec, realised: { g: number[]
   if (name === 's') return spec.s;
   if (name === 'scale') return natural.scale;
   if (name === 'offset') return natural.offset;
+  if (name === 'obsNoise') return Math.sqrt(natural.obsNoise2 ?? 0);
   return undefined;
 }
 
@@ -229,10 +230,10 @@ export function bootstrapSeed(seed: number, b: number): number {
 }
 
 /**
- * Simulate `spec` as the fit describes the data: its sampling step and length, observing `observe`, and
- * the data's scale and offset applied. The Euler fit describes the Euler map at the data's step: simulate
- * exactly that. The exponential-Euler fit describes a continuous-time network sampled at dt: simulate it
- * finely (≤ 0.05 τ) and record every dt. `onProgress(done, total)` counts steps.
+ * Simulate `spec` as the fit describes the data: its sampling step and length, observing `observe`, with
+ * the data's scale and offset and the fitted observation noise. The Euler fit describes the Euler map at
+ * the data's step: simulate exactly that. The exponential-Euler fit describes a continuous-time network
+ * sampled at dt: simulate it finely (≤ 0.05 τ) and record every dt. `onProgress(done, total)` counts steps.
  */
 export async function simulateLikeFit(
   fit: FitResult,
@@ -247,7 +248,8 @@ export async function simulateLikeFit(
   const steps = (fit.data.samples - 1) * every;
   const burnIn = Math.ceil(100 / (h / every));
   const total = burnIn + steps + 1;
-  const sim = await simulate(spec, { dt: dt / every, steps, every, burnIn, observe, seed, onProgress: (d) => onProgress?.(d, total) });
+  const obsNoise = Math.sqrt(fit.natural.obsNoise2 ?? 0); // (a fit with it has scale 1, offset 0)
+  const sim = await simulate(spec, { dt: dt / every, steps, every, burnIn, observe, seed, obsNoise, onProgress: (d) => onProgress?.(d, total) });
   const { scale, offset } = fit.natural;
   const data = scale === 1 && offset === 0 ? sim.recording.data : sim.recording.data.map((x) => offset + scale * x);
   return { recording: { ...sim.recording, data, dt }, realised: sim.realised };

@@ -21,7 +21,7 @@ export function buildFitFile(fit: FitResult & { structure?: Structure; bootstrap
     },
     model: {
       ...fit.model,
-      natural: { g2: n.g2, D: n.D, J0: n.J0, tau: n.tau, offset: n.offset, scale: n.scale, s: n.leak },
+      natural: { g2: n.g2, D: n.D, J0: n.J0, tau: n.tau, offset: n.offset, scale: n.scale, s: n.leak, ...(n.obsNoise2 !== undefined ? { obsNoise: Math.sqrt(n.obsNoise2) } : {}) },
     },
     ...(fit.structure ? { structure: fit.structure } : {}),
     ...(fit.bootstrap ? { bootstrap: fit.bootstrap } : {}),

@@ -180,6 +180,8 @@ export const FitFileSchema = z.object({
       offset: z.number(),
       scale: z.number().positive({ error: 'expected scale > 0 (x_model = (x_data − offset)/scale)' }),
       s: z.number(),
+      /** `fit --obs-noise`: sd σ_obs of white observation noise on x, in data units (x_data = x + ε) */
+      obsNoise: z.number().min(0, { error: 'expected σ_obs ≥ 0 (a standard deviation)' }).optional(),
     }),
   }),
   structure: StructureSchema.optional(),
@@ -258,7 +260,7 @@ export const FitFileSchema = z.object({
   if (P === 1 && nat.g2.length === 1 && nat.J0.length === 1) {
     const p = fit.params;
     if (!Object.keys(p).some((k) => k === 'g' || k.startsWith('g['))) issue(['params'], 'has no estimate of g; expected params.g = {value, se, ci95}');
-    const natural: [string, number][] = [['g', Math.sqrt(nat.g2[0][0])], ['D', nat.D[0]], ['J0', nat.J0[0][0]], ['tau', nat.tau], ['scale', nat.scale]];
+    const natural: [string, number][] = [['g', Math.sqrt(nat.g2[0][0])], ['D', nat.D[0]], ['J0', nat.J0[0][0]], ['tau', nat.tau], ['scale', nat.scale], ['obsNoise', nat.obsNoise ?? 0]];
     for (const [name, v] of natural) {
       const e = p[name];
       if (e && e.value !== null && !(Math.abs(e.value - v) <= 1e-6 * Math.max(1, Math.abs(v)))) {

@@ -14,6 +14,9 @@ import { tf } from '../backend.js';
 import type { Nonlinearity } from '../nonlinearity.js';
 import { type ModelConfig, type ParamLayout, type TensorParams, stepCoefficients, unpack, unpackTensor } from '../model/parameters.js';
 import { OFFSET_COEFFICIENT, phiSpectra, type BasisName, type PhiSpectra, type SeriesSource, type SpectralStatistics } from '../statistics/spectra.js';
+import {
+  networkPhiPower, observationNoiseCorrection, observationNoiseCorrectionTensor, type ObservationNoisePopulation,
+} from '../model/observationNoise.js';
 
 export interface WhittleInputs {
   stats: SpectralStatistics;
@@ -25,6 +28,8 @@ export interface WhittleInputs {
   source?: SeriesSource;
   groups?: Int32Array;
   phi: Nonlinearity;
+  /** With cfg.fitObsNoise: per population, the observed x's statistics that say how the noise reaches P̄_φ. */
+  obsNoiseModel?: ObservationNoisePopulation[];
 }
 
 export type LossFunction = (theta: tf.Tensor1D) => tf.Scalar;
@@ -107,12 +112,21 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
 
   const pairMult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2));
   const kappa = offsetCoefficients(names, cfg);
+  // observation noise (see obsNoisePower): cos ω_k over bins 0..T/2 and the φ-spectrum's correction
+  const cosOmega = cfg.fitObsNoise ? constant(tf.tensor1d(Float32Array.from({ length: nb }, (_, k) => Math.cos((2 * Math.PI * k) / T)))) : undefined;
+  const noiseCorrection = cfg.fitObsNoise ? observationNoiseCorrectionTensor(checkedNoiseModel(inp, P), cfg.phi) : undefined;
   const loss: LossFunction = (theta) =>
     tf.tidy(() => {
       const tp = unpackTensor(theta, layout, cfg);
       const w = basisWeights(names, tp);
       const phiT = phiFixed ?? (phiOp!(tp.offset, tp.logScale) as tf.Tensor3D);
-      const power = tf.squeeze(tf.slice(phiT, [0, 0, 0], [1, P, nb]), [0]); // [P, nb]
+      const observed = tf.squeeze(tf.slice(phiT, [0, 0, 0], [1, P, nb]), [0]); // [P, nb]
+      // P̄_φ of the network's x from the observed one (networkPhiPower, never below 0)
+      let power: tf.Tensor = observed;
+      if (noiseCorrection) {
+        const { r, w: white } = noiseCorrection.at(tp.obsNoise2);
+        power = tf.relu(tf.add(tf.mul(r, observed), white));
+      }
       const mRe = tf.squeeze(tf.slice(phiT, [1, 0, 0], [1, P, nb]), [0]);
       const mIm = tf.squeeze(tf.slice(phiT, [2, 0, 0], [1, P, nb]), [0]);
       const invScale = tf.exp(tf.neg(tp.logScale));
@@ -121,6 +135,11 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
         if (p.n === 0) return;
         // s_α(k), bins 0..T/2
         let s: tf.Tensor = tf.add(tf.mul(tp.D[alpha], tp.c), inp.sigma2Floor[alpha]);
+        if (cosOmega) {
+          // σ_obs² |a e^{iω} + b|² = σ_obs² (a² + b² + 2ab cos ω)
+          const ab = tf.mul(tf.mul(tp.a, tp.b), 2);
+          s = tf.add(s, tf.mul(tp.obsNoise2, tf.add(tf.add(tf.square(tp.a), tf.square(tp.b)), tf.mul(ab, cosOmega))));
+        }
         for (let beta = 0; beta < P; beta++) {
           s = tf.add(s, tf.mul(tp.g2[alpha][beta], tf.squeeze(tf.slice(power, [beta, 0], [1, nb]), [0])));
         }
@@ -193,8 +212,28 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
   return {
     loss,
     normaliser,
-    dispose: () => keep.forEach((t) => t.dispose()),
+    dispose: () => {
+      keep.forEach((t) => t.dispose());
+      noiseCorrection?.dispose();
+    },
   };
+}
+
+/**
+ * White observation noise on x (x_data = x + ε, var ε = σ_obs², `fit --obs-noise`; THEORY §2.3 caveats 1
+ * and 4). It reaches y = a·x[t+1] + b·x[t] filtered: σ_obs² |a e^{iω} + b|² more power in bin ω, rising
+ * to σ_obs² (a − b)² ≈ 4σ_obs²/h² at the Nyquist frequency, where the network's own noise σ² = 2D/h is
+ * flat: so the two are told apart by the shape of y's spectrum. It also reaches the regressors: φ(x + ε)
+ * is a smoothed φ plus white scatter, which the loss undoes (src/model/observationNoise.ts). Unit i's
+ * own ε in both its Y_i and its Φ_i is the own-power term's kind of 1/n effect and is left to it.
+ */
+export function obsNoisePower(obs2: number, a: number, b: number, omega: number): number {
+  return obs2 * (a * a + b * b + 2 * a * b * Math.cos(omega));
+}
+
+function checkedNoiseModel(inp: WhittleInputs, P: number): ObservationNoisePopulation[] {
+  if (!inp.obsNoiseModel || inp.obsNoiseModel.length !== P) throw new Error('observation noise needs the observed x\'s statistics per population');
+  return inp.obsNoiseModel;
 }
 
 /**
@@ -274,13 +313,18 @@ export function whittleLossValue(inp: WhittleInputs, theta: Float64Array): numbe
   const sc = nat.scale;
   const mult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2) * w[c] * w[d]);
   let total = 0;
+  const obs2 = cfg.fitObsNoise ? nat.obsNoise2! : 0;
+  const correction = cfg.fitObsNoise && obs2 > 0 ? observationNoiseCorrection(checkedNoiseModel(inp, P), obs2, inp.phi) : undefined;
+  // P̄_φ of the network's x and the observation noise's share of y's power (see obsNoisePower)
+  const power = phiS.power.map((pw, b) => (correction ? pw.map((v) => networkPhiPower(v, correction[b])) : pw));
+  const noiseAt = (kk: number) => (obs2 > 0 ? obsNoisePower(obs2, k.a, k.b, (2 * Math.PI * kk) / T) : 0);
   stats.populations.forEach((p, a) => {
     if (p.n === 0) return;
     const sigma2 = inp.sigma2Floor[a] + k.c * nat.D[a];
     const J0 = cfg.fitJ0 ? nat.J0[a] : new Array<number>(P).fill(0);
     for (let kk = 1; kk < nb; kk++) {
-      let s = sigma2;
-      for (let b = 0; b < P; b++) s += nat.g2[a][b] * phiS.power[b][kk];
+      let s = sigma2 + noiseAt(kk);
+      for (let b = 0; b < P; b++) s += nat.g2[a][b] * power[b][kk];
       let quad = 0;
       mult.forEach((m, q) => (quad += m * p.cross[q][kk]));
       quad /= sc * sc;
@@ -312,11 +356,11 @@ export function whittleLossValue(inp: WhittleInputs, theta: Float64Array): numbe
         });
         const V = p.ownCount[kk];
         const ownD = ownQuad / (sc * sc) - (2 * (muRe * ownRe + muIm * ownIm)) / (sc * T) + ((muRe * muRe + muIm * muIm) * V) / T;
-        total += 0.5 * omega * ownPowerTerm(nat.g2[a][a] * phiS.power[a][kk], p.n, s, ownD, V);
+        total += 0.5 * omega * ownPowerTerm(nat.g2[a][a] * power[a][kk], p.n, s, ownD, V);
       }
     }
-    let s0 = sigma2;
-    for (let b = 0; b < P; b++) s0 += nat.g2[a][b] * phiS.power[b][0];
+    let s0 = sigma2 + noiseAt(0);
+    for (let b = 0; b < P; b++) s0 += nat.g2[a][b] * power[b][0];
     const To = nat.offset * T;
     let sumY2 = 0;
     stats.pairs.forEach(([c, d], q) => {

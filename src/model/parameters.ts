@@ -32,9 +32,11 @@ export interface ModelConfig {
   connectome?: Float64Array;
   /** ‖W‖_F/√n of the matrix as given: its scale a = g_W/‖W‖_F·√n in J = a·W_given */
   connectomeNorm?: number;
+  /** Fit white observation noise on x, x_data = x + ε with var ε = σ_obs² (spectral loss only; src/loss/whittle.ts). */
+  fitObsNoise?: boolean;
 }
 
-export type ParamKind = 'logG2' | 'logD' | 'J0' | 'logTau' | 'offset' | 'logScale' | 'leak' | 'gW';
+export type ParamKind = 'logG2' | 'logD' | 'J0' | 'logTau' | 'offset' | 'logScale' | 'leak' | 'gW' | 'logObs2';
 
 export interface ParamEntry {
   kind: ParamKind;
@@ -65,6 +67,7 @@ export function parameterLayout(cfg: ModelConfig): ParamLayout {
   }
   if (cfg.fitLeak) entries.push({ kind: 'leak', name: 's' });
   if (cfg.connectome) entries.push({ kind: 'gW', name: 'g_W' });
+  if (cfg.fitObsNoise) entries.push({ kind: 'logObs2', name: 'log obsNoise2' });
   const index = (kind: ParamKind, a?: number, b?: number) =>
     entries.findIndex((e) => e.kind === kind && (a === undefined || e.a === a) && (b === undefined || e.b === b));
   return { entries, P, index };
@@ -81,6 +84,8 @@ export interface NaturalParams {
   leak: number;
   /** gain of the given coupling matrix (cfg.connectome); absent without one */
   gW?: number;
+  /** σ_obs², the variance of white observation noise on x (cfg.fitObsNoise); absent without it */
+  obsNoise2?: number;
 }
 
 /** The Euler (or exponential-Euler) step in model time and the regression coefficients of y. */
@@ -118,6 +123,7 @@ export function unpack(theta: ArrayLike<number>, layout: ParamLayout, cfg: Model
       case 'logScale': out.scale = Math.exp(v); break;
       case 'leak': out.leak = v; break;
       case 'gW': out.gW = v; break;
+      case 'logObs2': out.obsNoise2 = Math.exp(v); break;
     }
   });
   return out;
@@ -138,6 +144,7 @@ export function pack(p: NaturalParams, layout: ParamLayout): Float64Array {
       case 'logScale': theta[k] = Math.log(p.scale); break;
       case 'leak': theta[k] = p.leak; break;
       case 'gW': theta[k] = p.gW ?? 0; break;
+      case 'logObs2': theta[k] = Math.log(Math.max(p.obsNoise2 ?? 0, LOG_FLOOR)); break;
     }
   });
   return theta;
@@ -158,6 +165,8 @@ export interface TensorParams {
   leak: tf.Scalar;
   /** gain of the given coupling matrix (0 without one) */
   gW: tf.Scalar;
+  /** σ_obs² (0 without observation noise) */
+  obsNoise2: tf.Scalar;
 }
 
 export function unpackTensor(theta: tf.Tensor1D, layout: ParamLayout, cfg: ModelConfig): TensorParams {
@@ -172,6 +181,7 @@ export function unpackTensor(theta: tf.Tensor1D, layout: ParamLayout, cfg: Model
   let logScale: tf.Scalar = zero;
   let leak: tf.Scalar = tf.scalar(cfg.leak);
   let gW: tf.Scalar = zero;
+  let obsNoise2: tf.Scalar = zero;
   layout.entries.forEach((e, k) => {
     const v = parts[k];
     switch (e.kind) {
@@ -183,6 +193,7 @@ export function unpackTensor(theta: tf.Tensor1D, layout: ParamLayout, cfg: Model
       case 'logScale': logScale = v; break;
       case 'leak': leak = v; break;
       case 'gW': gW = v; break;
+      case 'logObs2': obsNoise2 = tf.exp(v) as tf.Scalar; break;
     }
   });
   // h = dt/τ; coefficients as in stepCoefficients, written with tensors.
@@ -199,5 +210,5 @@ export function unpackTensor(theta: tf.Tensor1D, layout: ParamLayout, cfg: Model
     b = tf.neg(tf.mul(e, a)) as tf.Scalar;
     c = tf.mul(tf.add(one, e), a) as tf.Scalar;
   }
-  return { g2, D, J0, a, b, c, offset, scale: tf.exp(logScale) as tf.Scalar, logScale, leak, gW };
+  return { g2, D, J0, a, b, c, offset, scale: tf.exp(logScale) as tf.Scalar, logScale, leak, gW, obsNoise2 };
 }

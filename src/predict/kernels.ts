@@ -20,6 +20,7 @@ import { stepCoefficients } from '../model/parameters.js';
 import { nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { RealFFT, fftLength } from '../statistics/fft.js';
+import { networkPhiPower, observationNoiseCorrection, observationNoiseModel } from '../model/observationNoise.js';
 import { dmftDiscrete, solveStationary } from '../theory/dmft.js';
 import { empiricalAutocovariance } from '../theory/empirical.js';
 import type { StationaryKernel } from './gaussian.js';
@@ -54,7 +55,7 @@ export function stepMultiple(dt: number, dtFit: number): number | undefined {
  * than silently reduced to its random bulk. `what` names the user of the theory, `instead` (optional)
  * what to use instead.
  */
-export function randomBulk(fit: FitFile, what: string, instead = ''): { g: number; D: number; J0: number } {
+export function randomBulk(fit: FitFile, what: string, instead = ''): { g: number; D: number; J0: number; obsNoise: number } {
   const n = fit.model.natural;
   const file = fitFilePath(fit);
   const alternative = instead ? ` — ${instead}` : '';
@@ -73,16 +74,16 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
   if (fit.structure?.connectome) {
     throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has a given coupling matrix (fit --connectome), which the theory here does not include — simulate it instead: connfit simulate --coupling F --coupling-scale a --bulk-g g${alternative ? `; or${alternative.slice(2)}` : ''}`, { file, field: 'structure.connectome' });
   }
-  return { g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: n.J0[0][0] };
+  return { g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: n.J0[0][0], obsNoise: n.obsNoise ?? 0 };
 }
 
-function singlePopulation(fit: FitFile, kernel: string): { g: number; D: number; J0: number } {
+function singlePopulation(fit: FitFile, kernel: string): ReturnType<typeof randomBulk> {
   return randomBulk(fit, `the ${kernel} kernel`, 'use --kernel empirical');
 }
 
 /** Theory kernel C(k·dt), k = 0..maxLag, at the fitted parameters. */
 export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKernelOptions = {}): StationaryKernel {
-  const { g, D, J0 } = singlePopulation(fit, 'theory');
+  const { g, D, J0, obsNoise } = singlePopulation(fit, 'theory');
   const n = fit.model.natural;
   const file = fitFilePath(fit);
   const phi = fit.model.phi;
@@ -108,6 +109,7 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
   if (solver === 'discrete' || (solver === 'auto' && discreteFits && steps <= maxSteps)) {
     const r = dmftDiscrete({ phi, g, D, J0: 0, dt: hFit, steps, maxLag: maxLag * m!, onProgress: opt.onProgress });
     for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * r.delta[k * m!];
+    cov[0] += obsNoise ** 2; // white observation noise: the data's kernel, not the network's
     return {
       name: 'theory',
       dt,
@@ -118,6 +120,7 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
   }
   const why = solver === 'stationary' ? 'requested' : !discreteFits ? `fit ${fit.model.discretisation}, data step ${dt} vs fit step ${dtFit}` : `discrete recursion would need ${steps} steps`;
   for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * stat.deltaAt((k * dt) / n.tau);
+  cov[0] += obsNoise ** 2;
   return { name: 'theory', dt, centre: n.offset, cov, note: `continuous stationary DMFT (${why}); g ${g.toPrecision(4)}, D ${D.toPrecision(4)}, Δ0 ${stat.delta0.toPrecision(5)}` };
 }
 
@@ -135,7 +138,7 @@ export function grandMeanOf(rec: Recording): number {
  * caveat 3). Bin 0 of Ŝ_φ (the units' quenched means, dropped by the spectral fit) is replaced by bin 1.
  */
 export function pluginKernel(fit: FitFile, rec: Recording, dt: number, maxLag: number): StationaryKernel {
-  const { g, D } = singlePopulation(fit, 'plugin');
+  const { g, D, obsNoise } = singlePopulation(fit, 'plugin');
   const n = fit.model.natural;
   const same = Math.abs(dt - fit.data.dt) <= MULTIPLE_RTOL * dt;
   const disc = same ? fit.model.discretisation : 'exp-euler';
@@ -156,6 +159,12 @@ export function pluginKernel(fit: FitFile, rec: Recording, dt: number, maxLag: n
   }
   fft.dispose();
   sphi[0] = sphi[1];
+  // the network's φ-spectrum from the data's (the observation noise smooths φ and adds white scatter)
+  if (obsNoise > 0) {
+    const model = observationNoiseModel(rec, new Int32Array(N), 1, phi); // (offset 0, scale 1: no --fit-scale with it)
+    const [c] = observationNoiseCorrection(model, obsNoise ** 2, phi);
+    for (let b = 0; b < bins; b++) sphi[b] = networkPhiPower(sphi[b], c);
+  }
   const sigma2 = k.c * D;
   const g2 = g * g;
   // S_x(θ_b) = (σ² + g² Ŝ_φ) / |a e^{iθ} + b|²  (per-sample spectrum of the model x)
@@ -174,6 +183,7 @@ export function pluginKernel(fit: FitFile, rec: Recording, dt: number, maxLag: n
     for (let b = 1; b < bins - 1; b++) s += 2 * sx[b] * Math.cos((2 * Math.PI * b * lag) / T);
     cov[lag] = (scale2 * s) / T;
   }
+  cov[0] += obsNoise ** 2;
   return { name: 'plugin', dt, centre: n.offset, cov, note: `discrete-time plug-in (${disc} at step ${(dt / n.tau).toPrecision(4)} τ), φ-periodogram of ${N} units × ${T} samples` };
 }
 

@@ -202,7 +202,7 @@ export async function dimensionComparison(
   const n = fit.data.units;
   const N = opts.networkSize ?? n;
   if (!(Number.isInteger(N) && N >= n)) throw new InputError(`must be a whole number ≥ the fit's ${n} units, got ${N}`, { field: '--network-size' });
-  const { g, D, J0 } = randomBulk(fit, 'the PR comparison of a fit', "for the recording's own PR, give the recording itself to connfit dimension");
+  const { g, D, J0, obsNoise } = randomBulk(fit, 'the PR comparison of a fit', "for the recording's own PR, give the recording itself to connfit dimension");
   const phi = fit.model.phi;
   opts.onProgress?.('dimension', 0, 1);
   const dataPr = (r: Recording) => ({
@@ -233,11 +233,15 @@ export async function dimensionComparison(
       every,
       observe: n,
       seed: opts.seed ?? 1,
+      ...(obsNoise > 0 ? { obsNoise } : {}), // measured like the data
       onProgress: (d, t) => opts.onProgress?.('simulating the fitted network', d, t),
     });
     simulation = { ...dataPr(sim.recording), units: n, samples: sim.recording.nSamples };
   }
-  return { units: n, networkSize: N, data: rec ? dataPr(modelUnits(fit, rec)) : null, theory, simulation, notes: finiteSize ? [finiteSize] : [] };
+  const notes = finiteSize ? [finiteSize] : [];
+  // white noise of the same variance in every unit adds to the covariance's diagonal: the data's PR rises
+  if (obsNoise > 0) notes.push(`the fitted observation noise (σ_obs ${obsNoise.toPrecision(3)}, white, the same in every unit) raises the PR of the data and is added to the simulation's likewise; the theory's PR is of the network's x without it`);
+  return { units: n, networkSize: N, data: rec ? dataPr(modelUnits(fit, rec)) : null, theory, simulation, notes };
 }
 
 /** Text table of a PR comparison (data / theory / simulation). */

@@ -26,6 +26,11 @@ export interface SimulateOptions {
   seed: number;
   /** Keep the coupling matrix in the result (N² doubles). */
   keepCouplings?: boolean;
+  /**
+   * sd of white observation noise added to the recorded x (x_data = x + ε). From a stream of its own, so
+   * the network's trajectory for a seed is the same with or without it.
+   */
+  obsNoise?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -202,6 +207,11 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
   } finally {
     x.dispose();
     jt.dispose();
+  }
+  if (opt.obsNoise) {
+    if (!(opt.obsNoise > 0 && Number.isFinite(opt.obsNoise))) throw new RangeError(`the observation noise must be a positive sd, got ${opt.obsNoise}`);
+    const noisy = normalGenerator((opt.seed ^ 0x0b5e7a11) >>> 0);
+    for (let k = 0; k < data.length; k++) data[k] += opt.obsNoise * noisy();
   }
   const time = new Float64Array(nSamples);
   for (let t = 0; t < nSamples; t++) time[t] = t * opt.dt * every;

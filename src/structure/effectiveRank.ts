@@ -564,6 +564,7 @@ export const COUPLING_MIN_LENGTH = 5;
 export async function effectiveRankOfFit(rec: Recording, fit: FitResult, opts: FitEffectiveRankOptions): Promise<FitEffectiveRank> {
   await initBackend(); // the default backend unless the caller chose one
   if (fit.natural.g2.length !== 1) throw new RangeError('the effective rank needs a one-population fit');
+  if ((fit.natural.obsNoise2 ?? 0) > 0) throw new RangeError('the effective rank from the activity\'s PR does not model observation noise yet (it raises the PR): not available for a fit with σ_obs > 0');
   const calibrate = (opts.calibration ?? 'simulation') === 'simulation'
     ? { dt: fit.data.dt / fit.natural.tau, leak: fit.natural.leak, networkSize: opts.networkSize, onProgress: opts.onProgress }
     : undefined;
