@@ -747,7 +747,8 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   if (weak.length) notes.push(`weakly determined: ${weak.join(', ')}; the 95 % interval${weak.length > 1 ? 's are' : ' is'} from the profile likelihood (where the loss rises by 1.92 nats, g² ≥ 0), not log-normal`);
   if (form === 'exact') notes.push(EXACT_LOSS_NOTE);
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
-  if (sol.noiseAtFloor && form === 'whittle' && !dAtZero.length) notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
+  if (sol.noiseAtFloor && cfg.fitObsNoise && !dAtZero.length) notes.push('the network noise D is at its floor: the fit gives all the white noise to the observation noise; the two are told apart by the shape of the spectrum, which white-looking data (τ near the sampling step) do not have');
+  else if (sol.noiseAtFloor && form === 'whittle' && !dAtZero.length) notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
   if (form === 'whittle' && natural.g2.some((row, a) => row[a] >= STRONG_G ** 2)) notes.push(STRONG_COUPLING_SPECTRAL_NOTE);
   if (sol.noiseAtFloor && form === 'exact') notes.push('the fitted noise is at its floor (noise-free data): D is reported as ≈ 0 and its interval is not meaningful');
   if (obsAtZero) notes.push(`no observation noise detected: the loss is lowest at σ_obs = 0, reported as 0 with one-sided 95 % upper bound ${dm.estimates.obsNoise.ci95[1].toPrecision(2)}`);
