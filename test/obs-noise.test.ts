@@ -95,7 +95,7 @@ describe('the noise model\'s Gaussian averages (src/model/observationNoise.ts)',
 
 describe('connfit simulate/fit/forecast --obs-noise (CLI)', () => {
   const scratch = cliScratch('connfit-obs-');
-  it('the fit file carries σ_obs; theory-kernel forecasts of the noisy data are calibrated (cov95 0.93–0.97) and beat the plain fit\'s by > 0.2 nats; a bootstrap covers σ_obs; bad combinations exit 2', async () => {
+  it('the fit file carries σ_obs; theory-kernel forecasts of the noisy data are calibrated (cov95 0.93–0.97) and beat the plain fit\'s by > 0.2 nats; a bootstrap covers σ_obs; the plug-in kernel says it adds σ_obs²; bad combinations exit 2', async () => {
     const rec = join(scratch.dir, 'noisy.csv');
     const sim = await runCli('simulate', '--N', '100', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '20000', '--burn-in', '1000', '--seed', '3', '--obs-noise', '0.2', '--out', rec);
     expect(sim.code).toBe(0);
@@ -125,6 +125,8 @@ describe('connfit simulate/fit/forecast --obs-noise (CLI)', () => {
     expect(withNoise.coverage95).toBeLessThan(0.97);
     expect(Math.abs(withNoise.mse_over_var - 1)).toBeLessThan(0.1);
     expect(withNoise.lpd - plain.lpd).toBeGreaterThan(0.2);
+    const plugin = await runCli('forecast', fitFile, '--data', rec, '--evaluate', '--stride', '200', '--kernel', 'plugin', '--quiet');
+    expect(plugin.stdout).toMatch(/kernel plugin: .*plus observation noise σ_obs² = 0\.0(39|40)\d at lag 0/);
     const network = await runCli('forecast', fitFile, '--data', rec, '--kernel', 'network');
     expect(network.code).toBe(2);
     expect(network.stderr).toContain('model.natural.obsNoise');

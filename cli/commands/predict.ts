@@ -34,7 +34,8 @@ function summary(r: PredictReport): string {
   const picks = [0, 1, 2, 5, 10, 20, 50, 100].filter((k) => k < a.lags.length);
   const d = r.dimension;
   const lines = [
-    `fitted network: φ = ${r.params.phi}, g = ${f(r.params.g)}, D = ${f(r.params.D)}, J0 = ${f(r.params.J0)}, τ = ${f(r.params.tau)}`,
+    `fitted network: φ = ${r.params.phi}, g = ${f(r.params.g)}, D = ${f(r.params.D)}, J0 = ${f(r.params.J0)}, τ = ${f(r.params.tau)}` +
+      (r.params.obsNoise !== undefined ? `; observation noise σ_obs = ${f(r.params.obsNoise)}` : ''),
     '',
     `DMFT (THEORY §4): regime ${r.dmft.regime}, g/g_c = ${f(r.dmft.g_over_gc, 3)}, J0/J0c = ${f(r.dmft.J0_over_J0c, 3)}`,
     `  variance Δ0 ${f(r.dmft.delta0)}; timescales τ_1/e ${f(r.dmft.tau_1e)}, τ_int ${f(r.dmft.tau_int)}, τ_∞ ${f(r.dmft.tau_inf)} (time units of the recording)`,

@@ -115,13 +115,18 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
       dt,
       centre: n.offset,
       cov,
-      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps (the data step is ${m} fit steps)`}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}`,
+      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps (the data step is ${m} fit steps)`}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}${withNoise(obsNoise)}`,
     };
   }
   const why = solver === 'stationary' ? 'requested' : !discreteFits ? `fit ${fit.model.discretisation}, data step ${dt} vs fit step ${dtFit}` : `discrete recursion would need ${steps} steps`;
   for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * stat.deltaAt((k * dt) / n.tau);
   cov[0] += obsNoise ** 2;
-  return { name: 'theory', dt, centre: n.offset, cov, note: `continuous stationary DMFT (${why}); g ${g.toPrecision(4)}, D ${D.toPrecision(4)}, Δ0 ${stat.delta0.toPrecision(5)}` };
+  return { name: 'theory', dt, centre: n.offset, cov, note: `continuous stationary DMFT (${why}); g ${g.toPrecision(4)}, D ${D.toPrecision(4)}, Δ0 ${stat.delta0.toPrecision(5)}${withNoise(obsNoise)}` };
+}
+
+/** The kernel note's mention of the fitted observation noise, if any. */
+function withNoise(obsNoise: number): string {
+  return obsNoise > 0 ? `; plus observation noise σ_obs² = ${(obsNoise ** 2).toPrecision(3)} at lag 0` : '';
 }
 
 /** Grand mean of a recording (all units and samples). */
@@ -184,7 +189,7 @@ export function pluginKernel(fit: FitFile, rec: Recording, dt: number, maxLag: n
     cov[lag] = (scale2 * s) / T;
   }
   cov[0] += obsNoise ** 2;
-  return { name: 'plugin', dt, centre: n.offset, cov, note: `discrete-time plug-in (${disc} at step ${(dt / n.tau).toPrecision(4)} τ), φ-periodogram of ${N} units × ${T} samples` };
+  return { name: 'plugin', dt, centre: n.offset, cov, note: `discrete-time plug-in (${disc} at step ${(dt / n.tau).toPrecision(4)} τ), φ-periodogram of ${N} units × ${T} samples${withNoise(obsNoise)}` };
 }
 
 /** Population-averaged autocovariance of x about the grand mean of `rec`. */

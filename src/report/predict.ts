@@ -45,7 +45,8 @@ export interface PrComparison {
 }
 
 export interface PredictReport {
-  params: { phi: string; g: number; D: number; J0: number; tau: number };
+  /** obsNoise: σ_obs of a fit with observation noise (fit --obs-noise) */
+  params: { phi: string; g: number; D: number; J0: number; tau: number; obsNoise?: number };
   dmft: {
     regime: string;
     delta0: number;
@@ -124,7 +125,7 @@ function modelUnits(fit: FitFile, rec: Recording): Recording {
 
 export async function predictReport(fit: FitFile, rec: Recording, opts: PredictOptions = {}): Promise<PredictReport> {
   const nat = fit.model.natural;
-  const { g, D, J0 } = randomBulk(fit, 'predict');
+  const { g, D, J0, obsNoise } = randomBulk(fit, 'predict');
   const dt = rec.dt;
   if (dt === undefined) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
   const tau = nat.tau;
@@ -163,7 +164,7 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
     : null;
   if (!forecast) notes.push('forecast evaluation skipped: the recording needs more than 4 × (context + horizon) samples (lower --context or --horizon for a short one)');
   return {
-    params: { phi, g, D, J0, tau },
+    params: { phi, g, D, J0, tau, ...(obsNoise > 0 ? { obsNoise } : {}) },
     dmft: {
       regime: stat.regime,
       delta0: stat.delta0 * nat.scale * nat.scale,
