@@ -12,6 +12,7 @@ import { FitFileSchema } from '../src/fitfile/schema.js';
 import { observationNoiseCorrection, observationNoiseModel } from '../src/model/observationNoise.js';
 import { nonlinearity } from '../src/nonlinearity.js';
 import { normalGenerator } from '../src/random.js';
+import { whiteNoiseExcess } from '../src/statistics/whiteNoise.js';
 import { cliScratch, runCli } from './helpers/cli.js';
 import { rel, simulateIid } from './helpers/sim.js';
 
@@ -105,6 +106,23 @@ describe('the noise model\'s Gaussian averages (src/model/observationNoise.ts)',
   });
 });
 
+describe('white noise seen without a model (src/statistics/whiteNoise.ts, connfit inspect)', () => {
+  it('an Euler AR(1) with step h leaves h³ of its variance (h 0.4: 6.4 %); a network with σ_obs 0.3 shows it within 3 %, without it under 0.5 %', async () => {
+    const T = 400_000;
+    const h = 0.4;
+    const normal = normalGenerator(8);
+    const data = new Float64Array(T);
+    for (let t = 1; t < T; t++) data[t] = (1 - h) * data[t - 1] + normal();
+    const ar = whiteNoiseExcess({ nUnits: 1, nSamples: T, data });
+    expect(Math.abs(ar.share[0] - h ** 3)).toBeLessThan(0.006); // 1 − (3a − 3a² + a³) = (1 − a)³, a = 1 − h
+    const noisy = await simulateIid({ N: 100, g: 1.5, D: 0.1 }, { ...run, seed: 4, obsNoise: 0.3 });
+    const clean = await simulateIid({ N: 100, g: 1.5, D: 0.1 }, { ...run, seed: 4 });
+    const median = (v: Float64Array) => Float64Array.from(v).sort()[v.length >> 1];
+    expect(rel(Math.sqrt(median(whiteNoiseExcess(noisy.recording).variance)), 0.3)).toBeLessThan(0.03);
+    expect(Math.abs(median(whiteNoiseExcess(clean.recording).share))).toBeLessThan(0.005);
+  });
+});
+
 describe('connfit simulate/fit/forecast --obs-noise (CLI)', () => {
   const scratch = cliScratch('connfit-obs-');
   it('the fit file carries σ_obs; theory-kernel forecasts of the noisy data are calibrated (cov95 0.93–0.97) and beat the plain fit\'s by > 0.2 nats; a bootstrap covers σ_obs; the plug-in kernel says it adds σ_obs²; bad combinations exit 2', async () => {
@@ -112,6 +130,8 @@ describe('connfit simulate/fit/forecast --obs-noise (CLI)', () => {
     const sim = await runCli('simulate', '--N', '100', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '20000', '--burn-in', '1000', '--seed', '3', '--obs-noise', '0.2', '--out', rec);
     expect(sim.code).toBe(0);
     expect(sim.stdout).toContain('observation noise sd 0.2');
+    const inspect = await runCli('inspect', rec);
+    expect(inspect.stdout).toMatch(/white noise .*: median sd 0\.(19|20|21)\d*, .*fit --obs-noise models it/);
     const fitFile = join(scratch.dir, 'fit.json');
     const fit = await runCli('fit', rec, '--obs-noise', '--bootstrap-networks', '5', '--seed', '1', '--out', fitFile);
     expect(fit.code).toBe(0);

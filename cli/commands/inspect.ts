@@ -2,6 +2,10 @@ import { Option, type Command } from 'commander';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
 import { action, parseNumber, printJson } from '../common.js';
 import { maxAbs, rangeScaleFor } from '../../src/statistics/scale.js';
+import { whiteNoiseExcess } from '../../src/statistics/whiteNoise.js';
+
+/** Median share of the variance above which inspect points to fit --obs-noise. */
+const WHITE_NOISE_HINT = 0.01;
 
 interface InspectOptions {
   layout?: RecordingLayout;
@@ -23,6 +27,14 @@ function summary(values: Float64Array): { min: number; median: number; max: numb
 
 function fmt(v: number | undefined): string {
   return v === undefined ? '-' : String(Number(v.toPrecision(6)));
+}
+
+/** The white-noise estimate in words (src/statistics/whiteNoise.ts). */
+function whiteNoiseLine(w: { sdMedian: number; share: { min: number; median: number; max: number } }): string {
+  const pct = (v: number) => `${(100 * v).toFixed(v < 0.1 ? 1 : 0)} %`;
+  const what = 'lag-0 variance beyond lags 1–3 extrapolated; meaningful when dt is well below the correlation time';
+  if (!(w.share.median > WHITE_NOISE_HINT)) return `white noise (${what}): none to speak of (median ${pct(Math.max(0, w.share.median))} of the variance)\n`;
+  return `white noise (${what}): median sd ${fmt(w.sdMedian)}, ${pct(w.share.median)} of the variance (units ${pct(Math.max(0, w.share.min))} to ${pct(w.share.max)}); measurement noise? fit --obs-noise models it\n`;
 }
 
 export function registerInspect(program: Command): void {
@@ -76,6 +88,10 @@ export function registerInspect(program: Command): void {
           mean[i] /= scale[i];
         }
 
+        const white = nSamples >= 8 ? whiteNoiseExcess(rec) : undefined;
+        const whiteNoise = white
+          ? { sdMedian: Math.sqrt(Math.max(0, summary(white.variance).median)), share: summary(white.share) }
+          : null;
         const dtSource = opts.dt !== undefined ? 'given' : rec.time ? 'time column' : rec.dt !== undefined ? 'file' : 'unknown';
         // The span from the first to the last sample: n samples cover n − 1 steps.
         const duration = rec.dt !== undefined ? (nSamples - 1) * rec.dt : undefined;
@@ -93,6 +109,7 @@ export function registerInspect(program: Command): void {
           unitNames: rec.unitNames,
           mean: summary(mean),
           std: summary(std),
+          whiteNoise,
           perUnit: rec.unitNames.map((name, i) => ({ name, mean: mean[i], std: std[i] })),
         };
         if (opts.json) {
@@ -116,7 +133,8 @@ export function registerInspect(program: Command): void {
             `duration: ${durText}\n` +
             `dropped constant units: ${droppedText}\n` +
             `unit mean: min ${fmt(m.min)}, median ${fmt(m.median)}, max ${fmt(m.max)}\n` +
-            `unit std: min ${fmt(s.min)}, median ${fmt(s.median)}, max ${fmt(s.max)}\n`,
+            `unit std: min ${fmt(s.min)}, median ${fmt(s.median)}, max ${fmt(s.max)}\n` +
+            (whiteNoise ? whiteNoiseLine(whiteNoise) : ''),
         );
       }),
     );
