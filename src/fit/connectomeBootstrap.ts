@@ -250,7 +250,7 @@ export async function connectomeNetworkBootstrap(
     const c = calibrated(k);
     const e = c
       ? { bias: value - c.centre, sd: c.sd, ci95: bootstrapInterval(k, c.centre, c.sd, B) }
-      : estimateFromErrors(k, value, current.estimates.flatMap((e, b) => (e[k] !== undefined && current.truths[b][k] !== undefined ? [e[k] - current.truths[b][k]] : [])));
+      : estimateFromErrors(k, value, current.estimates.flatMap((refit, b) => (refit[k] !== undefined && current.truths[b][k] !== undefined ? [refit[k] - current.truths[b][k]] : [])));
     if (!e || !Number.isFinite(e.sd)) continue;
     estimates[k] = e;
     sampling[k] = { se: raw[k].se, ci95: raw[k].ci95 };

@@ -19,7 +19,7 @@ import { nonlinearity, type Nonlinearity, type PhiName } from '../nonlinearity.j
 import type { SeriesSource } from '../statistics/spectra.js';
 import { trapezoidRule, type NormalRule } from '../theory/gaussian.js';
 
-/** The rule for units whose observed x has sd up to `maxSd` (see the header). */
+/** The quadrature rule for units of these variances of x (see the header). */
 function ruleFor(variance: Float64Array): NormalRule {
   const maxSd = Math.sqrt(variance.reduce((m, v) => Math.max(m, v), 0));
   return trapezoidRule(8, Math.max(81, 2 * Math.ceil(16 * maxSd) + 1));

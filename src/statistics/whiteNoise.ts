@@ -6,6 +6,7 @@
  * h = dt/τ leaves h³ of its variance (1e-4 at h = 0.05, 6 % at h = 0.4), so the figure means something
  * when dt is well below the correlation time. `fit --obs-noise` fits the noise in the model instead.
  */
+import type { SeriesSource } from './spectra.js';
 
 export interface WhiteNoiseEstimate {
   /** per unit: the lag-0 excess, an estimate of the white noise's variance (may be ≤ 0: none seen) */
@@ -15,7 +16,7 @@ export interface WhiteNoiseEstimate {
 }
 
 /** The lag-0 excess of each unit's autocovariance over lags 1–3 extrapolated (see the header). */
-export function whiteNoiseExcess(rec: { nUnits: number; nSamples: number; data: Float64Array }): WhiteNoiseEstimate {
+export function whiteNoiseExcess(rec: SeriesSource): WhiteNoiseEstimate {
   const { nUnits: n, nSamples: T, data } = rec;
   if (T < 8) throw new RangeError(`a white-noise estimate needs at least 8 samples, got ${T}`);
   const variance = new Float64Array(n);
