@@ -28,7 +28,7 @@ describe('fit --obs-noise: recovery under known observation noise', () => {
     // ignored, the noise reads as network noise and dilutes the coupling: ĝ 0.64, D̂ 1.8 on seed 1
     expect(plain.params.g.value / reference.params.g.value).toBeLessThan(0.6);
     expect(plain.params.D.value / reference.params.D.value).toBeGreaterThan(10);
-    // bench/obs-noise.ts: ĝ within 0.6 % of the noise-free fit up to σ = 0.8 on these networks
+    // bench/obs-noise.ts: ĝ within 0.6 % of the noise-free fit on average, 1.4 % on every network, up to σ = 0.8 here
     expect(rel(fit.params.g.value, reference.params.g.value)).toBeLessThan(0.01);
     expect(rel(fit.params.D.value, reference.params.D.value)).toBeLessThan(0.03);
     expect(rel(fit.params.obsNoise.value, 0.3)).toBeLessThan(0.01);
