@@ -255,7 +255,7 @@ describe('connfit fit', () => {
   });
 
   const zebrafish = join(dataDirectory(), 'zebrafish-tectum-triplett2018-f1', 'zf_20151104-f1_activity_matrix.csv');
-  it.skipIf(!existsSync(zebrafish))('real data: zebrafish tectum (114 units × 4245 frames) with --fit-tau --fit-scale converges with finite intervals', async () => {
+  it.skipIf(!existsSync(zebrafish))('real data: zebrafish tectum (114 units × 4245 frames) with --fit-tau --fit-scale converges with finite intervals and notes its white noise', async () => {
     const r = await run(['fit', zebrafish, '--layout', 'unit-by-time', '--no-header', '--dt', '0.4545', '--fit-tau', '--fit-scale', '--json']);
     expect(r.code).toBe(0);
     const fit = JSON.parse(r.stdout);
@@ -270,6 +270,8 @@ describe('connfit fit', () => {
     // τ in seconds: slower than a frame, faster than the 32-minute recording
     expect(fit.params.tau.value).toBeGreaterThan(0.4545);
     expect(fit.params.tau.value).toBeLessThan(1920);
+    // the white noise the traces show (src/statistics/whiteNoise.ts; the --obs-noise fit's σ̂ is 0.100)
+    expect(fit.notes.find((t: string) => t.startsWith('the recording shows white noise'))).toMatch(/1\.9 % .*\(sd 0\.086\)/);
   }, 300_000);
 
   it('bad inputs to fit: Inf, non-uniform time column, one unit, too few samples → exit 2 with the reason and location', async () => {

@@ -19,7 +19,7 @@ import { rel, simulateIid } from './helpers/sim.js';
 const run = { dt: 0.05, steps: 20000, burnIn: 1000 };
 
 describe('fit --obs-noise: recovery under known observation noise', () => {
-  it('N = 200, g = 1.5, D = 0.1, 1000 τ, σ_obs = 0.3 (a third of sd x): the plain fit is far off; with the term ĝ within 1 % and D̂ within 3 % of the noise-free fit, σ̂_obs within 1 %', async () => {
+  it('N = 200, g = 1.5, D = 0.1, 1000 τ, σ_obs = 0.3 (a third of sd x): the plain fit is far off and notes the white noise; with the term ĝ within 1 % and D̂ within 3 % of the noise-free fit, σ̂_obs within 1 %', async () => {
     const clean = await simulateIid({ N: 200, g: 1.5, D: 0.1 }, { ...run, seed: 2 });
     const noisy = await simulateIid({ N: 200, g: 1.5, D: 0.1 }, { ...run, seed: 2, obsNoise: 0.3 });
     const reference = await fitRecording(clean.recording, { phi: 'tanh', dt: 0.05 });
@@ -28,6 +28,11 @@ describe('fit --obs-noise: recovery under known observation noise', () => {
     // ignored, the noise reads as network noise and dilutes the coupling: ĝ 0.64, D̂ 1.8 on seed 1
     expect(plain.params.g.value / reference.params.g.value).toBeLessThan(0.6);
     expect(plain.params.D.value / reference.params.D.value).toBeGreaterThan(10);
+    // which the plain fit's note on the recording's white noise points out (sd read 0.30; none on the clean one)
+    const hint = (f: typeof plain) => f.notes.find((t) => t.startsWith('the recording shows white noise'));
+    expect(hint(plain)).toMatch(/\(sd 0\.(29|30|31)\)/);
+    expect(hint(reference)).toBeUndefined();
+    expect(hint(fit)).toBeUndefined();
     // bench/obs-noise.ts: ĝ within 0.6 % of the noise-free fit on average, 1.4 % on every network, up to σ = 0.8 here
     expect(rel(fit.params.g.value, reference.params.g.value)).toBeLessThan(0.01);
     expect(rel(fit.params.D.value, reference.params.D.value)).toBeLessThan(0.03);

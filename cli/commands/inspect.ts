@@ -2,10 +2,7 @@ import { Option, type Command } from 'commander';
 import { readRecording, type ReadOptions, type RecordingFormat, type RecordingLayout } from '../../src/recording/read.js';
 import { action, parseNumber, printJson } from '../common.js';
 import { maxAbs, rangeScaleFor } from '../../src/statistics/scale.js';
-import { whiteNoiseExcess } from '../../src/statistics/whiteNoise.js';
-
-/** Median share of the variance above which inspect points to fit --obs-noise. */
-const WHITE_NOISE_HINT = 0.01;
+import { WHITE_NOISE_HINT_SHARE, whiteNoiseExcess } from '../../src/statistics/whiteNoise.js';
 
 interface InspectOptions {
   layout?: RecordingLayout;
@@ -33,7 +30,7 @@ function fmt(v: number | undefined): string {
 function whiteNoiseLine(w: { sdMedian: number; share: { min: number; median: number; max: number } }): string {
   const pct = (v: number) => `${(100 * v).toFixed(v < 0.1 ? 1 : 0)} %`;
   const what = 'lag-0 variance beyond lags 1–3 extrapolated; meaningful when dt is well below the correlation time';
-  if (!(w.share.median > WHITE_NOISE_HINT)) return `white noise (${what}): none to speak of (median ${pct(Math.max(0, w.share.median))} of the variance)\n`;
+  if (!(w.share.median > WHITE_NOISE_HINT_SHARE)) return `white noise (${what}): none to speak of (median ${pct(Math.max(0, w.share.median))} of the variance)\n`;
   return `white noise (${what}): median sd ${fmt(w.sdMedian)}, ${pct(w.share.median)} of the variance (units ${pct(Math.max(0, w.share.min))} to ${pct(w.share.max)}); measurement noise? fit --obs-noise models it\n`;
 }
 

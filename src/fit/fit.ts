@@ -15,6 +15,7 @@ import {
 import type { Recording } from '../recording/types.js';
 import { fftLength } from '../statistics/fft.js';
 import { checkDataScale } from '../statistics/scale.js';
+import { whiteNoiseHint } from '../statistics/whiteNoise.js';
 import {
   type BasisSpec, type SpectralStatistics, grandMean, phiSpectra, spectralStatistics,
 } from '../statistics/spectra.js';
@@ -764,6 +765,10 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
     // (blocks held at zero have their own note)
     const atBound = natural.g2.some((row, a) => row.some((v, b) => v < 1e-3 * Math.max(...row) && !zeroBlocks.some((z) => z.a === a && z.b === b)));
     if (worst > 0.9 || atBound) notes.push(`the spectral loss separates the blocks poorly (${atBound ? 'a block g² at its lower bound' : Number.isFinite(worst) ? `block g² correlations up to ${worst.toFixed(2)}` : 'block g² correlations undefined: the loss is flat along some block'}): the populations' φ-spectra have similar shapes; with the whole network recorded, --loss exact separates them`);
+  }
+  if (!cfg.fitObsNoise) {
+    const hint = whiteNoiseHint(rec, cfg.dt / natural.tau);
+    if (hint) notes.push(hint);
   }
   if (!sol.cov.positiveDefinite) notes.push('the loss is flat or curved the wrong way in some direction at the optimum: standard errors and intervals of parameters along it are not available (n/a; null in JSON)');
   if (!sol.convergence.converged) notes.push(`the fit did not converge: ${sol.convergence.reason}`);

@@ -38,3 +38,28 @@ export function whiteNoiseExcess(rec: SeriesSource): WhiteNoiseEstimate {
   }
   return { variance, share };
 }
+
+/** Median of a copy (the upper one for even lengths). */
+function median(v: Float64Array): number {
+  return Float64Array.from(v).sort()[v.length >> 1];
+}
+
+/** Largest h = dt/τ at which an Euler AR(1)'s own h³ stays below 1 % of the variance: the hint's range. */
+const HINT_MAX_STEP = 0.2;
+/** Median share of the variance above which the hint is given. */
+export const WHITE_NOISE_HINT_SHARE = 0.01;
+
+/**
+ * A fit's note when the recording shows white noise that the model leaves out: the median unit's lag-0
+ * excess above 1 % of its variance, with the sampling fine enough (h = dt/τ ≤ 0.2) for that to mean noise.
+ */
+export function whiteNoiseHint(rec: SeriesSource, step: number): string | undefined {
+  if (!(step <= HINT_MAX_STEP) || rec.nSamples < 8) return undefined;
+  const w = whiteNoiseExcess(rec);
+  const share = median(w.share);
+  if (!(share > WHITE_NOISE_HINT_SHARE)) return undefined;
+  return (
+    `the recording shows white noise: ${(100 * share).toFixed(1)} % of the median unit's variance (sd ${Math.sqrt(Math.max(0, median(w.variance))).toPrecision(2)}) ` +
+    'sits at lag 0 only, beyond lags 1–3 extrapolated; if it is measurement noise, the model takes it for network noise (D̂ high, ĝ low): fit --obs-noise models it'
+  );
+}
