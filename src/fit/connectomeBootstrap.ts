@@ -40,6 +40,7 @@ import {
   bootstrapSeed,
   bootstrapInterval,
   checkNetworkCount,
+  digits,
   estimateFromErrors,
   mergeBootstrap,
   predictionHalfWidth,
@@ -279,7 +280,7 @@ export function withConnectomeBootstrap(fit: ConnectomeFitResult, boot: NetworkB
   if (cal) {
     // how far the fit's own value was off, relative for a and g; J0 may be near zero, so as a difference
     const off = (k: string) => {
-      if (k === 'J0') return `${fmt(cal.raw[k] - cal.calibrated[k])} off`;
+      if (k === 'J0') return `${digits(cal.raw[k] - cal.calibrated[k], 4)} off`;
       const r = (cal.raw[k] / cal.calibrated[k] - 1) * 100;
       return `${Math.abs(r).toFixed(0)} % ${r >= 0 ? 'above' : 'below'}`;
     };
@@ -289,7 +290,7 @@ export function withConnectomeBootstrap(fit: ConnectomeFitResult, boot: NetworkB
     notes.push(
       `connectome calibration (${share}): the unrecorded cells' input biases the fit's ${listed(cal.parameters)}; ` +
         `${boot.networks} networks of the whole connectome simulated at trial values and refitted the same way give on average the data's estimates at ` +
-        cal.parameters.map((k) => `${k} ${fmt(cal.calibrated[k])} (the fit's own ${fmt(cal.raw[k])}, ${off(k)})`).join(', ') +
+        cal.parameters.map((k) => `${k} ${digits(cal.calibrated[k], 4)} (the fit's own ${digits(cal.raw[k], 4)}, ${off(k)})`).join(', ') +
         `, after ${cal.evaluations} rounds of ${boot.networks} simulations${cal.converged ? '' : ' — NOT converged (residuals ' + cal.parameters.map((k) => `${k} ${cal.residual[k].toFixed(2)} sd`).join(', ') + '): more networks or a longer recording may help'}; ` +
         'these values, gW with a, and intervals from the refits\' spread through the calibration\'s Jacobian are reported. ' +
         'The calibration assumes the model: the unrecorded cells behave as the simulated ones (bench/connectome-bias.ts measures it on the C. elegans connectome)',
@@ -315,10 +316,6 @@ export function withConnectomeBootstrap(fit: ConnectomeFitResult, boot: NetworkB
 /** "a", "a and b", "a, b and c" */
 function listed(items: string[]): string {
   return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}` : items.join('');
-}
-
-function fmt(v: number): string {
-  return Number(v.toPrecision(4)).toString();
 }
 
 function meanOf(v: number[]): number {

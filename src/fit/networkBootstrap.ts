@@ -162,7 +162,8 @@ export function mergeBootstrap(
   };
 }
 
-function digits(v: number, significant: number): string {
+/** v to `significant` digits, without trailing zeros (the bootstrap notes' numbers). */
+export function digits(v: number, significant: number): string {
   return Number(v.toPrecision(significant)).toString();
 }
 
