@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { prepareEigensolver } from '../src/linalg/eigh.js';
 import { blockSums, lowRankEvaluate, lowRankStatistics, sumBlocks, toEigen } from '../src/loss/lowRank.js';
 import { exactLossValue, exactStatistics } from '../src/loss/exact.js';
-import { bulkSpectrum, modeSubspacePower, orthogonalBulkEvaluate, whittleLowRankEvaluate, whittleLowRankStatistics } from '../src/loss/lowRankWhittle.js';
+import { bulkSpectrum, modeSubspace, modeSubspacePower, orthogonalBulkEvaluate, ownPowerResidual, whittleLowRankEvaluate, whittleLowRankStatistics } from '../src/loss/lowRankWhittle.js';
 import { fitLowRank, latentCurrents, type LowRankFitResult } from '../src/fit/lowRank.js';
 import { lowRankNetworkBootstrap, withNetworkBootstrap } from '../src/fit/networkBootstrap.js';
 import { FitFileSchema } from '../src/fitfile/schema.js';
@@ -126,6 +126,28 @@ describe('low-rank loss', () => {
       });
       expect(Math.abs(ev.dN[idx] - dn)).toBeLessThan(1e-5 * Math.max(1, Math.abs(dn)));
     }
+    // with observation noise: s_k gains σ_obs²|a e^{iω} + b|², the bulk moves with σ_obs² (here along a
+    // made-up dBulk), and each unit's own φ leaves its regressor
+    const dBulk = Float64Array.from(base.bulk, (v, bin) => -0.3 * v + 0.01 * Math.cos(bin));
+    const slope = Float64Array.from({ length: 60 }, (_, i) => 0.5 + 0.4 * Math.sin(i));
+    const noisy = { ...base, obs: { obs2: 0.002, dBulk, slope } };
+    const evn = whittleLowRankEvaluate(st, noisy);
+    expect(Math.abs(evn.nll - ev.nll)).toBeGreaterThan(1e-3 * Math.abs(ev.nll)); // the terms are there
+    const fn = (p: typeof noisy) => whittleLowRankEvaluate(st, p).nll;
+    const numn = (dp: (p: typeof noisy, s: number) => typeof noisy) => (fn(dp(noisy, h)) - fn(dp(noisy, -h))) / (2 * h);
+    const hObs = 1e-7;
+    const atObs = (s: number) => fn({ ...noisy, bulk: noisy.bulk.map((v, bin) => v + s * dBulk[bin]), obs: { obs2: 0.002 + s, dBulk, slope } });
+    expect(rel(evn.dObs2, (atObs(hObs) - atObs(-hObs)) / (2 * hObs))).toBeLessThan(1e-4);
+    expect(rel(evn.dG2, numn((p, s) => ({ ...p, g2: p.g2 + s })))).toBeLessThan(1e-5);
+    expect(rel(evn.dSigma2, numn((p, s) => ({ ...p, sigma2: p.sigma2 + s })))).toBeLessThan(1e-5);
+    for (const idx of [0, 7, 33, 101]) {
+      const dn = numn((p, s) => {
+        const v = Float64Array.from(p.Nl);
+        v[idx] += s;
+        return { ...p, Nl: v };
+      });
+      expect(Math.abs(evn.dN[idx] - dn)).toBeLessThan(1e-5 * Math.max(1, Math.abs(dn)));
+    }
   });
 
   it('spectral form, partial recordings: the mode-subspace power over all n directions is the input power, and the orthogonal bulk loss matches its gradient', () => {
@@ -147,6 +169,13 @@ describe('low-rank loss', () => {
     const f = (g2: number, s2: number) => orthogonalBulkEvaluate(st, along, bulk, 1, g2, s2).nll;
     expect(rel(ev.dG2, (f(0.6 + h, 3) - f(0.6 - h, 3)) / (2 * h))).toBeLessThan(1e-5);
     expect(rel(ev.dSigma2, (f(0.6, 3 + h) - f(0.6, 3 - h)) / (2 * h))).toBeLessThan(1e-5);
+    // with observation noise and the own-power residual
+    const own = ownPowerResidual(sub, basis, tanh, modeSubspace(sub, basis, M, 1, st.T), st.T, st.phiPower);
+    const dBulk = bulk.map((v) => -0.2 * v);
+    const fo = (g2: number, s2: number, o2: number) => orthogonalBulkEvaluate(st, along, bulk.map((v, bin) => v + (o2 - 0.002) * dBulk[bin]), 1, g2, s2, own, { obs2: o2, dBulk, slope: new Float64Array(5) }).nll;
+    const evo = orthogonalBulkEvaluate(st, along, bulk, 1, 0.6, 3, own, { obs2: 0.002, dBulk, slope: new Float64Array(5) });
+    expect(rel(evo.dG2, (fo(0.6 + h, 3, 0.002) - fo(0.6 - h, 3, 0.002)) / (2 * h))).toBeLessThan(1e-5);
+    expect(rel(evo.dObs2, (fo(0.6, 3, 0.002 + 1e-7) - fo(0.6, 3, 0.002 - 1e-7)) / 2e-7)).toBeLessThan(1e-4);
   });
 });
 

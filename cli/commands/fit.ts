@@ -98,7 +98,7 @@ export function registerFit(program: Command): void {
     .option('--fit-leak', 'fit the leak shape s')
     .option('--obs-noise', 'fit white observation noise on x (x_data = x + ε, sd σ_obs reported as obsNoise, in data units): ' +
       'measurement noise that raises D̂ and lowers ĝ when ignored. Spectral loss (the default with it, also with --fit-tau); ' +
-      'one or more populations; not with --fit-scale, a leak shape, --rank, --regions, --connectome or --effective-rank')
+      'one or more populations, or --rank R|auto (all or part of the network recorded); not with --fit-scale, a leak shape, --regions, --connectome or --effective-rank')
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
     .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all ' +
@@ -166,6 +166,9 @@ Examples (run in order; a JSON file argument can also name a model shipped in mo
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
   $ connfit fit lowrank.csv --rank auto --max-rank 3 --currents --out lowrank-fit.json
   $ connfit fit lowrank.csv --rank 2 --bootstrap-networks 10 --out lowrank-boot.json   # how far the modes may be off
+  $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out noisy-lowrank.csv --obs-noise 0.1 \\
+      --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
+  $ connfit fit noisy-lowrank.csv --rank auto --obs-noise --out noisy-lowrank-fit.json   # modes under measurement noise
   $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out subset.csv --observe 100 \\
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
   $ connfit fit subset.csv --rank 2 --network-size 200 --out subset-fit.json
@@ -236,8 +239,8 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           }
         }
         if (opts.obsNoise) {
-          for (const [flag, on] of [['--rank', rank !== undefined], ['--regions', opts.regions !== undefined], ['--connectome', opts.connectome !== undefined], ['--effective-rank', opts.effectiveRank]] as const) {
-            if (on) throw new InputError(`cannot be combined with ${flag} yet (observation noise is a term of the plain spectral fit); drop ${flag}, or drop --obs-noise`, { field: '--obs-noise' });
+          for (const [flag, on] of [['--regions', opts.regions !== undefined], ['--connectome', opts.connectome !== undefined], ['--effective-rank', opts.effectiveRank]] as const) {
+            if (on) throw new InputError(`cannot be combined with ${flag} yet (observation noise is a term of the spectral fits, with or without --rank); drop ${flag}, or drop --obs-noise`, { field: '--obs-noise' });
           }
         }
         if (opts.networkSize !== undefined && !opts.effectiveRank && rank === undefined && opts.bootstrapNetworks === undefined) {
@@ -287,7 +290,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           }
           const lowRankOpts: LowRankFitOptions = {
             phi: opts.phi, dt: opts.dt ?? rec.dt, tau: opts.tau, leak: opts.leak, discretisation: opts.discretisation, fitJ0: opts.fitJ0,
-            rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents, loss: opts.loss, networkSize: opts.networkSize,
+            rank, maxRank: opts.maxRank, folds: opts.folds, currents: opts.currents, loss: opts.loss, networkSize: opts.networkSize, obsNoise: opts.obsNoise,
             onProgress: (_stage, done, total) => bar.update(done, total),
           };
           const result = await fitLowRank(rec, lowRankOpts);

@@ -691,7 +691,7 @@ const STRONG_COUPLING_SPECTRAL_NOTE =
   'spectral loss at strong coupling (ĝ ≥ 0.7): the interval covers the sampling noise of the recording only; between networks of a few hundred units ĝ scatters 2–5× more than its standard error (fully recorded networks at g 1.5: sd 0.027, 0.016, 0.010 at 100, 200, 400 units, bias −1 to −2 %); --bootstrap-networks B gives intervals that include it; when the recording is the whole network, --loss exact fits the realised couplings';
 
 /** Said by every fit with observation noise that finds some. */
-const OBS_NOISE_NOTE =
+export const OBS_NOISE_NOTE =
   'observation noise: the data are taken as x + ε with white ε of sd σ_obs (obsNoise, in data units); g and D describe the network under it, and the predicting commands add σ_obs² to the kernels\' lag 0 (forecasts of the noisy data)';
 
 /** What to do about data far from order one (checkDataScale), for every fit. */

@@ -29,12 +29,18 @@
  * teacher); it lies along m across units, so the fit of a partial recording takes g² and σ² from the
  * other n − R directions instead (orthogonalBulkEvaluate below), with each unit's own φ-periodogram scatter
  * taken out of its bulk variance (ownPowerResidual, as in src/loss/whittle.ts).
+ *
+ * White observation noise on x (`fit --rank R --obs-noise`, WhittleLowRankPoint.obs) enters as in the
+ * plain spectral loss: s_k gains σ_obs²|a e^{iω} + b|² and the bulk φ-power is the network's, corrected
+ * for the noise (src/model/observationNoise.ts). It also puts unit i's own ε in both Y_i and Φ_i, so the
+ * regressor K (which holds Φ_i with weight n_i/n) meets it in b_i; its expectation is taken out there.
+ * Not corrected: the noise's O(σ_obs²/n) share of H (errors in the regressor).
  */
 import type { Nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { fftLength, RealFFT } from '../statistics/fft.js';
 import { ownPowerScatter } from '../statistics/spectra.js';
-import { ownPowerTerm } from './whittle.js';
+import { obsNoisePower, ownPowerTerm } from './whittle.js';
 import { inverseOrThrow, stackedCrossProducts, type StepBasis } from './lowRank.js';
 import { logDetSpd, multiplySquare } from '../linalg/small.js';
 import { orthonormalise } from '../structure/modes.js';
@@ -63,6 +69,11 @@ export interface WhittleLowRankStatistics {
   Cy: Float64Array[];
   /** Σ over bins 1..T/2 of c_k Re(Φ_j^*Φ_l)/T (the centred ΦᵀΦ; bin 0 left out), n×n */
   Ctot: Float64Array;
+  /** |a e^{iω_k} + b|² per bin: how white observation noise on x reaches y (obsNoisePower) */
+  noiseShape: Float64Array;
+  /** a cos ω_k + b per bin below `low`, and Σ_{k∈band} c_k (a cos ω_k + b) per band: Re of its cross-spectrum shape with φ */
+  ownNoiseBins: Float64Array;
+  ownNoiseBands: Float64Array;
 }
 
 export interface WhittleLowRankOptions {
@@ -183,7 +194,12 @@ export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: 
     Cy.push(cy);
   }
   const f64 = (a: Float32Array) => Float64Array.from(a.subarray(0, low * n));
-  return { n, T, half, phiPower, yPower, low, phiRe: f64(phiRe), phiIm: f64(phiIm), yRe: f64(yRe), yIm: f64(yIm), bandOf, bands: B, Cphi, Cy, Ctot };
+  const noiseShape = Float64Array.from({ length: nb }, (_, k) => obsNoisePower(1, basis.a, basis.b, (2 * Math.PI * k) / T));
+  const crossShape = (k: number) => basis.a * Math.cos((2 * Math.PI * k) / T) + basis.b;
+  const ownNoiseBins = Float64Array.from({ length: low }, (_, k) => crossShape(k));
+  const ownNoiseBands = new Float64Array(B);
+  for (let k = low; k < nb; k++) ownNoiseBands[bandOf[k]] += 2 * half[k] * crossShape(k);
+  return { n, T, half, phiPower, yPower, low, phiRe: f64(phiRe), phiIm: f64(phiIm), yRe: f64(yRe), yIm: f64(yIm), bandOf, bands: B, Cphi, Cy, Ctot, noiseShape, ownNoiseBins, ownNoiseBands };
 }
 
 export interface WhittleLowRankPoint {
@@ -199,12 +215,21 @@ export interface WhittleLowRankPoint {
    * is the quenched Σ_j z_ij φ̄_j, one draw per unit, as informative about g² as all other bins together.
    */
   s0?: number;
+  /**
+   * White observation noise on x (`fit --obs-noise`): its variance σ_obs², which adds σ_obs²·noiseShape(k) to
+   * s_k, and ∂bulk/∂σ_obs² (the network's φ-power is the observed one corrected for the noise,
+   * src/model/observationNoise.ts). `slope` is each unit's ⟨φ'(x_data)⟩, which sets how much of its own noise
+   * its φ carries (the own-noise term in whittleLowRankEvaluate).
+   */
+  obs?: { obs2: number; dBulk: Float64Array; slope: Float64Array };
 }
 
 export interface WhittleLowRankEvaluation {
   nll: number;
   dG2: number;
   dSigma2: number;
+  /** ∂nll/∂σ_obs² (0 without observation noise) */
+  dObs2: number;
   /** ∂nll/∂N (n×R) */
   dN: Float64Array;
   /** profiled input loadings, n × R */
@@ -293,7 +318,7 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
   const omega = new Float64Array(bands);
   const count = new Float64Array(bands);
   for (let k = 0; k < K; k++) {
-    const sk = k === 0 && p.s0 !== undefined ? p.s0 : p.sigma2 + p.g2 * bulk[k];
+    const sk = k === 0 && p.s0 !== undefined ? p.s0 : p.sigma2 + p.g2 * bulk[k] + (p.obs ? p.obs.obs2 * st.noiseShape[k] : 0);
     s[k] = sk;
     const h = half[k];
     nll += h * (n * Math.log(sk) + yPower[k] / sk);
@@ -307,6 +332,7 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
   for (let b = 0; b < bands; b++) omega[b] /= count[b];
   const dN = new Float64Array(n * R);
   const M = new Float64Array(n * R);
+  let dObsOwn = 0; // ∂nll/∂σ_obs² through the own-noise term (explicit part)
   if (R > 0) {
     const w = Float64Array.from({ length: low }, (_, k) => (2 * half[k]) / (T * s[k]));
     // X = Σ_b ω_b Cy_b, Z = Σ_b ω_b Cφ_b over the bands; the REML normaliser uses Ctot (unweighted)
@@ -343,6 +369,12 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
         for (let i = 0; i < n; i++) Bm[ro + i] += kr * st.yRe[off + i] + ki * st.yIm[off + i];
       }
     }
+    // With observation noise, unit i's own ε sits in both Y_i and Φ_i, whose cross-spectrum it raises by
+    // E[Φ_i^* Y_i]/T = ⟨φ'_i⟩σ_obs²(a e^{iω} + b) (Stein's lemma: E[φ(x + ε)ε] = σ_obs²⟨φ'(x + ε)⟩). Its part
+    // in b_i, (n_i/n) Σ_k w_k Re E[Φ_i^* Y_i] = (n_i/n) ⟨φ'_i⟩ σ_obs² Ω, is taken out (ownNoise below).
+    const ownNoise = p.obs ? ownNoiseWeight(st, w, omega) : 0;
+    const own = p.obs ? Float64Array.from(p.obs.slope, (v) => v * p.obs!.obs2 * ownNoise) : undefined;
+    if (own) for (let i = 0; i < n; i++) for (let r = 0; r < R; r++) Bm[r * n + i] -= (p.Nl[i * R + r] * own[i]) / n;
     const Hi = inverseOrThrow(H, R);
     const H0i = inverseOrThrow(H0, R);
     let reduction = 0;
@@ -368,8 +400,18 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
           zpp += ZN[j * R + b] * PPt[b * R + r];
           reml += ZN[j * R + b] * Hi[b * R + r] - Z0N[j * R + b] * H0i[b * R + r];
         }
-        dN[j * R + r] = -xm / n + zpp / (n * n) + reml / n;
+        dN[j * R + r] = -xm / n + zpp / (n * n) + reml / n + (own ? (M[j * R + r] * own[j]) / n : 0);
       }
+    }
+    // the own-noise term's weight, (1/n) Σ_i (M̂_i·n_i) ⟨φ'_i⟩, for ∂/∂w_k, ∂/∂ω_b and ∂/∂σ_obs²
+    let ownSlope = 0;
+    if (p.obs) {
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        for (let r = 0; r < R; r++) v += M[i * R + r] * p.Nl[i * R + r];
+        ownSlope += (v * p.obs.slope[i]) / n;
+      }
+      dObsOwn = ownSlope * ownNoise;
     }
     // Bins: with Ỹ_r(k) = Σ_i M̂_ir Y_i(k), Q_r(k) = w_k[−Ỹ_r + (K(PPᵀ + n H⁻¹))_r], ∂/∂n_rj = (1/n) Σ_k Re(Φ_j^* Q_r);
     // ∂/∂w_k = ½ KᴴPPᵀK − Re Σ_r K_r^*Ỹ_r + (n/2) KᴴH⁻¹K
@@ -403,6 +445,7 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
         Qre[r] = (w[k] * (cr - Yre[r])) / n;
         Qim[r] = (w[k] * (ci - Yim[r])) / n;
       }
+      if (ownSlope) dw += ownSlope * p.obs!.obs2 * T * st.ownNoiseBins[k];
       for (let j = 0; j < n; j++) {
         const a = st.phiRe[off + j];
         const b = st.phiIm[off + j];
@@ -434,6 +477,7 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
       const cp = st.Cphi[b];
       let d = 0;
       for (let q = 0; q < n * n; q++) d += (-U[q] * cy[q]) / n + V[q] * cp[q];
+      if (ownSlope) d += ownSlope * p.obs!.obs2 * st.ownNoiseBands[b];
       dOmega[b] = d;
     }
     // ω_b = Σ_{k∈b} c_k/s_k / count_b
@@ -441,11 +485,24 @@ export function whittleLowRankEvaluate(st: WhittleLowRankStatistics, p: WhittleL
   }
   let dSig = 0;
   let dG = 0;
+  let dObs = dObsOwn;
   for (let k = p.s0 !== undefined ? 1 : 0; k < K; k++) {
     dSig += dS[k];
     dG += dS[k] * bulk[k];
+    if (p.obs) dObs += dS[k] * (st.noiseShape[k] + p.g2 * p.obs.dBulk[k]);
   }
-  return { nll, dG2: dG, dSigma2: dSig, dN, M };
+  return { nll, dG2: dG, dSigma2: dSig, dObs2: dObs, dN, M };
+}
+
+/**
+ * Ω = Σ_k (c_k/s_k)(a cos ω_k + b) over bins 0..T/2 at the loss's weights (bin by bin below `low`, band
+ * means ω_b above): unit i's own observation noise adds ⟨φ'_i⟩σ_obs²Ω to Σ_k w_k Re(Φ_i^* Y_i).
+ */
+function ownNoiseWeight(st: WhittleLowRankStatistics, w: Float64Array, omega: Float64Array): number {
+  let v = 0;
+  for (let k = 0; k < st.low; k++) v += w[k] * st.T * st.ownNoiseBins[k];
+  for (let b = 0; b < st.bands; b++) v += omega[b] * st.ownNoiseBands[b];
+  return v;
 }
 
 export interface ModeSubspace {
@@ -550,13 +607,16 @@ export function ownPowerResidual(rec: Recording, basis: StepBasis, phi: Nonlinea
  * units, fills all n directions alike. On partial recordings the missed part, chiefly the unrecorded
  * units' private readout, otherwise counts as bulk power and raises ĝ (src/structure/partial.ts).
  */
-export function orthogonalBulkEvaluate(st: WhittleLowRankStatistics, modePower: Float64Array, bulk: Float64Array, R: number, g2: number, sigma2: number, ownResidual?: OwnPower): { nll: number; dG2: number; dSigma2: number } {
+export function orthogonalBulkEvaluate(
+  st: WhittleLowRankStatistics, modePower: Float64Array, bulk: Float64Array, R: number, g2: number, sigma2: number, ownResidual?: OwnPower, obs?: WhittleLowRankPoint['obs'],
+): { nll: number; dG2: number; dSigma2: number; dObs2: number } {
   const dof = st.n - R;
   let nll = 0;
   let dG2 = 0;
   let dSigma2 = 0;
+  let dObs2 = 0;
   for (let k = 1; k < st.half.length; k++) {
-    const s = sigma2 + g2 * bulk[k];
+    const s = sigma2 + g2 * bulk[k] + (obs ? obs.obs2 * st.noiseShape[k] : 0);
     const p = Math.max(0, st.yPower[k] - modePower[k]);
     nll += st.half[k] * (dof * Math.log(s) + p / s);
     let dS = st.half[k] * (dof / s - p / (s * s));
@@ -567,11 +627,13 @@ export function orthogonalBulkEvaluate(st: WhittleLowRankStatistics, modePower: 
       const a = bulk[k] / st.n;
       nll += st.half[k] * ownPowerTerm(g2 * bulk[k], st.n, s, ownResidual.own[k], ownResidual.ownSum[k]);
       dG2 += (st.half[k] * a * w) / (s * s);
+      if (obs) dObs2 += (st.half[k] * g2 * obs.dBulk[k] * w) / (st.n * s * s);
       // ∂/∂s of g² a (W − sV)/s² = g² a (−V/s² − 2(W − sV)/s³)
       dS += st.half[k] * g2 * a * (-ownResidual.ownSum[k] / (s * s) - (2 * w) / (s * s * s));
     }
     dSigma2 += dS;
     dG2 += dS * bulk[k];
+    if (obs) dObs2 += dS * (st.noiseShape[k] + g2 * obs.dBulk[k]);
   }
-  return { nll, dG2, dSigma2 };
+  return { nll, dG2, dSigma2, dObs2 };
 }
