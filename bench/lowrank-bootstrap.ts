@@ -19,13 +19,9 @@ import { normalGenerator } from '../src/random.js';
 import { iidNetwork } from '../src/simulate/network.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
+import { TEACHER_LOADING_COVARIANCE } from './issue3Teacher.js';
 
-const COV = [
-  [1, 0, 0.8, 0],
-  [0, 1, 0, 0.8],
-  [0.8, 0, 4.64, 0],
-  [0, 0.8, 0, 4.64],
-];
+const COV = TEACHER_LOADING_COVARIANCE;
 
 async function main(): Promise<void> {
   const K = Number(process.argv[2] ?? 8);

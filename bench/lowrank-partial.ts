@@ -31,15 +31,11 @@ import { simulate } from '../src/simulate/simulate.js';
 import { solveSpd } from '../src/linalg/small.js';
 import type { Recording } from '../src/recording/types.js';
 import { drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
+import { TEACHER_LOADING_COVARIANCE } from './issue3Teacher.js';
 
 const N = 200;
 const D = 0.02;
-const COV = [
-  [1, 0, 0.8, 0],
-  [0, 1, 0, 0.8],
-  [0.8, 0, 4.64, 0],
-  [0, 0.8, 0, 4.64],
-];
+const COV = TEACHER_LOADING_COVARIANCE;
 
 /** Least-squares coefficients of each target on the columns X (all centred, length T). */
 function leastSquares(X: Float64Array[], targets: Float64Array[]): Float64Array[] {

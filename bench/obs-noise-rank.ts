@@ -18,16 +18,12 @@ import { selectUnits } from '../src/recording/types.js';
 import { iidNetwork } from '../src/simulate/network.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
+import { TEACHER_LOADING_COVARIANCE } from './issue3Teacher.js';
 
 const N = 200;
 const G = 0.3;
 const D = 0.02;
-const COV = [
-  [1, 0, 0.8, 0],
-  [0, 1, 0, 0.8],
-  [0.8, 0, 4.64, 0],
-  [0, 0.8, 0, 4.64],
-];
+const COV = TEACHER_LOADING_COVARIANCE;
 
 async function main(): Promise<void> {
   const seeds = (process.argv[2] ?? '7,8,9').split(',').map(Number);

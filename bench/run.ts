@@ -29,6 +29,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { initBackend, type BackendChoice } from '../src/backend.js';
+import { TEACHER_LOADING_COVARIANCE } from './issue3Teacher.js';
 import { exactStatistics } from '../src/loss/exact.js';
 import { prepareEigensolver } from '../src/linalg/eigh.js';
 import { fitRecording, type FitOptions, type FitResult } from '../src/fit/fit.js';
@@ -286,7 +287,7 @@ async function fitBench(ctx: Ctx, N: number, seed: number, loss: 'whittle' | 'ex
 
 /** Rank-2 teacher of issue 3 (g 0.3, D 0.02, m ~ N(0,1), n = 0.8m + 2ξ) at N units, fitted with --rank. */
 async function lowRankBench(ctx: Ctx, N: number, rank: number | 'auto', maxRepeats: number): Promise<Measured> {
-  const modes = drawModes(N, [[1, 0, 0.8, 0], [0, 1, 0, 0.8], [0.8, 0, 4.64, 0], [0, 0.8, 0, 4.64]], normalGenerator(7));
+  const modes = drawModes(N, TEACHER_LOADING_COVARIANCE, normalGenerator(7));
   ctx.log(`setup: simulating the rank-2 teacher, N=${N}, ${STEPS} steps (not timed)`);
   const sim = await simulate({ ...iidNetwork({ N, g: 0.3, D: 0.02 }), modes }, { dt: DT, steps: STEPS, burnIn: 1000, seed: 3 });
   const runs: number[] = [];
