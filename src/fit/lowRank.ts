@@ -312,7 +312,9 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     if (opts.loss === 'exact') throw new InputError('observation noise (--obs-noise) is fitted with the spectral loss: drop --loss exact (the exact form takes the recorded x as the network\'s, noise and all)', { field });
     if ((opts.leak ?? 0) !== 0) throw new InputError('--obs-noise needs the plain leak U = x²/2: drop --leak', { field });
   }
-  const coarse = opts.obsNoise ? await coarseStart(rec, dt, opts) : undefined;
+  // the observed x's statistics that the noise terms need (src/model/observationNoise.ts), computed once
+  const noiseModel = opts.obsNoise ? observationNoiseModel(rec, new Int32Array(n), 1, nonlinearity(opts.phi)) : undefined;
+  const coarse = noiseModel ? await coarseStart(rec, dt, opts, noiseModel[0].variance) : undefined;
   await prepareEigensolver();
   const tau = opts.tau ?? 1;
   const disc = opts.discretisation ?? 'euler';
@@ -421,7 +423,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
   let correction: WhittleRefinement['correction'];
   if (lossForm === 'whittle') {
     form = 'whittle';
-    const obs = coarse ? { model: observationNoiseModel(rec, new Int32Array(n), 1, phi), obs2: coarse.obs2 } : undefined;
+    const obs = coarse && noiseModel ? { model: noiseModel, obs2: coarse.obs2 } : undefined;
     const w = await refineWhittle(rec, { a: step.a, b: step.b, s: leak }, phi, step.c, prob.floor, fit, nCols, maxIt, partial ? networkSize : undefined, obs);
     fit = w.fit;
     nCols = w.nCols;
@@ -614,7 +616,7 @@ const COARSE_BLOCK_TAU = 0.5;
  * samples, where the white noise averages out; σ_obs² from the lag-0 excess of the full recording
  * (src/statistics/whiteNoise.ts).
  */
-async function coarseStart(rec: Recording, dt: number, opts: LowRankFitOptions): Promise<{ fit: LowRankFitResult; block: number; obs2: number }> {
+async function coarseStart(rec: Recording, dt: number, opts: LowRankFitOptions, unitVariance: Float64Array): Promise<{ fit: LowRankFitResult; block: number; obs2: number }> {
   const tau = opts.tau ?? 1;
   const block = Math.max(1, Math.round((COARSE_BLOCK_TAU * tau) / dt));
   const n = rec.nUnits;
@@ -628,15 +630,7 @@ async function coarseStart(rec: Recording, dt: number, opts: LowRankFitOptions):
   const fit = await fitLowRank(means, { ...opts, obsNoise: false, dt: dt * block, loss: 'exact', networkSize: undefined, currents: false });
   const excess = Float64Array.from(whiteNoiseExcess(rec).variance).sort();
   // a start above 0 (the loss is flat in log σ_obs² near 0): at least 1e-4 of the median variance
-  const variance = Float64Array.from({ length: n }, (_, i) => {
-    let a = 0;
-    let b = 0;
-    for (let t = 0; t < rec.nSamples; t++) {
-      a += rec.data[t * n + i];
-      b += rec.data[t * n + i] ** 2;
-    }
-    return b / rec.nSamples - (a / rec.nSamples) ** 2;
-  }).sort();
+  const variance = Float64Array.from(unitVariance).sort();
   const obs2 = Math.max(excess[n >> 1], 1e-4 * variance[n >> 1]);
   return { fit, block, obs2 };
 }
