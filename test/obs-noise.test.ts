@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitRecording } from '../src/fit/fit.js';
-import { fitLowRank } from '../src/fit/lowRank.js';
+import { coarseBlockLength, fitLowRank } from '../src/fit/lowRank.js';
 import { iidNetwork } from '../src/simulate/network.js';
 import { drawModes, largestPrincipalAngle } from '../src/structure/modes.js';
 import { FitFileSchema } from '../src/fitfile/schema.js';
@@ -48,6 +48,20 @@ describe('fit --rank with observation noise (issue 3\'s teacher: N 200, g 0.3, D
     expect(fit.model.fitted).toContain('obsNoise');
     expect(fit.notes.some((t) => t.startsWith('spectral low-rank fit with observation noise'))).toBe(true);
   }, 180_000);
+
+  it('500 τ of the same teacher at σ_obs 0.1: the start\'s blocks follow the noise (σ_obs²/(D·h) within 15 % of 10, blocks of 5 samples) and rank auto picks 2 (fixed blocks of 10 chose 0); m-span ≤ 25°, ĝ within 15 %', async () => {
+    const modes = drawModes(200, COV, normalGenerator(7));
+    const sim = await simulateSpec({ ...iidNetwork({ N: 200, g: 0.3, D: 0.02 }), modes }, { dt: 0.05, steps: 10000, burnIn: 1000, seed: 3, obsNoise: 0.1 });
+    const rule = coarseBlockLength(whiteNoiseExcess(sim.recording), 0.05, 1);
+    expect(rel(rule.ratio, 0.1 ** 2 / (0.02 * 0.05))).toBeLessThan(0.15);
+    expect(rule.block).toBe(5);
+    const fit = await fitLowRank(sim.recording, { phi: 'tanh', rank: 'auto', obsNoise: true });
+    // (here rank 2, m 19.8°, n 37.4°, ĝ −8 %; on realisations 8:4 and 9:5 it picks 1, as 10 samples did; at 1000 τ 2 on all three)
+    expect(fit.structure.rank).toBe(2);
+    expect(largestPrincipalAngle(modes.m, fit.canonical.m)).toBeLessThan(25);
+    expect(rel(fit.params.g.value, sim.realised.g[0][0])).toBeLessThan(0.15);
+    expect(fit.notes.some((t) => t.includes('on means over blocks of 5 samples'))).toBe(true);
+  }, 120_000);
 
   it('an i.i.d. network with σ_obs 0.1 (100 units, g 0.3, 1000 τ): --rank auto picks 0, ĝ within 10 %, σ̂_obs within 1 %', async () => {
     const sim = await simulateIid({ N: 100, g: 0.3, D: 0.02 }, { ...run, seed: 1, obsNoise: 0.1 });
@@ -153,7 +167,7 @@ describe('the noise model\'s Gaussian averages (src/model/observationNoise.ts)',
 });
 
 describe('white noise seen without a model (src/statistics/whiteNoise.ts, connfit inspect)', () => {
-  it('an Euler AR(1) with step h leaves h³ of its variance (h 0.4: 6.4 %); a network with σ_obs 0.3 shows it within 3 %, without it under 0.5 %', async () => {
+  it('an Euler AR(1) with step h leaves h³ of its variance (h 0.4: 6.4 %) and drops by D·h(1 − h²)/(1 − h/2) from lag 0 to 1; a network with σ_obs 0.3 shows it within 3 %, without it under 0.5 %', async () => {
     const T = 400_000;
     const h = 0.4;
     const normal = normalGenerator(8);
@@ -161,6 +175,9 @@ describe('white noise seen without a model (src/statistics/whiteNoise.ts, connfi
     for (let t = 1; t < T; t++) data[t] = (1 - h) * data[t - 1] + normal();
     const ar = whiteNoiseExcess({ nUnits: 1, nSamples: T, data });
     expect(Math.abs(ar.share[0] - h ** 3)).toBeLessThan(0.006); // 1 − (3a − 3a² + a³) = (1 − a)³, a = 1 − h
+    // the step drop 2C₁ − 3C₂ + C₃ = C₀ a(1 − a)(2 − a), C₀ = 1/(1 − a²): D·h = ½ here, times 1.05
+    const a = 1 - h;
+    expect(rel(ar.stepDrop[0], (a * (2 - a)) / (1 + a))).toBeLessThan(0.03);
     const noisy = await simulateIid({ N: 100, g: 1.5, D: 0.1 }, { ...run, seed: 4, obsNoise: 0.3 });
     const clean = await simulateIid({ N: 100, g: 1.5, D: 0.1 }, { ...run, seed: 4 });
     const median = (v: Float64Array) => Float64Array.from(v).sort()[v.length >> 1];

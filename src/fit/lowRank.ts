@@ -25,7 +25,7 @@ import { minimiseLBFGS, type OptimiseResult } from './lbfgs.js';
 import { covarianceFromHessian, deltaMethod, hessianFromValues, type Estimate } from './uncertainty.js';
 import { EXACT_LOSS_NOTE, FIT_SCALE_REMEDY, OBS_NOISE_NOTE, type FitResult } from './fit.js';
 import { networkPhiPower, observationNoiseCorrection, observationNoiseModel, type ObservationNoisePopulation } from '../model/observationNoise.js';
-import { whiteNoiseExcess, whiteNoiseHint } from '../statistics/whiteNoise.js';
+import { type WhiteNoiseEstimate, whiteNoiseExcess, whiteNoiseHint } from '../statistics/whiteNoise.js';
 import { checkDataScale } from '../statistics/scale.js';
 
 export interface LowRankFitOptions {
@@ -431,7 +431,7 @@ export async function fitLowRank(rec: Recording, opts: LowRankFitOptions): Promi
     correction = w.correction;
     notes.push(
       coarse
-        ? `spectral low-rank fit with observation noise: the noise's share of each unit's input and φ is modelled, its own ε (in both) taken out of the mode regression; ${opts.rank === 'auto' ? 'rank and ' : ''}start from the exact form on means over blocks of ${coarse.block} samples (the noise averages out of them${opts.rank === 'auto' ? '; the rank is chosen on 1/' + coarse.block + ' of the samples, so weak modes need longer recordings' : ''}); J0 is not fitted (0)`
+        ? `spectral low-rank fit with observation noise: the noise's share of each unit's input and φ is modelled, its own ε (in both) taken out of the mode regression; ${opts.rank === 'auto' ? 'rank and ' : ''}start from the exact form ${coarseWhere(coarse.block, coarse.ratio, opts.rank === 'auto')}; J0 is not fitted (0)`
         : 'spectral low-rank fit (for partial recordings): rank and start from the exact form; J0 is not fitted (0)',
     );
   }
@@ -603,22 +603,54 @@ function partialExactNote(n: number, N: number, g: number): string {
 }
 
 /**
- * Block length of coarseStart in units of τ. Observation noise on x reaches the exact form's input
+ * Block length (samples) of coarseStart. Observation noise on x reaches the exact form's input
  * y ≈ (x[t+1] − x[t])/h + x[t] as variance ≈ 2σ_obs²/h², against the network noise's 2D/h, and its own ε sits
  * in both y_i and φ(x_i): at h = 0.05 a σ_obs² of a third of D·h already took ĝ +58 % on issue 3's teacher,
- * and σ_obs² ≈ D·h lost the modes (spans at 56–90°). Means over blocks of k samples divide the noise's
- * variance by k and its share of y's by k² (k h = 0.5 here).
+ * and σ_obs² ≈ D·h lost the modes (spans at 56–90°). Means over blocks of k samples take the ratio
+ * σ_obs²/(D·h) down by k², but they are not the model's process sampled at k·h, and their fewer samples
+ * carry less about the modes: on that teacher (`node dist/bench/obs-noise-block.js`) the held-out rank
+ * was right where the ratio in the block means was 0.1–0.6 and blocks were short, and lost modes in long
+ * blocks even where the noise was gone from them (k·h of 0.5 τ at σ_obs 0.02, 0.85 τ at 0.1; at 0.3, 0.7 τ
+ * with a ratio of 0.5 did worse than 0.5 τ with 1). So k takes the ratio to ≤ 0.5, at least 2 (k = 1 left a
+ * ratio of 0.4 choosing rank 1 on realisations where k = 2 chose 2), 1 where the ratio is below 0.05, and
+ * at most 0.5 τ/h (the fixed length this rule replaced). The ratio is the
+ * units' summed lag-0 excess over their autocovariances' summed drop to lag 1 (src/statistics/whiteNoise.ts):
+ * one unit's drop, ~D·h, is within the sampling error of its lags 1–3 when the noise is strong (σ_obs 0.3 on
+ * 500 τ: a median of per-unit ratios gave 19 for 90).
  */
-const COARSE_BLOCK_TAU = 0.5;
+export function coarseBlockLength(est: WhiteNoiseEstimate, dt: number, tau: number): { block: number; ratio: number } {
+  const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
+  const drop = sum(est.stepDrop);
+  const ratio = drop > 0 ? sum(est.variance) / drop : Number.POSITIVE_INFINITY;
+  if (!(ratio > COARSE_NEGLIGIBLE_RATIO)) return { block: 1, ratio };
+  const longest = Math.max(2, Math.round((COARSE_LONGEST_BLOCK_TAU * tau) / dt));
+  return { block: Math.min(longest, Math.max(2, Math.ceil(Math.sqrt(ratio / COARSE_TARGET_RATIO)))), ratio };
+}
+
+/** Where coarseStart's exact form ran, for the fit's note. */
+function coarseWhere(block: number, ratio: number, auto: boolean): string {
+  const measured = `σ_obs²/(D·h) ≈ ${ratio.toPrecision(2)} at the recording's step, from the lag-0 excess over the step's autocovariance drop`;
+  if (block === 1) return `on the recording itself (${measured}: the noise is small against the network's there)`;
+  return (
+    `on means over blocks of ${block} samples, where the noise averages out (${measured}; ${(ratio / block ** 2).toPrecision(2)} in the block means)` +
+    (auto ? `; the rank is chosen on 1/${block} of the samples, so weak modes need longer recordings (on issue 3's teacher at σ_obs 0.1, 500 τ found both modes on one of three realisations, 1000 and 2000 τ on three)` : '')
+  );
+}
+
+/** σ_obs²/(D·h) aimed for in the block means, and below which the noise is left in (coarseBlockLength). */
+const COARSE_TARGET_RATIO = 0.5;
+const COARSE_NEGLIGIBLE_RATIO = 0.05;
+/** The longest block, in units of τ (coarseBlockLength). */
+const COARSE_LONGEST_BLOCK_TAU = 0.5;
 
 /**
  * Start (and rank) for a low-rank fit with observation noise: the exact form on means over blocks of
  * samples, where the white noise averages out; σ_obs² from the lag-0 excess of the full recording
  * (src/statistics/whiteNoise.ts).
  */
-async function coarseStart(rec: Recording, dt: number, opts: LowRankFitOptions, unitVariance: Float64Array): Promise<{ fit: LowRankFitResult; block: number; obs2: number }> {
-  const tau = opts.tau ?? 1;
-  const block = Math.max(1, Math.round((COARSE_BLOCK_TAU * tau) / dt));
+async function coarseStart(rec: Recording, dt: number, opts: LowRankFitOptions, unitVariance: Float64Array): Promise<{ fit: LowRankFitResult; block: number; ratio: number; obs2: number }> {
+  const noise = whiteNoiseExcess(rec);
+  const { block, ratio } = coarseBlockLength(noise, dt, opts.tau ?? 1);
   const n = rec.nUnits;
   const samples = Math.floor(rec.nSamples / block);
   const data = new Float64Array(samples * n);
@@ -628,11 +660,11 @@ async function coarseStart(rec: Recording, dt: number, opts: LowRankFitOptions, 
   }
   const means: Recording = { ...rec, data, nSamples: samples, dt: dt * block, time: undefined };
   const fit = await fitLowRank(means, { ...opts, obsNoise: false, dt: dt * block, loss: 'exact', networkSize: undefined, currents: false });
-  const excess = Float64Array.from(whiteNoiseExcess(rec).variance).sort();
+  const excess = Float64Array.from(noise.variance).sort();
   // a start above 0 (the loss is flat in log σ_obs² near 0): at least 1e-4 of the median variance
   const variance = Float64Array.from(unitVariance).sort();
   const obs2 = Math.max(excess[n >> 1], 1e-4 * variance[n >> 1]);
-  return { fit, block, obs2 };
+  return { fit, block, ratio, obs2 };
 }
 
 /** ⟨φ'(x_i)⟩ over the samples, per unit. */

@@ -13,6 +13,11 @@ export interface WhiteNoiseEstimate {
   variance: Float64Array;
   /** per unit: that excess as a share of the unit's variance */
   share: Float64Array;
+  /**
+   * per unit: the dynamics' own drop from lag 0 (extrapolated) to lag 1, 2C₁ − 3C₂ + C₃: the kink of the
+   * autocovariance, ≈ D·dt/τ for the rate network (its noise's variance per step), plus O(dt²)
+   */
+  stepDrop: Float64Array;
 }
 
 /** The lag-0 excess of each unit's autocovariance over lags 1–3 extrapolated (see the header). */
@@ -21,6 +26,7 @@ export function whiteNoiseExcess(rec: SeriesSource): WhiteNoiseEstimate {
   if (T < 8) throw new RangeError(`a white-noise estimate needs at least 8 samples, got ${T}`);
   const variance = new Float64Array(n);
   const share = new Float64Array(n);
+  const stepDrop = new Float64Array(n);
   const x = new Float64Array(T);
   for (let i = 0; i < n; i++) {
     let mean = 0;
@@ -35,8 +41,9 @@ export function whiteNoiseExcess(rec: SeriesSource): WhiteNoiseEstimate {
     }
     variance[i] = c[0] - (3 * c[1] - 3 * c[2] + c[3]);
     share[i] = c[0] > 0 ? variance[i] / c[0] : 0;
+    stepDrop[i] = 2 * c[1] - 3 * c[2] + c[3];
   }
-  return { variance, share };
+  return { variance, share, stepDrop };
 }
 
 /** Median of a copy (the upper one for even lengths). */
