@@ -12,7 +12,7 @@ import { initBackend } from '../src/backend.js';
 import { coarseBlockLength, fitLowRank } from '../src/fit/lowRank.js';
 import { prepareEigensolver } from '../src/linalg/eigh.js';
 import { normalGenerator } from '../src/random.js';
-import type { Recording } from '../src/recording/types.js';
+import { blockMeans } from '../src/recording/types.js';
 import { iidNetwork } from '../src/simulate/network.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { drawModes } from '../src/structure/modes.js';
@@ -20,14 +20,6 @@ import { whiteNoiseExcess } from '../src/statistics/whiteNoise.js';
 import { TEACHER_LOADING_COVARIANCE } from './issue3Teacher.js';
 
 const DT = 0.05;
-
-function blockMeans(rec: Recording, k: number): Recording {
-  const n = rec.nUnits;
-  const samples = Math.floor(rec.nSamples / k);
-  const data = new Float64Array(samples * n);
-  for (let t = 0; t < samples * k; t++) for (let i = 0; i < n; i++) data[Math.floor(t / k) * n + i] += rec.data[t * n + i] / k;
-  return { ...rec, data, nSamples: samples, dt: DT * k, time: undefined };
-}
 
 async function main(): Promise<void> {
   const seeds = (process.argv[2] ?? '7,8,9').split(',').map(Number);
@@ -58,7 +50,7 @@ async function main(): Promise<void> {
       const cells: string[] = [];
       for (const k0 of ks) {
         const k = k0 || rule;
-        const f = await fitLowRank(blockMeans(rec, k), { phi: 'tanh', rank: 'auto', dt: DT * k });
+        const f = await fitLowRank(blockMeans(rec, k, DT), { phi: 'tanh', rank: 'auto', dt: DT * k });
         cells.push(`${f.structure.rank} (${(ratio / (k * k)).toFixed(2)})`);
       }
       const name = iid ? `i.i.d. ${N}, g ${g}, seed ${s}` : `${s}:${s - 4}`;

@@ -9,7 +9,7 @@ import { initBackend } from '../backend.js';
 import { InputError } from '../errors.js';
 import { nonlinearity, type PhiName } from '../nonlinearity.js';
 import { type Discretisation, type NaturalParams, stepCoefficients } from '../model/parameters.js';
-import type { Recording } from '../recording/types.js';
+import { blockMeans, type Recording } from '../recording/types.js';
 import { symmetricEigen, prepareEigensolver } from '../linalg/eigh.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import {
@@ -652,14 +652,7 @@ async function coarseStart(rec: Recording, dt: number, opts: LowRankFitOptions, 
   const noise = whiteNoiseExcess(rec);
   const { block, ratio } = coarseBlockLength(noise, dt, opts.tau ?? 1);
   const n = rec.nUnits;
-  const samples = Math.floor(rec.nSamples / block);
-  const data = new Float64Array(samples * n);
-  for (let t = 0; t < samples * block; t++) {
-    const row = Math.floor(t / block) * n;
-    for (let i = 0; i < n; i++) data[row + i] += rec.data[t * n + i] / block;
-  }
-  const means: Recording = { ...rec, data, nSamples: samples, dt: dt * block, time: undefined };
-  const fit = await fitLowRank(means, { ...opts, obsNoise: false, dt: dt * block, loss: 'exact', networkSize: undefined, currents: false });
+  const fit = await fitLowRank(blockMeans(rec, block, dt), { ...opts, obsNoise: false, dt: dt * block, loss: 'exact', networkSize: undefined, currents: false });
   const excess = Float64Array.from(noise.variance).sort();
   // a start above 0 (the loss is flat in log σ_obs² near 0): at least 1e-4 of the median variance
   const variance = Float64Array.from(unitVariance).sort();

@@ -55,3 +55,15 @@ export function selectUnits(rec: Recording, units: number[]): Recording {
   }
   return { ...rec, data, nUnits: n, unitNames: units.map((u) => rec.unitNames[u]) };
 }
+
+/** Means over consecutive blocks of k samples (a trailing partial block is dropped), sampled every k·dt. */
+export function blockMeans(rec: Recording, k: number, dt: number): Recording {
+  const n = rec.nUnits;
+  const samples = Math.floor(rec.nSamples / k);
+  const data = new Float64Array(samples * n);
+  for (let t = 0; t < samples * k; t++) {
+    const row = Math.floor(t / k) * n;
+    for (let i = 0; i < n; i++) data[row + i] += rec.data[t * n + i] / k;
+  }
+  return { ...rec, data, nSamples: samples, dt: dt * k, time: undefined };
+}
