@@ -50,6 +50,7 @@ interface FitCliOptions {
   connectome?: string;
   synapses?: SynapseSelection;
   obsNoise?: boolean;
+  indicatorDecay?: number;
 }
 
 /** `--units a,b,c` → the names; an empty list would otherwise mean "all units" without a word. */
@@ -99,6 +100,9 @@ export function registerFit(program: Command): void {
     .option('--obs-noise', 'fit white observation noise on x (x_data = x + ε, sd σ_obs reported as obsNoise, in data units): ' +
       'measurement noise that raises D̂ and lowers ĝ when ignored. Spectral loss (the default with it, also with --fit-tau); ' +
       'one or more populations, or --rank R|auto (all or part of the network recorded); not with --fit-scale, a leak shape, --regions, --connectome or --effective-rank')
+    .option('--indicator-decay <T>', 'the recording is a calcium indicator\'s trace of x with this decay time (time unit of dt): the fit undoes the indicator, ' +
+      'averages over short blocks where that amplifies the noise, and fits white noise on the trace (implies --obs-noise; spectral loss; one or more populations; ' +
+      'not with --rank, --regions, --connectome, --effective-rank or --bootstrap-networks)', parseNumber('--indicator-decay', { positive: true }))
     .addOption(new Option('--layout <layout>', 'time-by-unit: rows are samples; unit-by-time: rows are units').choices(['time-by-unit', 'unit-by-time']))
     .option('--no-header', 'CSV without unit names')
     .option('--rank <R|auto>', 'fit R low-rank modes m nᵀ/N with the random bulk (THEORY §1.3b); exact loss (default, all ' +
@@ -161,6 +165,9 @@ Examples (run in order; a JSON file argument can also name a model shipped in mo
   With white measurement noise of sd 0.3 on the recorded x:
   $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --obs-noise 0.3 --seed 1 --out noisy.csv
   $ connfit fit noisy.csv --obs-noise --out noisy-fit.json
+  Calcium imaging: x seen through an indicator of decay 0.5 τ, with noise of sd 0.1 on the trace:
+  $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 20000 --indicator-decay 0.5 --obs-noise 0.1 --seed 1 --out calcium.csv
+  $ connfit fit calcium.csv --indicator-decay 0.5 --out calcium-fit.json
   Random + rank-2 network of 200 units, all recorded, then 100 of them:
   $ connfit simulate --N 200 --g 0.3 --D 0.02 --dt 0.05 --steps 20000 --seed 1 --out lowrank.csv \\
       --rank 2 --overlap "[[1,0,0.8,0],[0,1,0,0.8],[0.8,0,4.64,0],[0,0.8,0,4.64]]"
@@ -236,6 +243,11 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
         else {
           for (const [flag, on] of [['--rank', rank !== undefined], ['--regions', opts.regions !== undefined], ['--populations', opts.populations !== undefined], ['--effective-rank', opts.effectiveRank], ['--network-size', opts.networkSize !== undefined], ['--loss whittle', opts.loss === 'whittle']] as const) {
             if (on) throw new InputError(`cannot be combined with ${flag} (a connectome fit has the given matrix as its structure, one population and the exact loss); drop ${flag}`, { field: '--connectome' });
+          }
+        }
+        if (opts.indicatorDecay !== undefined) {
+          for (const [flag, on] of [['--rank', rank !== undefined], ['--regions', opts.regions !== undefined], ['--connectome', opts.connectome !== undefined], ['--effective-rank', opts.effectiveRank], ['--bootstrap-networks', opts.bootstrapNetworks !== undefined], ['--loss exact', opts.loss === 'exact']] as const) {
+            if (on) throw new InputError(`cannot be combined with ${flag} yet (the indicator is undone for the spectral fit of the random bulk, g, D and J0, with or without populations); drop ${flag}, or drop --indicator-decay`, { field: '--indicator-decay' });
           }
         }
         if (opts.obsNoise) {
@@ -319,6 +331,7 @@ Regions file (--regions; the format of connfit simulate --regions, keys other th
           fitLeak: opts.fitLeak,
           leak: opts.leak,
           obsNoise: opts.obsNoise,
+          ...(opts.indicatorDecay !== undefined ? { indicatorDecay: opts.indicatorDecay } : {}),
           populations: opts.populations ? readPopulationAssignment(opts.populations, rec.unitNames) : undefined,
           onProgress: (_stage, done, total) => bar.update(done, total),
         };

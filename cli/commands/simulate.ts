@@ -46,6 +46,7 @@ interface SimulateCliOptions {
   observe?: number;
   seed?: number;
   obsNoise?: number;
+  indicatorDecay?: number;
   out: string;
   format?: RecordingFileFormat;
   populations?: string;
@@ -127,6 +128,8 @@ export function registerSimulate(program: Command): void {
     .option('--overlap <matrix>', 'with --rank: 2R×2R covariance of each unit\'s loadings (m_1..m_R, n_1..n_R), JSON file or inline JSON')
     .option('--save-network <file.json>', `also write the network: spec, seed, realised g/J0 and, for N ≤ ${MAX_SAVED_COUPLINGS_N}, the coupling matrix J`)
     .option('--obs-noise <sd>', 'add white observation noise of this sd to the recorded x (measurement noise; fit it with connfit fit --obs-noise)', parseNumber('--obs-noise', { positive: true }))
+    .option('--indicator-decay <T>', 'record x through a calcium indicator of this decay time (time unit of --dt; first-order kinetics at the recorded step, unit gain); ' +
+      '--obs-noise is then added to the indicator\'s trace. Fit it with connfit fit --indicator-decay T', parseNumber('--indicator-decay', { positive: true }))
     .option('--quiet', 'no progress bar and no summary')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText(
@@ -287,6 +290,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             seed,
             keepCouplings,
             ...(opts.obsNoise !== undefined ? { obsNoise: opts.obsNoise } : {}),
+            ...(opts.indicatorDecay !== undefined ? { indicatorDecay: opts.indicatorDecay } : {}),
             onProgress: (done, total) => bar.update(done, total),
           });
         } catch (err) {
@@ -316,6 +320,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             steps: opts.steps,
             burnIn: opts.burnIn,
             ...(opts.obsNoise !== undefined ? { obsNoise: opts.obsNoise } : {}),
+            ...(opts.indicatorDecay !== undefined ? { indicatorDecay: opts.indicatorDecay } : {}),
             recording: opts.out,
             observedUnits: result.observedUnits,
             realised: result.realised,
@@ -337,6 +342,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             dt: opts.dt,
             seed,
             ...(opts.obsNoise !== undefined ? { obsNoise: opts.obsNoise } : {}),
+            ...(opts.indicatorDecay !== undefined ? { indicatorDecay: opts.indicatorDecay } : {}),
             realised: result.realised,
             ...(regionLoadings ? { links: regionLinks.map((l) => ({ from: spec.names[l.source], to: spec.names[l.target] })) } : {}),
             seconds,
@@ -357,7 +363,7 @@ Exit codes: 0 ok, 1 failure (e.g. the simulation diverged), 2 bad options or inp
             : `realised g_ab ${fmtMatrix(result.realised.g)}, J0_ab ${fmtMatrix(result.realised.J0)} (rows: target ${spec.names.join(', ')})`;
         process.stdout.write(
           `N ${N} (${popText}), φ = ${spec.phi}, seed ${seed}${opts.seed === undefined ? ' (random; pass --seed to repeat)' : ''}\n` +
-            `recorded ${rec.nUnits} units × ${rec.nSamples} samples, dt ${opts.dt}, burn-in ${opts.burnIn} steps${opts.obsNoise !== undefined ? `, observation noise sd ${fmt(opts.obsNoise)}` : ''}\n` +
+            `recorded ${rec.nUnits} units × ${rec.nSamples} samples, dt ${opts.dt}, burn-in ${opts.burnIn} steps${opts.obsNoise !== undefined ? `, observation noise sd ${fmt(opts.obsNoise)}` : ''}${opts.indicatorDecay !== undefined ? `, seen through an indicator of decay ${fmt(opts.indicatorDecay)}` : ''}\n` +
             `${realisedText}\n` +
             (regionLoadings ? `links (rank one, THEORY §1.3d): ${regionLinks.map((l) => `${spec.names[l.source]} → ${spec.names[l.target]}`).join(', ') || 'none'}\n` : '') +
             `wrote ${opts.out} (${format})${opts.saveNetwork !== undefined ? ` and ${opts.saveNetwork}${keepCouplings ? '' : ' (without J: N > ' + MAX_SAVED_COUPLINGS_N + ')'}` : ''} in ${seconds.toFixed(1)} s\n`,

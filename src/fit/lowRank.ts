@@ -711,7 +711,7 @@ async function refineWhittle(
     const obs2 = Math.exp(y[2]);
     const h = 1e-4 * obs2;
     const [lo, mid, hi] = [obs2 - h, obs2, obs2 + h].map((v) => observationNoiseCorrection(obsNoise.model, v, phi)[0]);
-    const bulk = observedBulk.map((v) => networkPhiPower(v, mid));
+    const bulk = observedBulk.map((v, k) => networkPhiPower(v, mid, (2 * Math.PI * k) / st.T));
     const dBulk = observedBulk.map((v, k) => (bulk[k] > 0 ? ((hi.r - lo.r) * v + hi.w - lo.w) / (2 * h) : 0));
     return { bulk, obs: { obs2, dBulk, slope } };
   };

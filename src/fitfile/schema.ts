@@ -168,6 +168,10 @@ export const FitFileSchema = z.object({
     discretisation: z.enum(['euler', 'exp-euler']),
     fitted: z.array(z.string()),
     fixed: z.record(z.string(), z.number()),
+    /** The calcium indicator undone before the fit (fit --indicator-decay): decay time, γ per sample, block length, noise over x's variance. */
+    indicator: z
+      .object({ decay: z.number().positive(), pole: z.number().min(0).max(1), block: z.number().int().positive(), noiseToSignal: z.number().min(0) })
+      .optional(),
     /**
      * Point estimates in the model's own form: g²_ab blocks, D_a, J0_ab, τ, offset, scale, s. Finite
      * (zod numbers refuse NaN and ±∞); g² and D are variances (≥ 0), τ and the scale positive.

@@ -194,7 +194,7 @@ export function whittleLowRankStatistics(rec: Recording, basis: StepBasis, phi: 
     Cy.push(cy);
   }
   const f64 = (a: Float32Array) => Float64Array.from(a.subarray(0, low * n));
-  const noiseShape = Float64Array.from({ length: nb }, (_, k) => obsNoisePower(1, basis.a, basis.b, (2 * Math.PI * k) / T));
+  const noiseShape = Float64Array.from({ length: nb }, (_, k) => obsNoisePower(1, basis.a, basis.b, (2 * Math.PI * k) / T, undefined)); // white: rank fits take no indicator
   const crossShape = (k: number) => basis.a * Math.cos((2 * Math.PI * k) / T) + basis.b;
   const ownNoiseBins = Float64Array.from({ length: low }, (_, k) => crossShape(k));
   const ownNoiseBands = new Float64Array(B);

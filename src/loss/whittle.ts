@@ -15,8 +15,9 @@ import type { Nonlinearity } from '../nonlinearity.js';
 import { type ModelConfig, type ParamLayout, type TensorParams, stepCoefficients, unpack, unpackTensor } from '../model/parameters.js';
 import { OFFSET_COEFFICIENT, phiSpectra, type BasisName, type PhiSpectra, type SeriesSource, type SpectralStatistics } from '../statistics/spectra.js';
 import {
-  networkPhiPower, observationNoiseCorrection, observationNoiseCorrectionTensor, type ObservationNoisePopulation,
+  networkPhiPower, observationNoiseCorrection, observationNoiseCorrectionTensor, type NoiseCovariance, type ObservationNoisePopulation, WHITE_NOISE,
 } from '../model/observationNoise.js';
+import { blockMeanNoiseShape, type IndicatorModel, indicatorNoiseCovariance, indicatorNoiseShape } from '../model/indicator.js';
 
 export interface WhittleInputs {
   stats: SpectralStatistics;
@@ -112,9 +113,14 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
 
   const pairMult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2));
   const kappa = offsetCoefficients(names, cfg);
-  // observation noise (see obsNoisePower): cos ω_k over bins 0..T/2 and the φ-spectrum's correction
-  const cosOmega = cfg.fitObsNoise ? constant(tf.tensor1d(Float32Array.from({ length: nb }, (_, k) => Math.cos((2 * Math.PI * k) / T)))) : undefined;
-  const noiseCorrection = cfg.fitObsNoise ? observationNoiseCorrectionTensor(checkedNoiseModel(inp, P), cfg.phi) : undefined;
+  // observation noise (see obsNoisePower): cos ω_k over bins 0..T/2, an undone indicator's colour, and the φ-spectrum's correction
+  const omegaAt = (k: number) => (2 * Math.PI * k) / T;
+  const cosOmega = cfg.fitObsNoise ? constant(tf.tensor1d(Float32Array.from({ length: nb }, (_, k) => Math.cos(omegaAt(k))))) : undefined;
+  const ind = cfg.indicator;
+  const colour = cfg.fitObsNoise && ind ? constant(tf.tensor1d(Float32Array.from({ length: nb }, (_, k) => indicatorNoiseShape(ind, omegaAt(k))))) : undefined;
+  // the network noise's shape in y when x holds block means (1 for the recording itself)
+  const blocks = cfg.indicator && cfg.indicator.block > 1 ? constant(tf.tensor1d(Float32Array.from({ length: nb }, (_, k) => blockMeanNoiseShape(cfg.indicator!.block, omegaAt(k))))) : undefined;
+  const noiseCorrection = cfg.fitObsNoise ? observationNoiseCorrectionTensor(checkedNoiseModel(inp, P), cfg.phi, noiseCovariance(cfg)) : undefined;
   const loss: LossFunction = (theta) =>
     tf.tidy(() => {
       const tp = unpackTensor(theta, layout, cfg);
@@ -124,8 +130,10 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
       // P̄_φ of the network's x from the observed one (networkPhiPower, never below 0)
       let power: tf.Tensor = observed;
       if (noiseCorrection) {
-        const { r, w: white } = noiseCorrection.at(tp.obsNoise2);
-        power = tf.relu(tf.add(tf.mul(r, observed), white));
+        const { r, w: white, c } = noiseCorrection.at(tp.obsNoise2);
+        power = tf.add(tf.mul(r, observed), white);
+        if (colour) power = tf.add(power, tf.mul(c, cosOmega!));
+        power = tf.relu(power);
       }
       const mRe = tf.squeeze(tf.slice(phiT, [1, 0, 0], [1, P, nb]), [0]);
       const mIm = tf.squeeze(tf.slice(phiT, [2, 0, 0], [1, P, nb]), [0]);
@@ -134,11 +142,12 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
       pops.forEach((p, alpha) => {
         if (p.n === 0) return;
         // s_α(k), bins 0..T/2
-        let s: tf.Tensor = tf.add(tf.mul(tp.D[alpha], tp.c), inp.sigma2Floor[alpha]);
+        let s: tf.Tensor = tf.add(tf.mul(tf.mul(tp.D[alpha], tp.c), blocks ?? 1), inp.sigma2Floor[alpha]);
         if (cosOmega) {
-          // σ_obs² |a e^{iω} + b|² = σ_obs² (a² + b² + 2ab cos ω)
+          // σ_obs² |a e^{iω} + b|² = σ_obs² (a² + b² + 2ab cos ω), times the undone indicator's colour
           const ab = tf.mul(tf.mul(tp.a, tp.b), 2);
-          s = tf.add(s, tf.mul(tp.obsNoise2, tf.add(tf.add(tf.square(tp.a), tf.square(tp.b)), tf.mul(ab, cosOmega))));
+          const filter = tf.add(tf.add(tf.square(tp.a), tf.square(tp.b)), tf.mul(ab, cosOmega));
+          s = tf.add(s, tf.mul(tp.obsNoise2, colour ? tf.mul(filter, colour) : filter));
         }
         for (let beta = 0; beta < P; beta++) {
           s = tf.add(s, tf.mul(tp.g2[alpha][beta], tf.squeeze(tf.slice(power, [beta, 0], [1, nb]), [0])));
@@ -226,9 +235,21 @@ export function whittleLoss(inp: WhittleInputs): { loss: LossFunction; normalise
  * flat: so the two are told apart by the shape of y's spectrum. It also reaches the regressors: φ(x + ε)
  * is a smoothed φ plus white scatter, which the loss undoes (src/model/observationNoise.ts). Unit i's
  * own ε in both its Y_i and its Φ_i is the own-power term's kind of 1/n effect and is left to it.
+ * With an indicator undone (src/model/indicator.ts) the noise on x is ε filtered by (1 − γe^{−iω})/(1 − γ)
+ * (and block-averaged), and its power takes that filter's shape.
  */
-export function obsNoisePower(obs2: number, a: number, b: number, omega: number): number {
-  return obs2 * (a * a + b * b + 2 * a * b * Math.cos(omega));
+export function obsNoisePower(obs2: number, a: number, b: number, omega: number, indicator: IndicatorModel | undefined): number {
+  return obs2 * (a * a + b * b + 2 * a * b * Math.cos(omega)) * (indicator ? indicatorNoiseShape(indicator, omega) : 1);
+}
+
+/** The network noise's power in y per unit of its white level: blurred where x holds block means of an undone indicator. */
+export function networkNoiseShape(indicator: IndicatorModel | undefined, omega: number): number {
+  return indicator ? blockMeanNoiseShape(indicator.block, omega) : 1;
+}
+
+/** The covariance shape of the noise on the fitted x: white, or an undone indicator's MA(1). */
+export function noiseCovariance(cfg: ModelConfig): NoiseCovariance {
+  return cfg.indicator ? indicatorNoiseCovariance(cfg.indicator) : WHITE_NOISE;
 }
 
 function checkedNoiseModel(inp: WhittleInputs, P: number): ObservationNoisePopulation[] {
@@ -314,16 +335,16 @@ export function whittleLossValue(inp: WhittleInputs, theta: Float64Array): numbe
   const mult = stats.pairs.map(([c, d]) => (c === d ? 1 : 2) * w[c] * w[d]);
   let total = 0;
   const obs2 = cfg.fitObsNoise ? nat.obsNoise2! : 0;
-  const correction = cfg.fitObsNoise && obs2 > 0 ? observationNoiseCorrection(checkedNoiseModel(inp, P), obs2, inp.phi) : undefined;
+  const correction = cfg.fitObsNoise && obs2 > 0 ? observationNoiseCorrection(checkedNoiseModel(inp, P), obs2, inp.phi, noiseCovariance(cfg)) : undefined;
   // P̄_φ of the network's x and the observation noise's share of y's power (see obsNoisePower)
-  const power = phiS.power.map((pw, b) => (correction ? pw.map((v) => networkPhiPower(v, correction[b])) : pw));
-  const noiseAt = (kk: number) => (obs2 > 0 ? obsNoisePower(obs2, k.a, k.b, (2 * Math.PI * kk) / T) : 0);
+  const power = phiS.power.map((pw, b) => (correction ? pw.map((v, kk) => networkPhiPower(v, correction[b], (2 * Math.PI * kk) / T)) : pw));
+  const noiseAt = (kk: number) => (obs2 > 0 ? obsNoisePower(obs2, k.a, k.b, (2 * Math.PI * kk) / T, cfg.indicator) : 0);
   stats.populations.forEach((p, a) => {
     if (p.n === 0) return;
-    const sigma2 = inp.sigma2Floor[a] + k.c * nat.D[a];
+    const sigma2At = (kk: number) => inp.sigma2Floor[a] + k.c * nat.D[a] * networkNoiseShape(cfg.indicator, (2 * Math.PI * kk) / T);
     const J0 = cfg.fitJ0 ? nat.J0[a] : new Array<number>(P).fill(0);
     for (let kk = 1; kk < nb; kk++) {
-      let s = sigma2 + noiseAt(kk);
+      let s = sigma2At(kk) + noiseAt(kk);
       for (let b = 0; b < P; b++) s += nat.g2[a][b] * power[b][kk];
       let quad = 0;
       mult.forEach((m, q) => (quad += m * p.cross[q][kk]));
@@ -359,7 +380,7 @@ export function whittleLossValue(inp: WhittleInputs, theta: Float64Array): numbe
         total += 0.5 * omega * ownPowerTerm(nat.g2[a][a] * power[a][kk], p.n, s, ownD, V);
       }
     }
-    let s0 = sigma2 + noiseAt(0);
+    let s0 = sigma2At(0) + noiseAt(0);
     for (let b = 0; b < P; b++) s0 += nat.g2[a][b] * power[b][0];
     const To = nat.offset * T;
     let sumY2 = 0;

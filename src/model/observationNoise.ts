@@ -13,6 +13,10 @@
  * missed ⟨tanh'⟩ by 11 % at s = 3 (48 nodes: 3 %), where this rule is within 1e-8.
  * A second-order expansion in σ² instead (⟨f⟩ₓ ≈ ⟨f − ½σ²f''⟩_obs) left ĝ +1 % high at σ = sd(x)/3 and
  * +2–3 % at sd(x)/2 on simulated networks at g 1.5–2; bench/obs-noise.ts measures this form.
+ * Noise that is not white (an indicator undone, src/model/indicator.ts: lag-1 covariance C₁ per unit of σ²)
+ * also passes its lag-1 covariance into φ's at first order, ⟨φ'⟩²_obs C₁, which the network's φ lacks:
+ *   P_φ(k) = r·P_obs(k) + w + c·cos ω_k,   c = −2 (Σᵢ⟨φ'⟩²ₓ,ᵢ / n) C₁,
+ * where the lag-0 terms use the noise's variance in place of σ².
  */
 import { tf } from '../backend.js';
 import { nonlinearity, type Nonlinearity, type PhiName } from '../nonlinearity.js';
@@ -88,25 +92,43 @@ function gaussianMoments(mean: Float64Array, variance: Float64Array, obs2: numbe
   return { slope2, phiVariance: phiVariance / mean.length };
 }
 
-/** r and w of P_φ(k) = r·P_obs(k) + w per population, at σ² = obs2. */
-export function observationNoiseCorrection(model: ObservationNoisePopulation[], obs2: number, phi: Nonlinearity): { r: number; w: number }[] {
+/** The noise's lag-0 variance and lag-1 covariance per unit of σ²: white noise by default. */
+export interface NoiseCovariance {
+  lag0: number;
+  lag1: number;
+}
+export const WHITE_NOISE: NoiseCovariance = { lag0: 1, lag1: 0 };
+
+/** The correction P_φ(k) = r·P_obs(k) + w + c·cos ω_k of one population (see the header). */
+export interface PhiPowerCorrection {
+  r: number;
+  w: number;
+  c: number;
+}
+
+/** r, w and c per population at noise σ² = obs2 of covariance shape `noise`. */
+export function observationNoiseCorrection(model: ObservationNoisePopulation[], obs2: number, phi: Nonlinearity, noise: NoiseCovariance = WHITE_NOISE): PhiPowerCorrection[] {
   return model.map((m) => {
-    const network = gaussianMoments(m.mean, m.variance, obs2, phi);
+    const network = gaussianMoments(m.mean, m.variance, noise.lag0 * obs2, phi);
     const r = network.slope2 / m.observedSlope2;
-    return { r, w: (1 - r) * m.phiVariance - (m.observedPhiVariance - network.phiVariance) };
+    return { r, w: (1 - r) * m.phiVariance - (m.observedPhiVariance - network.phiVariance), c: (-2 * network.slope2 * noise.lag1 * obs2) / m.mean.length };
   });
 }
 
-/** The network's φ-power in a bin from the observed one, never below 0. */
-export function networkPhiPower(observed: number, c: { r: number; w: number }): number {
-  return Math.max(0, c.r * observed + c.w);
+/** The network's φ-power in bin ω from the observed one, never below 0. */
+export function networkPhiPower(observed: number, c: PhiPowerCorrection, omega: number): number {
+  return Math.max(0, c.r * observed + c.w + c.c * Math.cos(omega));
 }
 
 /**
- * The same r and w as [P, 1] tensors of σ² (differentiable), for the loss under autodiff. `dispose`
+ * The same r, w and c as [P, 1] tensors of σ² (differentiable), for the loss under autodiff. `dispose`
  * releases the constants.
  */
-export function observationNoiseCorrectionTensor(model: ObservationNoisePopulation[], phi: PhiName): { at: (obs2: tf.Scalar) => { r: tf.Tensor2D; w: tf.Tensor2D }; dispose: () => void } {
+export function observationNoiseCorrectionTensor(
+  model: ObservationNoisePopulation[],
+  phi: PhiName,
+  noise: NoiseCovariance = WHITE_NOISE,
+): { at: (obs2: tf.Scalar) => { r: tf.Tensor2D; w: tf.Tensor2D; c: tf.Tensor2D }; dispose: () => void } {
   const pops = model.map((m) => {
     const rule = ruleFor(m.variance);
     return {
@@ -122,8 +144,9 @@ export function observationNoiseCorrectionTensor(model: ObservationNoisePopulati
   const at = (obs2: tf.Scalar) => {
     const rs: tf.Tensor[] = [];
     const ws: tf.Tensor[] = [];
+    const cs: tf.Tensor[] = [];
     for (const p of pops) {
-      const sd = tf.sqrt(tf.maximum(tf.sub(p.variance, obs2), tf.mul(p.variance, MIN_VARIANCE_SHARE)));
+      const sd = tf.sqrt(tf.maximum(tf.sub(p.variance, tf.mul(obs2, noise.lag0)), tf.mul(p.variance, MIN_VARIANCE_SHARE)));
       const x = tf.add(p.mean, tf.matMul(sd, p.z)); // [units, nodes]
       const d = tf.matMul(slope(x), p.w);
       const v = value(x);
@@ -133,8 +156,10 @@ export function observationNoiseCorrectionTensor(model: ObservationNoisePopulati
       const networkVariance = tf.mean(tf.sub(f2, tf.square(f)));
       rs.push(r);
       ws.push(tf.sub(tf.mul(tf.sub(1, r), p.m.phiVariance), tf.sub(p.m.observedPhiVariance, networkVariance)));
+      cs.push(tf.mul(tf.mul(r, obs2), (-2 * p.m.observedSlope2 * noise.lag1) / p.m.mean.length));
     }
-    return { r: tf.reshape(tf.stack(rs), [pops.length, 1]) as tf.Tensor2D, w: tf.reshape(tf.stack(ws), [pops.length, 1]) as tf.Tensor2D };
+    const column = (ts: tf.Tensor[]) => tf.reshape(tf.stack(ts), [pops.length, 1]) as tf.Tensor2D;
+    return { r: column(rs), w: column(ws), c: column(cs) };
   };
   return {
     at,

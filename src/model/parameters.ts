@@ -4,6 +4,7 @@
  * space; J0, offset and the leak shape s are free. One layout, two views of θ: float64 numbers for
  * reporting and tfjs scalars for losses under autodiff.
  */
+import type { IndicatorModel } from './indicator.js';
 import { tf } from '../backend.js';
 import type { PhiName } from '../nonlinearity.js';
 
@@ -34,6 +35,11 @@ export interface ModelConfig {
   connectomeNorm?: number;
   /** Fit white observation noise on x, x_data = x + ε with var ε = σ_obs² (spectral loss only; src/loss/whittle.ts). */
   fitObsNoise?: boolean;
+  /**
+   * With fitObsNoise: the data were seen through a calcium indicator (γ per sample), undone and
+   * block-averaged before the fit (src/model/indicator.ts), so the observation noise on x is MA(1), not white.
+   */
+  indicator?: IndicatorModel;
 }
 
 export type ParamKind = 'logG2' | 'logD' | 'J0' | 'logTau' | 'offset' | 'logScale' | 'leak' | 'gW' | 'logObs2';

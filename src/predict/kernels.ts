@@ -59,6 +59,7 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
   const n = fit.model.natural;
   const file = fitFilePath(fit);
   const alternative = instead ? ` — ${instead}` : '';
+  refuseIndicator(fit, what);
   if (n.g2.length !== 1) {
     throw new InputError(
       `${what} needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')})${alternative}`,
@@ -75,6 +76,21 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
     throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has a given coupling matrix (fit --connectome), which the theory here does not include — simulate it instead: connfit simulate --coupling F --coupling-scale a --bulk-g g${alternative ? `; or${alternative.slice(2)}` : ''}`, { file, field: 'structure.connectome' });
   }
   return { g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: n.J0[0][0], obsNoise: n.obsNoise ?? 0 };
+}
+
+/**
+ * A fit of data seen through a calcium indicator (fit --indicator-decay) describes the network's x, not
+ * the recorded trace: comparing it with recordings, or forecasting them, would need the indicator's
+ * filter in the kernels, which is not built.
+ */
+export function refuseIndicator(fit: FitFile, what: string): void {
+  const ind = fit.model.indicator;
+  if (!ind) return;
+  throw new InputError(
+    `${what} compares the fit with recorded traces, but this fit's data were seen through a calcium indicator (decay ${ind.decay}, undone before the fit): ` +
+      `its g, D and τ describe the network's x, and the indicator's filter is not in the kernels yet; for the network's own theory use connfit dmft --g ${Math.sqrt(fit.model.natural.g2[0]?.[0] ?? 0).toPrecision(4)} --D ${(fit.model.natural.D[0] ?? 0).toPrecision(4)}`,
+    { file: fitFilePath(fit), field: 'model.indicator' },
+  );
 }
 
 function singlePopulation(fit: FitFile, kernel: string): ReturnType<typeof randomBulk> {
@@ -168,7 +184,7 @@ export function pluginKernel(fit: FitFile, rec: Recording, dt: number, maxLag: n
   if (obsNoise > 0) {
     const model = observationNoiseModel(rec, new Int32Array(N), 1, phi); // (offset 0, scale 1: no --fit-scale with it)
     const [c] = observationNoiseCorrection(model, obsNoise ** 2, phi);
-    for (let b = 0; b < bins; b++) sphi[b] = networkPhiPower(sphi[b], c);
+    for (let b = 0; b < bins; b++) sphi[b] = networkPhiPower(sphi[b], c, (2 * Math.PI * b) / T);
   }
   const sigma2 = k.c * D;
   const g2 = g * g;

@@ -5,6 +5,7 @@
  * The N×N product runs as a tfjs matMul (row vector × Jᵀ, no transpose flag: that path is slow on
  * wasm); couplings and noise come from one seeded stream so the same seed gives the same output.
  */
+import { applyIndicator, indicatorPole } from '../model/indicator.js';
 import { initBackend, tf } from '../backend.js';
 import { nonlinearity } from '../nonlinearity.js';
 import { normalGenerator } from '../random.js';
@@ -31,6 +32,11 @@ export interface SimulateOptions {
    * the network's trajectory for a seed is the same with or without it.
    */
   obsNoise?: number;
+  /**
+   * Decay time of a calcium indicator the recorded x is seen through (src/model/indicator.ts), in the
+   * time unit of dt, at the recorded step; the observation noise is added to the indicator's trace.
+   */
+  indicatorDecay?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -207,6 +213,10 @@ export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise
   } finally {
     x.dispose();
     jt.dispose();
+  }
+  if (opt.indicatorDecay !== undefined) {
+    const seen = applyIndicator({ data, nSamples, nUnits: n, unitNames: [] }, indicatorPole(opt.indicatorDecay, opt.dt * every));
+    data.set(seen.data);
   }
   if (opt.obsNoise) {
     if (!(opt.obsNoise > 0 && Number.isFinite(opt.obsNoise))) throw new RangeError(`the observation noise must be a positive sd, got ${opt.obsNoise}`);
