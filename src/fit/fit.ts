@@ -207,9 +207,8 @@ interface SeenThroughIndicator extends IndicatorBlock {
   pole: number;
 }
 
-/** The recording with the indicator undone and block-averaged as src/model/indicator.ts says. */
+/** The recording with the indicator undone and block-averaged as src/model/indicator.ts says (checkObsNoise has refused what the noise model does not cover). */
 function undoIndicator(rec: Recording, dt: number, decay: number, opts: FitOptions): SeenThroughIndicator {
-  if (opts.fitScale) throw new InputError('--indicator-decay cannot be combined with --fit-scale (the spectral loss does not identify the observation scale): rescale the data instead', { field: '--indicator-decay' });
   const pole = indicatorPole(decay, dt);
   if (rec.nSamples < 16) throw new InputError(`undoing the indicator needs at least 16 samples, got ${rec.nSamples}`);
   const deconvolved = { ...deconvolveIndicator(rec, pole), dt };
