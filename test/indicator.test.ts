@@ -1,7 +1,8 @@
 /**
  * Recordings seen through a calcium indicator (fit --indicator-decay, src/model/indicator.ts): the
  * deconvolution against the indicator's own filter, the noise's covariances after deconvolution and block
- * means against Monte Carlo, recovery of g, D and σ on simulated networks against the fit of the same
+ * means against Monte Carlo, the indicator put back (autocovariance against a closed form, PR of a trace
+ * against a simulation), recovery of g, D and σ on simulated networks against the fit of the same
  * trajectory without indicator and noise, and the CLI (fit file, notes, refusals).
  */
 import { readFileSync } from 'node:fs';
@@ -9,9 +10,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitRecording } from '../src/fit/fit.js';
 import { FitFileSchema } from '../src/fitfile/schema.js';
+import { buildFitFile } from '../src/fitfile/build.js';
 import {
-  applyIndicator, blockMeanNoiseShape, deconvolveIndicator, indicatorBlockLength, indicatorNoiseCovariance, indicatorNoiseShape, indicatorPole,
+  applyIndicator, blockMeanNoiseShape, deconvolveIndicator, indicatorBlockLength, indicatorCovariance, indicatorNoiseCovariance, indicatorNoiseShape, indicatorPole,
 } from '../src/model/indicator.js';
+import { sliceRecording } from '../src/predict/forecast.js';
+import { empiricalKernel, theoryKernel } from '../src/predict/kernels.js';
+import { prFiniteSampleBias } from '../src/statistics/dimension.js';
+import { participationRatioTheory } from '../src/theory/participation.js';
 import { normalGenerator } from '../src/random.js';
 import { blockMeans, type Recording } from '../src/recording/types.js';
 import { cliScratch, runCli } from './helpers/cli.js';
@@ -77,6 +83,40 @@ describe('the indicator model (src/model/indicator.ts)', () => {
   });
 });
 
+describe('the indicator put back (indicatorCovariance, the PR of a trace)', () => {
+  it('an AR(1) x through the indicator: the trace\'s autocovariance is the AR(2) closed form (to 1e-10)', () => {
+    // x[t] AR(1) of pole ρ and variance 1; c = (1 − γ)/(1 − γL) x: C_c[k] = (1 − γ)²(1 − ρ²)[ρ^{k+1}/(1 − ρ²) − γ^{k+1}/(1 − γ²)] / ((ρ − γ)(1 − ργ))
+    const rho = 0.95;
+    const pole = 0.9;
+    const cx = Float64Array.from({ length: 1001 }, (_, k) => rho ** k);
+    const c = indicatorCovariance(cx, pole, 30);
+    for (const k of [0, 1, 7, 30]) {
+      const want = ((1 - pole) ** 2 * (1 - rho * rho) * (rho ** (k + 1) / (1 - rho * rho) - pole ** (k + 1) / (1 - pole * pole))) / ((rho - pole) * (1 - rho * pole));
+      expect(rel(c[k], want)).toBeLessThan(1e-10);
+    }
+    // no indicator (γ = 0): x's own
+    expect(indicatorCovariance(cx, 0, 5)[5]).toBeCloseTo(rho ** 5, 14);
+  });
+
+  it('PR of x as recorded (N 100, g 0.5, D 0.1, decay 1 τ, σ 0.1 on the trace, 5000 τ): the theory against a simulation (extrapolated to T → ∞) within 3 %, and the indicator\'s change of PR_x on the same trajectory within 2 %', async () => {
+    const step = 0.05;
+    const pole = indicatorPole(1, step);
+    const sim = await simulateIid({ N: 100, g: 0.5, D: 0.1 }, { dt: step, steps: 100_000, burnIn: 1000, seed: 3 });
+    const x = sim.recording;
+    const z = normalGenerator(4);
+    const seen = applyIndicator(x, pole);
+    const noisy = { ...seen, data: seen.data.map((v) => v + 0.1 * z()) };
+    // samples 1 τ apart, the PR extrapolated to T → ∞ (raw, 5000 samples read it 1–3 % low)
+    const every = (r: Recording) => prFiniteSampleBias(sliceRecording(r, 0, r.nSamples, 20), { of: 'x' }).prInfinite;
+    const th = participationRatioTheory({ phi: 'tanh', g: 0.5, D: 0.1, trace: { step, pole, noise2: 0.01 } });
+    const bare = participationRatioTheory({ phi: 'tanh', g: 0.5, D: 0.1, trace: { step, pole, noise2: 0 } });
+    // (here theory 0.820, simulation 0.826; without the noise 0.770 and 0.778; x itself 0.879 and 0.888)
+    expect(rel(th.pr_trace!, every(noisy))).toBeLessThan(0.03);
+    expect(rel(bare.pr_trace! / bare.pr_x!, every(seen) / every(x))).toBeLessThan(0.02);
+    expect(bare.pr_trace! / bare.pr_x!).toBeLessThan(0.92); // the low-pass matters: it lowers the PR
+  }, 120_000);
+});
+
 describe('fit --indicator-decay on simulated networks (N 200, g 1.5, D 0.1, 1000 τ at Δ 0.05, all recorded)', () => {
   const run = { dt: 0.05, steps: 20000, burnIn: 1000, seed: 1 };
   it('decay 0.5 τ, σ 0.1 on the trace: ĝ within 2 % and D̂ within 5 % of the clean trajectory\'s fit, σ̂ within 2 %; as plain white noise ĝ is > 1.3× off', async () => {
@@ -105,12 +145,21 @@ describe('fit --indicator-decay on simulated networks (N 200, g 1.5, D 0.1, 1000
     expect(rel(fit.params.g.value, seen.realised.g[0][0])).toBeLessThan(0.03);
     expect(rel(fit.params.D.value, 0.1)).toBeLessThan(0.2);
     expect(rel(fit.params.obsNoise.value, 0.05)).toBeLessThan(0.02);
+    // the theory kernel puts the indicator back: the trace's autocovariance over 3 τ within 4 % of C(0)
+    // (here 1.9 %); the network's x alone is 1.3× at lag 0
+    const file = buildFitFile(fit, seen.recording, { command: 'test', backend: 'wasm' });
+    const theory = theoryKernel(file, 0.05, 60);
+    const data = empiricalKernel(seen.recording, 0.05, 60);
+    for (let k = 0; k <= 60; k++) expect(Math.abs(theory.cov[k] - data.cov[k])).toBeLessThan(0.04 * data.cov[0]);
+    const { indicator: _, ...network } = file.model;
+    const x = theoryKernel({ ...file, model: network, data: { ...file.data, dt: 0.05 } }, 0.05, 0);
+    expect(x.cov[0] / data.cov[0]).toBeGreaterThan(1.2);
   }, 120_000);
 });
 
 describe('connfit fit --indicator-decay (CLI)', () => {
   const scratch = cliScratch('connfit-indicator-');
-  it('simulate and fit through the indicator: the fit file records it, its note leads; the predicting commands and --rank refuse with exit 2', async () => {
+  it('simulate and fit through the indicator: the fit file records it, its note leads; forecast and predict take it (the plug-in kernel and --rank refuse, exit 2)', async () => {
     const rec = join(scratch.dir, 'calcium.csv');
     const out = join(scratch.dir, 'calcium-fit.json');
     const sim = await runCli('simulate', '--N', '100', '--g', '1.5', '--D', '0.1', '--dt', '0.05', '--steps', '8000', '--burn-in', '500', '--indicator-decay', '0.5', '--obs-noise', '0.05', '--seed', '2', '--out', rec, '--quiet');
@@ -124,12 +173,25 @@ describe('connfit fit --indicator-decay (CLI)', () => {
     expect(rel(file.params.g.value ?? Number.NaN, 1.5)).toBeLessThan(0.06);
     expect(file.notes[0]).toMatch(/^calcium indicator/);
     expect(file.notes.some((t) => t.startsWith('observation noise: the data are taken as x + ε'))).toBe(false);
-    const forecast = await runCli('forecast', out, '--data', rec, '--context', '20', '--horizon', '5');
-    expect(forecast.code).toBe(2);
-    expect(forecast.stderr).toContain('seen through a calcium indicator');
+    const forecast = await runCli('forecast', out, '--data', rec, '--context', '20', '--horizon', '5', '--json');
+    expect(forecast.code).toBe(0);
+    expect(JSON.parse(forecast.stdout).note).toContain('seen through the calcium indicator (decay 0.5');
+    const plugin = await runCli('forecast', out, '--data', rec, '--kernel', 'plugin');
+    expect(plugin.code).toBe(2);
+    expect(plugin.stderr).toContain('seen through a calcium indicator');
+    const predict = await runCli('predict', out, '--data', rec, '--sim-time', '300', '--json');
+    expect(predict.code).toBe(0);
+    const report = JSON.parse(predict.stdout);
+    expect(Object.keys(report.forecast.kernels)).toEqual(['theory', 'empirical']);
+    // (100 units over 400 τ scatter too much for a figure here: the kernel is checked against data above)
+    expect(report.autocorrelation.theoryNote).toContain('seen through the calcium indicator');
+    expect(report.dimension.theory.recorded.through).toContain("indicator's low-pass");
     const rank = await runCli('fit', rec, '--indicator-decay', '0.5', '--rank', '2');
     expect(rank.code).toBe(2);
     expect(rank.stderr).toContain('--indicator-decay');
     expect(rank.stderr).toContain('--rank');
+    const scale = await runCli('fit', rec, '--indicator-decay', '0.5', '--fit-scale');
+    expect(scale.code).toBe(2);
+    expect(scale.stderr).toContain('--indicator-decay cannot be combined with --fit-scale');
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import type { ForecastScores } from '../../src/predict/evaluate.js';
 import {
   buildPredictors, checkAgainstFit, evaluateForecast, evaluationCsv, forecastCsv, forecastUnits, type EvaluationReport,
 } from '../../src/predict/forecast.js';
-import { KERNEL_NAMES, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
+import { KERNEL_NAMES, kernelsFor, type KernelName, type TheorySolver } from '../../src/predict/kernels.js';
 import { ensembleNotes, networkForecastCsv, networkForecastFromEnd } from '../../src/predict/network.js';
 import { readRecording, type RecordingLayout } from '../../src/recording/read.js';
 import { action, checkOutputPath, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions, startBackend } from '../common.js';
@@ -54,7 +54,7 @@ export function registerForecast(program: Command): void {
     .option('--context <n>', 'past samples the GP kernels and baselines condition on (the network ensemble starts from the last sample alone)', parseNumber('--context', { positive: true, integer: true }), 60)
     .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded ` +
-      'Euler fits, --loss exact: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
+      'Euler fits, --loss exact: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels, but the plug-in for a fit through a calcium indicator)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
     .option('--network-members <K>', `networks in the ensemble (0: ${DEFAULT_MEMBERS} with --kernel network; --evaluate adds the ensemble when K > 0)`, parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
     .option('--network-windows <n>', '--evaluate: windows scored for the network ensemble (it simulates K networks per window)', parseNumber('--network-windows', { integer: true, positive: true }), 100)
     .option('--theory-solver <name>', 'theory kernel: auto (discrete DMFT of the fit\'s Euler network when the steps match), discrete, stationary', parseChoice('--theory-solver', SOLVERS), 'auto' as TheorySolver)
@@ -98,9 +98,10 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         const bar = progressBar('forecast', opts.quiet || opts.json);
         const theory = { solver: opts.theorySolver, onProgress: (d: number, t: number) => bar.update(d, t) };
         if (opts.evaluate) {
-          const gpKernels = opts.kernel === 'network' ? [] : opts.kernel ? [opts.kernel] : KERNEL_NAMES;
+          const gpKernels = opts.kernel === 'network' ? [] : opts.kernel ? [opts.kernel] : kernelsFor(fit);
           const members = opts.networkMembers || (opts.kernel === 'network' ? DEFAULT_MEMBERS : 0);
           const notes = members > 0 ? ensembleNotes(fit) : [];
+          if (opts.kernel === undefined && fit.model.indicator) notes.push("the plug-in kernel is left out: it needs the network's x from the recording, which this fit saw through a calcium indicator");
           const report = await evaluateForecast(fit, rec, {
             context: opts.context,
             horizon: opts.horizon,

@@ -189,7 +189,7 @@ export async function fitRecording(rec: Recording, opts: FitOptions): Promise<Fi
     if (!seen) return result;
     const { decay, pole, block, noiseToSignal, capped } = seen;
     result.model.indicator = { decay, pole, block, noiseToSignal };
-    // (in place of the white-noise note: the predicting commands refuse indicator fits)
+    // (in place of the white-noise note, which is about white noise on x)
     result.notes = [indicatorNote(seen, dt), ...result.notes.filter((t) => t !== OBS_NOISE_NOTE)];
     if (capped) result.notes.push(`the indicator's noise is ${noiseToSignal.toFixed(1)}× x's variance even in blocks of ${block} samples (the longest allowed, ${INDICATOR_MAX_BLOCK_TAU} τ): its estimates may be far off (bench/indicator.ts: ĝ 1.35–1.39× and D̂ ≈ 0 at 1.3× in blocks of 5)`);
     return result;
@@ -225,7 +225,7 @@ function indicatorNote(seen: SeenThroughIndicator, dt: number): string {
   return (
     `calcium indicator: decay ${seen.decay} (γ ${seen.pole.toFixed(4)} per sample) undone on the trace, x̃[t] = (F[t] − γF[t−1])/(1 − γ)${blocks}; ` +
     'obsNoise is the white noise on the trace, which the deconvolution colours (the loss models that); g, D and τ describe the network\'s x ' +
-    '(the predicting commands, which compare with traces, do not take the indicator yet)'
+    "(forecast's theory kernel, predict and dimension put the indicator back to compare with traces; the plug-in kernel and the network ensemble, which need x from the recording, refuse this fit)"
   );
 }
 
@@ -236,11 +236,13 @@ function indicatorNote(seen: SeenThroughIndicator, dt: number): string {
  * spectral loss does not identify).
  */
 function checkObsNoise(opts: FitOptions, form: LossForm): void {
-  const field = '--obs-noise';
-  if (form !== 'whittle') throw new InputError('observation noise (--obs-noise) is fitted with the spectral loss: drop --loss exact (the regression form takes the recorded x as the network\'s, noise and all)', { field });
-  if (opts.fitScale) throw new InputError('--obs-noise cannot be combined with --fit-scale (the spectral loss does not identify the observation scale): rescale the data instead', { field });
-  if (opts.connectome) throw new InputError('--obs-noise cannot be combined with --connectome (a connectome fit uses the exact loss)', { field });
-  if (opts.fitLeak || (opts.leak ?? 0) !== 0) throw new InputError('--obs-noise needs the plain leak U = x²/2: drop --leak/--fit-leak', { field });
+  // named by the option the user gave: --indicator-decay implies the noise term
+  const field = opts.indicatorDecay === undefined ? '--obs-noise' : '--indicator-decay';
+  const what = opts.indicatorDecay === undefined ? 'observation noise (--obs-noise)' : 'a calcium indicator (--indicator-decay, with its observation noise)';
+  if (form !== 'whittle') throw new InputError(`${what} is fitted with the spectral loss: drop --loss exact (the regression form takes the recorded x as the network's, noise and all)`, { field });
+  if (opts.fitScale) throw new InputError(`${field} cannot be combined with --fit-scale (the spectral loss does not identify the observation scale): rescale the data instead`, { field });
+  if (opts.connectome) throw new InputError(`${field} cannot be combined with --connectome (a connectome fit uses the exact loss)`, { field });
+  if (opts.fitLeak || (opts.leak ?? 0) !== 0) throw new InputError(`${field} needs the plain leak U = x²/2: drop --leak/--fit-leak`, { field });
 }
 
 /**

@@ -122,3 +122,28 @@ export function deconvolveIndicator(rec: Recording, pole: number): Recording {
   }
   return { ...rec, data, nSamples: T, ...(rec.time ? { time: rec.time.subarray(1) } : {}) };
 }
+
+/**
+ * The indicator's trace c's autocovariance at lags 0..maxLag (in samples) from x's, `cx` at lags 0..K and
+ * taken as zero beyond K (give K well past x's decay). With h_a = (1 − γ)γ^a, c[t] = Σ_a h_a x[t − a], so
+ * C_c[k] = Σ_b h_b R[k + b] with R[k] = Cov(c[t + k], x[t]) = γR[k − 1] + (1 − γ)C_x[|k|], zero below −K;
+ * above K, R falls as γ^k, and the sum's tail is summed in closed form. Cost O(K·maxLag).
+ */
+export function indicatorCovariance(cx: Float64Array, pole: number, maxLag: number): Float64Array {
+  const K = cx.length - 1;
+  if (!(Number.isInteger(maxLag) && maxLag >= 0 && maxLag <= K)) throw new RangeError(`maxLag must be a whole number in [0, ${K}], got ${maxLag}`);
+  if (!(pole >= 0 && pole < 1)) throw new RangeError(`the indicator's pole γ must be in [0, 1), got ${pole}`);
+  const w = 1 - pole;
+  const R = new Float64Array(2 * K + 1); // R[k + K], k = −K..K
+  let prev = 0;
+  for (let k = -K; k <= K; k++) R[k + K] = prev = pole * prev + w * cx[Math.abs(k)];
+  const out = new Float64Array(maxLag + 1);
+  for (let k = 0; k <= maxLag; k++) {
+    let s = 0;
+    let hb = w;
+    for (let b = 0; k + b <= K; b++, hb *= pole) s += hb * R[k + b + K];
+    // b > K − k: Σ (1 − γ)γ^b · R[K]γ^{k+b−K} = (1 − γ)R[K]γ^{K−k+2}/(1 − γ²)
+    out[k] = s + (w * R[2 * K] * pole ** (K - k + 2)) / (1 - pole * pole);
+  }
+  return out;
+}

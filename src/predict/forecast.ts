@@ -12,7 +12,7 @@ import { evaluatePredictors, type ForecastScores } from './evaluate.js';
 import { Z95 } from '../statistics/normal.js';
 import { gpPredictor, marginalSd, predictWindow, type LinearGaussianPredictor, type StationaryKernel } from './gaussian.js';
 import {
-  KERNEL_NAMES, empiricalKernel, pluginKernel, stepMultiple, theoryKernel, type KernelName, type TheoryKernelOptions,
+  empiricalKernel, kernelsFor, pluginKernel, recordedStep, stepMultiple, theoryKernel, type KernelName, type TheoryKernelOptions,
 } from './kernels.js';
 import { evaluateNetworkEnsemble } from './network.js';
 
@@ -61,8 +61,10 @@ export function checkAgainstFit(fit: FitFile, rec: Recording, fitPath = fitFileP
   }
   const dt = rec.dt;
   if (dt === undefined || !(dt > 0)) throw new InputError('the sampling interval of the recording is unknown: give --dt (or a time column)', { field: '--dt' });
-  if (stepMultiple(dt, fit.data.dt) === undefined) {
-    throw new InputError(`the recording's step ${dt} is not a whole multiple of the fit's step ${fit.data.dt} (${fitPath}: data.dt); the fitted g and D refer to that step`, { field: 'data.dt' });
+  const step = recordedStep(fit);
+  if (stepMultiple(dt, step) === undefined) {
+    const blocks = step === fit.data.dt ? '' : `, the recorded step of a fit over blocks of ${fit.model.indicator?.block} samples of ${fit.data.dt}`;
+    throw new InputError(`the recording's step ${dt} is not a whole multiple of the fit's step ${step} (${fitPath}: data.dt${blocks}); the fitted g and D refer to that step`, { field: 'data.dt' });
   }
   // the fitted network (its φ, kernels and PR) describes activity of order one in the fit's units
   const { offset, scale } = fit.model.natural;
@@ -97,7 +99,7 @@ export function buildPredictors(fit: FitFile, train: Recording, opt: PredictorOp
   const dt = train.dt;
   if (dt === undefined) throw new InputError('the sampling interval is unknown: give --dt', { field: '--dt' });
   const L = context + horizon;
-  const kernels = opt.kernels ?? KERNEL_NAMES;
+  const kernels = opt.kernels ?? kernelsFor(fit);
   const baselines = opt.baselines ?? [];
   const out: Predictors = { kernels: {}, baselines: {}, kernelValues: {}, info: {} };
   let empirical: StationaryKernel | undefined;

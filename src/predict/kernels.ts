@@ -21,12 +21,18 @@ import { nonlinearity } from '../nonlinearity.js';
 import type { Recording } from '../recording/types.js';
 import { RealFFT, fftLength } from '../statistics/fft.js';
 import { networkPhiPower, observationNoiseCorrection, observationNoiseModel } from '../model/observationNoise.js';
+import { indicatorCovariance } from '../model/indicator.js';
 import { dmftDiscrete, solveStationary } from '../theory/dmft.js';
 import { empiricalAutocovariance } from '../theory/empirical.js';
 import type { StationaryKernel } from './gaussian.js';
 
 export type KernelName = 'theory' | 'plugin' | 'empirical';
 export const KERNEL_NAMES: readonly KernelName[] = ['theory', 'plugin', 'empirical'];
+
+/** The kernels a fit supports: all but the plug-in for a fit through a calcium indicator (refuseIndicator). */
+export function kernelsFor(fit: FitFile): readonly KernelName[] {
+  return fit.model.indicator ? KERNEL_NAMES.filter((k) => k !== 'plugin') : KERNEL_NAMES;
+}
 
 export type TheorySolver = 'auto' | 'discrete' | 'stationary';
 
@@ -59,7 +65,6 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
   const n = fit.model.natural;
   const file = fitFilePath(fit);
   const alternative = instead ? ` — ${instead}` : '';
-  refuseIndicator(fit, what);
   if (n.g2.length !== 1) {
     throw new InputError(
       `${what} needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')})${alternative}`,
@@ -79,16 +84,15 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
 }
 
 /**
- * A fit of data seen through a calcium indicator (fit --indicator-decay) describes the network's x, not
- * the recorded trace: comparing it with recordings, or forecasting them, would need the indicator's
- * filter in the kernels, which is not built.
+ * Refuse a fit of data seen through a calcium indicator (fit --indicator-decay) where `what` would need
+ * the network's x itself from the recording (the plug-in kernel's φ-periodogram, the network ensemble's
+ * regression): the trace is x low-passed and noisy, and undoing it there is not built. `instead` says what does take it.
  */
-export function refuseIndicator(fit: FitFile, what: string): void {
+export function refuseIndicator(fit: FitFile, what: string, instead: string): void {
   const ind = fit.model.indicator;
   if (!ind) return;
   throw new InputError(
-    `${what} compares the fit with recorded traces, but this fit's data were seen through a calcium indicator (decay ${ind.decay}, undone before the fit): ` +
-      `its g, D and τ describe the network's x, and the indicator's filter is not in the kernels yet; for the network's own theory use connfit dmft --g ${Math.sqrt(fit.model.natural.g2[0]?.[0] ?? 0).toPrecision(4)} --D ${(fit.model.natural.D[0] ?? 0).toPrecision(4)}`,
+    `${what} needs the network's x from the recording, but this fit's data were seen through a calcium indicator (decay ${ind.decay}, undone only inside the fit): ${instead}`,
     { file: fitFilePath(fit), field: 'model.indicator' },
   );
 }
@@ -97,10 +101,52 @@ function singlePopulation(fit: FitFile, kernel: string): ReturnType<typeof rando
   return randomBulk(fit, `the ${kernel} kernel`, 'use --kernel empirical');
 }
 
-/** Theory kernel C(k·dt), k = 0..maxLag, at the fitted parameters. */
+/**
+ * Theory kernel C(k·dt), k = 0..maxLag, at the fitted parameters: of the recorded trace, that is the
+ * network's x plus the fitted white observation noise at lag 0 or, for a fit through a calcium indicator,
+ * x low-passed by the indicator at the recording's step (indicatorCovariance) plus the noise on the trace.
+ */
 export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKernelOptions = {}): StationaryKernel {
-  const { g, D, J0, obsNoise } = singlePopulation(fit, 'theory');
+  const { g, D, obsNoise } = singlePopulation(fit, 'theory');
+  const ind = fit.model.indicator;
+  const noise = withNoise(obsNoise, ind !== undefined);
+  if (!ind) {
+    const x = networkKernel(fit, dt, maxLag, opt);
+    x.cov[0] += obsNoise ** 2; // white observation noise: the data's kernel, not the network's
+    return { name: 'theory', dt, centre: fit.model.natural.offset, cov: x.cov, note: `${x.note}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}${noise}` };
+  }
+  const step = recordedStep(fit);
+  const m = stepMultiple(dt, step);
+  if (m === undefined) {
+    throw new InputError(`the indicator acts at the recording's step ${step} (the fit's, ${fit.data.dt}, over its blocks of ${ind.block}); the data step ${dt} is not a whole multiple of it`, { file: fitFilePath(fit), field: 'data.dt' });
+  }
+  // x's kernel well past its decay (the indicator sums x's past), then the indicator's filter on the recorded grid
+  const stat = solveStationary({ phi: fit.model.phi, g, D, J0: 0, skipThreshold: true, dtau: 1, tauMax: 1 });
+  const decayLags = Math.ceil((20 * Math.max(stat.tau_inf, 1) * fit.model.natural.tau) / step);
+  const x = networkKernel(fit, step, maxLag * m + decayLags, opt);
+  const c = indicatorCovariance(x.cov, ind.pole, maxLag * m);
+  const cov = Float64Array.from({ length: maxLag + 1 }, (_, k) => c[k * m]);
+  cov[0] += obsNoise ** 2;
+  return {
+    name: 'theory',
+    dt,
+    centre: fit.model.natural.offset,
+    cov,
+    note: `${x.note}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}; seen through the calcium indicator (decay ${ind.decay}, γ ${ind.pole.toFixed(4)} per recorded sample)${noise}`,
+  };
+}
+
+/** The step of the recorded samples: the fit's, or for a fit through an indicator its blocks' step over their length. */
+export function recordedStep(fit: FitFile): number {
+  return fit.data.dt / (fit.model.indicator?.block ?? 1);
+}
+
+/** The network's own kernel scale²·Δ(k·dt) (THEORY §4.2/§4.3, see the module header), without observation noise. */
+function networkKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKernelOptions): { cov: Float64Array; note: string } {
   const n = fit.model.natural;
+  const g = Math.sqrt(n.g2[0][0]);
+  const D = n.D[0];
+  const J0 = n.J0[0][0];
   const file = fitFilePath(fit);
   const phi = fit.model.phi;
   // The m = 0 stationary state is the one whose kernel this is; past J0c it is unstable.
@@ -118,31 +164,30 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
   const burnIn = opt.burnIn ?? 150;
   const steps = m === undefined ? Infinity : maxLag * m + Math.ceil(burnIn / hFit);
   const maxSteps = opt.maxSteps ?? 8000;
-  const discreteFits = fit.model.discretisation === 'euler' && m !== undefined && hFit <= 1;
+  // (block means over an indicator's trace are not the Euler network sampled at the block step)
+  const discreteFits = fit.model.discretisation === 'euler' && m !== undefined && hFit <= 1 && (fit.model.indicator?.block ?? 1) === 1;
   if (solver === 'discrete' && !discreteFits) {
-    throw new InputError(`the discrete DMFT kernel needs an Euler fit (this one: ${fit.model.discretisation}) and a data step that is a whole multiple of the fit's step ${dtFit} (got ${dt})`, { field: '--theory-solver' });
+    throw new InputError(
+      `the discrete DMFT kernel needs an Euler fit (this one: ${fit.model.discretisation}) of the recorded samples themselves (not block means of an indicator's trace) and a data step that is a whole multiple of the fit's step ${dtFit} (got ${dt})`,
+      { field: '--theory-solver' },
+    );
   }
   if (solver === 'discrete' || (solver === 'auto' && discreteFits && steps <= maxSteps)) {
     const r = dmftDiscrete({ phi, g, D, J0: 0, dt: hFit, steps, maxLag: maxLag * m!, onProgress: opt.onProgress });
     for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * r.delta[k * m!];
-    cov[0] += obsNoise ** 2; // white observation noise: the data's kernel, not the network's
     return {
-      name: 'theory',
-      dt,
-      centre: n.offset,
       cov,
-      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps (the data step is ${m} fit steps)`}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}${withNoise(obsNoise)}`,
+      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps (the data step is ${m} fit steps)`}`,
     };
   }
-  const why = solver === 'stationary' ? 'requested' : !discreteFits ? `fit ${fit.model.discretisation}, data step ${dt} vs fit step ${dtFit}` : `discrete recursion would need ${steps} steps`;
+  const why = solver === 'stationary' ? 'requested' : !discreteFits ? `fit ${fit.model.discretisation}, data step ${dt} vs fit step ${dtFit}${(fit.model.indicator?.block ?? 1) > 1 ? ' (block means)' : ''}` : `discrete recursion would need ${steps} steps`;
   for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * stat.deltaAt((k * dt) / n.tau);
-  cov[0] += obsNoise ** 2;
-  return { name: 'theory', dt, centre: n.offset, cov, note: `continuous stationary DMFT (${why}); g ${g.toPrecision(4)}, D ${D.toPrecision(4)}, Δ0 ${stat.delta0.toPrecision(5)}${withNoise(obsNoise)}` };
+  return { cov, note: `continuous stationary DMFT (${why}), Δ0 ${stat.delta0.toPrecision(5)}` };
 }
 
-/** The kernel note's mention of the fitted observation noise, if any. */
-function withNoise(obsNoise: number): string {
-  return obsNoise > 0 ? `; plus observation noise σ_obs² = ${(obsNoise ** 2).toPrecision(3)} at lag 0` : '';
+/** The kernel note's mention of the fitted observation noise, if any (on the indicator's trace: after its filter). */
+function withNoise(obsNoise: number, onTrace = false): string {
+  return obsNoise > 0 ? `; plus observation noise σ_obs² = ${(obsNoise ** 2).toPrecision(3)} at lag 0${onTrace ? ' (white on the trace)' : ''}` : '';
 }
 
 /** Grand mean of a recording (all units and samples). */
@@ -160,6 +205,7 @@ export function grandMeanOf(rec: Recording): number {
  */
 export function pluginKernel(fit: FitFile, rec: Recording, dt: number, maxLag: number): StationaryKernel {
   const { g, D, obsNoise } = singlePopulation(fit, 'plugin');
+  refuseIndicator(fit, 'the plug-in kernel', 'use --kernel theory (which takes the indicator) or empirical');
   const n = fit.model.natural;
   const same = Math.abs(dt - fit.data.dt) <= MULTIPLE_RTOL * dt;
   const disc = same ? fit.model.discretisation : 'exp-euler';

@@ -35,7 +35,7 @@ function checkFit(fit: FitFile, rec: Recording): { g2: number; D: number; J0: nu
   if (fit.structure?.connectome) throw new InputError('the network ensemble does not include a given coupling matrix (fit --connectome) yet', { field: 'structure.connectome' });
   if (nat.scale !== 1 || nat.offset !== 0 || nat.s !== 0) throw new InputError('the network ensemble needs a fit without observation scale/offset or leak', { field: 'model.natural' });
   if (fit.model.discretisation !== 'euler') throw new InputError('the network ensemble simulates the Euler network: it needs an Euler fit', { field: 'model.discretisation' });
-  refuseIndicator(fit, 'the network ensemble');
+  refuseIndicator(fit, 'the network ensemble', 'use the GP kernels theory (which takes the indicator) or empirical');
   if ((nat.obsNoise ?? 0) > 0) throw new InputError('the network ensemble regresses the couplings on the recorded x, which this fit finds noisy (σ_obs > 0, fit --obs-noise): use the GP kernels (theory, plugin, empirical), which include the noise', { field: 'model.natural.obsNoise' });
   if (rec.dt === undefined || Math.abs(rec.dt - fit.data.dt) > 1e-9 * fit.data.dt) {
     throw new InputError(`the network ensemble runs at the fit's step ${fit.data.dt}; the data step is ${rec.dt}`, { field: '--dt' });

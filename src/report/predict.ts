@@ -6,8 +6,8 @@
  */
 import { InputError } from '../errors.js';
 import type { FitFile } from '../fitfile/schema.js';
-import { canEvaluateForecast, evaluateForecast, type EvaluationReport } from '../predict/forecast.js';
-import { empiricalKernel, randomBulk, theoryKernel } from '../predict/kernels.js';
+import { canEvaluateForecast, evaluateForecast, sliceRecording, type EvaluationReport } from '../predict/forecast.js';
+import { empiricalKernel, randomBulk, recordedStep, theoryKernel } from '../predict/kernels.js';
 import type { Recording } from '../recording/types.js';
 import { iidNetwork } from '../simulate/network.js';
 import { simulate } from '../simulate/simulate.js';
@@ -38,7 +38,13 @@ export interface PrComparison {
   networkSize: number;
   data: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number } | null;
   /** For the recorded units (subsampled from the network's N → ∞ theory when networkSize > units). */
-  theory: { pr_x: number | null; pr_phi: number; network: { pr_x: number | null; pr_phi: number } };
+  theory: {
+    pr_x: number | null;
+    pr_phi: number;
+    network: { pr_x: number | null; pr_phi: number };
+    /** PR_x of x as recorded, for a fit with observation noise or a calcium indicator (RecordedTrace, src/theory/participation.ts): through the indicator, plus the noise */
+    recorded?: { pr_x: number | null; network: number | null; through: string };
+  };
   simulation: { pr_x: number; pr_phi: number; bias_x: number; bias_phi: number; units: number; samples: number } | null;
   /** Caveats for reading the comparison (finite-size scatter around the N → ∞ theory). */
   notes: string[];
@@ -133,8 +139,10 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   const notes: string[] = [];
 
   const stat = solveStationary({ phi, g, D, J0 });
-  // Three correlation times of the fitted network; a short recording estimates fewer lags.
-  const wantedLags = opts.maxLag ?? Math.max(20, Math.ceil((3 * stat.tau_1e * tau) / dt));
+  // Three correlation times of the fitted network (through an indicator, of its trace: about the sum with
+  // the indicator's decay); a short recording estimates fewer lags.
+  const ind = fit.model.indicator;
+  const wantedLags = opts.maxLag ?? Math.max(20, Math.ceil((3 * (stat.tau_1e * tau + (ind?.decay ?? 0))) / dt));
   const maxLag = Math.min(wantedLags, Math.ceil(rec.nSamples / 2) - 1);
   if (maxLag < 2) throw new InputError(`the recording has ${rec.nSamples} samples; comparing autocovariances needs at least 6`, { field: '--data' });
   if (maxLag < wantedLags) notes.push(`autocovariance compared over ${maxLag} lags, not the ${wantedLags} wanted (3 correlation times): the recording has only ${rec.nSamples} samples`);
@@ -152,6 +160,7 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   };
   const slowNote = slowActivityNote(slow, rec.nUnits);
   if (slowNote) notes.push(slowNote);
+  if (ind) notes.push(`the data were seen through a calcium indicator (decay ${ind.decay}): the theory autocovariance is the network's x through the indicator's low-pass, plus the noise on the trace; regime and timescales (DMFT) are the network's x's; the forecast evaluation leaves out the plug-in kernel, which needs x from the recording`);
   if (J0 !== 0) notes.push('PR theory is the J0 = 0 formula (§5.2); the mean coupling is ignored there');
 
   if (opts.networkSize === undefined) notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units; for a subsample give --network-size)');
@@ -212,21 +221,30 @@ export async function dimensionComparison(
     bias_x: prFiniteSampleBias(r, { of: 'x' }).relativeBias,
     bias_phi: prFiniteSampleBias(r, { of: 'phi', phi }).relativeBias,
   });
-  const network = participationRatioTheory({ phi, g, D });
-  const theory = {
-    pr_x: network.pr_x === null ? null : subsampledParticipationRatio(network.pr_x, n, N),
+  const ind = fit.model.indicator;
+  const nat = fit.model.natural;
+  // as recorded: sampled at the recording's step through the indicator, with the noise in model units
+  const trace = ind || obsNoise > 0 ? { step: recordedStep(fit) / nat.tau, pole: ind?.pole ?? 0, noise2: (obsNoise / nat.scale) ** 2 } : undefined;
+  const network = participationRatioTheory({ phi, g, D, trace });
+  const sub = (pr: number | null) => (pr === null ? null : subsampledParticipationRatio(pr, n, N));
+  const theory: PrComparison['theory'] = {
+    pr_x: sub(network.pr_x),
     pr_phi: subsampledParticipationRatio(network.pr_phi, n, N),
     network: { pr_x: network.pr_x, pr_phi: network.pr_phi },
+    ...(trace ? { recorded: { pr_x: sub(network.pr_trace), network: network.pr_trace, through: ind ? "the indicator's low-pass and the fitted noise" : 'the fitted noise' } } : {}),
   };
   // the scatter of one network around the N → ∞ theory is set by the network's dimension N·PR
   const finiteSize = prFiniteSizeNote(network.pr_phi, N);
   let simulation: PrComparison['simulation'] = null;
   const simTime = opts.simulationTime ?? 2000;
   if (simTime > 0) {
-    // Euler step 0.05 τ, sampled every τ: PR needs many independent samples (§5.5), not dense ones.
-    const h = 0.05;
-    const every = 20;
-    const steps = Math.ceil(simTime / h / every) * every;
+    // Euler step ≈ 0.05 τ, sampled every τ: PR needs many independent samples (§5.5), not dense ones. Through an
+    // indicator the trace is made at the recorded step, as the data's, and thinned to about τ afterwards.
+    const recorded = ind ? recordedStep(fit) / nat.tau : 1;
+    const every = Math.max(1, Math.ceil(recorded / 0.05 - 1e-9));
+    const h = recorded / every;
+    const thin = ind ? Math.max(1, Math.round(1 / recorded)) : 1;
+    const steps = Math.ceil(simTime / (h * every * thin)) * every * thin;
     const sim = await simulate(iidNetwork({ N, g, D, J0, phi, tau: 1 }), {
       dt: h,
       steps,
@@ -235,13 +253,21 @@ export async function dimensionComparison(
       observe: n,
       seed: opts.seed ?? 1,
       ...(obsNoise > 0 ? { obsNoise } : {}), // measured like the data
+      ...(ind ? { indicatorDecay: ind.decay / nat.tau } : {}),
       onProgress: (d, t) => opts.onProgress?.('simulating the fitted network', d, t),
     });
-    simulation = { ...dataPr(sim.recording), units: n, samples: sim.recording.nSamples };
+    const seen = thin > 1 ? sliceRecording(sim.recording, 0, sim.recording.nSamples, thin) : sim.recording;
+    simulation = { ...dataPr(seen), units: n, samples: seen.nSamples };
   }
   const notes = finiteSize ? [finiteSize] : [];
   // white noise of the same variance in every unit adds to the covariance's diagonal: the data's PR rises
-  if (obsNoise > 0) notes.push(`the fitted observation noise (σ_obs ${obsNoise.toPrecision(3)}, white, the same in every unit) raises the PR of the data and is added to the simulation's likewise; the theory's PR is of the network's x without it`);
+  if (ind) {
+    notes.push(
+      `the data were seen through a calcium indicator (decay ${ind.decay}): the simulation's trace is made the same way (the indicator's low-pass, then the fitted noise σ_obs ${obsNoise.toPrecision(3)}), ` +
+        "and the theory's \"as recorded\" PR_x likewise (its low-pass weighs slow, collective fluctuations up: the PR falls; the noise raises it), so these compare like with like with the data; " +
+        "the theory's own row is the network's x; PR_φ of a trace is φ of the trace, not the network's φ(x)",
+    );
+  } else if (obsNoise > 0) notes.push(`the fitted observation noise (σ_obs ${obsNoise.toPrecision(3)}, white, the same in every unit) raises the PR of the data; it is added to the simulation's likewise and to the theory's "as recorded" PR_x; the theory's own row is the network's x without it`);
   return { units: n, networkSize: N, data: rec ? dataPr(modelUnits(fit, rec)) : null, theory, simulation, notes };
 }
 
@@ -257,6 +283,9 @@ export function prComparisonLines(d: PrComparison): string[] {
     d.data ? `  ${'data'.padEnd(12)} ${f(d.data.pr_x).padStart(8)} ${f(d.data.pr_phi).padStart(8)}   ${pct(d.data.bias_x)} / ${pct(d.data.bias_phi)}` : '  data         - (give --data)',
     `  ${'theory'.padEnd(12)} ${f(d.theory.pr_x).padStart(8)} ${f(d.theory.pr_phi).padStart(8)}` +
       (d.networkSize === d.units ? '' : `   (whole network: ${f(d.theory.network.pr_x)}, ${f(d.theory.network.pr_phi)})`),
+    ...(d.theory.recorded
+      ? [`  ${'as recorded'.padEnd(12)} ${f(d.theory.recorded.pr_x).padStart(8)} ${'-'.padStart(8)}   (theory: x through ${d.theory.recorded.through}${d.networkSize === d.units ? '' : `; whole network ${f(d.theory.recorded.network)}`})`]
+      : []),
     d.simulation
       ? `  ${'simulation'.padEnd(12)} ${f(d.simulation.pr_x).padStart(8)} ${f(d.simulation.pr_phi).padStart(8)}   ${pct(d.simulation.bias_x)} / ${pct(d.simulation.bias_phi)}  (${d.simulation.units} ${d.networkSize === d.units ? '' : `of ${d.networkSize} `}units, ${d.simulation.samples} samples)`
       : '  simulation   skipped (--sim-time 0)',

@@ -57,6 +57,7 @@
  * Random-mode Ψ^x: the 1/(αPR_D) term g⁴|S_x1S_x2|²/|1 − ν/X|² C_φC_φ is the one whose small-rank limit
  * gives K_x of §5.3 ([R]); it is not given for gain heterogeneity, so pr_x is null when prG ≠ 1.
  */
+import { indicatorCovariance } from '../model/indicator.js';
 import type { PhiName } from '../nonlinearity.js';
 import { cosineTransform, solveStationary } from './dmft.js';
 
@@ -76,6 +77,21 @@ export interface PrTheoryOptions {
   omegaMax?: number;
   /** Grid refinement factor (default 1; 2 halves every step, for convergence checks). */
   refine?: number;
+  /** Also the PR of x as recorded (pr_trace): see RecordedTrace. */
+  trace?: RecordedTrace;
+}
+
+/**
+ * How x is recorded: sampled every `step` (in τ), through a calcium indicator of pole γ per sample (0: none;
+ * src/model/indicator.ts), plus white noise of variance `noise2` in every unit. The indicator filters every
+ * unit alike, so each covariance factor C_ij(ω) of Ψ^x takes its gain W(ω) = (1 − γ)²/|1 − γe^{−iωΔ}|² (exact
+ * for the sampled trace's equal-time covariance, aliasing included); the noise adds to the diagonal only:
+ *   C(0) → C_c(0) + σ²,  Ψ → Ψ_c + 2σ²C_c(0) + σ⁴.
+ */
+export interface RecordedTrace {
+  step: number;
+  pole: number;
+  noise2: number;
 }
 
 export interface PrTheoryResult {
@@ -83,6 +99,8 @@ export interface PrTheoryResult {
   pr_x: number | null;
   /** PR of φ(x) (of G·φ(x) when prG < 1). */
   pr_phi: number;
+  /** PR of x as recorded (opt.trace; null without it, or when prG ≠ 1). */
+  pr_trace: number | null;
   /** Ψ^a(0,0) (per unit, in units of C²; Ψ^φ divided by <G²>² when prG < 1). */
   psi_x: number | null;
   psi_phi: number;
@@ -187,9 +205,13 @@ export function participationRatioTheory(opt: PrTheoryOptions): PrTheoryResult {
   const wu = (0.1 * scale) / refine;
   const nu_ = Math.ceil(Math.asinh(Omega / wu) / ht);
   const htu = Math.asinh(Omega / wu) / nu_;
+  const tr = opt.trace;
+  const weight = (omega: number) => (tr && tr.pole > 0 ? (1 - tr.pole) ** 2 / (1 - 2 * tr.pole * Math.cos(omega * tr.step) + tr.pole * tr.pole) : 1);
   let A = 0;
   let B = 0;
   let E = 0;
+  let Bw = 0;
+  let Ew = 0;
   let evaluations = 0;
   let sPointsMax = 0;
   for (let iu = 0; iu <= nu_; iu++) {
@@ -206,6 +228,8 @@ export function participationRatioTheory(opt: PrTheoryOptions): PrTheoryResult {
     let sa = 0;
     let sb = 0;
     let se = 0;
+    let sbw = 0;
+    let sew = 0;
     for (let is = 0; is <= ns; is++) {
       const ts = is * hts;
       const s = ws * Math.sinh(ts);
@@ -217,17 +241,27 @@ export function participationRatioTheory(opt: PrTheoryOptions): PrTheoryResult {
       const pp = (Cp.at(w1) * Cp.at(w2) * wS) / den;
       sa += pp * nu * (2 * reX - nu);
       sb += pp;
-      se += ((Cx.at(w1) * Cx.at(w2) * wS) / den) * 2 * nu * (reX - nu);
+      const xx = ((Cx.at(w1) * Cx.at(w2) * wS) / den) * 2 * nu * (reX - nu);
+      se += xx;
+      if (tr) {
+        const w12 = weight(w1) * weight(w2);
+        sbw += pp * w12;
+        sew += xx * w12;
+      }
     }
     evaluations += ns + 1;
     A += sa * wU;
     B += sb * wU;
     E += se * wU;
+    Bw += sbw * wU;
+    Ew += sew * wU;
   }
   const norm = 4 / (4 * Math.PI * Math.PI);
   A *= norm;
   B *= norm;
   E *= norm;
+  Bw *= norm;
+  Ew *= norm;
 
   const cx0 = sol.delta0;
   const cphi0 = sol.cphi0;
@@ -238,9 +272,16 @@ export function participationRatioTheory(opt: PrTheoryOptions): PrTheoryResult {
   const delta_ = opt.zscore ? 1 : 1 / prG;
   const psiPhi = delta_ * psiPhiIid + kappa * nu * nu * B;
   const psiXr = prG === 1 ? psiX(1 / r) : null;
+  let prTrace: number | null = null;
+  if (tr && prG === 1) {
+    const c0 = tr.pole > 0 ? recordedVariance(sol.deltaAt, sol.delta0, tr.step, tr.pole, lambda) : cx0;
+    const psiC = c0 * c0 + g ** 4 * Bw * (1 + 1 / r) + Ew;
+    prTrace = (c0 + tr.noise2) ** 2 / (psiC + 2 * tr.noise2 * c0 + tr.noise2 ** 2);
+  }
   return {
     pr_x: psiXr === null ? null : (cx0 * cx0) / psiXr,
     pr_phi: (cphi0 * cphi0) / psiPhi,
+    pr_trace: prTrace,
     psi_x: psiXr,
     psi_phi: psiPhi,
     cx0,
@@ -253,6 +294,13 @@ export function participationRatioTheory(opt: PrTheoryOptions): PrTheoryResult {
     k_phi: (cphi0 * cphi0) / (nu * nu * B),
     grid: { omegaMax: Omega, lags: lags.length, omegaTable: om.length, uPoints: nu_ + 1, sPointsMax, evaluations },
   };
+}
+
+/** C_c(0): the variance of x sampled every `step` through the indicator (indicatorCovariance), x's lags out to 20 decay times 1/λ∞. */
+function recordedVariance(deltaAt: (t: number) => number, delta0: number, step: number, pole: number, lambdaInf: number): number {
+  const K = Math.ceil((20 * Math.max(1 / Math.max(lambdaInf, 1e-3), 1)) / step);
+  const cx = Float64Array.from({ length: K + 1 }, (_, k) => (k === 0 ? delta0 : deltaAt(k * step)));
+  return indicatorCovariance(cx, pole, 0)[0];
 }
 
 /** Below this theoretical dimension N·PR_φ a single network's PR is not predicted to better than ~±30 %. */
