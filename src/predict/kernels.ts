@@ -164,8 +164,8 @@ function networkKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKern
   const burnIn = opt.burnIn ?? 150;
   const steps = m === undefined ? Infinity : maxLag * m + Math.ceil(burnIn / hFit);
   const maxSteps = opt.maxSteps ?? 8000;
-  // (block means over an indicator's trace are not the Euler network sampled at the block step)
-  const discreteFits = fit.model.discretisation === 'euler' && m !== undefined && hFit <= 1 && (fit.model.indicator?.block ?? 1) === 1;
+  // (an indicator fit over blocks never gets here with m defined: its recorded step is a fraction of the fit's)
+  const discreteFits = fit.model.discretisation === 'euler' && m !== undefined && hFit <= 1;
   if (solver === 'discrete' && !discreteFits) {
     throw new InputError(
       `the discrete DMFT kernel needs an Euler fit (this one: ${fit.model.discretisation}) of the recorded samples themselves (not block means of an indicator's trace) and a data step that is a whole multiple of the fit's step ${dtFit} (got ${dt})`,
