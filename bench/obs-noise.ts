@@ -3,7 +3,8 @@
  * trajectory without the noise. Each network is simulated twice with one seed, once clean and once with
  * white noise of sd σ added to the recorded x (the same network, the same x), and fitted: clean without
  * the term, noisy with and without it. Per (φ, g, σ): ĝ and D̂ of the noisy fits over the clean fit's, σ̂/σ
- * (mean and range over networks), and the fits' times with and without the term. A yardstick for the noise model's approximations
+ * (mean and range over networks), σ over sd(x) (RMS of the clean x) and over sd_u(x) (about each unit's mean, as
+ * the fit's note on heavy noise reads it), how many fits said the noise was too heavy, and the fits' times with and without the term. A yardstick for the noise model's approximations
  * (src/model/observationNoise.ts: the leading Hermite term, Gaussian x per unit).
  *
  *   node dist/bench/obs-noise.js [networks=3] [N=200] [settings=tanh:1.5:0.1,0.3,0.5,0.8;erf:2:0.2,0.5;tanh:3:0.5,1;tanh:0.5:0.05,0.1]
@@ -37,10 +38,10 @@ async function main(): Promise<void> {
   const settings = parseSettings(process.argv[4] ?? 'tanh:1.5:0.1,0.3,0.5,0.8;erf:2:0.2,0.5;tanh:3:0.5,1;tanh:0.5:0.05,0.1');
   await initBackend('wasm');
   console.log(`fit --obs-noise: ${networks} networks of ${N} units per setting, all recorded, 20000 steps of 0.05; ratios to the clean trajectory's fit (mean [min, max])`);
-  console.log('φ     g     σ      σ/sd(x)  ĝ/ĝ_clean                 D̂/D̂_clean                σ̂/σ                       plain ĝ/ĝ_clean  fit s (plain)');
+  console.log('φ     g     σ      σ/sd(x)  σ/sd_u(x) noted  ĝ/ĝ_clean                 D̂/D̂_clean                σ̂/σ                       plain ĝ/ĝ_clean  fit s (plain)');
   for (const { phi, g, sigmas } of settings) {
     const D = g >= 1 ? 0.1 : 0.02;
-    const rows = sigmas.map(() => ({ g: [] as number[], D: [] as number[], s: [] as number[], plain: [] as number[], rel: [] as number[], time: [] as number[], plainTime: [] as number[] }));
+    const rows = sigmas.map(() => ({ g: [] as number[], D: [] as number[], s: [] as number[], plain: [] as number[], rel: [] as number[], relUnit: [] as number[], noted: 0, time: [] as number[], plainTime: [] as number[] }));
     for (let seed = 1; seed <= networks; seed++) {
       const run = { dt: 0.05, steps: 20000, burnIn: 1000, seed };
       const clean = await simulate(iidNetwork({ N, g, D, phi }), run);
@@ -48,6 +49,19 @@ async function main(): Promise<void> {
       let v = 0;
       for (const x of clean.recording.data) v += x * x;
       const sdx = Math.sqrt(v / clean.recording.data.length);
+      // sd about each unit's mean (the fit's note on heavy noise uses this one)
+      const { nUnits: n, nSamples: T, data } = clean.recording;
+      let vu = 0;
+      for (let i = 0; i < n; i++) {
+        let a = 0;
+        let a2 = 0;
+        for (let t = 0; t < T; t++) {
+          a += data[t * n + i];
+          a2 += data[t * n + i] ** 2;
+        }
+        vu += (a2 / T - (a / T) ** 2) / n;
+      }
+      const sdu = Math.sqrt(vu);
       for (const [k, sigma] of sigmas.entries()) {
         const noisy = await simulate(iidNetwork({ N, g, D, phi }), { ...run, obsNoise: sigma });
         const t0 = performance.now();
@@ -61,13 +75,15 @@ async function main(): Promise<void> {
         rows[k].s.push(fit.params.obsNoise.value / sigma);
         rows[k].plain.push(plain.params.g.value / reference.params.g.value);
         rows[k].rel.push(sigma / sdx);
+        rows[k].relUnit.push(sigma / sdu);
+        if (fit.notes.some((t) => t.includes('too heavy for the noise model') || t.includes('up to which the noise model held'))) rows[k].noted++;
       }
     }
     sigmas.forEach((sigma, k) => {
       const r = rows[k];
       const mean = (x: number[]) => x.reduce((s, y) => s + y, 0) / x.length;
       console.log(
-        `${phi.padEnd(5)} ${String(g).padEnd(5)} ${String(sigma).padEnd(6)} ${mean(r.rel).toFixed(2).padEnd(8)} ${summary(r.g).padEnd(25)} ${summary(r.D).padEnd(25)} ${summary(r.s).padEnd(25)} ${mean(r.plain).toFixed(3).padEnd(16)} ${mean(r.time).toFixed(2)} (${mean(r.plainTime).toFixed(2)})`,
+        `${phi.padEnd(5)} ${String(g).padEnd(5)} ${String(sigma).padEnd(6)} ${mean(r.rel).toFixed(2).padEnd(8)} ${mean(r.relUnit).toFixed(2).padEnd(9)} ${`${r.noted}/${networks}`.padEnd(6)} ${summary(r.g).padEnd(25)} ${summary(r.D).padEnd(25)} ${summary(r.s).padEnd(25)} ${mean(r.plain).toFixed(3).padEnd(16)} ${mean(r.time).toFixed(2)} (${mean(r.plainTime).toFixed(2)})`,
       );
     });
   }

@@ -747,6 +747,34 @@ const STRONG_G = 0.7;
 const STRONG_COUPLING_SPECTRAL_NOTE =
   'spectral loss at strong coupling (ĝ ≥ 0.7): the interval covers the sampling noise of the recording only; between networks of a few hundred units ĝ scatters 2–5× more than its standard error (fully recorded networks at g 1.5: sd 0.027, 0.016, 0.010 at 100, 200, 400 units, bias −1 to −2 %); --bootstrap-networks B gives intervals that include it; when the recording is the whole network, --loss exact fits the realised couplings';
 
+/**
+ * Up to this σ̂_obs/sd(x) the noise model held on simulated tanh networks at g 0.5 and 1.5 (ĝ within 1 %,
+ * D̂ within 8 %); beyond it, and at g 3 from 0.6, the fit failed as HEAVY_OBS_NOISE says (bench/obs-noise.ts,
+ * BENCHMARKS.md "How much observation noise").
+ */
+const OBS_NOISE_MAX_RATIO = 1.5;
+const HEAVY_OBS_NOISE =
+  'on simulated tanh networks (200 units, 1000 τ) the fit put D̂ near 0 and ĝ 12–25 % high from σ_obs ≈ 1.7 sd(x) at g 1.5 and 0.65–1.5 sd(x) at g 3, and ĝ 2.8× at 2.6 sd(x) at g 0.5 ' +
+  '(BENCHMARKS.md "How much observation noise"; Poisson spike counts, whose noise variance is the mean count, are usually far beyond it)';
+
+/** σ̂_obs over sd(x), sd(x)² the data's mean variance per unit less σ̂_obs² (white noise independent of x); undefined without noise. */
+function obsNoiseRatio(rec: Recording, obs2: number): number | undefined {
+  if (!(obs2 > 0)) return undefined;
+  const { nUnits: N, nSamples: T, data } = rec;
+  let variance = 0;
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    let s2 = 0;
+    for (let t = 0; t < T; t++) {
+      const v = data[t * N + i];
+      s += v;
+      s2 += v * v;
+    }
+    variance += (s2 / T - (s / T) ** 2) / N;
+  }
+  return Math.sqrt(obs2 / Math.max(variance - obs2, 1e-12 * variance));
+}
+
 /** Said by every fit with observation noise that finds some. */
 export const OBS_NOISE_NOTE =
   'observation noise: the data are taken as x + ε with white ε of sd σ_obs (obsNoise, in data units); g and D describe the network under it, and the predicting commands add σ_obs² to the kernels\' lag 0 (forecasts of the noisy data)';
@@ -805,8 +833,19 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   if (weak.length) notes.push(`weakly determined: ${weak.join(', ')}; the 95 % interval${weak.length > 1 ? 's are' : ' is'} from the profile likelihood (where the loss rises by 1.92 nats, g² ≥ 0), not log-normal`);
   if (form === 'exact') notes.push(EXACT_LOSS_NOTE);
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
-  if (sol.noiseAtFloor && cfg.fitObsNoise && !dAtZero.length) notes.push('the network noise D is at its floor: the fit gives all the white noise to the observation noise; the two are told apart by the shape of the spectrum, which white-looking data (τ near the sampling step) do not have');
-  else if (sol.noiseAtFloor && form === 'whittle' && !dAtZero.length) notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
+  const noiseRatio = cfg.fitObsNoise && !cfg.indicator ? obsNoiseRatio(rec, natural.obsNoise2 ?? 0) : undefined;
+  const dFloorUnderNoise = sol.noiseAtFloor && cfg.fitObsNoise && !dAtZero.length;
+  if (dFloorUnderNoise) {
+    notes.push(
+      'the network noise D is at its floor: the fit gives all the white noise to the observation noise' +
+        (noiseRatio !== undefined ? ` (σ̂_obs is ${noiseRatio.toFixed(2)}× sd(x), sd(x) ≈ √(data variance − σ̂_obs²))` : '') +
+        '. Either the data look white (τ near the sampling step: the two noises are told apart by the shape of the spectrum), ' +
+        `or the noise is too heavy for the noise model's corrections of φ: ${HEAVY_OBS_NOISE}; treat ĝ and D̂ as unreliable`,
+    );
+  } else if (sol.noiseAtFloor && form === 'whittle' && !dAtZero.length) notes.push('the fitted noise is at its floor (noise-free data): the spectral loss then weighs high-frequency bins, where such data carry little power, as much as the rest and biases g (about −3 % at g = 1.5); prefer --loss exact');
+  if (!dFloorUnderNoise && noiseRatio !== undefined && noiseRatio > OBS_NOISE_MAX_RATIO) {
+    notes.push(`σ̂_obs is ${noiseRatio.toFixed(2)}× sd(x) (sd(x) ≈ √(data variance − σ̂_obs²)), beyond the ${OBS_NOISE_MAX_RATIO}× up to which the noise model held on simulated networks: ${HEAVY_OBS_NOISE}`);
+  }
   if (form === 'whittle' && natural.g2.some((row, a) => row[a] >= STRONG_G ** 2)) notes.push(STRONG_COUPLING_SPECTRAL_NOTE);
   if (sol.noiseAtFloor && form === 'exact') notes.push('the fitted noise is at its floor (noise-free data): D is reported as ≈ 0 and its interval is not meaningful');
   if (obsAtZero) notes.push(`no observation noise detected: the loss is lowest at σ_obs = 0, reported as 0 with one-sided 95 % upper bound ${dm.estimates.obsNoise.ci95[1].toPrecision(2)}`);
