@@ -16,6 +16,7 @@ import { fitRecording } from '../src/fit/fit.js';
 import type { PhiName } from '../src/nonlinearity.js';
 import { iidNetwork } from '../src/simulate/network.js';
 import { simulate } from '../src/simulate/simulate.js';
+import { meanWithinUnitVariance } from '../src/statistics/unitMeans.js';
 
 interface Setting {
   phi: PhiName;
@@ -49,19 +50,7 @@ async function main(): Promise<void> {
       let v = 0;
       for (const x of clean.recording.data) v += x * x;
       const sdx = Math.sqrt(v / clean.recording.data.length);
-      // sd about each unit's mean (the fit's note on heavy noise uses this one)
-      const { nUnits: n, nSamples: T, data } = clean.recording;
-      let vu = 0;
-      for (let i = 0; i < n; i++) {
-        let a = 0;
-        let a2 = 0;
-        for (let t = 0; t < T; t++) {
-          a += data[t * n + i];
-          a2 += data[t * n + i] ** 2;
-        }
-        vu += (a2 / T - (a / T) ** 2) / n;
-      }
-      const sdu = Math.sqrt(vu);
+      const sdu = Math.sqrt(meanWithinUnitVariance(clean.recording)); // about each unit's mean, as the fit's note on heavy noise
       for (const [k, sigma] of sigmas.entries()) {
         const noisy = await simulate(iidNetwork({ N, g, D, phi }), { ...run, obsNoise: sigma });
         const t0 = performance.now();

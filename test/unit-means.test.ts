@@ -9,7 +9,7 @@ import type { Recording } from '../src/recording/types.js';
 import { fitRecording } from '../src/fit/fit.js';
 import { buildFitFile } from '../src/fitfile/build.js';
 import { predictReport, slowActivityNote, type SlowActivity } from '../src/report/predict.js';
-import { unitMeanStatistics } from '../src/statistics/unitMeans.js';
+import { meanWithinUnitVariance, unitMeanStatistics } from '../src/statistics/unitMeans.js';
 import { simulateIid } from './helpers/sim.js';
 
 /** n units × T samples: pattern p_i (sign flipped in the second half when `mirror`) plus AR(1) noise of variance 1. */
@@ -62,6 +62,11 @@ describe('unit time averages', () => {
     expect(s.staticVariance / noiseOfMean).toBeGreaterThan(0.5);
     expect(s.staticVariance / noiseOfMean).toBeLessThan(1.6);
     expect(Math.abs(s.halvesCorrelation)).toBeLessThan(0.5);
+  });
+
+  it('the mean within-unit variance leaves each unit\'s own average out: ±1 alternating (1), a constant 5 (0), 0,0,3,3 (2.25) → 13/12', () => {
+    const data = Float64Array.from([1, 5, 0, -1, 5, 0, 1, 5, 3, -1, 5, 3]); // 4 samples × 3 units
+    expect(meanWithinUnitVariance({ nSamples: 4, nUnits: 3, data })).toBeCloseTo((1 + 0 + 2.25) / 3, 12);
   });
 
   it('slow-activity note: only when the data keep > 10 % of C(0) above the theory, and it names the kind', () => {

@@ -15,6 +15,7 @@ import {
 import { blockMeans, type Recording } from '../recording/types.js';
 import { fftLength } from '../statistics/fft.js';
 import { checkDataScale } from '../statistics/scale.js';
+import { meanWithinUnitVariance } from '../statistics/unitMeans.js';
 import { whiteNoiseHint } from '../statistics/whiteNoise.js';
 import {
   type BasisSpec, type SpectralStatistics, grandMean, phiSpectra, spectralStatistics,
@@ -760,18 +761,7 @@ const HEAVY_OBS_NOISE =
 /** σ̂_obs over sd(x), sd(x)² the data's mean variance per unit less σ̂_obs² (white noise independent of x); undefined without noise. */
 function obsNoiseRatio(rec: Recording, obs2: number): number | undefined {
   if (!(obs2 > 0)) return undefined;
-  const { nUnits: N, nSamples: T, data } = rec;
-  let variance = 0;
-  for (let i = 0; i < N; i++) {
-    let s = 0;
-    let s2 = 0;
-    for (let t = 0; t < T; t++) {
-      const v = data[t * N + i];
-      s += v;
-      s2 += v * v;
-    }
-    variance += (s2 / T - (s / T) ** 2) / N;
-  }
+  const variance = meanWithinUnitVariance(rec);
   return Math.sqrt(obs2 / Math.max(variance - obs2, 1e-12 * variance));
 }
 

@@ -55,3 +55,20 @@ export function unitMeanStatistics(rec: Recording): UnitMeanStatistics {
   }
   return { staticVariance, halvesCorrelation };
 }
+
+/** The mean over units of each unit's variance about its own time average (the spread a model's x has, static pattern aside). */
+export function meanWithinUnitVariance(rec: Pick<Recording, 'nSamples' | 'nUnits' | 'data'>): number {
+  const { nSamples: T, nUnits: n, data } = rec;
+  let variance = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    let s2 = 0;
+    for (let t = 0; t < T; t++) {
+      const v = data[t * n + i];
+      s += v;
+      s2 += v * v;
+    }
+    variance += (s2 / T - (s / T) ** 2) / n;
+  }
+  return variance;
+}
