@@ -15,7 +15,6 @@ import {
 import { blockMeans, type Recording } from '../recording/types.js';
 import { fftLength } from '../statistics/fft.js';
 import { checkDataScale } from '../statistics/scale.js';
-import { meanWithinUnitVariance } from '../statistics/unitMeans.js';
 import { whiteNoiseHint } from '../statistics/whiteNoise.js';
 import {
   type BasisSpec, type SpectralStatistics, grandMean, phiSpectra, spectralStatistics,
@@ -124,6 +123,8 @@ interface Prepared {
    * best start's D and the σ_obs² whose power at the Nyquist bin equals that D's network noise.
    */
   noiseUnits?: { obsNoise2: number; D: number };
+  /** With observation noise: the data's mean variance within units, from the noise model's per-unit statistics. */
+  dataVariance?: number;
 }
 
 export async function fitRecording(rec: Recording, opts: FitOptions): Promise<FitResult> {
@@ -351,7 +352,11 @@ function prepareWhittle(rec: Recording, groups: Int32Array, cfg: ModelConfig, la
   const starts = candidates.filter((c) => Number.isFinite(c.f)).slice(0, cfg.fitTau || cfg.fitScale ? 3 : 1).map((c) => c.theta);
   const startD = candidates.length ? Math.min(...unpack(candidates[0].theta, layout, cfg).D) : 1;
   const noiseUnits = cfg.fitObsNoise ? { obsNoise2: obsNoiseMatching(startD, k0, cfg), D: startD } : undefined;
-  return { cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift, value64, sigma2Floor: floor, ...(noiseUnits ? { noiseUnits } : {}) };
+  const dataVariance = obsNoiseModel ? obsNoiseModel.reduce((acc, p) => acc + p.variance.reduce((a, v) => a + v, 0), 0) / rec.nUnits : undefined;
+  return {
+    cfg, layout, loss, normaliser, dispose, starts, samplesUsed: T + 1, offsetShift: shift, value64, sigma2Floor: floor,
+    ...(noiseUnits ? { noiseUnits } : {}), ...(dataVariance !== undefined ? { dataVariance } : {}),
+  };
 }
 
 /** The σ_obs² whose power in y at the Nyquist bin equals that of network noise D (flat, c·D). */
@@ -708,6 +713,7 @@ function runFit(rec: Recording, prep: Prepared, form: LossForm, opts: FitOptions
     perSample: opt.f,
     offsetShift: prep.offsetShift,
     samplesUsed: prep.samplesUsed,
+    ...(prep.dataVariance !== undefined ? { dataVariance: prep.dataVariance } : {}),
     convergence: {
       converged: opt.converged,
       reason: opt.reason,
@@ -733,6 +739,8 @@ interface Solution {
   perSample: number;
   offsetShift: number;
   samplesUsed: number;
+  /** With observation noise: the data's mean variance within units (Prepared.dataVariance). */
+  dataVariance?: number;
   convergence: FitResult['convergence'];
 }
 
@@ -758,10 +766,9 @@ const HEAVY_OBS_NOISE =
   'on simulated tanh networks (200 units, 1000 τ) the fit put D̂ near 0 and ĝ 12–25 % high from σ_obs ≈ 1.7 sd(x) at g 1.5 and 0.65–1.5 sd(x) at g 3, and ĝ 2.8× at 2.6 sd(x) at g 0.5 ' +
   '(BENCHMARKS.md "How much observation noise"; Poisson spike counts, whose noise variance is the mean count, are usually far beyond it)';
 
-/** σ̂_obs over sd(x), sd(x)² the data's mean variance per unit less σ̂_obs² (white noise independent of x); undefined without noise. */
-function obsNoiseRatio(rec: Recording, obs2: number): number | undefined {
-  if (!(obs2 > 0)) return undefined;
-  const variance = meanWithinUnitVariance(rec);
+/** σ̂_obs over sd(x), sd(x)² the data's mean variance within units less σ̂_obs² (white noise independent of x); undefined without noise. */
+function obsNoiseRatio(variance: number | undefined, obs2: number): number | undefined {
+  if (!(obs2 > 0) || variance === undefined) return undefined;
   return Math.sqrt(obs2 / Math.max(variance - obs2, 1e-12 * variance));
 }
 
@@ -823,7 +830,7 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
   if (weak.length) notes.push(`weakly determined: ${weak.join(', ')}; the 95 % interval${weak.length > 1 ? 's are' : ' is'} from the profile likelihood (where the loss rises by 1.92 nats, g² ≥ 0), not log-normal`);
   if (form === 'exact') notes.push(EXACT_LOSS_NOTE);
   if (form === 'whittle' && cfg.fitTau) notes.push('the spectral loss identifies the time constant only through the nonlinearity (a near-linear network fits y ≈ x equally well); prefer --loss exact for --fit-tau when the whole network is recorded');
-  const noiseRatio = cfg.fitObsNoise && !cfg.indicator ? obsNoiseRatio(rec, natural.obsNoise2 ?? 0) : undefined;
+  const noiseRatio = cfg.fitObsNoise && !cfg.indicator ? obsNoiseRatio(sol.dataVariance, natural.obsNoise2 ?? 0) : undefined;
   const dFloorUnderNoise = sol.noiseAtFloor && cfg.fitObsNoise && !dAtZero.length;
   if (dFloorUnderNoise) {
     notes.push(
