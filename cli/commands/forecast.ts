@@ -54,7 +54,7 @@ export function registerForecast(program: Command): void {
     .option('--context <n>', 'past samples the GP kernels and baselines condition on (the network ensemble starts from the last sample alone)', parseNumber('--context', { positive: true, integer: true }), 60)
     .option('--horizon <n>', 'future samples predicted jointly', parseNumber('--horizon', { positive: true, integer: true }), 20)
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')}, or network: the network-aware ensemble (THEORY §3.3, fully recorded ` +
-      'Euler fits, --loss exact: coupling rows sampled from their posterior and simulated forward) (forecast default theory; --evaluate default: all GP kernels, but the plug-in for a fit through a calcium indicator)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
+      'Euler fits, --loss exact: coupling rows sampled from their posterior and simulated forward) (forecast default theory, per population for a fit with several; --evaluate default: all GP kernels, but the plug-in for a fit through a calcium indicator or with several populations)', parseChoice('--kernel', [...KERNEL_NAMES, 'network'] as const))
     .option('--network-members <K>', `networks in the ensemble (0: ${DEFAULT_MEMBERS} with --kernel network; --evaluate adds the ensemble when K > 0)`, parseNumber('--network-members', { integer: true, nonNegative: true }), 0)
     .option('--network-windows <n>', '--evaluate: windows scored for the network ensemble (it simulates K networks per window)', parseNumber('--network-windows', { integer: true, positive: true }), 100)
     .option('--theory-solver <name>', 'theory kernel: auto (discrete DMFT of the fit\'s Euler network when the steps match), discrete, stationary', parseChoice('--theory-solver', SOLVERS), 'auto' as TheorySolver)
@@ -82,7 +82,9 @@ Examples (run in order):
 The GP conditions each unit on its last --context samples: mean x̂ = c + K_fp K_pp⁻¹ (x_p − c),
 covariance K_ff − K_fp K_pp⁻¹ K_pf, with the kernel in data units (x = offset + scale·x_model).
 --evaluate reports per kernel/baseline mse, mse_over_var (mean err²/σ², 1 when calibrated), coverage50,
-coverage95 (central intervals) and lpd (mean Gaussian log predictive density per value).`,
+coverage95 (central intervals) and lpd (mean Gaussian log predictive density per value).
+A fit with several populations (fit --populations, Euler) gives each unit its own population's theory
+kernel, from the discrete-time DMFT of the fitted blocks g²_ab, D_a; --json then reports sd per population.`,
     )
     .action(
       action(async (fitPath: string, opts: ForecastCliOptions, cmd: Command) => {
@@ -139,16 +141,25 @@ coverage95 (central intervals) and lpd (mean Gaussian log predictive density per
         const name = opts.kernel ?? 'theory';
         const preds = buildPredictors(fit, rec, { context: opts.context, horizon: opts.horizon, kernels: [name], theory });
         bar.stop();
-        const f = forecastUnits(preds.kernels[name]!, rec);
+        const { names: popNames, groups } = preds.populations;
+        const f = forecastUnits(preds.kernels[name]!, rec, groups);
+        const note = preds.kernelValues[name]!.map((k) => k.note).join(' | ');
+        // one sd per population (a population fit's theory kernels), else one for all units
+        const perPopulation = preds.kernels[name]!.length > 1;
+        const bySd = popNames.map((pop, a) => ({ name: pop, index: a, first: groups.indexOf(a) })).filter((p) => p.first >= 0);
         if (opts.out) await writeFileAtomic(opts.out, forecastCsv(f, rec.unitNames));
         if (opts.json) {
-          printJson({ kernel: name, note: preds.kernelValues[name]!.note, time: f.time, sd: Array.from(f.sd), units: Object.fromEntries(rec.unitNames.map((u, i) => [u, Array.from(f.mean[i])])), seed: null });
+          const populations = perPopulation
+            ? { populations: bySd.map((p) => ({ name: p.name, units: rec.unitNames.filter((_, i) => groups[i] === p.index), sd: Array.from(f.sd[p.first]) })) }
+            : {};
+          printJson({ kernel: name, note, time: f.time, sd: perPopulation ? null : Array.from(f.sd[0]), ...populations, units: Object.fromEntries(rec.unitNames.map((u, i) => [u, Array.from(f.mean[i])])), seed: null });
           return;
         }
+        const sdLine = (s: Float64Array, who: string) => `  predictive sd${who}: step 1 ${s[0].toPrecision(4)}, step ${opts.horizon} ${s[opts.horizon - 1].toPrecision(4)}`;
         const lines = [
           `connfit forecast: ${rec.nUnits} units, ${opts.horizon} samples after t = ${(f.time[0] - (rec.dt ?? 1)).toPrecision(6)} from the last ${opts.context}, kernel ${name}`,
-          `  ${preds.kernelValues[name]!.note}`,
-          `  predictive sd: step 1 ${f.sd[0].toPrecision(4)}, step ${opts.horizon} ${f.sd[opts.horizon - 1].toPrecision(4)}`,
+          ...preds.kernelValues[name]!.map((k) => `  ${k.note}`),
+          ...(perPopulation ? bySd.map((p) => sdLine(f.sd[p.first], ` of ${p.name}`)) : [sdLine(f.sd[0], '')]),
           opts.out ? `forecast written to ${opts.out}` : 'give --out forecast.csv to write the per-unit means and 95 % intervals',
         ];
         process.stdout.write(lines.join('\n') + '\n');

@@ -85,7 +85,7 @@ export interface FitResult {
     starts: number;
     hessianPositiveDefinite: boolean;
   };
-  data: { units: number; samples: number; samplesUsed: number; dt: number; populations: { name: string; units: number }[] };
+  data: { units: number; samples: number; samplesUsed: number; dt: number; populations: { name: string; units: number; unitNames?: string[] }[] };
   model: {
     phi: PhiName;
     discretisation: Discretisation;
@@ -882,7 +882,12 @@ function report(rec: Recording, cfg: ModelConfig, layout: ParamLayout, form: Los
       samples: rec.nSamples,
       samplesUsed: sol.samplesUsed,
       dt: cfg.dt,
-      populations: cfg.populationNames.map((name, a) => ({ name, units: groups.filter((g) => g === a).length })),
+      // which units are in which population: the theory's predictions take each unit's own population
+      populations: cfg.populationNames.map((name, a) => ({
+        name,
+        units: groups.filter((g) => g === a).length,
+        ...(cfg.populationNames.length > 1 ? { unitNames: rec.unitNames.filter((_, i) => groups[i] === a) } : {}),
+      })),
     },
     model: { phi: cfg.phi, discretisation: cfg.discretisation, fitted: layout.entries.map((e) => e.name), fixed },
     ...(weakIntervals.length ? { weakIntervals } : {}),

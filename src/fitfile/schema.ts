@@ -161,7 +161,8 @@ export const FitFileSchema = z.object({
     dt: z.number().positive({ error: 'expected the sampling interval dt > 0' }),
     unitNames: z.array(z.string()),
     droppedConstantUnits: z.array(z.string()),
-    populations: z.array(z.object({ name: z.string(), units: z.number().int() })),
+    /** `unitNames`: the recorded units of each population (fits with several populations; theory predictions need them). */
+    populations: z.array(z.object({ name: z.string(), units: z.number().int(), unitNames: z.array(z.string()).optional() })),
   }),
   model: z.object({
     phi: z.enum(['tanh', 'erf']),
@@ -260,6 +261,21 @@ export const FitFileSchema = z.object({
   square('g2');
   square('J0');
   if (nat.D.length !== P) issue(['model', 'natural', 'D'], `has ${nat.D.length} entries but data.populations lists ${P}; expected one per population`);
+  // Population membership, when given: every unit of data.unitNames in exactly one population.
+  if (data.populations.some((p) => p.unitNames)) {
+    const known = new Set(data.unitNames);
+    const seen = new Set<string>();
+    data.populations.forEach((p, a) => {
+      const names = p.unitNames;
+      if (!names) return issue(['data', 'populations', a, 'unitNames'], 'is missing while other populations list theirs; expected the unit names of every population');
+      if (names.length !== p.units) issue(['data', 'populations', a, 'unitNames'], `has ${names.length} names but units is ${p.units}; expected one name per unit`);
+      names.forEach((u, k) => {
+        if (!known.has(u)) issue(['data', 'populations', a, 'unitNames', k], `'${u}' is not in data.unitNames; expected a recorded unit`);
+        else if (seen.has(u)) issue(['data', 'populations', a, 'unitNames', k], `'${u}' is listed in two populations; expected each unit in one`);
+        seen.add(u);
+      });
+    });
+  }
   // Commands predict from model.natural while people read params: an edited file must not let them differ.
   if (P === 1 && nat.g2.length === 1 && nat.J0.length === 1) {
     const p = fit.params;

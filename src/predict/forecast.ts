@@ -8,11 +8,11 @@ import { fitFilePath, type FitFile } from '../fitfile/schema.js';
 import type { Recording } from '../recording/types.js';
 import { checkDataScale } from '../statistics/scale.js';
 import { arPredictor, fitAr, persistencePredictor, seGpPredictor } from './baselines.js';
-import { evaluatePredictors, type ForecastScores } from './evaluate.js';
+import { evaluatePredictors, predictorIndex, predictorList, type ForecastScores, type UnitPredictors } from './evaluate.js';
 import { Z95 } from '../statistics/normal.js';
 import { gpPredictor, marginalSd, predictWindow, type LinearGaussianPredictor, type StationaryKernel } from './gaussian.js';
 import {
-  empiricalKernel, kernelsFor, pluginKernel, recordedStep, stepMultiple, theoryKernel, type KernelName, type TheoryKernelOptions,
+  empiricalKernel, kernelsFor, pluginKernel, recordedStep, stepMultiple, theoryKernels, unitPopulations, type KernelName, type TheoryKernelOptions,
 } from './kernels.js';
 import { evaluateNetworkEnsemble } from './network.js';
 
@@ -83,10 +83,13 @@ export interface PredictorOptions {
 }
 
 export interface Predictors {
-  kernels: Partial<Record<KernelName, LinearGaussianPredictor>>;
+  /** Per kernel, one predictor for every unit or, for a population fit's theory kernels, one per population. */
+  kernels: Partial<Record<KernelName, LinearGaussianPredictor[]>>;
   baselines: Partial<Record<BaselineName, LinearGaussianPredictor>>;
-  /** The kernels themselves, C(k·dt) for k = 0..context+horizon. */
-  kernelValues: Partial<Record<KernelName, StationaryKernel>>;
+  /** The kernels themselves, C(k·dt) for k = 0..context+horizon (as `kernels`: one, or one per population). */
+  kernelValues: Partial<Record<KernelName, StationaryKernel[]>>;
+  /** The fit's populations and each unit's (index into names; all 0 for one population). */
+  populations: { names: string[]; groups: Int32Array };
   info: { ar?: { p: number; residualVariance: number }; se_gp?: { amplitude: number; length: number; nugget: number } };
 }
 
@@ -101,13 +104,14 @@ export function buildPredictors(fit: FitFile, train: Recording, opt: PredictorOp
   const L = context + horizon;
   const kernels = opt.kernels ?? kernelsFor(fit);
   const baselines = opt.baselines ?? [];
-  const out: Predictors = { kernels: {}, baselines: {}, kernelValues: {}, info: {} };
+  const populations = { names: fit.data.populations.map((p) => p.name), groups: unitPopulations(fit) };
+  const out: Predictors = { kernels: {}, baselines: {}, kernelValues: {}, populations, info: {} };
   let empirical: StationaryKernel | undefined;
   const getEmpirical = () => (empirical ??= empiricalKernel(train, dt, L));
   for (const name of kernels) {
-    const k = name === 'theory' ? theoryKernel(fit, dt, L, opt.theory) : name === 'plugin' ? pluginKernel(fit, train, dt, L) : getEmpirical();
+    const k = name === 'theory' ? theoryKernels(fit, dt, L, opt.theory) : name === 'plugin' ? [pluginKernel(fit, train, dt, L)] : [getEmpirical()];
     out.kernelValues[name] = k;
-    out.kernels[name] = gpPredictor(k, context, horizon);
+    out.kernels[name] = k.map((c) => gpPredictor(c, context, horizon));
   }
   for (const name of baselines) {
     if (name === 'persistence') out.baselines.persistence = persistencePredictor(train, context, horizon);
@@ -129,13 +133,17 @@ export interface UnitForecast {
   time: number[];
   /** mean[i][h] for unit i, h = 0..horizon−1. */
   mean: Float64Array[];
-  /** Marginal predictive standard deviation per horizon step (the same for every unit). */
-  sd: Float64Array;
+  /** sd[i][h]: marginal predictive standard deviation of unit i (the same for every unit of one population). */
+  sd: Float64Array[];
 }
 
-/** Forecast the `horizon` samples after the end of `rec` for every unit from its last `context` samples. */
-export function forecastUnits(p: LinearGaussianPredictor, rec: Recording): UnitForecast {
-  const { context, horizon } = p;
+/**
+ * Forecast the `horizon` samples after the end of `rec` for every unit from its last `context` samples,
+ * with one predictor for all units or one per population (`groups`: each unit's).
+ */
+export function forecastUnits(predictors: UnitPredictors, rec: Recording, groups: Int32Array = new Int32Array(rec.nUnits)): UnitForecast {
+  const list = predictorList(predictors);
+  const { context, horizon } = list[0];
   const T = rec.nSamples;
   const N = rec.nUnits;
   if (T < context) throw new InputError(`the recording has ${T} samples, fewer than --context ${context}`, { field: '--context' });
@@ -143,13 +151,17 @@ export function forecastUnits(p: LinearGaussianPredictor, rec: Recording): UnitF
   const tLast = rec.time ? rec.time[T - 1] : (T - 1) * dt;
   const x = new Float64Array(context);
   const mean: Float64Array[] = [];
+  const sd: Float64Array[] = [];
+  const sds = list.map(marginalSd);
   for (let i = 0; i < N; i++) {
+    const a = predictorIndex(list.length, groups, i);
     for (let t = 0; t < context; t++) x[t] = rec.data[(T - context + t) * N + i];
     const m = new Float64Array(horizon);
-    predictWindow(p, x, 0, m);
+    predictWindow(list[a], x, 0, m);
     mean.push(m);
+    sd.push(sds[a]);
   }
-  return { time: Array.from({ length: horizon }, (_, h) => tLast + (h + 1) * dt), mean, sd: marginalSd(p) };
+  return { time: Array.from({ length: horizon }, (_, h) => tLast + (h + 1) * dt), mean, sd };
 }
 
 /** Long-format CSV rows: unit,time,step,mean,sd,lower95,upper95. */
@@ -159,7 +171,7 @@ export function* forecastCsv(f: UnitForecast, unitNames: string[]): Generator<st
     let s = '';
     for (let h = 0; h < f.time.length; h++) {
       const m = f.mean[i][h];
-      const sd = f.sd[h];
+      const sd = f.sd[i][h];
       s += `${unitNames[i]},${f.time[h]},${h + 1},${m},${sd},${m - Z95 * sd},${m + Z95 * sd}\n`;
     }
     yield s;
@@ -258,7 +270,7 @@ export async function evaluateSplit(fit: FitFile, train: Recording, test: Record
   });
   const all = [...Object.values(preds.kernels), ...Object.values(preds.baselines)];
   const stride = opt.stride ?? 1;
-  const r = await evaluatePredictors(all, test, { stride, dt: test.dt, onProgress: (d, t) => opt.onProgress?.('evaluate', d, t) });
+  const r = await evaluatePredictors(all, test, { groups: preds.populations.groups, stride, dt: test.dt, onProgress: (d, t) => opt.onProgress?.('evaluate', d, t) });
   const pick = <K extends string>(names: K[]): Partial<Record<K, ForecastScores>> => Object.fromEntries(names.map((n) => [n, r.scores[n]])) as Partial<Record<K, ForecastScores>>;
   return {
     kernels: pick(Object.keys(preds.kernels) as KernelName[]),

@@ -23,15 +23,19 @@ import { RealFFT, fftLength } from '../statistics/fft.js';
 import { networkPhiPower, observationNoiseCorrection, observationNoiseModel } from '../model/observationNoise.js';
 import { indicatorCovariance } from '../model/indicator.js';
 import { dmftDiscrete, solveStationary } from '../theory/dmft.js';
+import { eigenvaluesGeneral } from '../theory/multiregion.js';
 import { empiricalAutocovariance } from '../theory/empirical.js';
 import type { StationaryKernel } from './gaussian.js';
 
 export type KernelName = 'theory' | 'plugin' | 'empirical';
 export const KERNEL_NAMES: readonly KernelName[] = ['theory', 'plugin', 'empirical'];
 
-/** The kernels a fit supports: all but the plug-in for a fit through a calcium indicator (refuseIndicator). */
+/**
+ * The kernels a fit supports: all but the plug-in for a fit through a calcium indicator (refuseIndicator)
+ * or with several populations (its φ-periodogram is pooled over one population).
+ */
 export function kernelsFor(fit: FitFile): readonly KernelName[] {
-  return fit.model.indicator ? KERNEL_NAMES.filter((k) => k !== 'plugin') : KERNEL_NAMES;
+  return fit.model.indicator || fit.data.populations.length > 1 ? KERNEL_NAMES.filter((k) => k !== 'plugin') : KERNEL_NAMES;
 }
 
 export type TheorySolver = 'auto' | 'discrete' | 'stationary';
@@ -55,22 +59,25 @@ export function stepMultiple(dt: number, dtFit: number): number | undefined {
   return m >= 1 && Math.abs(dt - m * dtFit) <= MULTIPLE_RTOL * dt ? m : undefined;
 }
 
+/** The random bulk of a fit's populations: g²_ab (rows: target a), D_a and J0_ab, and the fitted σ_obs. */
+export interface PopulationBulk {
+  names: string[];
+  g2: number[][];
+  D: number[];
+  J0: number[][];
+  obsNoise: number;
+}
+
 /**
- * g, D, J0 of a fit whose network is what the i.i.d. theory describes (DMFT, the PR theory, the theory
- * and plug-in kernels): one random population with the plain leak and without low-rank modes. Anything else is refused rather
- * than silently reduced to its random bulk. `what` names the user of the theory, `instead` (optional)
- * what to use instead.
+ * The parameters of a fit whose network is what the theory here describes (DMFT, the theory kernels):
+ * random populations with the plain leak and without low-rank modes or a given coupling matrix.
+ * Anything else is refused rather than silently reduced to its random bulk. `what` names the user of
+ * the theory, `instead` (optional) what to use instead.
  */
-export function randomBulk(fit: FitFile, what: string, instead = ''): { g: number; D: number; J0: number; obsNoise: number } {
+export function populationBulk(fit: FitFile, what: string, instead = ''): PopulationBulk {
   const n = fit.model.natural;
   const file = fitFilePath(fit);
   const alternative = instead ? ` — ${instead}` : '';
-  if (n.g2.length !== 1) {
-    throw new InputError(
-      `${what} needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')})${alternative}`,
-      { file, field: 'model.natural.g2' },
-    );
-  }
   if (n.s !== 0) {
     throw new InputError(`${what} needs the leak U = x²/2 (s = 0), as the i.i.d. theory has it; this fit has s = ${n.s}${alternative}`, { file, field: 'model.natural.s' });
   }
@@ -80,7 +87,43 @@ export function randomBulk(fit: FitFile, what: string, instead = ''): { g: numbe
   if (fit.structure?.connectome) {
     throw new InputError(`${what} describes the random bulk (i.i.d. theory); this fit has a given coupling matrix (fit --connectome), which the theory here does not include — simulate it instead: connfit simulate --coupling F --coupling-scale a --bulk-g g${alternative ? `; or${alternative.slice(2)}` : ''}`, { file, field: 'structure.connectome' });
   }
-  return { g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: n.J0[0][0], obsNoise: n.obsNoise ?? 0 };
+  return { names: fit.data.populations.map((p) => p.name), g2: n.g2, D: n.D, J0: n.J0, obsNoise: n.obsNoise ?? 0 };
+}
+
+/** g, D, J0 of a one-population fit (populationBulk's checks, and one population: the i.i.d. theory). */
+export function randomBulk(fit: FitFile, what: string, instead = ''): { g: number; D: number; J0: number; obsNoise: number } {
+  const n = fit.model.natural;
+  if (n.g2.length !== 1) {
+    throw new InputError(
+      `${what} needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')})${instead ? ` — ${instead}` : ''}; ` +
+        'connfit forecast --kernel theory (also with --evaluate) predicts each unit from its own population, and connfit dmft --populations solves the populations\' DMFT',
+      { file: fitFilePath(fit), field: 'model.natural.g2' },
+    );
+  }
+  const b = populationBulk(fit, what, instead);
+  return { g: Math.sqrt(b.g2[0][0]), D: b.D[0], J0: b.J0[0][0], obsNoise: b.obsNoise };
+}
+
+/**
+ * The population (index into data.populations) of each of the fit's units, in data.unitNames order:
+ * all 0 for one population, else from data.populations[a].unitNames (fit files of connfit 0.x before
+ * membership was written lack it: refit).
+ */
+export function unitPopulations(fit: FitFile): Int32Array {
+  const pops = fit.data.populations;
+  const groups = new Int32Array(fit.data.units);
+  if (pops.length === 1) return groups;
+  groups.fill(-1);
+  const where = new Map(fit.data.unitNames.map((u, i) => [u, i] as const));
+  pops.forEach((p, a) => {
+    if (!p.unitNames) {
+      throw new InputError(`the fit file does not say which units are in population '${p.name}' (written before fit files recorded it); refit the recording to predict per population`, { file: fitFilePath(fit), field: `data.populations[${a}].unitNames` });
+    }
+    for (const u of p.unitNames) groups[where.get(u)!] = a; // (the schema checked that every name is a recorded unit, once)
+  });
+  const missing = groups.indexOf(-1);
+  if (missing >= 0) throw new InputError(`unit '${fit.data.unitNames[missing]}' is in none of the populations' unitNames; expected every unit in one`, { file: fitFilePath(fit), field: 'data.populations' });
+  return groups;
 }
 
 /**
@@ -134,6 +177,65 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
     cov,
     note: `${x.note}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}; seen through the calcium indicator (decay ${ind.decay}, γ ${ind.pole.toFixed(4)} per recorded sample)${noise}`,
   };
+}
+
+/** Largest number of recursion steps for the theory kernels of a population fit (cost ∝ populations × steps²). */
+const POPULATION_MAX_STEPS = 20000;
+
+/**
+ * Theory kernels of every population of the fit (index = population of data.populations; a unit's
+ * kernel is its population's, unitPopulations). One population: [theoryKernel]. Several: x's kernel of
+ * each population from the discrete-time DMFT of the Euler network with the fitted blocks g²_ab, D_a,
+ * J0_ab (THEORY §4.3, as `dmft --populations`), read every m-th step when the data step is m fit
+ * steps, plus the fitted σ_obs² at lag 0. There is no continuous solver for populations, so an
+ * exp-euler fit or a data step off the fit's grid is refused.
+ */
+export function theoryKernels(fit: FitFile, dt: number, maxLag: number, opt: TheoryKernelOptions = {}): StationaryKernel[] {
+  if (fit.model.natural.g2.length === 1) return [theoryKernel(fit, dt, maxLag, opt)];
+  const b = populationBulk(fit, 'the theory kernel', 'use --kernel empirical');
+  const file = fitFilePath(fit);
+  const n = fit.model.natural;
+  if (fit.model.indicator) {
+    throw new InputError(`the theory kernels of a fit with ${b.names.length} populations do not include a calcium indicator (fit --indicator-decay) — use --kernel empirical`, { file, field: 'model.indicator' });
+  }
+  const dtFit = fit.data.dt;
+  const hFit = dtFit / n.tau;
+  const m = stepMultiple(dt, dtFit);
+  if (fit.model.discretisation !== 'euler' || m === undefined || hFit > 1) {
+    throw new InputError(
+      `the theory kernels of a fit with several populations come from the discrete-time DMFT of the Euler network (THEORY §4.3): they need an Euler fit (this one: ${fit.model.discretisation}) with step ≤ τ and a data step that is a whole multiple of the fit's step ${dtFit} (got ${dt}) — use --kernel empirical`,
+      { file, field: 'model.discretisation' },
+    );
+  }
+  const steps = maxLag * m + Math.ceil((opt.burnIn ?? 150) / hFit);
+  const maxSteps = opt.maxSteps ?? POPULATION_MAX_STEPS;
+  if (steps > maxSteps) {
+    throw new InputError(`the population DMFT would need ${steps} recursion steps (${maxLag} lags of ${m} fit steps after the burn-in), more than ${maxSteps}: ask for fewer lags (--context, --horizon)`, { field: '--context' });
+  }
+  const r = dmftDiscrete({ phi: fit.model.phi, dt: hFit, steps, maxLag: maxLag * m, populations: { g2: b.g2, D: b.D, J0: b.J0, names: b.names }, onProgress: opt.onProgress });
+  // The m = 0 state (odd φ, zero means) is the one described; it is unstable once J0_ab⟨φ'⟩_b has an eigenvalue with real part ≥ 1.
+  const P = b.names.length;
+  const gained = Float64Array.from({ length: P * P }, (_, k) => b.J0[Math.floor(k / P)][k % P] * r.populations[k % P].meanGain);
+  const lead = Math.max(...eigenvaluesGeneral(gained, P).map((e) => e.re));
+  if (lead >= 1) {
+    throw new InputError(`the fitted mean couplings J0 put the populations past their magnetic transition (leading eigenvalue of J0·⟨φ'⟩ ${lead.toPrecision(4)} ≥ 1): the m = 0 kernels do not describe this state — use --kernel empirical`, { file, field: 'model.natural.J0' });
+  }
+  const q = Math.floor((3 * steps) / 4);
+  const drift = Math.max(...r.populations.map((p) => Math.abs(p.variance[steps] - p.variance[q]) / Math.max(p.variance[steps], 1e-300)));
+  const scale2 = n.scale * n.scale;
+  return r.populations.map((p, a) => {
+    if (!(p.delta[0] > 0)) throw new InputError(`population '${b.names[a]}' of the fitted network is quiescent (its row of g² and its D are zero): its theory kernel is zero`, { file, field: 'model.natural' });
+    const cov = Float64Array.from({ length: maxLag + 1 }, (_, k) => scale2 * p.delta[k * m]);
+    cov[0] += b.obsNoise ** 2;
+    const row = b.g2[a].map((v, c) => `g²[${b.names[a]}<-${b.names[c]}] ${v.toPrecision(4)}`).join(', ');
+    return {
+      name: 'theory',
+      dt,
+      centre: n.offset,
+      cov,
+      note: `population ${b.names[a]} (${row}, D ${b.D[a].toPrecision(4)}): discrete-time DMFT of the Euler network with ${P} populations (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps`}${withNoise(b.obsNoise)}`,
+    };
+  });
 }
 
 /** The step of the recorded samples: the fit's, or for a fit through an indicator its blocks' step over their length. */
