@@ -104,14 +104,16 @@ export function buildPredictors(fit: FitFile, train: Recording, opt: PredictorOp
   const L = context + horizon;
   const kernels = opt.kernels ?? kernelsFor(fit);
   const baselines = opt.baselines ?? [];
-  const populations = { names: fit.data.populations.map((p) => p.name), groups: unitPopulations(fit) };
-  const out: Predictors = { kernels: {}, baselines: {}, kernelValues: {}, populations, info: {} };
+  const names = fit.data.populations.map((p) => p.name);
+  const out: Predictors = { kernels: {}, baselines: {}, kernelValues: {}, populations: { names, groups: new Int32Array(train.nUnits) }, info: {} };
   let empirical: StationaryKernel | undefined;
   const getEmpirical = () => (empirical ??= empiricalKernel(train, dt, L));
   for (const name of kernels) {
     const k = name === 'theory' ? theoryKernels(fit, dt, L, opt.theory) : name === 'plugin' ? [pluginKernel(fit, train, dt, L)] : [getEmpirical()];
     out.kernelValues[name] = k;
     out.kernels[name] = k.map((c) => gpPredictor(c, context, horizon));
+    // membership only where a kernel is per population (a multiregion fit, say, lists none)
+    if (k.length > 1) out.populations.groups = unitPopulations(fit);
   }
   for (const name of baselines) {
     if (name === 'persistence') out.baselines.persistence = persistencePredictor(train, context, horizon);

@@ -90,17 +90,16 @@ export function populationBulk(fit: FitFile, what: string, instead = ''): Popula
   return { names: fit.data.populations.map((p) => p.name), g2: n.g2, D: n.D, J0: n.J0, obsNoise: n.obsNoise ?? 0 };
 }
 
-/** g, D, J0 of a one-population fit (populationBulk's checks, and one population: the i.i.d. theory). */
+/** g, D, J0 of a one-population fit (populationBulk's checks first, so that a multiregion fit is named by its links). */
 export function randomBulk(fit: FitFile, what: string, instead = ''): { g: number; D: number; J0: number; obsNoise: number } {
-  const n = fit.model.natural;
-  if (n.g2.length !== 1) {
+  const b = populationBulk(fit, what, instead);
+  if (b.g2.length !== 1) {
     throw new InputError(
-      `${what} needs a single-population fit; this fit has ${n.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')})${instead ? ` — ${instead}` : ''}; ` +
+      `${what} needs a single-population fit; this fit has ${b.g2.length} populations (${b.names.join(', ')})${instead ? ` — ${instead}` : ''}; ` +
         'connfit forecast --kernel theory (also with --evaluate) predicts each unit from its own population, and connfit dmft --populations solves the populations\' DMFT',
       { file: fitFilePath(fit), field: 'model.natural.g2' },
     );
   }
-  const b = populationBulk(fit, what, instead);
   return { g: Math.sqrt(b.g2[0][0]), D: b.D[0], J0: b.J0[0][0], obsNoise: b.obsNoise };
 }
 
