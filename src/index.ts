@@ -21,6 +21,7 @@ export { alignConnectome, fitWithConnectome, type ConnectomeFitResult } from './
 export { connectomeNetworkBootstrap, withConnectomeBootstrap, type ConnectomeCalibration } from './fit/connectomeBootstrap.js';
 export { participationRatio, matrixSpectrumStats } from './statistics/dimension.js';
 export { participationRatioTheory, prFiniteSizeNote } from './theory/participation.js';
+export { populationParticipationRatio } from './theory/participationPopulations.js';
 export { solveStationary, chaosThreshold } from './theory/dmft.js';
 export { effectiveRankFromActivity, effectiveRankFromCouplings, effectiveRankOfFit } from './structure/effectiveRank.js';
 export { evaluateForecast, forecastUnits } from './predict/forecast.js';

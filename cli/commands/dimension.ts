@@ -175,7 +175,7 @@ export function registerDimension(program: Command): void {
             return;
           }
           process.stdout.write(
-            `file: ${file} (fit: ${fit.model.phi}, g ${fmt(Math.sqrt(fit.model.natural.g2[0]?.[0] ?? NaN))}, D ${fmt(fit.model.natural.D[0])}, ${n} units)\n` +
+            `file: ${file} (fit: ${fit.model.phi}, ${fit.model.natural.g2.length > 1 ? `${fit.model.natural.g2.length} populations (${fit.data.populations.map((p) => p.name).join(', ')})` : `g ${fmt(Math.sqrt(fit.model.natural.g2[0]?.[0] ?? NaN))}, D ${fmt(fit.model.natural.D[0])}`}, ${n} units)\n` +
               prComparisonLines(cmp).join('\n') +
               `\ndimension PR·n of the ${n} recorded units (theory): x ${fmt(dims.dimension_x)}, φ ${fmt(dims.dimension_phi)}` +
               (N === n ? '\n' : `; PR·N of the network of ${N}: x ${fmt(dims.network_dimension_x)}, φ ${fmt(dims.network_dimension_phi)}\n`) +

@@ -33,14 +33,27 @@ function summary(r: PredictReport): string {
   const a = r.autocorrelation;
   const picks = [0, 1, 2, 5, 10, 20, 50, 100].filter((k) => k < a.lags.length);
   const d = r.dimension;
+  const noise = r.params.obsNoise !== undefined ? `; observation noise σ_obs = ${f(r.params.obsNoise)}` : '';
+  const pops = r.populations ?? [];
   const lines = [
-    `fitted network: φ = ${r.params.phi}, g = ${f(r.params.g)}, D = ${f(r.params.D)}, J0 = ${f(r.params.J0)}, τ = ${f(r.params.tau)}` +
-      (r.params.obsNoise !== undefined ? `; observation noise σ_obs = ${f(r.params.obsNoise)}` : ''),
+    ...(pops.length
+      ? [
+          `fitted network: φ = ${r.params.phi}, ${pops.length} populations, τ = ${f(r.params.tau)}${noise}`,
+          ...pops.map((p) => `  ${p.name} (${p.units} units): ${Object.entries(p.params.g2).map(([b, v]) => `g²[${p.name}<-${b}] ${f(v)}`).join(', ')}, D ${f(p.params.D)}` +
+            (Object.values(p.params.J0).some((v) => v !== 0) ? `, ${Object.entries(p.params.J0).map(([b, v]) => `J0[${p.name}<-${b}] ${f(v)}`).join(', ')}` : '')),
+          '',
+          `DMFT (THEORY §4.3, the fit's Euler network): regime ${r.dmft.regime} (leading eigenvalue of g²_ab⟨φ'²⟩_b ${f(r.dmft.chaos_eigenvalue, 3)}; chaotic from 1)`,
+          ...pops.map((p) => `  ${p.name}: variance Δ0 ${f(p.dmft.delta0)}, ⟨φ'⟩ ${f(p.dmft.meanGain, 3)}; timescales τ_1/e ${f(p.dmft.tau_1e)}, τ_int ${f(p.dmft.tau_int)}; autocovariance against its units' at most ${pct(p.autocorrelation.maxRelativeDifference)} of their C(0) apart`),
+          `  all units: variance Δ0 ${f(r.dmft.delta0)}; timescales τ_1/e ${f(r.dmft.tau_1e)}, τ_int ${f(r.dmft.tau_int)} (time units of the recording)`,
+        ]
+      : [
+          `fitted network: φ = ${r.params.phi}, g = ${f(r.params.g)}, D = ${f(r.params.D)}, J0 = ${f(r.params.J0)}, τ = ${f(r.params.tau)}${noise}`,
+          '',
+          `DMFT (THEORY §4): regime ${r.dmft.regime}, g/g_c = ${f(r.dmft.g_over_gc, 3)}, J0/J0c = ${f(r.dmft.J0_over_J0c, 3)}`,
+          `  variance Δ0 ${f(r.dmft.delta0)}; timescales τ_1/e ${f(r.dmft.tau_1e)}, τ_int ${f(r.dmft.tau_int)}, τ_∞ ${f(r.dmft.tau_inf)} (time units of the recording)`,
+        ]),
     '',
-    `DMFT (THEORY §4): regime ${r.dmft.regime}, g/g_c = ${f(r.dmft.g_over_gc, 3)}, J0/J0c = ${f(r.dmft.J0_over_J0c, 3)}`,
-    `  variance Δ0 ${f(r.dmft.delta0)}; timescales τ_1/e ${f(r.dmft.tau_1e)}, τ_int ${f(r.dmft.tau_int)}, τ_∞ ${f(r.dmft.tau_inf)} (time units of the recording)`,
-    '',
-    `autocovariance, theory against data (max |difference| = ${pct(a.maxRelativeDifference)} of the data's C(0)):`,
+    `autocovariance${pops.length ? ' of all units' : ''}, theory against data (max |difference| = ${pct(a.maxRelativeDifference)} of the data's C(0)):`,
     `  ${'lag'.padStart(8)} ${'theory'.padStart(10)} ${'data'.padStart(10)}`,
     ...picks.map((k) => `  ${f(a.lags[k]).padStart(8)} ${f(a.theory[k]).padStart(10)} ${f(a.data[k]).padStart(10)}`),
     `  (${a.theoryNote})`,
@@ -57,7 +70,7 @@ export function registerPredict(program: Command): void {
     .summary('what a fitted network predicts: autocorrelation, regime, timescales, dimension, forecasts')
     .description(
       'Compare a fitted network with a recording: the DMFT autocovariance at the fitted parameters against the ' +
-        "data's, the regime (quiescent / noise-driven / chaotic) and timescales, the participation ratio from the " +
+        "data's (per population for a fit with several), the regime (quiescent / noise-driven / chaotic) and timescales, the participation ratio from the " +
         'data, from theory (THEORY §5.2) and from a simulation of the fitted network, and a held-out forecast ' +
         'evaluation of the GP kernels against persistence, AR(p) and a squared-exponential GP (THEORY §3).',
     )
@@ -83,7 +96,10 @@ Example (run in order):
   $ connfit predict fit.json --data rec.csv --sim-time 500
 JSON: {params, dmft: {regime, delta0, tau_1e, tau_int, tau_inf, g_over_gc, J0_over_J0c},
 autocorrelation: {lags, theory, data, maxRelativeDifference, slow}, dimension: {data, theory, simulation},
-forecast: {kernels, baselines, setup}, notes}.`,
+forecast: {kernels, baselines, setup}, notes}. A fit with several populations (fit --populations, Euler)
+is described by its Euler network's discrete-time DMFT: params.g/D/J0 and dmft.tau_inf, g_over_gc, J0_over_J0c
+are null, dmft.chaos_eigenvalue is added, autocorrelation is over all units, and populations:
+[{name, units, params: {g2, J0, D}, dmft: {delta0, meanGain, tau_1e, tau_int}, autocorrelation}] gives each one.`,
     )
     .action(
       action(async (fitPath: string, opts: PredictCliOptions, cmd: Command) => {

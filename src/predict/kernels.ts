@@ -22,8 +22,8 @@ import type { Recording } from '../recording/types.js';
 import { RealFFT, fftLength } from '../statistics/fft.js';
 import { networkPhiPower, observationNoiseCorrection, observationNoiseModel } from '../model/observationNoise.js';
 import { indicatorCovariance } from '../model/indicator.js';
-import { dmftDiscrete, solveStationary } from '../theory/dmft.js';
-import { eigenvaluesGeneral } from '../theory/multiregion.js';
+import { dmftDiscrete, solveStationary, type DiscreteResult } from '../theory/dmft.js';
+import { magneticLead, QUIESCENT as QUIESCENT_VARIANCE } from '../theory/participationPopulations.js';
 import { empiricalAutocovariance } from '../theory/empirical.js';
 import type { StationaryKernel } from './gaussian.js';
 
@@ -178,6 +178,27 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
   };
 }
 
+/**
+ * The Euler step (in τ) of a population fit, whose theory is the discrete-time DMFT of its Euler network
+ * (THEORY §4.3; there is no continuous solver for populations): an exp-euler fit, a step above τ or a
+ * fit through a calcium indicator is refused, naming `what` and `instead`.
+ */
+export function populationEulerStep(fit: FitFile, what: string, instead: string): number {
+  const file = fitFilePath(fit);
+  const P = fit.model.natural.g2.length;
+  if (fit.model.indicator) {
+    throw new InputError(`${what} of a fit with ${P} populations do not include a calcium indicator (fit --indicator-decay) — ${instead}`, { file, field: 'model.indicator' });
+  }
+  const h = fit.data.dt / fit.model.natural.tau;
+  if (fit.model.discretisation !== 'euler' || h > 1) {
+    throw new InputError(
+      `${what} of a fit with several populations come from the discrete-time DMFT of the Euler network (THEORY §4.3): they need an Euler fit with step ≤ τ (this one: ${fit.model.discretisation}, step ${h.toPrecision(4)} τ) — ${instead}`,
+      { file, field: 'model.discretisation' },
+    );
+  }
+  return h;
+}
+
 /** Largest number of recursion steps for the theory kernels of a population fit (cost ∝ populations × steps²). */
 const POPULATION_MAX_STEPS = 20000;
 
@@ -194,36 +215,20 @@ export function theoryKernels(fit: FitFile, dt: number, maxLag: number, opt: The
   const b = populationBulk(fit, 'the theory kernel', 'use --kernel empirical');
   const file = fitFilePath(fit);
   const n = fit.model.natural;
-  if (fit.model.indicator) {
-    throw new InputError(`the theory kernels of a fit with ${b.names.length} populations do not include a calcium indicator (fit --indicator-decay) — use --kernel empirical`, { file, field: 'model.indicator' });
-  }
+  const hFit = populationEulerStep(fit, 'the theory kernels', 'use --kernel empirical');
   const dtFit = fit.data.dt;
-  const hFit = dtFit / n.tau;
   const m = stepMultiple(dt, dtFit);
-  if (fit.model.discretisation !== 'euler' || m === undefined || hFit > 1) {
-    throw new InputError(
-      `the theory kernels of a fit with several populations come from the discrete-time DMFT of the Euler network (THEORY §4.3): they need an Euler fit (this one: ${fit.model.discretisation}) with step ≤ τ and a data step that is a whole multiple of the fit's step ${dtFit} (got ${dt}) — use --kernel empirical`,
-      { file, field: 'model.discretisation' },
-    );
+  if (m === undefined) {
+    throw new InputError(`the theory kernels of a fit with several populations are those of its Euler network on the fit's grid: the data step must be a whole multiple of the fit's step ${dtFit} (got ${dt}) — use --kernel empirical`, { file, field: 'data.dt' });
   }
-  const steps = maxLag * m + Math.ceil((opt.burnIn ?? 150) / hFit);
-  const maxSteps = opt.maxSteps ?? POPULATION_MAX_STEPS;
-  if (steps > maxSteps) {
-    throw new InputError(`the population DMFT would need ${steps} recursion steps (${maxLag} lags of ${m} fit steps after the burn-in), more than ${maxSteps}: ask for fewer lags (--context, --horizon)`, { field: '--context' });
-  }
-  const r = dmftDiscrete({ phi: fit.model.phi, dt: hFit, steps, maxLag: maxLag * m, populations: { g2: b.g2, D: b.D, J0: b.J0, names: b.names }, onProgress: opt.onProgress });
-  // The m = 0 state (odd φ, zero means) is the one described; it is unstable once J0_ab⟨φ'⟩_b has an eigenvalue with real part ≥ 1.
+  const { result: r, steps, drift } = populationStationary(fit, b, hFit, maxLag * m, opt, {
+    lagsWhat: `${maxLag} lags of ${m} fit steps`,
+    ask: 'ask for fewer lags (--context, --horizon)',
+    instead: 'use --kernel empirical',
+  });
   const P = b.names.length;
-  const gained = Float64Array.from({ length: P * P }, (_, k) => b.J0[Math.floor(k / P)][k % P] * r.populations[k % P].meanGain);
-  const lead = Math.max(...eigenvaluesGeneral(gained, P).map((e) => e.re));
-  if (lead >= 1) {
-    throw new InputError(`the fitted mean couplings J0 put the populations past their magnetic transition (leading eigenvalue of J0·⟨φ'⟩ ${lead.toPrecision(4)} ≥ 1): the m = 0 kernels do not describe this state — use --kernel empirical`, { file, field: 'model.natural.J0' });
-  }
-  const q = Math.floor((3 * steps) / 4);
-  const drift = Math.max(...r.populations.map((p) => Math.abs(p.variance[steps] - p.variance[q]) / Math.max(p.variance[steps], 1e-300)));
   const scale2 = n.scale * n.scale;
   return r.populations.map((p, a) => {
-    if (!(p.delta[0] > 0)) throw new InputError(`population '${b.names[a]}' of the fitted network is quiescent (its row of g² and its D are zero): its theory kernel is zero`, { file, field: 'model.natural' });
     const cov = Float64Array.from({ length: maxLag + 1 }, (_, k) => scale2 * p.delta[k * m]);
     cov[0] += b.obsNoise ** 2;
     const row = b.g2[a].map((v, c) => `g²[${b.names[a]}<-${b.names[c]}] ${v.toPrecision(4)}`).join(', ');
@@ -235,6 +240,47 @@ export function theoryKernels(fit: FitFile, dt: number, maxLag: number, opt: The
       note: `population ${b.names[a]} (${row}, D ${b.D[a].toPrecision(4)}): discrete-time DMFT of the Euler network with ${P} populations (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps`}${withNoise(b.obsNoise)}`,
     };
   });
+}
+
+/** The stationary discrete-time DMFT of a population fit's Euler network (populationStationary). */
+export interface PopulationStationary {
+  result: DiscreteResult;
+  steps: number;
+  /** largest relative change of a population's variance over the last quarter of the recursion */
+  drift: number;
+}
+
+/**
+ * The discrete-time DMFT of a population fit's Euler network at step hFit (τ), run `burnIn` (150 τ) past
+ * its start plus lagSteps, with the checks every use of it needs: at most maxSteps (20000) steps
+ * (`say.lagsWhat` and `say.ask` say what to reduce; `say.instead` what to use when it does not apply), not past the magnetic transition (the m = 0 state is the one
+ * described: unstable once J0_ab⟨φ'⟩_b has an eigenvalue with real part ≥ 1), no quiescent population.
+ */
+export function populationStationary(
+  fit: FitFile,
+  b: PopulationBulk,
+  hFit: number,
+  lagSteps: number,
+  opt: TheoryKernelOptions,
+  say: { lagsWhat: string; ask: string; instead: string },
+): PopulationStationary {
+  const file = fitFilePath(fit);
+  const steps = lagSteps + Math.ceil((opt.burnIn ?? 150) / hFit);
+  const maxSteps = opt.maxSteps ?? POPULATION_MAX_STEPS;
+  if (steps > maxSteps) {
+    throw new InputError(`the population DMFT would need ${steps} recursion steps (${say.lagsWhat} after the burn-in), more than ${maxSteps}: ${say.ask}`, { field: '--context' });
+  }
+  const r = dmftDiscrete({ phi: fit.model.phi, dt: hFit, steps, maxLag: lagSteps, populations: { g2: b.g2, D: b.D, J0: b.J0, names: b.names }, onProgress: opt.onProgress });
+  const lead = magneticLead(b.J0, r.populations.map((p) => p.meanGain));
+  if (lead >= 1) {
+    throw new InputError(`the fitted mean couplings J0 put the populations past their magnetic transition (leading eigenvalue of J0·⟨φ'⟩ ${lead.toPrecision(4)} ≥ 1): the m = 0 theory does not describe this state — ${say.instead}`, { file, field: 'model.natural.J0' });
+  }
+  r.populations.forEach((p, a) => {
+    if (!(p.delta[0] > QUIESCENT_VARIANCE)) throw new InputError(`population '${b.names[a]}' of the fitted network is quiescent (its row of g² and its D are zero): the theory describes no activity there — ${say.instead}`, { file, field: 'model.natural' });
+  });
+  const q = Math.floor((3 * steps) / 4);
+  const drift = Math.max(...r.populations.map((p) => Math.abs(p.variance[steps] - p.variance[q]) / Math.max(p.variance[steps], 1e-300)));
+  return { result: r, steps, drift };
 }
 
 /** The step of the recorded samples: the fit's, or for a fit through an indicator its blocks' step over their length. */

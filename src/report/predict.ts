@@ -5,17 +5,22 @@
  * evaluation (§3). Times are in the recording's unit (model time × the fitted τ).
  */
 import { InputError } from '../errors.js';
-import type { FitFile } from '../fitfile/schema.js';
+import { fitFilePath, type FitFile } from '../fitfile/schema.js';
 import { canEvaluateForecast, evaluateForecast, sliceRecording, type EvaluationReport } from '../predict/forecast.js';
-import { empiricalKernel, randomBulk, recordedStep, theoryKernel } from '../predict/kernels.js';
-import type { Recording } from '../recording/types.js';
-import { iidNetwork } from '../simulate/network.js';
-import { simulate } from '../simulate/simulate.js';
+import { empiricalKernel, populationBulk, populationEulerStep, populationStationary, randomBulk, recordedStep, stepMultiple, theoryKernel, unitPopulations, type PopulationBulk } from '../predict/kernels.js';
+import { selectUnits, type Recording } from '../recording/types.js';
+import { nonlinearity } from '../nonlinearity.js';
+import { expect1 } from '../theory/gaussian.js';
+import { eigenvaluesGeneral } from '../theory/multiregion.js';
+import { profileTimescales } from '../theory/dmftDiscrete.js';
+import { iidNetwork, type NetworkSpec } from '../simulate/network.js';
+import { evenlySpacedUnits, simulate } from '../simulate/simulate.js';
 import { participationRatio, prFiniteSampleBias } from '../statistics/dimension.js';
 import { unitMeanStatistics } from '../statistics/unitMeans.js';
 import { solveStationary } from '../theory/dmft.js';
 import { participationRatioTheory, prFiniteSizeNote } from '../theory/participation.js';
 import { subsampledParticipationRatio } from '../theory/subsample.js';
+import { populationParticipationRatio, type PopulationPrResult } from '../theory/participationPopulations.js';
 
 export interface PredictOptions {
   /** Largest lag of the autocorrelation comparison, in samples (default: 3 τ_1/e, at least 20). */
@@ -51,16 +56,22 @@ export interface PrComparison {
 }
 
 export interface PredictReport {
-  /** obsNoise: σ_obs of a fit with observation noise (fit --obs-noise) */
-  params: { phi: string; g: number; D: number; J0: number; tau: number; obsNoise?: number };
+  /** obsNoise: σ_obs of a fit with observation noise (fit --obs-noise); g, D, J0 null for several populations (see `populations`) */
+  params: { phi: string; g: number | null; D: number | null; J0: number | null; tau: number; obsNoise?: number };
+  /**
+   * For several populations: the regime from the leading eigenvalue of g²_ab⟨φ'²⟩_b (chaos_eigenvalue,
+   * ≥ 1 chaotic), delta0 and timescales of the unit-weighted mean autocovariance; tau_inf, g_over_gc and
+   * J0_over_J0c are null there.
+   */
   dmft: {
     regime: string;
     delta0: number;
     tau_1e: number;
     tau_int: number;
-    tau_inf: number;
-    g_over_gc: number;
-    J0_over_J0c: number;
+    tau_inf: number | null;
+    g_over_gc: number | null;
+    J0_over_J0c: number | null;
+    chaos_eigenvalue?: number;
   };
   autocorrelation: {
     lags: number[];
@@ -73,7 +84,18 @@ export interface PredictReport {
   };
   dimension: PrComparison;
   forecast: EvaluationReport | null;
+  /** A fit with several populations: each one's parameters (rows: into it), DMFT and autocovariance against its units' */
+  populations?: PopulationPrediction[];
   notes: string[];
+}
+
+export interface PopulationPrediction {
+  name: string;
+  units: number;
+  /** g²_ab and J0_ab from every population b into this one, by name; its D */
+  params: { g2: Record<string, number>; J0: Record<string, number>; D: number };
+  dmft: { delta0: number; meanGain: number; tau_1e: number; tau_int: number };
+  autocorrelation: { theory: number[]; data: number[]; maxRelativeDifference: number };
 }
 
 /**
@@ -130,6 +152,7 @@ function modelUnits(fit: FitFile, rec: Recording): Recording {
 }
 
 export async function predictReport(fit: FitFile, rec: Recording, opts: PredictOptions = {}): Promise<PredictReport> {
+  if (fit.model.natural.g2.length > 1) return populationPredictReport(fit, rec, opts);
   const nat = fit.model.natural;
   const { g, D, J0, obsNoise } = randomBulk(fit, 'predict');
   const dt = rec.dt;
@@ -197,6 +220,130 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   };
 }
 
+/** Longest stationary window of the population DMFT that predict asks for, in τ (its cost grows with its square). */
+const POPULATION_WINDOW_MAX = 300;
+
+/**
+ * `predict` for a fit with several populations: each population's discrete-time DMFT (the fit's Euler
+ * network, as the theory kernels) against its units' autocovariance, the unit-weighted mean against the
+ * recording's, the regime from g²_ab⟨φ'²⟩_b, the population PR theory and simulation, and the forecast
+ * evaluation with each unit's population kernel.
+ */
+async function populationPredictReport(fit: FitFile, rec: Recording, opts: PredictOptions): Promise<PredictReport> {
+  const nat = fit.model.natural;
+  const b = populationBulk(fit, 'predict');
+  const dt = rec.dt;
+  if (dt === undefined) throw new InputError('the sampling interval is unknown: give --dt (or a time column)', { field: '--dt' });
+  const instead = 'connfit forecast --kernel empirical and connfit dimension rec.csv take any fit';
+  const h = populationEulerStep(fit, 'the predictions', instead);
+  const m = stepMultiple(dt, fit.data.dt);
+  if (m === undefined) {
+    throw new InputError(`the predictions of a fit with several populations are those of its Euler network on the fit's grid: the data step must be a whole multiple of the fit's step ${fit.data.dt} (got ${dt})`, { file: fitFilePath(fit), field: 'data.dt' });
+  }
+  const P = b.names.length;
+  const groups = unitPopulations(fit);
+  const members = b.names.map((_, a) => Array.from(groups.keys()).filter((i) => groups[i] === a));
+  const f = members.map((u) => u.length / rec.nUnits);
+  const notes: string[] = [];
+
+  // The stationary window: three correlation times of the slowest population (or maxLag), from 20 τ up.
+  const lagsOf = (len: number, step: number) => Array.from({ length: len }, (_, k) => k * step);
+  let window = opts.maxLag !== undefined ? (opts.maxLag * dt) / nat.tau : 20;
+  let st: ReturnType<typeof populationStationary>;
+  let scales: { tau_1e: number; tau_int: number }[];
+  for (;;) {
+    const lagSteps = Math.ceil(window / (h * m)) * m;
+    st = populationStationary(fit, b, h, lagSteps, { onProgress: (d, t) => opts.onProgress?.('population DMFT', d, t) }, {
+      lagsWhat: `${window.toPrecision(3)} τ of lags`,
+      ask: 'the correlation times are too long for the population DMFT here (lower --context, --horizon, or use a coarser fit step)',
+      instead,
+    });
+    scales = st.result.populations.map((p) => profileTimescales(lagsOf(p.delta.length, h), p.delta));
+    const wanted = 3 * Math.max(...scales.map((t) => (Number.isFinite(t.tau_1e) ? t.tau_1e : Infinity)));
+    if (opts.maxLag !== undefined || wanted <= window || window >= POPULATION_WINDOW_MAX) break;
+    window = Math.min(POPULATION_WINDOW_MAX, 1.2 * wanted);
+  }
+  const pops = st.result.populations;
+  const wantedLags = opts.maxLag ?? Math.max(20, Math.ceil((3 * Math.max(...scales.map((t) => t.tau_1e)) * nat.tau) / dt));
+  const maxLag = Math.min(wantedLags, Math.floor((pops[0].delta.length - 1) / m), Math.ceil(rec.nSamples / 2) - 1);
+  if (maxLag < 2) throw new InputError(`the recording has ${rec.nSamples} samples; comparing autocovariances needs at least 6`, { field: '--data' });
+  if (maxLag < wantedLags) notes.push(`autocovariance compared over ${maxLag} lags, not the ${wantedLags} wanted (3 correlation times): ${maxLag * 2 + 2 > rec.nSamples ? `the recording has only ${rec.nSamples} samples` : `the population DMFT's window is ${POPULATION_WINDOW_MAX} τ`}`);
+  const scale2 = nat.scale * nat.scale;
+  const theoryOf = (a: number) => Float64Array.from({ length: maxLag + 1 }, (_, k) => scale2 * pops[a].delta[k * m] + (k === 0 ? b.obsNoise ** 2 : 0));
+  const maxRel = (t: ArrayLike<number>, d: ArrayLike<number>) => {
+    let worst = 0;
+    for (let k = 0; k <= maxLag; k++) worst = Math.max(worst, Math.abs(t[k] - d[k]));
+    return worst / d[0];
+  };
+  const populations: PopulationPrediction[] = b.names.map((name, a) => {
+    const theory = theoryOf(a);
+    const data = empiricalKernel(selectUnits(rec, members[a]), dt, maxLag).cov;
+    return {
+      name,
+      units: members[a].length,
+      params: { g2: Object.fromEntries(b.names.map((c, k) => [c, b.g2[a][k]])), J0: Object.fromEntries(b.names.map((c, k) => [c, b.J0[a][k]])), D: b.D[a] },
+      dmft: { delta0: scale2 * pops[a].delta[0], meanGain: pops[a].meanGain, tau_1e: scales[a].tau_1e * nat.tau, tau_int: scales[a].tau_int * nat.tau },
+      autocorrelation: { theory: Array.from(theory), data: Array.from(data), maxRelativeDifference: maxRel(theory, data) },
+    };
+  });
+  // the unit-weighted mean of the populations' kernels is the recording's pooled autocovariance
+  const pooled = Float64Array.from({ length: maxLag + 1 }, (_, k) => populations.reduce((s, p, a) => s + f[a] * p.autocorrelation.theory[k], 0));
+  const data = empiricalKernel(rec, dt, maxLag);
+  const means = unitMeanStatistics(rec);
+  const slow: SlowActivity = {
+    lag: maxLag * dt,
+    data: data.cov[maxLag] / data.cov[0],
+    theory: pooled[maxLag] / data.cov[0],
+    staticFraction: means.staticVariance / data.cov[0],
+    halvesCorrelation: means.halvesCorrelation,
+  };
+  const slowNote = slowActivityNote(slow, rec.nUnits);
+  if (slowNote) notes.push(slowNote);
+
+  // Regime: the replicas' distance grows (chaos) once g²_ab⟨φ'²⟩_b has an eigenvalue ≥ 1 (one population: g²⟨φ'²⟩ ≥ 1).
+  const df = nonlinearity(fit.model.phi).df;
+  const gain2 = pops.map((p) => expect1((x) => df(x) ** 2, p.delta[0], p.mean[p.mean.length - 1]));
+  const chaos = Math.max(...eigenvaluesGeneral(Float64Array.from({ length: P * P }, (_, k) => b.g2[Math.floor(k / P)][k % P] * gain2[k % P]), P).map((e) => e.re));
+  const regime = chaos >= 1 ? 'chaotic' : b.D.some((d) => d > 0) ? 'noise-driven' : 'quiescent';
+  const pooledModel = Float64Array.from({ length: pops[0].delta.length }, (_, k) => pops.reduce((s, p, a) => s + f[a] * p.delta[k], 0));
+  const pooledScales = profileTimescales(lagsOf(pooledModel.length, h), pooledModel);
+
+  if (opts.networkSize === undefined) notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units; for a subsample give --network-size)');
+  const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, networkSize: opts.networkSize, onProgress: opts.onProgress });
+  notes.push(...dimension.notes);
+  const context = opts.context ?? 60;
+  const horizon = opts.horizon ?? 20;
+  const forecast = canEvaluateForecast(rec.nSamples, context, horizon)
+    ? await evaluateForecast(fit, rec, { context, horizon, stride: opts.stride ?? 5, onProgress: opts.onProgress })
+    : null;
+  if (!forecast) notes.push('forecast evaluation skipped: the recording needs more than 4 × (context + horizon) samples (lower --context or --horizon for a short one)');
+  return {
+    params: { phi: fit.model.phi, g: null, D: null, J0: null, tau: nat.tau, ...(b.obsNoise > 0 ? { obsNoise: b.obsNoise } : {}) },
+    dmft: {
+      regime,
+      delta0: scale2 * pooledModel[0],
+      tau_1e: pooledScales.tau_1e * nat.tau,
+      tau_int: pooledScales.tau_int * nat.tau,
+      tau_inf: null,
+      g_over_gc: null,
+      J0_over_J0c: null,
+      chaos_eigenvalue: chaos,
+    },
+    autocorrelation: {
+      lags: lagsOf(maxLag + 1, dt),
+      theory: Array.from(pooled),
+      data: Array.from(data.cov),
+      maxRelativeDifference: maxRel(pooled, data.cov),
+      theoryNote: `unit-weighted mean of ${P} populations' discrete-time DMFT (the fit's Euler network, step ${h.toPrecision(4)} τ, ${st.steps} steps, drift ${st.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps`}`,
+      slow,
+    },
+    dimension,
+    forecast,
+    populations,
+    notes,
+  };
+}
+
 /**
  * PR of a fitted network three ways (THEORY §5): the recording's (with its finite-sample bias, when a
  * recording is given), the theory's at the fitted parameters (§5.2) and a simulation's of the fitted
@@ -212,7 +359,9 @@ export async function dimensionComparison(
   const n = fit.data.units;
   const N = opts.networkSize ?? n;
   if (!(Number.isInteger(N) && N >= n)) throw new InputError(`must be a whole number ≥ the fit's ${n} units, got ${N}`, { field: '--network-size' });
-  const { g, D, J0, obsNoise } = randomBulk(fit, 'the PR comparison of a fit', "for the recording's own PR, give the recording itself to connfit dimension");
+  const what = 'the PR comparison of a fit';
+  const instead = "for the recording's own PR, give the recording itself to connfit dimension";
+  const bulk = populationBulk(fit, what, instead);
   const phi = fit.model.phi;
   opts.onProgress?.('dimension', 0, 1);
   const dataPr = (r: Recording) => ({
@@ -221,45 +370,64 @@ export async function dimensionComparison(
     bias_x: prFiniteSampleBias(r, { of: 'x' }).relativeBias,
     bias_phi: prFiniteSampleBias(r, { of: 'phi', phi }).relativeBias,
   });
-  const ind = fit.model.indicator;
-  const nat = fit.model.natural;
-  // as recorded: sampled at the recording's step through the indicator, with the noise in model units
-  const trace = ind || obsNoise > 0 ? { step: recordedStep(fit) / nat.tau, pole: ind?.pole ?? 0, noise2: (obsNoise / nat.scale) ** 2 } : undefined;
-  const network = participationRatioTheory({ phi, g, D, trace });
+  const model = bulk.g2.length > 1 ? populationPrModel(fit, bulk, N, what, instead) : onePopulationPrModel(fit, N, what, instead);
+  const network = model.theory;
   const sub = (pr: number | null) => (pr === null ? null : subsampledParticipationRatio(pr, n, N));
   const theory: PrComparison['theory'] = {
     pr_x: sub(network.pr_x),
     pr_phi: subsampledParticipationRatio(network.pr_phi, n, N),
     network: { pr_x: network.pr_x, pr_phi: network.pr_phi },
-    ...(trace ? { recorded: { pr_x: sub(network.pr_trace), network: network.pr_trace, through: ind ? "the indicator's low-pass and the fitted noise" : 'the fitted noise' } } : {}),
+    ...(model.recorded ? { recorded: { pr_x: sub(model.recorded.pr), network: model.recorded.pr, through: model.recorded.through } } : {}),
   };
   // the scatter of one network around the N → ∞ theory is set by the network's dimension N·PR
   const finiteSize = prFiniteSizeNote(network.pr_phi, N);
   let simulation: PrComparison['simulation'] = null;
   const simTime = opts.simulationTime ?? 2000;
   if (simTime > 0) {
-    // Euler step ≈ 0.05 τ, sampled every τ: PR needs many independent samples (§5.5), not dense ones. Through an
-    // indicator the trace is made at the recorded step, as the data's, and thinned to about τ afterwards.
-    const recorded = ind ? recordedStep(fit) / nat.tau : 1;
-    const every = Math.max(1, Math.ceil(recorded / 0.05 - 1e-9));
-    const h = recorded / every;
-    const thin = ind ? Math.max(1, Math.round(1 / recorded)) : 1;
+    const { spec, dt: h, every, thin, observe, indicatorDecay } = model.simulation;
     const steps = Math.ceil(simTime / (h * every * thin)) * every * thin;
-    const sim = await simulate(iidNetwork({ N, g, D, J0, phi, tau: 1 }), {
+    const sim = await simulate(spec, {
       dt: h,
       steps,
       burnIn: Math.ceil(50 / h),
       every,
-      observe: n,
+      observe,
       seed: opts.seed ?? 1,
-      ...(obsNoise > 0 ? { obsNoise } : {}), // measured like the data
-      ...(ind ? { indicatorDecay: ind.decay / nat.tau } : {}),
+      ...(bulk.obsNoise > 0 ? { obsNoise: bulk.obsNoise } : {}), // measured like the data
+      ...(indicatorDecay !== undefined ? { indicatorDecay } : {}),
       onProgress: (d, t) => opts.onProgress?.('simulating the fitted network', d, t),
     });
     const seen = thin > 1 ? sliceRecording(sim.recording, 0, sim.recording.nSamples, thin) : sim.recording;
     simulation = { ...dataPr(seen), units: n, samples: seen.nSamples };
   }
-  const notes = finiteSize ? [finiteSize] : [];
+  const notes = [...model.notes, ...(finiteSize ? [finiteSize] : [])];
+  return { units: n, networkSize: N, data: rec ? dataPr(modelUnits(fit, rec)) : null, theory, simulation, notes };
+}
+
+/** What the PR comparison takes from the fitted model: its theory, how to simulate it, and notes. */
+interface PrModel {
+  theory: { pr_x: number | null; pr_phi: number };
+  /** PR_x as recorded (through an indicator and/or with the fitted noise), when the fit has either */
+  recorded?: { pr: number | null; through: string };
+  /** The fitted network of N units (n of them observed, as recorded), simulated at step dt (τ), sampled every `every` steps, thinned by `thin`. */
+  simulation: { spec: NetworkSpec; dt: number; every: number; thin: number; observe: number | number[]; indicatorDecay?: number };
+  notes: string[];
+}
+
+/** One population: the continuous-time theory (§5.2) and an i.i.d. network at step ≈ 0.05 τ. */
+function onePopulationPrModel(fit: FitFile, N: number, what: string, instead: string): PrModel {
+  const { g, D, J0, obsNoise } = randomBulk(fit, what, instead);
+  const phi = fit.model.phi;
+  const ind = fit.model.indicator;
+  const nat = fit.model.natural;
+  // as recorded: sampled at the recording's step through the indicator, with the noise in model units
+  const trace = ind || obsNoise > 0 ? { step: recordedStep(fit) / nat.tau, pole: ind?.pole ?? 0, noise2: (obsNoise / nat.scale) ** 2 } : undefined;
+  const network = participationRatioTheory({ phi, g, D, trace });
+  // Euler step ≈ 0.05 τ, sampled every τ: PR needs many independent samples (§5.5), not dense ones. Through an
+  // indicator the trace is made at the recorded step, as the data's, and thinned to about τ afterwards.
+  const recorded = ind ? recordedStep(fit) / nat.tau : 1;
+  const every = Math.max(1, Math.ceil(recorded / 0.05 - 1e-9));
+  const notes: string[] = [];
   // white noise of the same variance in every unit adds to the covariance's diagonal: the data's PR rises
   if (ind) {
     notes.push(
@@ -267,8 +435,75 @@ export async function dimensionComparison(
         "and the theory's \"as recorded\" PR_x likewise (its low-pass weighs slow, collective fluctuations up: the PR falls; the noise raises it), so these compare like with like with the data; " +
         "the theory's own row is the network's x; PR_φ of a trace is φ of the trace, not the network's φ(x)",
     );
-  } else if (obsNoise > 0) notes.push(`the fitted observation noise (σ_obs ${obsNoise.toPrecision(3)}, white, the same in every unit) raises the PR of the data; it is added to the simulation's likewise and to the theory's "as recorded" PR_x; the theory's own row is the network's x without it`);
-  return { units: n, networkSize: N, data: rec ? dataPr(modelUnits(fit, rec)) : null, theory, simulation, notes };
+  } else if (obsNoise > 0) notes.push(noiseNote(obsNoise));
+  return {
+    theory: network,
+    ...(trace ? { recorded: { pr: network.pr_trace, through: ind ? "the indicator's low-pass and the fitted noise" : 'the fitted noise' } } : {}),
+    simulation: {
+      spec: iidNetwork({ N, g, D, J0, phi, tau: 1 }),
+      dt: recorded / every,
+      every,
+      thin: ind ? Math.max(1, Math.round(1 / recorded)) : 1,
+      observe: fit.data.units,
+      ...(ind ? { indicatorDecay: ind.decay / nat.tau } : {}),
+    },
+    notes,
+  };
+}
+
+function noiseNote(obsNoise: number): string {
+  return `the fitted observation noise (σ_obs ${obsNoise.toPrecision(3)}, white, the same in every unit) raises the PR of the data; it is added to the simulation's likewise and to the theory's "as recorded" PR_x; the theory's own row is the network's x without it`;
+}
+
+/**
+ * Several populations: the discrete-time theory of the fit's Euler network (src/theory/participationPopulations.ts)
+ * with the recorded units' population sizes (N_a ∝ the recorded counts when the network is larger), and
+ * that network simulated at the fit's step.
+ */
+function populationPrModel(fit: FitFile, bulk: PopulationBulk, N: number, what: string, instead: string): PrModel {
+  const h = populationEulerStep(fit, 'the PR theory and simulation', instead);
+  const groups = unitPopulations(fit);
+  const P = bulk.names.length;
+  const counts = new Array<number>(P).fill(0);
+  for (const a of groups) counts[a]++;
+  const n = fit.data.units;
+  // the network's populations in the recorded proportions (largest remainders), each recorded evenly within its block
+  const exact = counts.map((c) => (c * N) / n);
+  const sizes = exact.map(Math.floor);
+  const order = exact.map((e, a) => [e - Math.floor(e), a] as const).sort((x, y) => y[0] - x[0]);
+  for (let k = 0; k < N - sizes.reduce((s, v) => s + v, 0); k++) sizes[order[k][1]]++;
+  const observe: number[] = [];
+  let start = 0;
+  sizes.forEach((size, a) => {
+    observe.push(...evenlySpacedUnits(size, counts[a]).map((i) => start + i));
+    start += size;
+  });
+  let th: PopulationPrResult;
+  try {
+    th = populationParticipationRatio({ phi: fit.model.phi, g2: bulk.g2, D: bulk.D, J0: bulk.J0, sizes: counts, dt: h, names: bulk.names });
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError(`${what}: ${e.message} — ${instead}`, { file: fitFilePath(fit), field: 'model.natural' });
+    throw e;
+  }
+  const s2 = (bulk.obsNoise / fit.model.natural.scale) ** 2;
+  const notes = [
+    `PR theory of ${P} populations (${bulk.names.map((name, a) => `${name} ${counts[a]}`).join(', ')} recorded units): the discrete-time theory of the fit's Euler network at its step ${h.toPrecision(4)} τ, simulated at the same step`,
+  ];
+  if (bulk.J0.some((row) => row.some((v) => v !== 0))) notes.push("PR theory leaves out the mean couplings' rank-P part (O(1/N) away from the magnetic transition); they enter only through the populations' means");
+  if (bulk.obsNoise > 0) notes.push(noiseNote(bulk.obsNoise));
+  return {
+    theory: { pr_x: th.pr_x, pr_phi: th.pr_phi },
+    // white noise adds σ² to every unit's variance: C(0) → C(0) + σ², Ψ → Ψ + 2σ²C(0) + σ⁴
+    ...(s2 > 0 ? { recorded: { pr: (th.cx0 + s2) ** 2 / (th.psi_x + 2 * s2 * th.cx0 + s2 * s2), through: 'the fitted noise' } } : {}),
+    simulation: {
+      spec: { phi: fit.model.phi, sizes, names: bulk.names, g2: bulk.g2, J0: bulk.J0, D: bulk.D, tau: 1, s: 0 },
+      dt: h,
+      every: Math.max(1, Math.round(1 / h)),
+      thin: 1,
+      observe,
+    },
+    notes,
+  };
 }
 
 /** Text table of a PR comparison (data / theory / simulation). */
