@@ -144,6 +144,22 @@ export function slowActivityNote(s: SlowActivity, units: number): string | null 
   );
 }
 
+/** The tails of the data's and the theory's autocovariance at their last lag, and the units' averages; the note, if any, goes to `notes`. */
+function slowActivity(rec: Recording, lag: number, data: ArrayLike<number>, theory: ArrayLike<number>, notes: string[]): SlowActivity {
+  const last = data.length - 1;
+  const means = unitMeanStatistics(rec);
+  const slow: SlowActivity = {
+    lag,
+    data: data[last] / data[0],
+    theory: theory[last] / data[0],
+    staticFraction: means.staticVariance / data[0],
+    halvesCorrelation: means.halvesCorrelation,
+  };
+  const note = slowActivityNote(slow, rec.nUnits);
+  if (note) notes.push(note);
+  return slow;
+}
+
 /** The recording in model units, x_model = (x − offset)/scale (φ acts on model units). */
 function modelUnits(fit: FitFile, rec: Recording): Recording {
   const { offset, scale } = fit.model.natural;
@@ -173,28 +189,11 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   const data = empiricalKernel(rec, dt, maxLag);
   let maxDiff = 0;
   for (let k = 0; k <= maxLag; k++) maxDiff = Math.max(maxDiff, Math.abs(theory.cov[k] - data.cov[k]));
-  const means = unitMeanStatistics(rec);
-  const slow: SlowActivity = {
-    lag: maxLag * dt,
-    data: data.cov[maxLag] / data.cov[0],
-    theory: theory.cov[maxLag] / data.cov[0],
-    staticFraction: means.staticVariance / data.cov[0],
-    halvesCorrelation: means.halvesCorrelation,
-  };
-  const slowNote = slowActivityNote(slow, rec.nUnits);
-  if (slowNote) notes.push(slowNote);
+  const slow = slowActivity(rec, maxLag * dt, data.cov, theory.cov, notes);
   if (ind) notes.push(`the data were seen through a calcium indicator (decay ${ind.decay}): the theory autocovariance is the network's x through the indicator's low-pass, plus the noise on the trace; regime and timescales (DMFT) are the network's x's; the forecast evaluation leaves out the plug-in kernel, which needs x from the recording`);
   if (J0 !== 0) notes.push('PR theory is the J0 = 0 formula (§5.2); the mean coupling is ignored there');
 
-  if (opts.networkSize === undefined) notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units; for a subsample give --network-size)');
-  const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, networkSize: opts.networkSize, onProgress: opts.onProgress });
-  notes.push(...dimension.notes);
-  const context = opts.context ?? 60;
-  const horizon = opts.horizon ?? 20;
-  const forecast = canEvaluateForecast(rec.nSamples, context, horizon)
-    ? await evaluateForecast(fit, rec, { context, horizon, stride: opts.stride ?? 5, onProgress: opts.onProgress })
-    : null;
-  if (!forecast) notes.push('forecast evaluation skipped: the recording needs more than 4 × (context + horizon) samples (lower --context or --horizon for a short one)');
+  const { dimension, forecast } = await dimensionAndForecast(fit, rec, opts, notes);
   return {
     params: { phi, g, D, J0, tau, ...(obsNoise > 0 ? { obsNoise } : {}) },
     dmft: {
@@ -218,6 +217,20 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
     forecast,
     notes,
   };
+}
+
+/** The PR comparison and the held-out forecast evaluation of a predict report; their notes go to `notes`. */
+async function dimensionAndForecast(fit: FitFile, rec: Recording, opts: PredictOptions, notes: string[]): Promise<{ dimension: PrComparison; forecast: EvaluationReport | null }> {
+  if (opts.networkSize === undefined) notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units; for a subsample give --network-size)');
+  const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, networkSize: opts.networkSize, onProgress: opts.onProgress });
+  notes.push(...dimension.notes);
+  const context = opts.context ?? 60;
+  const horizon = opts.horizon ?? 20;
+  const forecast = canEvaluateForecast(rec.nSamples, context, horizon)
+    ? await evaluateForecast(fit, rec, { context, horizon, stride: opts.stride ?? 5, onProgress: opts.onProgress })
+    : null;
+  if (!forecast) notes.push('forecast evaluation skipped: the recording needs more than 4 × (context + horizon) samples (lower --context or --horizon for a short one)');
+  return { dimension, forecast };
 }
 
 /** Longest stationary window of the population DMFT that predict asks for, in τ (its cost grows with its square). */
@@ -289,16 +302,7 @@ async function populationPredictReport(fit: FitFile, rec: Recording, opts: Predi
   // the unit-weighted mean of the populations' kernels is the recording's pooled autocovariance
   const pooled = Float64Array.from({ length: maxLag + 1 }, (_, k) => populations.reduce((s, p, a) => s + f[a] * p.autocorrelation.theory[k], 0));
   const data = empiricalKernel(rec, dt, maxLag);
-  const means = unitMeanStatistics(rec);
-  const slow: SlowActivity = {
-    lag: maxLag * dt,
-    data: data.cov[maxLag] / data.cov[0],
-    theory: pooled[maxLag] / data.cov[0],
-    staticFraction: means.staticVariance / data.cov[0],
-    halvesCorrelation: means.halvesCorrelation,
-  };
-  const slowNote = slowActivityNote(slow, rec.nUnits);
-  if (slowNote) notes.push(slowNote);
+  const slow = slowActivity(rec, maxLag * dt, data.cov, pooled, notes);
 
   // Regime: the replicas' distance grows (chaos) once g²_ab⟨φ'²⟩_b has an eigenvalue ≥ 1 (one population: g²⟨φ'²⟩ ≥ 1).
   const df = nonlinearity(fit.model.phi).df;
@@ -308,15 +312,7 @@ async function populationPredictReport(fit: FitFile, rec: Recording, opts: Predi
   const pooledModel = Float64Array.from({ length: pops[0].delta.length }, (_, k) => pops.reduce((s, p, a) => s + f[a] * p.delta[k], 0));
   const pooledScales = profileTimescales(lagsOf(pooledModel.length, h), pooledModel);
 
-  if (opts.networkSize === undefined) notes.push('PR data/theory/simulation compare like with like only when the recording is the whole network (PR is normalised by the number of units; for a subsample give --network-size)');
-  const dimension = await dimensionComparison(fit, rec, { simulationTime: opts.simulationTime, seed: opts.seed, networkSize: opts.networkSize, onProgress: opts.onProgress });
-  notes.push(...dimension.notes);
-  const context = opts.context ?? 60;
-  const horizon = opts.horizon ?? 20;
-  const forecast = canEvaluateForecast(rec.nSamples, context, horizon)
-    ? await evaluateForecast(fit, rec, { context, horizon, stride: opts.stride ?? 5, onProgress: opts.onProgress })
-    : null;
-  if (!forecast) notes.push('forecast evaluation skipped: the recording needs more than 4 × (context + horizon) samples (lower --context or --horizon for a short one)');
+  const { dimension, forecast } = await dimensionAndForecast(fit, rec, opts, notes);
   return {
     params: { phi: fit.model.phi, g: null, D: null, J0: null, tau: nat.tau, ...(b.obsNoise > 0 ? { obsNoise: b.obsNoise } : {}) },
     dmft: {
