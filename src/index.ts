@@ -14,6 +14,7 @@ export { lowRankNetworkBootstrap, multiregionNetworkBootstrap, networkBootstrap,
 export { buildFitFile } from './fitfile/build.js';
 export { FitFileSchema, readFitFile, writeFitFile, type FitFile } from './fitfile/schema.js';
 export { simulate } from './simulate/simulate.js';
+export { maximalLyapunovExponent } from './simulate/lyapunov.js';
 export { couplingNetwork, iidNetwork, networkFromPopulations } from './simulate/network.js';
 export { centred, readConnectome, type Connectome } from './connectome/connectome.js';
 export { readCouplingFile } from './connectome/couplingFile.js';
@@ -22,6 +23,7 @@ export { connectomeNetworkBootstrap, withConnectomeBootstrap, type ConnectomeCal
 export { participationRatio, matrixSpectrumStats } from './statistics/dimension.js';
 export { participationRatioTheory, prFiniteSizeNote } from './theory/participation.js';
 export { populationParticipationRatio } from './theory/participationPopulations.js';
+export { meanFieldLyapunov } from './theory/lyapunov.js';
 export { solveStationary, chaosThreshold } from './theory/dmft.js';
 export { effectiveRankFromActivity, effectiveRankFromCouplings, effectiveRankOfFit } from './structure/effectiveRank.js';
 export { evaluateForecast, forecastUnits } from './predict/forecast.js';

@@ -20,6 +20,8 @@ export interface Nonlinearity {
   df(x: number): number;
   /** φ applied to a tensor, differentiable. */
   tensor(x: tf.Tensor): tf.Tensor;
+  /** φ'(x) applied to a tensor (the Jacobian of a simulated network). */
+  derivativeTensor(x: tf.Tensor): tf.Tensor;
 }
 
 const tanhPhi: Nonlinearity = {
@@ -30,6 +32,7 @@ const tanhPhi: Nonlinearity = {
     return 1 - t * t;
   },
   tensor: (x) => tf.tanh(x),
+  derivativeTensor: (x) => tf.sub(1, tf.square(tf.tanh(x))),
 };
 
 const erfPhi: Nonlinearity = {
@@ -37,6 +40,7 @@ const erfPhi: Nonlinearity = {
   f: (x) => erf(HALF_SQRT_PI * x),
   df: (x) => Math.exp(-(Math.PI / 4) * x * x),
   tensor: (x) => tf.erf(tf.mul(x, HALF_SQRT_PI)),
+  derivativeTensor: (x) => tf.exp(tf.mul(tf.square(x), -Math.PI / 4)),
 };
 
 export function nonlinearity(name: PhiName): Nonlinearity {

@@ -3,6 +3,7 @@ import { InputError } from '../../src/errors.js';
 import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readPopulationsFile } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
+import { meanFieldLyapunov } from '../../src/theory/lyapunov.js';
 import { discreteTauInf, profileTimescales, timescaleLag } from '../../src/theory/dmftDiscrete.js';
 import { action, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions } from '../common.js';
 
@@ -23,12 +24,6 @@ interface DmftOptions {
 }
 
 const fmt = (v: number, digits = 5): string => (Number.isFinite(v) ? v.toPrecision(digits) : String(v));
-
-function regimeOf(phi: PhiName, g: number, D: number): { regime: Regime; gChaos: number } {
-  const gChaos = chaosThreshold(phi, D);
-  const regime: Regime = D === 0 ? (g <= gChaos ? 'quiescent' : 'chaotic') : g < gChaos ? 'noise-driven' : 'chaotic';
-  return { regime, gChaos };
-}
 
 function readPopulations(path: string, D: number, var0: number): DiscretePopulations {
   const file = readPopulationsFile(path);
@@ -145,6 +140,7 @@ function runStationary(opts: DmftOptions): void {
       tau_int: primary.tau_int,
       tau_inf: primary.tau_inf,
       regime: mag ? mag.regime : sol.regime,
+      lyapunov: mag ? null : sol.lyapunov,
       meanGain: mag ? mag.meanGain : sol.meanGain,
       meanGain2: mag ? mag.meanGain2 : sol.meanGain2,
       nu: sol.nu,
@@ -164,8 +160,9 @@ function runStationary(opts: DmftOptions): void {
     return;
   }
   const rows: [string, string][] = [
-    ['regime', `${mag ? mag.regime : sol.regime}   (${mag ? 'm = 0 state: ' : ''}g/g_c = ${fmt(sol.gOverGc)}, g_c = ${fmt(sol.gChaos)})`],
+    ['regime', `${mag ? mag.regime : sol.regime}   (${mag ? 'm = 0 state: ' : ''}g/g_c = ${fmt(sol.gOverGc)}, g_c = ${fmt(sol.gChaos)}: local expansion g²<φ'²> = 1)`],
   ];
+  if (!mag && Number.isFinite(sol.lyapunov)) rows.push(['λ_max (mean field)', `${fmt(sol.lyapunov, 4)}   (chaotic when > 0; noise moves the onset above g_c)`]);
   if (mag) {
     rows.push(
       ['state', `magnetised (J0/J0c = ${fmt(sol.J0OverJ0c)} > 1): m = ${fmt(mag.m)}, mean input J0·m = ${fmt(mag.mu)}`],
@@ -236,7 +233,17 @@ function runDiscrete(opts: DmftOptions): void {
     .filter((p) => !Number.isFinite(p.tau_1e))
     .map((p) => `τ_1/e${populations ? ` of ${p.name}` : ''} > ${fmt(tsRange, 4)}: Δ stays above Δ0/e over the solver's lag range 0–${fmt(tsRange, 4)} (raise --steps to extend it)`);
   const first = perPop[0];
-  const reg = !populations && opts.g !== undefined ? regimeOf(opts.phi, opts.g, opts.D) : { regime: undefined, gChaos: NaN };
+  // the Euler network's own criterion: its mean-field λ_max at the last step's statistics
+  const lyap = meanFieldLyapunov({
+    phi: opts.phi,
+    g2: populations ? populations.g2 : [[(opts.g ?? 0) ** 2]],
+    pops: res.populations.map((p) => ({ delta: p.delta, mean: p.mean[res.steps] })),
+    h: dt,
+    time: 'euler',
+  });
+  const noisy = populations ? populations.D.some((d) => d > 0) : opts.D > 0;
+  const regime: Regime = lyap.exponent > 0 ? 'chaotic' : noisy ? 'noise-driven' : 'quiescent';
+  const gChaos = !populations && opts.g !== undefined ? chaosThreshold(opts.phi, opts.D) : NaN;
   const J0c = first.meanGain !== 0 ? 1 / first.meanGain : Infinity;
   if (opts.json) {
     printJson({
@@ -253,10 +260,12 @@ function runDiscrete(opts: DmftOptions): void {
       tau_1e: first.tau_1e,
       tau_int: first.tau_int,
       tau_inf: first.tau_inf,
-      regime: reg.regime ?? null,
+      regime,
+      lyapunov: lyap.exponent,
+      localExpansion: lyap.localExpansion,
       meanGain: first.meanGain,
       nu: first.nu,
-      gChaos: reg.gChaos,
+      gChaos,
       J0c: populations ? undefined : J0c,
       mean: first.mean,
       m: first.m,
@@ -272,7 +281,7 @@ function runDiscrete(opts: DmftOptions): void {
   }
   for (const p of perPop) {
     const rows: [string, string][] = [];
-    if (reg.regime) rows.push(['regime (continuous criteria)', `${reg.regime}   (g_c = ${fmt(reg.gChaos)})`]);
+    rows.push(['regime (all populations)', `${regime}   (mean-field λ_max ${fmt(lyap.exponent, 4)}; local expansion ${fmt(lyap.localExpansion, 4)}${Number.isFinite(gChaos) ? `, g_c = ${fmt(gChaos)}` : ''})`]);
     rows.push(
       ['Δ_TT (stationary Δ0)', fmt(p.delta0, 6)],
       ['C_φ(0)', fmt(p.cphi0)],

@@ -42,14 +42,14 @@ function summary(r: PredictReport): string {
           ...pops.map((p) => `  ${p.name} (${p.units} units): ${Object.entries(p.params.g2).map(([b, v]) => `g²[${p.name}<-${b}] ${f(v)}`).join(', ')}, D ${f(p.params.D)}` +
             (Object.values(p.params.J0).some((v) => v !== 0) ? `, ${Object.entries(p.params.J0).map(([b, v]) => `J0[${p.name}<-${b}] ${f(v)}`).join(', ')}` : '')),
           '',
-          `DMFT (THEORY §4.3, the fit's Euler network): regime ${r.dmft.regime} (leading eigenvalue of g²_ab⟨φ'²⟩_b ${f(r.dmft.chaos_eigenvalue, 3)}; chaotic from 1)`,
+          `DMFT (THEORY §4.3, the fit's Euler network): regime ${r.dmft.regime} (mean-field λ_max ${f(r.dmft.lyapunov, 3)} per τ, chaotic above 0; local expansion: leading eigenvalue of g²_ab⟨φ'²⟩_b ${f(r.dmft.chaos_eigenvalue, 3)})`,
           ...pops.map((p) => `  ${p.name}: variance Δ0 ${f(p.dmft.delta0)}, ⟨φ'⟩ ${f(p.dmft.meanGain, 3)}; timescales τ_1/e ${f(p.dmft.tau_1e)}, τ_int ${f(p.dmft.tau_int)}; autocovariance against its units' at most ${pct(p.autocorrelation.maxRelativeDifference)} of their C(0) apart`),
           `  all units: variance Δ0 ${f(r.dmft.delta0)}; timescales τ_1/e ${f(r.dmft.tau_1e)}, τ_int ${f(r.dmft.tau_int)} (time units of the recording)`,
         ]
       : [
           `fitted network: φ = ${r.params.phi}, g = ${f(r.params.g)}, D = ${f(r.params.D)}, J0 = ${f(r.params.J0)}, τ = ${f(r.params.tau)}${noise}`,
           '',
-          `DMFT (THEORY §4): regime ${r.dmft.regime}, g/g_c = ${f(r.dmft.g_over_gc, 3)}, J0/J0c = ${f(r.dmft.J0_over_J0c, 3)}`,
+          `DMFT (THEORY §4): regime ${r.dmft.regime}${r.dmft.lyapunov === null ? '' : ` (mean-field λ_max ${f(r.dmft.lyapunov, 3)} per τ)`}, g/g_c = ${f(r.dmft.g_over_gc, 3)} (g_c: local expansion), J0/J0c = ${f(r.dmft.J0_over_J0c, 3)}`,
           `  variance Δ0 ${f(r.dmft.delta0)}; timescales τ_1/e ${f(r.dmft.tau_1e)}, τ_int ${f(r.dmft.tau_int)}, τ_∞ ${f(r.dmft.tau_inf)} (time units of the recording)`,
         ]),
     '',
@@ -94,11 +94,11 @@ Example (run in order):
   $ connfit simulate --N 200 --g 1.5 --D 0.1 --dt 0.05 --steps 10000 --seed 1 --out rec.csv
   $ connfit fit rec.csv --out fit.json
   $ connfit predict fit.json --data rec.csv --sim-time 500
-JSON: {params, dmft: {regime, delta0, tau_1e, tau_int, tau_inf, g_over_gc, J0_over_J0c},
+JSON: {params, dmft: {regime, lyapunov, delta0, tau_1e, tau_int, tau_inf, g_over_gc, J0_over_J0c},
 autocorrelation: {lags, theory, data, maxRelativeDifference, slow}, dimension: {data, theory, simulation},
 forecast: {kernels, baselines, setup}, notes}. A fit with several populations (fit --populations, Euler)
 is described by its Euler network's discrete-time DMFT: params.g/D/J0 and dmft.tau_inf, g_over_gc, J0_over_J0c
-are null, dmft.chaos_eigenvalue is added, autocorrelation is over all units, and populations:
+are null, dmft.chaos_eigenvalue (local expansion) is added, autocorrelation is over all units, and populations:
 [{name, units, params: {g2, J0, D}, dmft: {delta0, meanGain, tau_1e, tau_int}, autocorrelation}] gives each one.`,
     )
     .action(

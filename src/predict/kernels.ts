@@ -23,7 +23,7 @@ import { RealFFT, fftLength } from '../statistics/fft.js';
 import { networkPhiPower, observationNoiseCorrection, observationNoiseModel } from '../model/observationNoise.js';
 import { indicatorCovariance } from '../model/indicator.js';
 import { dmftDiscrete, solveStationary, type DiscreteResult } from '../theory/dmft.js';
-import { magneticLead, QUIESCENT as QUIESCENT_VARIANCE } from '../theory/participationPopulations.js';
+import { gainedLead, QUIESCENT as QUIESCENT_VARIANCE } from '../theory/participationPopulations.js';
 import { empiricalAutocovariance } from '../theory/empirical.js';
 import type { StationaryKernel } from './gaussian.js';
 
@@ -271,7 +271,7 @@ export function populationStationary(
     throw new InputError(`the population DMFT would need ${steps} recursion steps (${say.lagsWhat} after the burn-in), more than ${maxSteps}: ${say.ask}`, { field: '--context' });
   }
   const r = dmftDiscrete({ phi: fit.model.phi, dt: hFit, steps, maxLag: lagSteps, populations: { g2: b.g2, D: b.D, J0: b.J0, names: b.names }, onProgress: opt.onProgress });
-  const lead = magneticLead(b.J0, r.populations.map((p) => p.meanGain));
+  const lead = gainedLead(b.J0, r.populations.map((p) => p.meanGain));
   if (lead >= 1) {
     throw new InputError(`the fitted mean couplings J0 put the populations past their magnetic transition (leading eigenvalue of J0·⟨φ'⟩ ${lead.toPrecision(4)} ≥ 1): the m = 0 theory does not describe this state — ${say.instead}`, { file, field: 'model.natural.J0' });
   }

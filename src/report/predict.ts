@@ -9,10 +9,8 @@ import { fitFilePath, type FitFile } from '../fitfile/schema.js';
 import { canEvaluateForecast, evaluateForecast, sliceRecording, type EvaluationReport } from '../predict/forecast.js';
 import { empiricalKernel, populationBulk, populationEulerStep, populationStationary, randomBulk, recordedStep, stepMultiple, theoryKernel, unitPopulations, type PopulationBulk } from '../predict/kernels.js';
 import { selectUnits, type Recording } from '../recording/types.js';
-import { nonlinearity } from '../nonlinearity.js';
-import { expect1 } from '../theory/gaussian.js';
-import { eigenvaluesGeneral } from '../theory/multiregion.js';
 import { profileTimescales } from '../theory/dmftDiscrete.js';
+import { meanFieldLyapunov } from '../theory/lyapunov.js';
 import { iidNetwork, type NetworkSpec } from '../simulate/network.js';
 import { evenlySpacedUnits, simulate } from '../simulate/simulate.js';
 import { participationRatio, prFiniteSampleBias } from '../statistics/dimension.js';
@@ -59,12 +57,16 @@ export interface PredictReport {
   /** obsNoise: σ_obs of a fit with observation noise (fit --obs-noise); g, D, J0 null for several populations (see `populations`) */
   params: { phi: string; g: number | null; D: number | null; J0: number | null; tau: number; obsNoise?: number };
   /**
-   * For several populations: the regime from the leading eigenvalue of g²_ab⟨φ'²⟩_b (chaos_eigenvalue,
-   * ≥ 1 chaotic), delta0 and timescales of the unit-weighted mean autocovariance; tau_inf, g_over_gc and
-   * J0_over_J0c are null there.
+   * The regime from the mean-field maximal Lyapunov exponent `lyapunov` (per τ; > 0 chaotic; null at D = 0,
+   * where the regime follows g). g_over_gc is g over the local-expansion threshold (g²⟨φ'²⟩ = 1), which
+   * chaos needs but, with noise, does not reach: it sets in at larger g (src/theory/lyapunov.ts).
+   * For several populations: λ_max of the fit's Euler network, chaos_eigenvalue the leading eigenvalue of
+   * g²_ab⟨φ'²⟩_b (local expansion above 1), delta0 and timescales of the unit-weighted mean
+   * autocovariance; tau_inf, g_over_gc and J0_over_J0c are null there.
    */
   dmft: {
     regime: string;
+    lyapunov: number | null;
     delta0: number;
     tau_1e: number;
     tau_int: number;
@@ -198,6 +200,7 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
     params: { phi, g, D, J0, tau, ...(obsNoise > 0 ? { obsNoise } : {}) },
     dmft: {
       regime: stat.regime,
+      lyapunov: Number.isFinite(stat.lyapunov) ? stat.lyapunov : null,
       delta0: stat.delta0 * nat.scale * nat.scale,
       tau_1e: stat.tau_1e * tau,
       tau_int: stat.tau_int * tau,
@@ -304,11 +307,10 @@ async function populationPredictReport(fit: FitFile, rec: Recording, opts: Predi
   const data = empiricalKernel(rec, dt, maxLag);
   const slow = slowActivity(rec, maxLag * dt, data.cov, pooled, notes);
 
-  // Regime: the replicas' distance grows (chaos) once g²_ab⟨φ'²⟩_b has an eigenvalue ≥ 1 (one population: g²⟨φ'²⟩ ≥ 1).
-  const df = nonlinearity(fit.model.phi).df;
-  const gain2 = pops.map((p) => expect1((x) => df(x) ** 2, p.delta[0], p.mean[p.mean.length - 1]));
-  const chaos = Math.max(...eigenvaluesGeneral(Float64Array.from({ length: P * P }, (_, k) => b.g2[Math.floor(k / P)][k % P] * gain2[k % P]), P).map((e) => e.re));
-  const regime = chaos >= 1 ? 'chaotic' : b.D.some((d) => d > 0) ? 'noise-driven' : 'quiescent';
+  // Regime: two copies under the same noise separate (chaos) when the mean-field λ_max is positive; that needs,
+  // but does not follow from, local expansion (g²_ab⟨φ'²⟩_b with an eigenvalue ≥ 1).
+  const lyap = meanFieldLyapunov({ phi: fit.model.phi, g2: b.g2, pops: pops.map((p) => ({ delta: p.delta, mean: p.mean[p.mean.length - 1] })), h, time: 'euler' });
+  const regime = lyap.exponent > 0 ? 'chaotic' : b.D.some((d) => d > 0) ? 'noise-driven' : 'quiescent';
   const pooledModel = Float64Array.from({ length: pops[0].delta.length }, (_, k) => pops.reduce((s, p, a) => s + f[a] * p.delta[k], 0));
   const pooledScales = profileTimescales(lagsOf(pooledModel.length, h), pooledModel);
 
@@ -323,7 +325,8 @@ async function populationPredictReport(fit: FitFile, rec: Recording, opts: Predi
       tau_inf: null,
       g_over_gc: null,
       J0_over_J0c: null,
-      chaos_eigenvalue: chaos,
+      lyapunov: lyap.exponent,
+      chaos_eigenvalue: lyap.localExpansion,
     },
     autocorrelation: {
       lags: lagsOf(maxLag + 1, dt),

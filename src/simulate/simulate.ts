@@ -138,45 +138,76 @@ function withModes(J: Float64Array, spec: NetworkSpec, N: number): Float64Array 
   return J;
 }
 
+/** What one Euler step of a network needs, drawn from the seeded stream in the order every simulation uses. */
+export interface EulerNetwork {
+  N: number;
+  /** dt/τ */
+  h: number;
+  J: Float64Array;
+  realised: RealisedCouplings;
+  /** h·Jᵀ row-major (N×N): the row vector φ(x) times it gives h·(J φ)ᵀ, without a transpose flag. */
+  hJt: Float32Array;
+  /** sqrt(2 D_a h) of each unit's population */
+  noiseScale: Float32Array;
+  /** the initial state, x_i(0) ~ N(0, 1) */
+  x0: Float32Array;
+  /** the stream, positioned at the first noise draw */
+  normal: () => number;
+}
+
+/** Couplings, then the initial state, from the stream of `seed`: the same network and start for a seed everywhere. */
+export function eulerNetwork(spec: NetworkSpec, dt: number, seed: number): EulerNetwork {
+  const N = networkSize(spec);
+  const h = dt / spec.tau;
+  if (!(h > 0) || !Number.isFinite(h)) throw new RangeError(`dt/tau must be positive, got ${h}`);
+  const normal = normalGenerator(seed);
+  const pop = populationOf(spec);
+  const { J, realised } = drawCouplings(spec, normal);
+  const hJt = new Float32Array(N * N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) hJt[j * N + i] = h * J[i * N + j];
+  const noiseScale = new Float32Array(N);
+  for (let i = 0; i < N; i++) noiseScale[i] = Math.sqrt(2 * spec.D[pop[i]] * h);
+  const x0 = new Float32Array(N);
+  for (let i = 0; i < N; i++) x0[i] = normal();
+  return { N, h, J, realised, hJt, noiseScale, x0, normal };
+}
+
+/** Fill `noise` with `steps` rows of N scaled white-noise draws (steps of 256 keep one seed's noise the same everywhere). */
+export function drawNoise(net: EulerNetwork, noise: Float32Array, steps: number): void {
+  const N = net.N;
+  for (let r = 0; r < steps; r++) {
+    const off = r * N;
+    for (let i = 0; i < N; i++) noise[off + i] = net.noiseScale[i] * net.normal();
+  }
+}
+
+/** Steps whose noise is drawn at once (and between progress reports). */
+export const NOISE_CHUNK = 256;
+
 export async function simulate(spec: NetworkSpec, opt: SimulateOptions): Promise<SimulationResult> {
   await initBackend(); // the default backend unless the caller chose one
-  const N = networkSize(spec);
-  const h = opt.dt / spec.tau;
-  if (!(h > 0) || !Number.isFinite(h)) throw new RangeError(`dt/tau must be positive, got ${h}`);
   const burnIn = opt.burnIn ?? 0;
   const every = opt.every ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new RangeError(`every must be a whole number >= 1, got ${every}`);
+  const net = eulerNetwork(spec, opt.dt, opt.seed);
+  const { N, h, J, realised } = net;
   const observed = Array.isArray(opt.observe) ? opt.observe : evenlySpacedUnits(N, opt.observe ?? N);
   const n = observed.length;
-  const normal = normalGenerator(opt.seed);
   const phi = nonlinearity(spec.phi);
-  const pop = populationOf(spec);
-
-  const { J, realised } = drawCouplings(spec, normal);
-  // h·Jᵀ row-major so that the row vector φ(x) times it gives h·(J φ)ᵀ: one fewer op per step.
-  const Jt = new Float32Array(N * N);
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) Jt[j * N + i] = h * J[i * N + j];
-  const noiseScale = new Float32Array(N);
-  for (let i = 0; i < N; i++) noiseScale[i] = Math.sqrt(2 * spec.D[pop[i]] * h);
 
   const total = burnIn + opt.steps + 1; // steps+1 samples so that steps differences exist
   const nSamples = Math.floor(opt.steps / every) + 1;
   const data = new Float64Array(nSamples * n);
   let sample = 0;
-  const chunk = 256;
+  const chunk = NOISE_CHUNK;
   const noise = new Float32Array(chunk * N);
-  const jt = tf.tensor2d(Jt, [N, N]);
-  const x0 = new Float32Array(N);
-  for (let i = 0; i < N; i++) x0[i] = normal();
-  let x: tf.Tensor = tf.tensor2d(x0, [1, N]);
+  const jt = tf.tensor2d(net.hJt, [N, N]);
+  let x: tf.Tensor = tf.tensor2d(net.x0, [1, N]);
   const leak = spec.s;
   try {
     for (let k0 = 0; k0 < total; k0 += chunk) {
       const m = Math.min(chunk, total - k0);
-      for (let r = 0; r < m; r++) {
-        const off = r * N;
-        for (let i = 0; i < N; i++) noise[off + i] = noiseScale[i] * normal();
-      }
+      drawNoise(net, noise, m);
       const rows: tf.Tensor[] = [];
       for (let r = 0; r < m; r++) {
         const k = k0 + r;

@@ -25,6 +25,7 @@ import { gaussianPhi, type GaussianPhi } from './gaussian.js';
 import { brent } from './numerics.js';
 import { buildProfile, type Profile, type Regime } from './profile.js';
 import { solveMagnetised, type MagnetisedState } from './magnetised.js';
+import { meanFieldLyapunov } from './lyapunov.js';
 import type { DiscretePopulations } from './dmftDiscrete.js';
 
 export {
@@ -54,7 +55,7 @@ export interface StationaryOptions {
   tauMax?: number;
   /** Cap on the number of output lags (default 20001; dtau is widened to respect it). */
   maxPoints?: number;
-  /** Skip the chaos-threshold search (one extra 1-D root search per g step). */
+  /** Skip the local-expansion threshold g_c (a 1-D root search per g step), and λ_max where g²<φ'²> < 1 (the regime is then certain). */
   skipThreshold?: boolean;
   /**
    * Several populations: not supported by the energy method (no conserved energy for a general g²_αβ);
@@ -83,8 +84,20 @@ export interface StationarySolution {
   tau_1e: number;
   tau_int: number;
   tau_inf: number;
+  /**
+   * From the mean-field maximal Lyapunov exponent: chaotic when λ_max > 0 (D > 0), when g φ'(0) > 1 (D = 0).
+   * Above the local criterion g²<φ'²> = 1 a noisy network may still be stable (src/theory/lyapunov.ts).
+   */
   regime: Regime;
-  /** Chaos onset g_c at this D (criterion g²<φ'²>_{Δ0(g)} = 1; 1 for D = 0). */
+  /**
+   * Mean-field maximal Lyapunov exponent λ_max (per τ) of the noisy network: the rate at which two copies under
+   * the same noise separate. NaN for D = 0, and with skipThreshold where g²<φ'²> < 1 (then λ_max < 0).
+   */
+  lyapunov: number;
+  /**
+   * Local-expansion threshold g_c at this D: g²<φ'²>_{Δ0(g)} = 1 (§4.4; 1 for D = 0). For D > 0 chaos sets in
+   * above it, where λ_max crosses 0.
+   */
   gChaos: number;
   gOverGc: number;
   /** Magnetic transition of the m = 0 state: J0c = 1/<φ'>. */
@@ -242,6 +255,22 @@ function energyProfile(gp: GaussianPhi, g: number, D: number, delta0: number, nu
   return { ...prof, cphiOf };
 }
 
+/** Lag step of the profile the mean-field Lyapunov exponent is computed on (its error is O(step²)). */
+const LYAPUNOV_STEP = 0.05;
+
+/** λ_max of the stationary state (src/theory/lyapunov.ts), Δ(τ) sampled until it is 1e-12 of Δ0 (then 0). */
+function stationaryLyapunov(phi: PhiName, g: number, delta0: number, deltaAt: (t: number) => number, nu: number): number {
+  const span = Math.log(1e12) / Math.max(Math.sqrt(Math.max(1 - nu, 0)), 0.02);
+  const n = Math.min(40000, Math.ceil(span / LYAPUNOV_STEP) + 1);
+  const delta = new Float64Array(n);
+  delta[0] = delta0;
+  for (let k = 1; k < n; k++) {
+    delta[k] = deltaAt(k * LYAPUNOV_STEP);
+    if (delta[k] < 1e-12 * delta0) break;
+  }
+  return meanFieldLyapunov({ phi, g2: [[g * g]], pops: [{ delta, mean: 0 }], h: LYAPUNOV_STEP, time: 'continuous' }).exponent;
+}
+
 /** Stationary DMFT by the energy method (§4.2), with regime, transitions and timescales. */
 export function solveStationary(opt: StationaryOptions): StationarySolution {
   if (opt.populations) {
@@ -259,10 +288,6 @@ export function solveStationary(opt: StationaryOptions): StationarySolution {
   const nu = g * g * meanGain * meanGain;
   const lambdaInf = Math.sqrt(Math.max(1 - nu, 0));
   const gChaos = opt.skipThreshold ? NaN : chaosThreshold(opt.phi, D);
-  // D > 0: below g_c exactly when the static-state criterion g²<φ'²>_{Δ0} < 1 holds at this g.
-  let regime: Regime;
-  if (D === 0) regime = g * gp.slopeAtZero <= 1 ? 'quiescent' : 'chaotic';
-  else regime = g * g * meanGain2 < 1 ? 'noise-driven' : 'chaotic';
   const J0c = 1 / meanGain;
 
   let dtau = opt.dtau ?? 0.05;
@@ -306,6 +331,16 @@ export function solveStationary(opt: StationaryOptions): StationarySolution {
     cphi[i] = i === 0 ? cphi0 : d > 0 ? cphiOf(d) : 0;
   }
 
+  // D > 0: chaotic when the mean-field λ_max is positive; below the local criterion g²<φ'²> = 1 it cannot be.
+  let regime: Regime;
+  let lyapunov = NaN;
+  if (D === 0) regime = g * gp.slopeAtZero <= 1 ? 'quiescent' : 'chaotic';
+  else if (opt.skipThreshold && g * g * meanGain2 < 1) regime = 'noise-driven'; // λ_max < 0 for certain; not computed
+  else {
+    lyapunov = stationaryLyapunov(opt.phi, g, delta0, deltaAt, nu);
+    regime = lyapunov > 0 ? 'chaotic' : 'noise-driven';
+  }
+
   const sol: StationarySolution = {
     phi: opt.phi,
     g,
@@ -321,6 +356,7 @@ export function solveStationary(opt: StationaryOptions): StationarySolution {
     tau_int: tauInt,
     tau_inf: 1 / lambdaInf,
     regime,
+    lyapunov,
     gChaos,
     gOverGc: g / gChaos,
     J0c,

@@ -206,12 +206,14 @@ function simpsonWeight(i: number, n: number, h: number): number {
 export const QUIESCENT = 1e-12;
 
 /**
- * Leading real part of J0_ab⟨φ'⟩_b: the m = 0 state of populations with mean couplings J0 is unstable
- * (magnetic transition) once it reaches 1 (one population: J0⟨φ'⟩ = 1).
+ * Leading real part of the eigenvalues of M_ab·w_b. With M = J0 and w = ⟨φ'⟩: the m = 0 state of
+ * populations with mean couplings J0 is unstable (magnetic transition) once it reaches 1 (one population:
+ * J0⟨φ'⟩ = 1). With M = g² and w = ⟨φ'²⟩: the dynamics expand locally from 1 (THEORY §4.4's criterion;
+ * one population g²⟨φ'²⟩ ≥ 1), which chaos needs; with noise it sets in later (src/theory/lyapunov.ts).
  */
-export function magneticLead(J0: number[][], gains: number[]): number {
-  const P = gains.length;
-  const gained = Float64Array.from({ length: P * P }, (_, k) => J0[Math.floor(k / P)][k % P] * gains[k % P]);
+export function gainedLead(M: number[][], w: number[]): number {
+  const P = w.length;
+  const gained = Float64Array.from({ length: P * P }, (_, k) => M[Math.floor(k / P)][k % P] * w[k % P]);
   return Math.max(...eigenvaluesGeneral(gained, P).map((e) => e.re));
 }
 
@@ -259,7 +261,7 @@ export function populationParticipationRatio(opt: PopulationPrOptions): Populati
   }
   const pops = r.populations;
   const gains = pops.map((p) => p.meanGain);
-  const magnetic = magneticLead(opt.J0 ?? Array.from({ length: P }, () => new Array<number>(P).fill(0)), gains);
+  const magnetic = gainedLead(opt.J0 ?? Array.from({ length: P }, () => new Array<number>(P).fill(0)), gains);
   if (magnetic >= 1) throw new RangeError(`the mean couplings J0 put the populations past their magnetic transition (leading eigenvalue of J0·⟨φ'⟩ ${magnetic.toPrecision(4)} ≥ 1): the m = 0 state is not the one described`);
   const K = Float64Array.from({ length: P * P }, (_, k) => gains[Math.floor(k / P)] ** 2 * opt.g2[Math.floor(k / P)][k % P]);
   const nu = Math.max(...eigenvaluesGeneral(K, P).map((e) => e.re));
