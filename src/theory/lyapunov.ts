@@ -14,8 +14,8 @@
  * The Euler network of step h has the same equation with (∂_t + 1) → (S − a)/h, a = 1 − h (S a step):
  *   a r [q(n+1) + q(n−1)] + h² V(n) q(n) = (r² + a²) q(n),  λ = ln(r)/h for the largest such r.
  *
- * Numerics: q even in τ on lags 0..L (reflection at 0, q = 0 beyond L; C_φ' its asymptote ⟨φ'⟩² beyond the
- * given profile). Without a bound state the exponent is the continuum's top, (1 + λ)² = ν = ρ(g²_ab⟨φ'⟩_b²)
+ * Numerics: q even in τ on lags 0..L (reflection at 0, q = 0 beyond L; C_φ' held at its last value beyond the
+ * given profile). Without a bound state the exponent is the continuum's top, (1 + λ)² = ν = ρ(g²_ab C_φ',b(∞))
  * (r = a + h√ν), which the box approaches only as 1/L², so it is taken exactly. The operator is Metzler (non-negative off the diagonal), so σ lies above its spectral
  * abscissa exactly when σI − M is a non-singular M-matrix, i.e. when Gaussian elimination meets only
  * positive pivots: bisection on that test, O(L P³) per step, no eigensolver.
@@ -69,14 +69,13 @@ export function meanFieldLyapunov(opt: MeanFieldLyapunovOptions): MeanFieldLyapu
   const gain2 = pops.map((p, b) => expect1((x) => df(x) ** 2, variance[b], p.mean));
   const localExpansion = gainedLead(g2, gain2);
   // The bound state decays like exp(−sqrt((1+λ)² − ν) τ) ≥ exp(−sqrt(1 − ν) τ) near the onset: 40 such lengths.
-  // ν: the top of the continuum, V's value at long lags (g²_ab⟨φ'⟩_b²), where q is a plane wave
-  const nuFar = gainedLead(g2, gain.map((m) => m * m));
-  const nu = Math.min(nuFar, 1);
+  // the box: 40 decay lengths of the bound state at the onset, from ν = ρ(g²_ab⟨φ'⟩_b²)
+  const nu = Math.min(gainedLead(g2, gain.map((m) => m * m)), 1);
   const L = Math.min(MAX_LAGS, Math.ceil(40 / Math.max(Math.sqrt(1 - nu), 0.02) / h));
   // V(n)_ab = g²_ab C_φ',b(n h); beyond a profile, its asymptote ⟨φ'⟩_b²
   // (Mehler: C_φ' = Σ_j a_j² ρ^j with ρ = Δ/Δ0, 400 terms exact to 0.9^400 ≈ 5e-19; nearer ρ = 1 the 2-D rule)
   const cphi = pops.map((p, b) => {
-    const c = new Float64Array(L + 1).fill(gain[b] * gain[b]);
+    const c = new Float64Array(L + 1);
     const n = Math.min(p.delta.length, L + 1);
     const a2 = hermiteCoefficients(df, variance[b], MEHLER_TERMS, p.mean).map((v) => v * v);
     for (let k = 0; k < n; k++) {
@@ -88,8 +87,12 @@ export function meanFieldLyapunov(opt: MeanFieldLyapunovOptions): MeanFieldLyapu
         c[k] = s;
       }
     }
+    // past the profile its last value (⟨φ'⟩² once Δ has decayed; a static part Δ∞ keeps more)
+    if (n >= 1 && n <= L) c.fill(c[n - 1], n);
     return c;
   });
+  // the top of the continuum: V at long lags, where q is a plane wave
+  const nuFar = gainedLead(g2, cphi.map((c) => c[L]));
   const V = (n: number, a: number, b: number) => g2[a][b] * cphi[b][n];
   let maxRow = 0;
   for (let n = 0; n <= L; n++) for (let a = 0; a < P; a++) maxRow = Math.max(maxRow, g2[a].reduce((s, _, b) => s + V(n, a, b), 0));
