@@ -93,6 +93,18 @@ describe('connfit dmft', () => {
     expect(j.regime).toBe('chaotic');
   });
 
+  it('--discrete past the magnetic transition follows the magnetised branch (the continuous solution\'s μ and λ_max)', async () => {
+    // from μ = 0 the recursion stays on the unstable m = 0 state (λ_max +0.05, "chaotic") by symmetry
+    const j = JSON.parse((await run(['--g', String(Math.sqrt(5)), '--D', '0.5', '--J0', '3', '--discrete', '--steps', '1000', '--json'])).out);
+    const c = JSON.parse((await run(['--g', String(Math.sqrt(5)), '--D', '0.5', '--J0', '3', '--json'])).out);
+    expect(c.magnetised.mu).toBeCloseTo(1.7152, 3);
+    expect(Math.abs(j.mean / c.magnetised.mu - 1)).toBeLessThan(0.005); // Euler step 0.05: O(Δ)
+    expect(c.lyapunov).toBeCloseTo(-0.1824, 3);
+    expect(Math.abs(j.lyapunov - c.lyapunov)).toBeLessThan(0.005);
+    expect(j.regime).toBe('noise-driven');
+    expect(j.notes.join(' ')).toContain('magnetised branch');
+  });
+
   it('--tau-max trims the output only: the timescales are those of the full solution', async () => {
     const json = async (args: string[]) => JSON.parse((await run(['--g', '1.5', '--D', '0.1', ...args, '--json'])).out);
     // --dt 0.1 --tau-max 5 used to cut the discrete profile before Δ reached Δ0/e (τ_1/e null)

@@ -53,6 +53,17 @@ describe('λ_max of simulated networks under their own noise (N = 1000, 2048 ste
       expect(Math.abs(sim.exponent - theory.lyapunov)).toBeLessThan(0.03);
     }
   });
+  it('magnetised state (g² 5, J0 3, D 0.5; its mean and static part Δ∞ enter C_φ\'): stable within 0.03 of the simulation, where the m = 0 state would be chaotic', async () => {
+    // measured (seeds 1–3): −0.168, −0.164, −0.171 against −0.182 (N 2000: −0.204, −0.191); the m = 0 state
+    // +0.048; with the magnetised profile but mean 0 in C_φ' the theory would give −0.009 (g² 3: −0.16 against −0.49)
+    const theory = solveStationary({ phi: 'tanh', g: Math.sqrt(5), D: 0.5, J0: 3 });
+    const mg = theory.magnetised!;
+    expect(theory.lyapunov).toBeGreaterThan(0.02);
+    expect(mg.regime).toBe('noise-driven');
+    expect(mg.lyapunov).toBeLessThan(-0.1);
+    const sim = await maximalLyapunovExponent(iidNetwork({ N: 1000, g: Math.sqrt(5), D: 0.5, J0: 3 }), run);
+    expect(Math.abs(sim.exponent - mg.lyapunov), `simulated ${sim.exponent}, theory ${mg.lyapunov}`).toBeLessThan(0.03);
+  });
   it('two populations (E 600, I 400; g² (1.5, 1; 2, 0.5) scaled by 0.8 and 1.6, D 0.1 and 0.3): the Euler map\'s λ_max within 0.03', async () => {
     // measured (4096 steps): −0.036 and +0.064 against −0.026 and +0.071; the leading eigenvalue of g²_ab⟨φ'²⟩_b
     // is 1.08 at 0.8, so local expansion alone would call it chaotic

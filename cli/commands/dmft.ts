@@ -4,6 +4,7 @@ import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readPopulationsFile } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
 import { meanFieldLyapunov } from '../../src/theory/lyapunov.js';
+import { gainedLead } from '../../src/theory/participationPopulations.js';
 import { discreteTauInf, profileTimescales, timescaleLag } from '../../src/theory/dmftDiscrete.js';
 import { action, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions } from '../common.js';
 
@@ -66,7 +67,7 @@ export function registerDmft(program: Command): void {
     .option('--g <value>', 'coupling gain g (J_ij = J0/N + g z_ij/√N); required unless --populations', parseNumber('--g', { nonNegative: true }))
     .option('--D <value>', 'noise intensity D (noise term sqrt(2D) ξ, time in units of τ)', parseNumber('--D', { nonNegative: true }), 0)
     .option('--J0 <value>', 'mean coupling J0', parseNumber('--J0'), 0)
-    .option('--discrete', 'use the discrete-time recursion of the Euler-discretised network (matches Euler simulations at finite --dt)')
+    .option('--discrete', 'use the discrete-time recursion of the Euler-discretised network (matches Euler simulations at finite --dt; past J0c, one population, it follows the magnetised branch)')
     .option('--dt <value>', 'Euler step for --discrete', parseNumber('--dt', { positive: true }), 0.05)
     .option('--steps <n>', 'recursion steps for --discrete (default: 200 time units; cost grows as steps²)', parseNumber('--steps', { positive: true, integer: true }))
     .option('--var0 <value>', 'initial variance Var(x_0) for --discrete', parseNumber('--var0', { nonNegative: true }), 1)
@@ -140,7 +141,7 @@ function runStationary(opts: DmftOptions): void {
       tau_int: primary.tau_int,
       tau_inf: primary.tau_inf,
       regime: mag ? mag.regime : sol.regime,
-      lyapunov: mag ? null : sol.lyapunov,
+      lyapunov: mag ? mag.lyapunov : sol.lyapunov,
       meanGain: mag ? mag.meanGain : sol.meanGain,
       meanGain2: mag ? mag.meanGain2 : sol.meanGain2,
       nu: sol.nu,
@@ -162,7 +163,8 @@ function runStationary(opts: DmftOptions): void {
   const rows: [string, string][] = [
     ['regime', `${mag ? mag.regime : sol.regime}   (${mag ? 'm = 0 state: ' : ''}g/g_c = ${fmt(sol.gOverGc)}, g_c = ${fmt(sol.gChaos)}: local expansion g²<φ'²> = 1)`],
   ];
-  if (!mag && Number.isFinite(sol.lyapunov)) rows.push(['λ_max (mean field)', `${fmt(sol.lyapunov, 4)}   (chaotic when > 0; noise moves the onset above g_c)`]);
+  const lyapunov = mag ? mag.lyapunov : sol.lyapunov;
+  if (Number.isFinite(lyapunov)) rows.push(['λ_max (mean field)', `${fmt(lyapunov, 4)}   (chaotic when > 0; noise moves the onset above g_c)`]);
   if (mag) {
     rows.push(
       ['state', `magnetised (J0/J0c = ${fmt(sol.J0OverJ0c)} > 1): m = ${fmt(mag.m)}, mean input J0·m = ${fmt(mag.mu)}`],
@@ -202,18 +204,33 @@ function runDiscrete(opts: DmftOptions): void {
   const tsLag = timescaleLag(steps, dt);
   const populations = opts.populations ? readPopulations(opts.populations, opts.D, opts.var0) : undefined;
   const bar = progressBar('dmft recursion', opts.quiet || opts.json);
-  const res = dmftDiscrete({
-    phi: opts.phi,
-    g: opts.g,
-    D: opts.D,
-    J0: opts.J0,
-    populations,
-    dt,
-    steps,
-    var0: opts.var0,
-    maxLag: Math.max(maxLag, tsLag),
-    onProgress: (d, t) => bar.update(d, t),
-  });
+  const solve = (mu0: number) =>
+    dmftDiscrete({
+      phi: opts.phi,
+      g: opts.g,
+      D: opts.D,
+      J0: opts.J0,
+      mu0,
+      populations,
+      dt,
+      steps,
+      var0: opts.var0,
+      maxLag: Math.max(maxLag, tsLag),
+      onProgress: (d, t) => bar.update(d, t),
+    });
+  let res = solve(0);
+  // Started at μ = 0 the recursion stays there by symmetry, also where that state is unstable to the mean
+  // mode and the network magnetises: then follow the magnetised branch (one population) or say so.
+  const branchNotes: string[] = [];
+  const meanMode = gainedLead(populations ? (populations.J0 ?? populations.g2.map((r) => r.map(() => 0))) : [[opts.J0]], res.populations.map((p) => p.meanGain));
+  if (meanMode >= 1 && res.populations.every((p) => Math.abs(p.mean[res.steps]) < 1e-12)) {
+    if (!populations) {
+      res = solve(1);
+      branchNotes.push(`J0<φ'> = ${fmt(meanMode, 4)} ≥ 1 at m = 0: that state is unstable and the network magnetises, so the recursion was started at mean μ0 = 1 to follow the magnetised branch (−m is equivalent)`);
+    } else {
+      branchNotes.push(`the μ = 0 state shown is unstable to the mean mode (leading eigenvalue of J0_ab<φ'>_b ${fmt(meanMode, 4)} ≥ 1): the network leaves it, and this recursion, started at μ = 0, does not follow`);
+    }
+  }
   bar.stop();
   const perPop = res.populations.map((p, i) => {
     const mean = p.mean[res.steps];
@@ -229,9 +246,12 @@ function runDiscrete(opts: DmftOptions): void {
   const lags = res.lags.slice(0, maxLag + 1);
   const tsRange = tsLag * dt;
   // NaN would read as a failed solve: say that Δ stayed above Δ0/e over the whole measured range.
-  const notes = perPop
-    .filter((p) => !Number.isFinite(p.tau_1e))
-    .map((p) => `τ_1/e${populations ? ` of ${p.name}` : ''} > ${fmt(tsRange, 4)}: Δ stays above Δ0/e over the solver's lag range 0–${fmt(tsRange, 4)} (raise --steps to extend it)`);
+  const notes = [
+    ...branchNotes,
+    ...perPop
+      .filter((p) => !Number.isFinite(p.tau_1e))
+      .map((p) => `τ_1/e${populations ? ` of ${p.name}` : ''} > ${fmt(tsRange, 4)}: Δ stays above Δ0/e over the solver's lag range 0–${fmt(tsRange, 4)} (raise --steps to extend it)`),
+  ];
   const first = perPop[0];
   // the Euler network's own criterion: its mean-field λ_max at the last step's statistics
   const lyap = meanFieldLyapunov({
@@ -295,7 +315,7 @@ function runDiscrete(opts: DmftOptions): void {
     );
     if (!populations) rows.push(["J0c = 1/<φ'>", fmt(J0c)]);
     printTable(
-      `DMFT, discrete-time recursion (Euler step ${dt}, ${steps} steps): phi=${opts.phi}${populations ? ` population ${p.name}` : ` g=${opts.g}`} D=${populations ? populations.D[perPop.indexOf(p)] : opts.D}`,
+      `DMFT, discrete-time recursion (Euler step ${dt}, ${steps} steps): phi=${opts.phi}${populations ? ` population ${p.name}` : ` g=${opts.g} J0=${opts.J0}`} D=${populations ? populations.D[perPop.indexOf(p)] : opts.D}`,
       rows,
       lags,
       p.delta,

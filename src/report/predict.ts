@@ -242,7 +242,7 @@ const POPULATION_WINDOW_MAX = 300;
 /**
  * `predict` for a fit with several populations: each population's discrete-time DMFT (the fit's Euler
  * network, as the theory kernels) against its units' autocovariance, the unit-weighted mean against the
- * recording's, the regime from g²_ab⟨φ'²⟩_b, the population PR theory and simulation, and the forecast
+ * recording's, the regime from the Euler network's mean-field λ_max, the population PR theory and simulation, and the forecast
  * evaluation with each unit's population kernel.
  */
 async function populationPredictReport(fit: FitFile, rec: Recording, opts: PredictOptions): Promise<PredictReport> {

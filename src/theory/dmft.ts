@@ -25,7 +25,7 @@ import { gaussianPhi, type GaussianPhi } from './gaussian.js';
 import { brent } from './numerics.js';
 import { buildProfile, type Profile, type Regime } from './profile.js';
 import { solveMagnetised, type MagnetisedState } from './magnetised.js';
-import { meanFieldLyapunov } from './lyapunov.js';
+import { profileLyapunov } from './lyapunov.js';
 import type { DiscretePopulations } from './dmftDiscrete.js';
 
 export {
@@ -255,22 +255,6 @@ function energyProfile(gp: GaussianPhi, g: number, D: number, delta0: number, nu
   return { ...prof, cphiOf };
 }
 
-/** Lag step of the profile the mean-field Lyapunov exponent is computed on (its error is O(step²)). */
-const LYAPUNOV_STEP = 0.05;
-
-/** λ_max of the stationary state (src/theory/lyapunov.ts), Δ(τ) sampled until it is 1e-12 of Δ0 (then 0). */
-function stationaryLyapunov(phi: PhiName, g: number, delta0: number, deltaAt: (t: number) => number, nu: number): number {
-  const span = Math.log(1e12) / Math.max(Math.sqrt(Math.max(1 - nu, 0)), 0.02);
-  const n = Math.min(40000, Math.ceil(span / LYAPUNOV_STEP) + 1);
-  const delta = new Float64Array(n);
-  delta[0] = delta0;
-  for (let k = 1; k < n; k++) {
-    delta[k] = deltaAt(k * LYAPUNOV_STEP);
-    if (delta[k] < 1e-12 * delta0) break;
-  }
-  return meanFieldLyapunov({ phi, g2: [[g * g]], pops: [{ delta, mean: 0 }], h: LYAPUNOV_STEP, time: 'continuous' }).exponent;
-}
-
 /** Stationary DMFT by the energy method (§4.2), with regime, transitions and timescales. */
 export function solveStationary(opt: StationaryOptions): StationarySolution {
   if (opt.populations) {
@@ -337,7 +321,7 @@ export function solveStationary(opt: StationaryOptions): StationarySolution {
   if (D === 0) regime = g * gp.slopeAtZero <= 1 ? 'quiescent' : 'chaotic';
   else if (opt.skipThreshold && g * g * meanGain2 < 1) regime = 'noise-driven'; // λ_max < 0 for certain; not computed
   else {
-    lyapunov = stationaryLyapunov(opt.phi, g, delta0, deltaAt, nu);
+    lyapunov = profileLyapunov({ phi: opt.phi, g, delta0, deltaAt, decayRate: Math.sqrt(Math.max(1 - nu, 0)) });
     regime = lyapunov > 0 ? 'chaotic' : 'noise-driven';
   }
 

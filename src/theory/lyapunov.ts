@@ -65,34 +65,32 @@ export function meanFieldLyapunov(opt: MeanFieldLyapunovOptions): MeanFieldLyapu
   const df = nonlinearity(opt.phi).df;
   const variance = pops.map((p) => p.delta[0]);
   if (!variance.every((v) => v >= 0 && Number.isFinite(v))) throw new RangeError('the profiles must start at a variance Δ(0) ≥ 0');
-  const gain = pops.map((p, b) => expect1(df, variance[b], p.mean));
   const gain2 = pops.map((p, b) => expect1((x) => df(x) ** 2, variance[b], p.mean));
   const localExpansion = gainedLead(g2, gain2);
-  // The bound state decays like exp(−sqrt((1+λ)² − ν) τ) ≥ exp(−sqrt(1 − ν) τ) near the onset: 40 such lengths.
-  // the box: 40 decay lengths of the bound state at the onset, from ν = ρ(g²_ab⟨φ'⟩_b²)
-  const nu = Math.min(gainedLead(g2, gain.map((m) => m * m)), 1);
-  const L = Math.min(MAX_LAGS, Math.ceil(40 / Math.max(Math.sqrt(1 - nu), 0.02) / h));
-  // V(n)_ab = g²_ab C_φ',b(n h); beyond a profile, its asymptote ⟨φ'⟩_b²
+  // C_φ',b at the profile's last lag, held beyond it: ⟨φ'⟩_b² once Δ has decayed, more with a static part Δ∞
+  const cphiAt = (b: number, k: number, a2: Float64Array): number => {
+    const p = pops[b];
+    const rho = variance[b] > 0 ? p.delta[k] / variance[b] : 0;
+    if (Math.abs(rho) > MEHLER_RHO) return expect2(df, df, variance[b], variance[b], p.delta[k], p.mean, p.mean);
+    let s = 0;
+    for (let j = MEHLER_TERMS - 1; j >= 0; j--) s = s * rho + a2[j];
+    return s;
+  };
   // (Mehler: C_φ' = Σ_j a_j² ρ^j with ρ = Δ/Δ0, 400 terms exact to 0.9^400 ≈ 5e-19; nearer ρ = 1 the 2-D rule)
+  const a2 = pops.map((p, b) => hermiteCoefficients(df, variance[b], MEHLER_TERMS, p.mean).map((v) => v * v));
+  const far = pops.map((p, b) => cphiAt(b, p.delta.length - 1, a2[b]));
+  // the top of the continuum: V at long lags, where q is a plane wave, (1 + λ)² = ν∞ = ρ(g²_ab C_φ',b(∞))
+  const nuFar = gainedLead(g2, far);
+  // the box: 40 decay lengths of the bound state at the onset, exp(−sqrt(1 − ν∞) τ)
+  const L = Math.min(MAX_LAGS, Math.ceil(40 / Math.max(Math.sqrt(1 - Math.min(nuFar, 1)), 0.02) / h));
+  // V(n)_ab = g²_ab C_φ',b(n h)
   const cphi = pops.map((p, b) => {
     const c = new Float64Array(L + 1);
     const n = Math.min(p.delta.length, L + 1);
-    const a2 = hermiteCoefficients(df, variance[b], MEHLER_TERMS, p.mean).map((v) => v * v);
-    for (let k = 0; k < n; k++) {
-      const rho = variance[b] > 0 ? p.delta[k] / variance[b] : 0;
-      if (Math.abs(rho) > MEHLER_RHO) c[k] = expect2(df, df, variance[b], variance[b], p.delta[k], p.mean, p.mean);
-      else {
-        let s = 0;
-        for (let j = MEHLER_TERMS - 1; j >= 0; j--) s = s * rho + a2[j];
-        c[k] = s;
-      }
-    }
-    // past the profile its last value (⟨φ'⟩² once Δ has decayed; a static part Δ∞ keeps more)
-    if (n >= 1 && n <= L) c.fill(c[n - 1], n);
+    for (let k = 0; k < n; k++) c[k] = cphiAt(b, k, a2[b]);
+    if (n <= L) c.fill(far[b], n);
     return c;
   });
-  // the top of the continuum: V at long lags, where q is a plane wave
-  const nuFar = gainedLead(g2, cphi.map((c) => c[L]));
   const V = (n: number, a: number, b: number) => g2[a][b] * cphi[b][n];
   let maxRow = 0;
   for (let n = 0; n <= L; n++) for (let a = 0; a < P; a++) maxRow = Math.max(maxRow, g2[a].reduce((s, _, b) => s + V(n, a, b), 0));
@@ -144,6 +142,35 @@ export function meanFieldLyapunov(opt: MeanFieldLyapunovOptions): MeanFieldLyapu
     exponent = Math.log(r) / h;
   }
   return { exponent, localExpansion, lags: L };
+}
+
+/** Lag step of a continuous profile sampled for its exponent (the exponent's error is O(step²)). */
+const PROFILE_STEP = 0.05;
+
+/**
+ * λ_max of one population's stationary ODE state given as a continuous profile Δ(τ) → Δ∞ about the mean μ
+ * (the m = 0 state: Δ∞ = μ = 0; the magnetised state of §7: both ≠ 0), Δ − Δ∞ sampled until it is 1e-12 of
+ * Δ0 (then held). decayRate: the slowest decay rate of Δ − Δ∞, which sets how far the profile is sampled.
+ */
+export function profileLyapunov(opt: {
+  phi: PhiName;
+  g: number;
+  delta0: number;
+  deltaInf?: number;
+  mean?: number;
+  deltaAt: (tau: number) => number;
+  decayRate: number;
+}): number {
+  const dInf = opt.deltaInf ?? 0;
+  const span = Math.log(1e12) / Math.max(opt.decayRate, 0.02);
+  const n = Math.min(MAX_LAGS, Math.ceil(span / PROFILE_STEP) + 1);
+  const delta: number[] = [opt.delta0];
+  for (let k = 1; k < n; k++) {
+    const d = opt.deltaAt(k * PROFILE_STEP);
+    delta.push(d);
+    if (d - dInf < 1e-12 * opt.delta0) break;
+  }
+  return meanFieldLyapunov({ phi: opt.phi, g2: [[opt.g * opt.g]], pops: [{ delta, mean: opt.mean ?? 0 }], h: PROFILE_STEP, time: 'continuous' }).exponent;
 }
 
 /** S⁻¹ (P×P) when Gaussian elimination without pivoting meets only positive pivots, else undefined. */

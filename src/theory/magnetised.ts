@@ -17,6 +17,7 @@
  */
 import { brent } from './numerics.js';
 import { expect1, hermiteCoefficients, type GaussianPhi } from './gaussian.js';
+import { profileLyapunov } from './lyapunov.js';
 import { buildProfile, type Regime } from './profile.js';
 
 export interface MagnetisedState {
@@ -34,7 +35,13 @@ export interface MagnetisedState {
   meanGain2: number;
   /** Frozen fixed-point state (D = 0, stable): Δ ≡ Δ0 = Δ∞. */
   static: boolean;
+  /** From the mean-field λ_max (`lyapunov`) when D > 0, as for the m = 0 state; the frozen state is quiescent. */
   regime: Regime;
+  /**
+   * Mean-field maximal Lyapunov exponent λ_max (per τ) of the magnetised state (src/theory/lyapunov.ts, the
+   * mean and the static part Δ∞ included); NaN for D = 0.
+   */
+  lyapunov: number;
   lambdaInf: number;
   /** Timescales of Δ(τ) − Δ∞. For the static state: the D → 0⁺ limit 1/λ∞, λ∞ = sqrt(1 − g²<φ'²>). */
   tau_1e: number;
@@ -311,7 +318,6 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
   }
   let dtau = opt.dtau ?? 0.05;
   const maxPoints = opt.maxPoints ?? 20001;
-  let regime: Regime;
   if (sol.static) {
     const lam = Math.sqrt(Math.max(1 - g2 * meanGain2, 0));
     const tauMax = opt.tauMax ?? 10;
@@ -331,6 +337,7 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
       meanGain2,
       static: true,
       regime: 'quiescent',
+      lyapunov: NaN,
       lambdaInf: lam,
       tau_1e: 1 / lam,
       tau_int: 1 / lam,
@@ -340,7 +347,6 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
       cphi: lags.map(() => cphi0),
     };
   }
-  regime = D > 0 && g2 * meanGain2 < 1 ? 'noise-driven' : 'chaotic';
   const lambda = Math.sqrt(Math.max(1 - g2 * dC, 0));
   const amp = delta0 - dInf;
   const rInf = dInf / delta0;
@@ -379,6 +385,9 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
     n = maxPoints;
     dtau = tauMax / (maxPoints - 1);
   }
+  // D > 0: chaotic when λ_max > 0 (below the local criterion g²<φ'²> = 1 it cannot be); D = 0 as before
+  const lyapunov = D > 0 ? profileLyapunov({ phi: gp.name, g, delta0, deltaInf: dInf, mean: mu, deltaAt: (t) => prof.deltaAt(t), decayRate: lambda }) : NaN;
+  const regime: Regime = D > 0 ? (lyapunov > 0 ? 'chaotic' : 'noise-driven') : 'chaotic';
   const lags: number[] = [];
   const delta: number[] = [];
   const cphi: number[] = [];
@@ -399,6 +408,7 @@ export function solveMagnetised(gp: GaussianPhi, g: number, D: number, J0: numbe
     meanGain2,
     static: false,
     regime,
+    lyapunov,
     lambdaInf: lambda,
     tau_1e: prof.tau1e,
     tau_int: prof.tauInt,
