@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerDmft } from '../cli/commands/dmft.js';
+import { discreteTauInf } from '../src/theory/dmftDiscrete.js';
 
 async function run(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
   const program = new Command();
@@ -139,6 +140,24 @@ describe('connfit dmft', () => {
     expect(j.notes[0]).toContain('τ_1/e > 1.000');
     const { out } = await run(['--g', '1.5', '--D', '0.1', '--discrete', '--dt', '0.1', '--steps', '10', '--quiet']);
     expect(out).toMatch(/τ_1\/e\s+> 1\.000 \(not reached, see note\)/);
+  });
+
+  it('--populations (discrete): τ_∞ is the tail decay both populations share (Perron root of g²_ab⟨φ\'⟩_b²); a state unstable to the mean mode is named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'connfit-dmft-'));
+    const file = join(dir, 'pops.json');
+    writeFileSync(file, JSON.stringify({ populations: [{ name: 'E', size: 600, D: 0.1 }, { name: 'I', size: 400, D: 0.3 }], g2: [[0.9, 0.6], [1.2, 0.3]] }));
+    const j = JSON.parse((await run(['--populations', file, '--discrete', '--dt', '0.1', '--steps', '1500', '--tau-max', '40', '--json'])).out);
+    // measured at dt 0.05: 2.45799 from the formula, the tail's log-slope over 20–55 τ within 1e-6 of it
+    const slope = (d: number[], t: number) => -5 / Math.log(d[Math.round((t + 5) / 0.1)] / d[Math.round(t / 0.1)]);
+    for (const d of j.deltaByPopulation) expect(Math.abs(slope(d, 30) / j.tau_inf - 1)).toBeLessThan(1e-4);
+    expect(j.populations.map((p: { tau_inf: number }) => p.tau_inf)).toEqual([j.tau_inf, j.tau_inf]);
+    // neither population's own block would give it (E alone: g² 0.9)
+    const own = discreteTauInf(0.1, 0.9 * j.populations[0].meanGain ** 2);
+    expect(Math.abs(own / j.tau_inf - 1)).toBeGreaterThan(0.2);
+    const magnetic = join(dir, 'magnetic.json');
+    writeFileSync(magnetic, JSON.stringify({ populations: [{ name: 'E', size: 600, D: 0.1 }, { name: 'I', size: 400, D: 0.3 }], g2: [[0.9, 0.6], [1.2, 0.3]], J0: [[4, 0], [0, 0]] }));
+    const m = JSON.parse((await run(['--populations', magnetic, '--discrete', '--dt', '0.1', '--steps', '300', '--tau-max', '5', '--json'])).out);
+    expect(m.notes.join(' ')).toMatch(/unstable to the mean mode \(leading eigenvalue of J0_ab<φ'>_b [0-9.]+ ≥ 1\)/);
   });
 
   it('--populations (discrete) and input errors', async () => {

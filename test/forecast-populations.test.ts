@@ -18,7 +18,7 @@ import { InputError } from '../src/errors.js';
 import { writeRecordingCsv } from '../src/recording/write.js';
 import { cliScratch, runCli } from './helpers/cli.js';
 import { predictReport } from '../src/report/predict.js';
-import { populationParticipationRatio } from '../src/theory/participationPopulations.js';
+import { populationParticipationRatio, populationTauInf } from '../src/theory/participationPopulations.js';
 import { simulateSpec } from './helpers/sim.js';
 
 const sizes = [240, 160];
@@ -132,8 +132,11 @@ describe('theory predictions of a two-population fit', () => {
 
   it('connfit predict: each population\'s DMFT against its units\' autocovariance, the regime, and the population PR theory', async () => {
     const r = await predictReport(fit, test, { simulationTime: 0, context: 30, horizon: 10, stride: 20 });
-    expect([r.params.g, r.params.D, r.dmft.tau_inf]).toEqual([null, null, null]);
+    expect([r.params.g, r.params.D]).toEqual([null, null]);
     const pops = r.populations!;
+    // τ_∞: the asymptotic decay the populations share (its formula against the DMFT's tail: test/dmft-cli.test.ts), in τ of the fit
+    const n = fit.model.natural;
+    expect(r.dmft.tau_inf).toBeCloseTo(populationTauInf(fit.data.dt / n.tau, n.g2, pops.map((p) => p.dmft.meanGain)) * n.tau, 10);
     expect(pops.map((p) => [p.name, p.units])).toEqual([['E', 240], ['I', 160]]);
     for (const p of pops) console.log(`${p.name}: Δ0 ${p.dmft.delta0.toFixed(4)} (data ${p.autocorrelation.data[0].toFixed(4)}), τ_1/e ${p.dmft.tau_1e.toFixed(3)}, worst ${(100 * p.autocorrelation.maxRelativeDifference).toFixed(1)} %`);
     console.log(`all: worst ${(100 * r.autocorrelation.maxRelativeDifference).toFixed(1)} %, chaos eigenvalue ${r.dmft.chaos_eigenvalue}, PR theory ${r.dimension.theory.pr_phi}, data ${r.dimension.data!.pr_phi}`);
@@ -151,7 +154,6 @@ describe('theory predictions of a two-population fit', () => {
     expect(r.dmft.chaos_eigenvalue).toBeLessThan(1.3);
     expect(Math.abs(r.dmft.lyapunov!)).toBeLessThan(0.03);
     expect(r.dmft.regime).toBe(r.dmft.lyapunov! > 0 ? 'chaotic' : 'noise-driven');
-    const n = fit.model.natural;
     expect(r.dimension.theory.pr_phi).toBeCloseTo(populationParticipationRatio({ phi: 'tanh', g2: n.g2, D: n.D, J0: n.J0, sizes, dt }).pr_phi, 12);
     expect(r.forecast!.kernels.theory!.mse_over_var).toBeLessThan(1.1);
   });

@@ -4,8 +4,8 @@ import { PHI_NAMES, type PhiName } from '../../src/phi.js';
 import { readPopulationsFile } from '../../src/simulate/network.js';
 import { chaosThreshold, dmftDiscrete, solveStationary, type Regime, type DiscretePopulations } from '../../src/theory/dmft.js';
 import { meanFieldLyapunov } from '../../src/theory/lyapunov.js';
-import { gainedLead } from '../../src/theory/participationPopulations.js';
-import { discreteTauInf, profileTimescales, timescaleLag } from '../../src/theory/dmftDiscrete.js';
+import { gainedLead, populationTauInf } from '../../src/theory/participationPopulations.js';
+import { profileTimescales, timescaleLag } from '../../src/theory/dmftDiscrete.js';
 import { action, parseChoice, parseNumber, printJson, progressBar, refuseGivenOptions } from '../common.js';
 
 interface DmftOptions {
@@ -232,12 +232,13 @@ function runDiscrete(opts: DmftOptions): void {
     }
   }
   bar.stop();
-  const perPop = res.populations.map((p, i) => {
+  // m = 0: the exact asymptotic decay of the recursion, shared by all populations (ν the Perron root of
+  // g²_ab⟨φ'⟩_b²); a magnetised state's timescales come from the profile alone
+  const g2 = populations ? populations.g2 : [[(opts.g ?? 0) ** 2]];
+  const nu = gainedLead(g2, res.populations.map((p) => p.meanGain ** 2));
+  const tauInf = res.populations.every((p) => Math.abs(p.mean[res.steps]) < 1e-12) ? populationTauInf(dt, g2, res.populations.map((p) => p.meanGain)) : NaN;
+  const perPop = res.populations.map((p) => {
     const mean = p.mean[res.steps];
-    const g2row = populations ? populations.g2[i] : [(opts.g ?? 0) ** 2];
-    // single population, m = 0: exact discrete asymptotic decay; otherwise from the last decade of the profile
-    const nu = populations ? NaN : g2row[0] * p.meanGain * p.meanGain;
-    const tauInf = !populations && Math.abs(mean) < 1e-12 ? discreteTauInf(dt, nu) : NaN;
     const plateau = Math.abs(mean) > 1e-12 ? p.delta[tsLag] : 0;
     const shifted = p.delta.slice(0, tsLag + 1).map((d) => d - plateau);
     const ts = profileTimescales(res.lags.slice(0, tsLag + 1), shifted, Number.isFinite(tauInf) ? tauInf : 0);

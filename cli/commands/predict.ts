@@ -97,8 +97,8 @@ Example (run in order):
 JSON: {params, dmft: {regime, lyapunov, delta0, tau_1e, tau_int, tau_inf, g_over_gc, J0_over_J0c},
 autocorrelation: {lags, theory, data, maxRelativeDifference, slow}, dimension: {data, theory, simulation},
 forecast: {kernels, baselines, setup}, notes}. A fit with several populations (fit --populations, Euler)
-is described by its Euler network's discrete-time DMFT: params.g/D/J0 and dmft.tau_inf, g_over_gc, J0_over_J0c
-are null, dmft.chaos_eigenvalue (local expansion) is added, autocorrelation is over all units, and populations:
+is described by its Euler network's discrete-time DMFT: params.g/D/J0 and dmft.g_over_gc, J0_over_J0c are null,
+dmft.tau_inf is the populations' common asymptotic decay, dmft.chaos_eigenvalue (local expansion) is added, autocorrelation is over all units, and populations:
 [{name, units, params: {g2, J0, D}, dmft: {delta0, meanGain, tau_1e, tau_int}, autocorrelation}] gives each one.`,
     )
     .action(

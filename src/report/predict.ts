@@ -18,7 +18,7 @@ import { unitMeanStatistics } from '../statistics/unitMeans.js';
 import { solveStationary } from '../theory/dmft.js';
 import { participationRatioTheory, prFiniteSizeNote } from '../theory/participation.js';
 import { subsampledParticipationRatio } from '../theory/subsample.js';
-import { populationParticipationRatio, type PopulationPrResult } from '../theory/participationPopulations.js';
+import { populationParticipationRatio, populationTauInf, type PopulationPrResult } from '../theory/participationPopulations.js';
 
 export interface PredictOptions {
   /** Largest lag of the autocorrelation comparison, in samples (default: 3 τ_1/e, at least 20). */
@@ -61,8 +61,9 @@ export interface PredictReport {
    * where the regime follows g). g_over_gc is g over the local-expansion threshold (g²⟨φ'²⟩ = 1), which
    * chaos needs but, with noise, does not reach: it sets in at larger g (src/theory/lyapunov.ts).
    * For several populations: λ_max of the fit's Euler network, chaos_eigenvalue the leading eigenvalue of
-   * g²_ab⟨φ'²⟩_b (local expansion above 1), delta0 and timescales of the unit-weighted mean
-   * autocovariance; tau_inf, g_over_gc and J0_over_J0c are null there.
+   * g²_ab⟨φ'²⟩_b (local expansion above 1), delta0, tau_1e and tau_int of the unit-weighted mean
+   * autocovariance, tau_inf the asymptotic decay of the population DMFT (all populations share it; Perron root
+   * of g²_ab⟨φ'⟩_b²); g_over_gc and J0_over_J0c are null there.
    */
   dmft: {
     regime: string;
@@ -322,7 +323,7 @@ async function populationPredictReport(fit: FitFile, rec: Recording, opts: Predi
       delta0: scale2 * pooledModel[0],
       tau_1e: pooledScales.tau_1e * nat.tau,
       tau_int: pooledScales.tau_int * nat.tau,
-      tau_inf: null,
+      tau_inf: populationTauInf(h, b.g2, pops.map((p) => p.meanGain)) * nat.tau,
       g_over_gc: null,
       J0_over_J0c: null,
       lyapunov: lyap.exponent,

@@ -41,7 +41,7 @@
  */
 import type { PhiName } from '../nonlinearity.js';
 import { RealFFT } from '../statistics/fft.js';
-import { dmftDiscrete } from './dmftDiscrete.js';
+import { dmftDiscrete, discreteTauInf } from './dmftDiscrete.js';
 import { eigenvaluesGeneral } from './multiregion.js';
 
 export interface PopulationPrOptions {
@@ -215,6 +215,15 @@ export function gainedLead(M: number[][], w: number[]): number {
   const P = w.length;
   const gained = Float64Array.from({ length: P * P }, (_, k) => M[Math.floor(k / P)][k % P] * w[k % P]);
   return Math.max(...eigenvaluesGeneral(gained, P).map((e) => e.re));
+}
+
+/**
+ * τ∞ of the Euler network with populations at its m = 0 state (in τ): the tail of the lag equation, with
+ * C_φ,b ≈ ⟨φ'⟩_b² Δ_b, is Δ(n) = rⁿ v with (1 + a² − a(r + 1/r)) v = h² K v, K_ab = g²_ab⟨φ'⟩_b²; its slowest
+ * decay (the asymptotic one) is that of one population (discreteTauInf) at ν = the Perron root of K. Infinity for ν ≥ 1.
+ */
+export function populationTauInf(h: number, g2: number[][], meanGain: number[]): number {
+  return discreteTauInf(h, gainedLead(g2, meanGain.map((m) => m * m)));
 }
 
 /** Relative size of the lag profile's last kept lag below which the stationary window is long enough. */
