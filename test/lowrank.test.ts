@@ -218,8 +218,8 @@ describe('network bootstrap of a low-rank fit (fit --rank R --bootstrap-networks
   // Refits of networks simulated with the fitted modes say how far the fitted spans are from the true ones.
   // bench/lowrank-bootstrap.js 8 10 (BENCHMARKS.md): over 8 teachers the true angle / bootstrap median is
   // 1.07 (m) and 1.06 (n) in the median; teacher 9's n-span, the worst (32.8°), had a bootstrap median of 31.0°.
+  // (Teacher 7, true angles 13.2° and 16.5°, passed the same checks; left out for test time, session 29.)
   it.each([
-    [7, 13.2, 16.5],
     [9, 13.4, 32.8],
   ])('teacher %i (true angles m %f°, n %f°): bootstrap median angles within a factor 1.35 of the true ones; ĝ interval covers the realised g', async (seed, trueM, trueN) => {
     const modes = drawModes(N, COV, normalGenerator(seed));

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { participationRatioTheory } from '../src/theory/participation.js';
 import { solveStationary } from '../src/theory/dmft.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
-import { rel } from './helpers/sim.js';
+import { rel, simulateIid } from './helpers/sim.js';
+import { fitRecording } from '../src/fit/fit.js';
+import { buildFitFile } from '../src/fitfile/build.js';
+import { predictReport } from '../src/report/predict.js';
+import { kernelsFor, magnetisedBranch, theoryKernel } from '../src/predict/kernels.js';
+import { initBackend } from '../src/backend.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connfit-predict-'));
 beforeAll(ensureBuilt, 300_000);
@@ -134,4 +139,42 @@ describe('connfit predict', () => {
     expect(r.notes[0]).toMatch(/N → ∞ limit; with N·PR_φ = [\d.]+ dominant dimensions one network of 80 units/);
     expect(noData.stdout).toMatch(/\nnote: PR theory is the N → ∞ limit/);
   });
+});
+
+describe('predict past the magnetic transition (J0 3, g 1.5, D 0.1: the magnetised state of §7)', () => {
+  it('the magnetised state\'s regime, kernel about its mean (either branch) and calibrated forecasts; no plug-in kernel', async () => {
+    await initBackend('wasm');
+    const sim = await simulateIid({ N: 200, g: 1.5, D: 0.1, J0: 3 }, { dt: 0.05, steps: 8000, seed: 1 });
+    const fit = buildFitFile(await fitRecording(sim.recording, { phi: 'tanh', dt: 0.05 }), sim.recording, { command: 'test', backend: 'wasm' });
+    // measured: ĝ 1.457, Ĵ0 2.81 (J0/J0c 1.89); λ_max −0.57; theory C(0) 1.87 against the data's 2.03 (worst lag
+    // 7.4 % of C(0)); theory kernel mse/var 1.007, 95 % coverage 0.949. Before, predict refused the fit.
+    const r = await predictReport(fit, sim.recording, { simulationTime: 0, stride: 10 });
+    const stat = solveStationary({ phi: 'tanh', g: r.params.g!, D: r.params.D!, J0: r.params.J0! });
+    const mag = stat.magnetised!;
+    expect(r.dmft.J0_over_J0c).toBeGreaterThan(1.5);
+    expect(r.dmft.regime).toBe('noise-driven');
+    expect(r.dmft.lyapunov).toBeCloseTo(mag.lyapunov, 9);
+    expect(r.dmft.tau_1e).toBeCloseTo(mag.tau_1e, 9);
+    // the data's autocovariance about the grand mean keeps the units' static offsets, as the theory's Δ∞ does
+    expect(r.autocorrelation.maxRelativeDifference).toBeLessThan(0.12);
+    expect(r.autocorrelation.data[r.autocorrelation.data.length - 1] / r.autocorrelation.data[0]).toBeGreaterThan(0.8);
+    const t = r.forecast!.kernels.theory!;
+    expect(t.mse_over_var).toBeGreaterThan(0.9);
+    expect(t.mse_over_var).toBeLessThan(1.1);
+    expect(t.coverage95).toBeGreaterThan(0.93);
+    expect(t.coverage95).toBeLessThan(0.97);
+    expect(r.forecast!.kernels.plugin).toBeUndefined();
+    expect(kernelsFor(fit)).toEqual(['theory', 'empirical']);
+    expect(r.notes.some((n) => /magnetised \(J0\/J0c = [\d.]+: population mean m = ±/.test(n))).toBe(true);
+    expect(r.dimension.notes.some((n) => /PR theory is the m = 0 formula/.test(n))).toBe(true);
+    // centred at the data's branch: +μ here; −x (a trajectory of the same network, φ odd) at −μ
+    // (the continuous solution here; predict's own kernel above is the discrete recursion's)
+    const up = theoryKernel(fit, 0.05, 20, { branch: magnetisedBranch(fit, sim.recording), solver: 'stationary' });
+    const flipped = { ...sim.recording, data: sim.recording.data.map((v) => -v) };
+    const down = theoryKernel(fit, 0.05, 20, { branch: magnetisedBranch(fit, flipped), solver: 'stationary' });
+    expect(rel(up.centre, mag.mu)).toBeLessThan(1e-9);
+    expect(rel(up.cov[5], mag.delta[5])).toBeLessThan(1e-9); // lag 0.25 τ on both grids (dtau 0.05)
+    expect(down.centre).toBe(-up.centre);
+    expect(Array.from(down.cov)).toEqual(Array.from(up.cov));
+  }, 120_000);
 });

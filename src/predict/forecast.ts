@@ -12,7 +12,7 @@ import { evaluatePredictors, predictorIndex, predictorList, type ForecastScores,
 import { Z95 } from '../statistics/normal.js';
 import { gpPredictor, marginalSd, predictWindow, type LinearGaussianPredictor, type StationaryKernel } from './gaussian.js';
 import {
-  empiricalKernel, kernelsFor, pluginKernel, recordedStep, stepMultiple, theoryKernels, unitPopulations, type KernelName, type TheoryKernelOptions,
+  empiricalKernel, kernelsFor, magnetisedBranch, pluginKernel, recordedStep, stepMultiple, theoryKernels, unitPopulations, type KernelName, type TheoryKernelOptions,
 } from './kernels.js';
 import { evaluateNetworkEnsemble } from './network.js';
 
@@ -109,7 +109,7 @@ export function buildPredictors(fit: FitFile, train: Recording, opt: PredictorOp
   let empirical: StationaryKernel | undefined;
   const getEmpirical = () => (empirical ??= empiricalKernel(train, dt, L));
   for (const name of kernels) {
-    const k = name === 'theory' ? theoryKernels(fit, dt, L, opt.theory) : name === 'plugin' ? [pluginKernel(fit, train, dt, L)] : [getEmpirical()];
+    const k = name === 'theory' ? theoryKernels(fit, dt, L, { branch: magnetisedBranch(fit, train), ...opt.theory }) : name === 'plugin' ? [pluginKernel(fit, train, dt, L)] : [getEmpirical()];
     out.kernelValues[name] = k;
     out.kernels[name] = k.map((c) => gpPredictor(c, context, horizon));
     // membership only where a kernel is per population (a multiregion fit, say, lists none)

@@ -12,7 +12,8 @@
  *  empirical  the population-averaged autocovariance of x (model-free).
  *
  * Units: the fit maps data to model units by x_model = (x_data − offset)/scale and measures time in
- * units of τ, so model kernels are scale²·Δ_model(k·Δ/τ) about the mean `offset` (the m = 0 state).
+ * units of τ, so model kernels are scale²·Δ_model(k·Δ/τ) about the mean `offset` (the m = 0 state); past the
+ * magnetic transition the theory kernel is the magnetised state's, about offset ± scale·μ (networkKernel).
  */
 import { InputError } from '../errors.js';
 import { fitFilePath, type FitFile } from '../fitfile/schema.js';
@@ -31,11 +32,19 @@ export type KernelName = 'theory' | 'plugin' | 'empirical';
 export const KERNEL_NAMES: readonly KernelName[] = ['theory', 'plugin', 'empirical'];
 
 /**
- * The kernels a fit supports: all but the plug-in for a fit through a calcium indicator (refuseIndicator)
- * or with several populations (its φ-periodogram is pooled over one population).
+ * The kernels a fit supports: all but the plug-in for a fit through a calcium indicator (refuseIndicator),
+ * with several populations (its φ-periodogram is pooled over one population) or past the magnetic transition.
  */
 export function kernelsFor(fit: FitFile): readonly KernelName[] {
-  return fit.model.indicator || fit.data.populations.length > 1 ? KERNEL_NAMES.filter((k) => k !== 'plugin') : KERNEL_NAMES;
+  return fit.model.indicator || fit.data.populations.length > 1 || isMagnetised(fit) ? KERNEL_NAMES.filter((k) => k !== 'plugin') : KERNEL_NAMES;
+}
+
+/** One population with J0⟨φ'⟩ ≥ 1 at m = 0: the fitted network sits in the magnetised state (THEORY §7). */
+export function isMagnetised(fit: FitFile): boolean {
+  const n = fit.model.natural;
+  if (n.g2.length !== 1 || !(n.J0[0][0] > 0)) return false;
+  const stat = solveStationary({ phi: fit.model.phi, g: Math.sqrt(n.g2[0][0]), D: n.D[0], J0: 0, skipThreshold: true, tauMax: 10 });
+  return n.J0[0][0] * stat.meanGain >= 1;
 }
 
 export type TheorySolver = 'auto' | 'discrete' | 'stationary';
@@ -47,7 +56,17 @@ export interface TheoryKernelOptions {
   burnIn?: number;
   /** Largest number of recursion steps (cost ∝ steps²); beyond it auto falls back to stationary. */
   maxSteps?: number;
+  /**
+   * Past the magnetic transition, the branch the data are on: the sign of their mean less the fit's offset
+   * (`magnetisedBranch`); the kernel's centre is offset + branch·scale·μ. Default +1.
+   */
+  branch?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** The branch (±1) of a magnetised state the recording `rec` is on, for TheoryKernelOptions.branch. */
+export function magnetisedBranch(fit: FitFile, rec: Recording): number {
+  return grandMeanOf(rec) >= fit.model.natural.offset ? 1 : -1;
 }
 
 /** Relative tolerance for "Δ is a whole multiple of the fit's step". */
@@ -155,7 +174,9 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
   if (!ind) {
     const x = networkKernel(fit, dt, maxLag, opt);
     x.cov[0] += obsNoise ** 2; // white observation noise: the data's kernel, not the network's
-    return { name: 'theory', dt, centre: fit.model.natural.offset, cov: x.cov, note: `${x.note}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}${noise}` };
+    const nat = fit.model.natural;
+    const centre = nat.offset + (x.mean !== 0 ? (opt.branch ?? 1) * nat.scale * x.mean : 0);
+    return { name: 'theory', dt, centre, cov: x.cov, note: `${x.note}; g ${g.toPrecision(4)}, D ${D.toPrecision(4)}${noise}` };
   }
   const step = recordedStep(fit);
   const m = stepMultiple(dt, step);
@@ -166,6 +187,9 @@ export function theoryKernel(fit: FitFile, dt: number, maxLag: number, opt: Theo
   const stat = solveStationary({ phi: fit.model.phi, g, D, J0: 0, skipThreshold: true, dtau: 1, tauMax: 1 });
   const decayLags = Math.ceil((20 * Math.max(stat.tau_inf, 1) * fit.model.natural.tau) / step);
   const x = networkKernel(fit, step, maxLag * m + decayLags, opt);
+  if (x.mean !== 0) {
+    throw new InputError(`the fitted J0 = ${fit.model.natural.J0[0][0].toPrecision(4)} puts the network past its magnetic transition; its theory kernel through a calcium indicator is not built — use --kernel empirical`, { file: fitFilePath(fit), field: 'model.natural.J0' });
+  }
   const c = indicatorCovariance(x.cov, ind.pole, maxLag * m);
   const cov = Float64Array.from({ length: maxLag + 1 }, (_, k) => c[k * m]);
   cov[0] += obsNoise ** 2;
@@ -288,20 +312,23 @@ export function recordedStep(fit: FitFile): number {
   return fit.data.dt / (fit.model.indicator?.block ?? 1);
 }
 
-/** The network's own kernel scale²·Δ(k·dt) (THEORY §4.2/§4.3, see the module header), without observation noise. */
-function networkKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKernelOptions): { cov: Float64Array; note: string } {
+/**
+ * The network's own kernel scale²·Δ(k·dt) (THEORY §4.2/§4.3, see the module header), without observation noise,
+ * and the mean μ of x (model units) it is about: 0 in the m = 0 state; past the magnetic transition (J0⟨φ'⟩ ≥ 1
+ * at m = 0) the magnetised state of §7 on its positive branch, whose Δ about μ keeps the static part Δ∞ (the
+ * units' quenched offsets) at every lag.
+ */
+function networkKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKernelOptions): { cov: Float64Array; note: string; mean: number } {
   const n = fit.model.natural;
   const g = Math.sqrt(n.g2[0][0]);
   const D = n.D[0];
   const J0 = n.J0[0][0];
   const file = fitFilePath(fit);
   const phi = fit.model.phi;
-  // The m = 0 stationary state is the one whose kernel this is; past J0c it is unstable.
   const stat = solveStationary({ phi, g, D, J0: 0, skipThreshold: true, tauMax: 10 });
-  if (J0 * stat.meanGain >= 1) {
-    throw new InputError(`the fitted J0 = ${J0.toPrecision(4)} exceeds the magnetic transition J0c = ${stat.J0c.toPrecision(4)}: the m = 0 kernel does not describe this state — use --kernel plugin or empirical`, { file, field: 'model.natural.J0' });
-  }
   if (!(stat.delta0 > 0)) throw new InputError(`the fitted network (g = ${g.toPrecision(4)}, D = ${D}) is quiescent: its theory kernel is zero`, { file, field: 'model.natural' });
+  const magnetised = J0 * stat.meanGain >= 1;
+  const state = magnetised ? `; magnetised state (J0/J0c = ${(J0 * stat.meanGain).toPrecision(4)}), about its mean` : '';
   const scale2 = n.scale * n.scale;
   const cov = new Float64Array(maxLag + 1);
   const solver = opt.solver ?? 'auto';
@@ -320,16 +347,24 @@ function networkKernel(fit: FitFile, dt: number, maxLag: number, opt: TheoryKern
     );
   }
   if (solver === 'discrete' || (solver === 'auto' && discreteFits && steps <= maxSteps)) {
-    const r = dmftDiscrete({ phi, g, D, J0: 0, dt: hFit, steps, maxLag: maxLag * m!, onProgress: opt.onProgress });
+    // started at mean 1 past the transition, the recursion settles on the magnetised branch (at 0 it would stay on m = 0)
+    const r = dmftDiscrete({ phi, g, D, J0: magnetised ? J0 : 0, mu0: magnetised ? 1 : 0, dt: hFit, steps, maxLag: maxLag * m!, onProgress: opt.onProgress });
     for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * r.delta[k * m!];
     return {
       cov,
-      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps (the data step is ${m} fit steps)`}`,
+      mean: magnetised ? r.populations[0].mean[steps] : 0,
+      note: `discrete-time DMFT of the Euler network (step ${hFit.toPrecision(4)} τ, ${steps} steps, drift ${r.drift.toExponential(1)})${m === 1 ? '' : `, read every ${m} steps (the data step is ${m} fit steps)`}${state}`,
     };
   }
   const why = solver === 'stationary' ? 'requested' : !discreteFits ? `fit ${fit.model.discretisation}, data step ${dt} vs fit step ${dtFit}${(fit.model.indicator?.block ?? 1) > 1 ? ' (block means)' : ''}` : `discrete recursion would need ${steps} steps`;
+  if (magnetised) {
+    // the magnetised profile on the data's grid (lags k·dt/τ, k = 0..maxLag)
+    const mag = solveStationary({ phi, g, D, J0, dtau: dt / n.tau, tauMax: (maxLag * dt) / n.tau, maxPoints: maxLag + 1 }).magnetised!;
+    for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * mag.delta[k];
+    return { cov, mean: mag.mu, note: `continuous stationary DMFT (${why}), Δ0 ${mag.delta0.toPrecision(5)}, static part Δ∞ ${mag.deltaInf.toPrecision(4)}${state}` };
+  }
   for (let k = 0; k <= maxLag; k++) cov[k] = scale2 * stat.deltaAt((k * dt) / n.tau);
-  return { cov, note: `continuous stationary DMFT (${why}), Δ0 ${stat.delta0.toPrecision(5)}` };
+  return { cov, mean: 0, note: `continuous stationary DMFT (${why}), Δ0 ${stat.delta0.toPrecision(5)}` };
 }
 
 /** The kernel note's mention of the fitted observation noise, if any (on the indicator's trace: after its filter). */
@@ -353,6 +388,10 @@ export function grandMeanOf(rec: Recording): number {
 export function pluginKernel(fit: FitFile, rec: Recording, dt: number, maxLag: number): StationaryKernel {
   const { g, D, obsNoise } = singlePopulation(fit, 'plugin');
   refuseIndicator(fit, 'the plug-in kernel', 'use --kernel theory (which takes the indicator) or empirical');
+  if (isMagnetised(fit)) {
+    // its spectrum leaves out bin 0 (the units' quenched offsets) and is centred on the m = 0 state's mean
+    throw new InputError('the plug-in kernel describes fluctuations about the m = 0 state, but the fitted J0 puts the network past its magnetic transition: use --kernel theory (the magnetised state) or empirical', { file: fitFilePath(fit), field: 'model.natural.J0' });
+  }
   const n = fit.model.natural;
   const same = Math.abs(dt - fit.data.dt) <= MULTIPLE_RTOL * dt;
   const disc = same ? fit.model.discretisation : 'exp-euler';

@@ -7,7 +7,7 @@
 import { InputError } from '../errors.js';
 import { fitFilePath, type FitFile } from '../fitfile/schema.js';
 import { canEvaluateForecast, evaluateForecast, sliceRecording, type EvaluationReport } from '../predict/forecast.js';
-import { empiricalKernel, populationBulk, populationEulerStep, populationStationary, randomBulk, recordedStep, stepMultiple, theoryKernel, unitPopulations, type PopulationBulk } from '../predict/kernels.js';
+import { empiricalKernel, isMagnetised, magnetisedBranch, populationBulk, populationEulerStep, populationStationary, randomBulk, recordedStep, stepMultiple, theoryKernel, unitPopulations, type PopulationBulk } from '../predict/kernels.js';
 import { selectUnits, type Recording } from '../recording/types.js';
 import { profileTimescales } from '../theory/dmftDiscrete.js';
 import { meanFieldLyapunov } from '../theory/lyapunov.js';
@@ -181,31 +181,41 @@ export async function predictReport(fit: FitFile, rec: Recording, opts: PredictO
   const notes: string[] = [];
 
   const stat = solveStationary({ phi, g, D, J0 });
+  // past the magnetic transition the network is in the magnetised state (§7): its regime, variance and timescales
+  const mag = stat.magnetised;
+  const state = mag
+    ? { regime: mag.regime, lyapunov: mag.lyapunov, delta0: mag.delta0, tau_1e: mag.tau_1e, tau_int: mag.tau_int, tau_inf: mag.tau_inf }
+    : { regime: stat.regime, lyapunov: stat.lyapunov, delta0: stat.delta0, tau_1e: stat.tau_1e, tau_int: stat.tau_int, tau_inf: stat.tau_inf };
   // Three correlation times of the fitted network (through an indicator, of its trace: about the sum with
   // the indicator's decay); a short recording estimates fewer lags.
   const ind = fit.model.indicator;
-  const wantedLags = opts.maxLag ?? Math.max(20, Math.ceil((3 * (stat.tau_1e * tau + (ind?.decay ?? 0))) / dt));
+  const wantedLags = opts.maxLag ?? Math.max(20, Math.ceil((3 * (state.tau_1e * tau + (ind?.decay ?? 0))) / dt));
   const maxLag = Math.min(wantedLags, Math.ceil(rec.nSamples / 2) - 1);
   if (maxLag < 2) throw new InputError(`the recording has ${rec.nSamples} samples; comparing autocovariances needs at least 6`, { field: '--data' });
   if (maxLag < wantedLags) notes.push(`autocovariance compared over ${maxLag} lags, not the ${wantedLags} wanted (3 correlation times): the recording has only ${rec.nSamples} samples`);
-  const theory = theoryKernel(fit, dt, maxLag);
+  const theory = theoryKernel(fit, dt, maxLag, { branch: magnetisedBranch(fit, rec) });
   const data = empiricalKernel(rec, dt, maxLag);
   let maxDiff = 0;
   for (let k = 0; k <= maxLag; k++) maxDiff = Math.max(maxDiff, Math.abs(theory.cov[k] - data.cov[k]));
   const slow = slowActivity(rec, maxLag * dt, data.cov, theory.cov, notes);
   if (ind) notes.push(`the data were seen through a calcium indicator (decay ${ind.decay}): the theory autocovariance is the network's x through the indicator's low-pass, plus the noise on the trace; regime and timescales (DMFT) are the network's x's; the forecast evaluation leaves out the plug-in kernel, which needs x from the recording`);
-  if (J0 !== 0) notes.push('PR theory is the J0 = 0 formula (§5.2); the mean coupling is ignored there');
+  if (mag) {
+    notes.push(
+      `the fitted network is magnetised (J0/J0c = ${stat.J0OverJ0c.toPrecision(4)}: population mean m = ±${mag.m.toPrecision(4)}, mean input ±${mag.mu.toPrecision(4)}); ` +
+        `regime, timescales (of Δ − Δ∞) and the theory kernel are that state's, the kernel about its mean with the units' static offsets (Δ∞ ${(mag.deltaInf * nat.scale * nat.scale).toPrecision(4)}) at every lag`,
+    );
+  } else if (J0 !== 0) notes.push('PR theory is the J0 = 0 formula (§5.2); the mean coupling is ignored there');
 
   const { dimension, forecast } = await dimensionAndForecast(fit, rec, opts, notes);
   return {
     params: { phi, g, D, J0, tau, ...(obsNoise > 0 ? { obsNoise } : {}) },
     dmft: {
-      regime: stat.regime,
-      lyapunov: Number.isFinite(stat.lyapunov) ? stat.lyapunov : null,
-      delta0: stat.delta0 * nat.scale * nat.scale,
-      tau_1e: stat.tau_1e * tau,
-      tau_int: stat.tau_int * tau,
-      tau_inf: stat.tau_inf * tau,
+      regime: state.regime,
+      lyapunov: Number.isFinite(state.lyapunov) ? state.lyapunov : null,
+      delta0: state.delta0 * nat.scale * nat.scale,
+      tau_1e: state.tau_1e * tau,
+      tau_int: state.tau_int * tau,
+      tau_inf: state.tau_inf * tau,
       g_over_gc: stat.gOverGc,
       J0_over_J0c: stat.J0OverJ0c,
     },
@@ -428,6 +438,7 @@ function onePopulationPrModel(fit: FitFile, N: number, what: string, instead: st
   const recorded = ind ? recordedStep(fit) / nat.tau : 1;
   const every = Math.max(1, Math.ceil(recorded / 0.05 - 1e-9));
   const notes: string[] = [];
+  if (isMagnetised(fit)) notes.push('the fitted network is past its magnetic transition: the PR theory is the m = 0 formula (§5.2) and does not describe the magnetised state; compare the data with the simulation');
   // white noise of the same variance in every unit adds to the covariance's diagonal: the data's PR rises
   if (ind) {
     notes.push(
