@@ -67,7 +67,7 @@ export function meanFieldLyapunov(opt: MeanFieldLyapunovOptions): MeanFieldLyapu
   if (!variance.every((v) => v >= 0 && Number.isFinite(v))) throw new RangeError('the profiles must start at a variance Δ(0) ≥ 0');
   const gain2 = pops.map((p, b) => expect1((x) => df(x) ** 2, variance[b], p.mean));
   const localExpansion = gainedLead(g2, gain2);
-  // C_φ',b at the profile's last lag, held beyond it: ⟨φ'⟩_b² once Δ has decayed, more with a static part Δ∞
+  // C_φ',b(k h) from the profile, held at its last value beyond it (⟨φ'⟩_b² once Δ has decayed, more with a static part Δ∞)
   const cphiAt = (b: number, k: number, a2: Float64Array): number => {
     const p = pops[b];
     const rho = variance[b] > 0 ? p.delta[k] / variance[b] : 0;
