@@ -142,7 +142,7 @@ describe('connfit dmft', () => {
     expect(out).toMatch(/τ_1\/e\s+> 1\.000 \(not reached, see note\)/);
   });
 
-  it('--populations (discrete): τ_∞ is the tail decay both populations share (Perron root of g²_ab⟨φ\'⟩_b²); a state unstable to the mean mode is named', async () => {
+  it('--populations (discrete): τ_∞ is the tail decay both populations share (Perron root of g²_ab⟨φ\'⟩_b²); past the mean mode\'s transition the state the recursion settles on, or a note', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'connfit-dmft-'));
     const file = join(dir, 'pops.json');
     writeFileSync(file, JSON.stringify({ populations: [{ name: 'E', size: 600, D: 0.1 }, { name: 'I', size: 400, D: 0.3 }], g2: [[0.9, 0.6], [1.2, 0.3]] }));
@@ -154,10 +154,20 @@ describe('connfit dmft', () => {
     // neither population's own block would give it (E alone: g² 0.9)
     const own = discreteTauInf(0.1, 0.9 * j.populations[0].meanGain ** 2);
     expect(Math.abs(own / j.tau_inf - 1)).toBeGreaterThan(0.2);
-    const magnetic = join(dir, 'magnetic.json');
-    writeFileSync(magnetic, JSON.stringify({ populations: [{ name: 'E', size: 600, D: 0.1 }, { name: 'I', size: 400, D: 0.3 }], g2: [[0.9, 0.6], [1.2, 0.3]], J0: [[4, 0], [0, 0]] }));
-    const m = JSON.parse((await run(['--populations', magnetic, '--discrete', '--dt', '0.1', '--steps', '300', '--tau-max', '5', '--json'])).out);
-    expect(m.notes.join(' ')).toMatch(/unstable to the mean mode \(leading eigenvalue of J0_ab<φ'>_b [0-9.]+ ≥ 1\)/);
+    // past the mean mode's transition: a magnetised E (simulated, 600 + 400 units, 200 τ: mean x 3.980, I −0.034)
+    const withJ0 = async (J0: number[][]) => {
+      const f = join(dir, `J0-${J0.flat().join('_')}.json`);
+      writeFileSync(f, JSON.stringify({ populations: [{ name: 'E', size: 600, D: 0.1 }, { name: 'I', size: 400, D: 0.3 }], g2: [[0.9, 0.6], [1.2, 0.3]], J0 }));
+      return JSON.parse((await run(['--populations', f, '--discrete', '--dt', '0.1', '--steps', '600', '--tau-max', '5', '--json'])).out);
+    };
+    const m = await withJ0([[4, 0], [0, 0]]);
+    expect(Math.abs(m.populations[0].mean / 3.98 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(m.populations[1].mean)).toBeLessThan(1e-12); // no J0 into I: its mean decays from the start at 1
+    expect(m.notes.join(' ')).toMatch(/unstable to the mean mode \(leading eigenvalue of J0_ab<φ'>_b [0-9.]+ ≥ 1\): the recursion was started at mean 1 in every population and settled/);
+    // E/I mean couplings whose mean mode oscillates (the simulated E mean swings between ±1.45): no stationary state to follow
+    const o = await withJ0([[4, -3], [4, -1]]);
+    expect(o.populations.map((p: { mean: number }) => p.mean)).toEqual([0, 0]);
+    expect(o.notes.join(' ')).toMatch(/the network leaves it; started at mean 1 the recursion did not settle on a stationary state/);
   });
 
   it('--populations (discrete) and input errors', async () => {

@@ -211,7 +211,7 @@ function runDiscrete(opts: DmftOptions): void {
       D: opts.D,
       J0: opts.J0,
       mu0,
-      populations,
+      populations: populations && { ...populations, mu0: populations.D.map(() => mu0) },
       dt,
       steps,
       var0: opts.var0,
@@ -220,15 +220,23 @@ function runDiscrete(opts: DmftOptions): void {
     });
   let res = solve(0);
   // Started at μ = 0 the recursion stays there by symmetry, also where that state is unstable to the mean
-  // mode and the network magnetises: then follow the magnetised branch (one population) or say so.
+  // mode and the network magnetises: then follow it from mean 1 (in every population), if it settles there.
   const branchNotes: string[] = [];
   const meanMode = gainedLead(populations ? (populations.J0 ?? populations.g2.map((r) => r.map(() => 0))) : [[opts.J0]], res.populations.map((p) => p.meanGain));
   if (meanMode >= 1 && res.populations.every((p) => Math.abs(p.mean[res.steps]) < 1e-12)) {
-    if (!populations) {
-      res = solve(1);
-      branchNotes.push(`J0<φ'> = ${fmt(meanMode, 4)} ≥ 1 at m = 0: that state is unstable and the network magnetises, so the recursion was started at mean μ0 = 1 to follow the magnetised branch (−m is equivalent)`);
+    const moved = solve(1);
+    const q = Math.floor((3 * moved.steps) / 4);
+    const settled = moved.populations.every((p) => Math.abs(p.mean[moved.steps] - p.mean[q]) <= 1e-6 * Math.max(1, Math.abs(p.mean[moved.steps])));
+    const away = moved.populations.some((p) => Math.abs(p.mean[moved.steps]) > 1e-6);
+    if (settled && away) {
+      res = moved;
+      branchNotes.push(
+        populations
+          ? `the μ = 0 state is unstable to the mean mode (leading eigenvalue of J0_ab<φ'>_b ${fmt(meanMode, 4)} ≥ 1): the recursion was started at mean 1 in every population and settled on the state shown (from other starts the network may settle elsewhere)`
+          : `J0<φ'> = ${fmt(meanMode, 4)} ≥ 1 at m = 0: that state is unstable and the network magnetises, so the recursion was started at mean μ0 = 1 to follow the magnetised branch (−m is equivalent)`,
+      );
     } else {
-      branchNotes.push(`the μ = 0 state shown is unstable to the mean mode (leading eigenvalue of J0_ab<φ'>_b ${fmt(meanMode, 4)} ≥ 1): the network leaves it, and this recursion, started at μ = 0, does not follow`);
+      branchNotes.push(`the μ = 0 state shown is unstable to the mean mode (leading eigenvalue of J0_ab<φ'>_b ${fmt(meanMode, 4)} ≥ 1): the network leaves it; started at mean 1 the recursion did not settle on a stationary state in ${moved.steps} steps`);
     }
   }
   bar.stop();
@@ -237,9 +245,11 @@ function runDiscrete(opts: DmftOptions): void {
   const g2 = populations ? populations.g2 : [[(opts.g ?? 0) ** 2]];
   const nu = gainedLead(g2, res.populations.map((p) => p.meanGain ** 2));
   const tauInf = res.populations.every((p) => Math.abs(p.mean[res.steps]) < 1e-12) ? populationTauInf(dt, g2, res.populations.map((p) => p.meanGain)) : NaN;
+  const magnetisedState = res.populations.some((p) => Math.abs(p.mean[res.steps]) > 1e-12);
   const perPop = res.populations.map((p) => {
     const mean = p.mean[res.steps];
-    const plateau = Math.abs(mean) > 1e-12 ? p.delta[tsLag] : 0;
+    // a magnetised state's static part Δ∞ (also in a population without a mean of its own, from the others' quenched means)
+    const plateau = magnetisedState ? p.delta[tsLag] : 0;
     const shifted = p.delta.slice(0, tsLag + 1).map((d) => d - plateau);
     const ts = profileTimescales(res.lags.slice(0, tsLag + 1), shifted, Number.isFinite(tauInf) ? tauInf : 0);
     return { name: p.name, delta0: p.delta[0], cphi0: p.cphi[0], meanGain: p.meanGain, nu, mean, m: p.m[res.steps], tau_1e: ts.tau_1e, tau_int: ts.tau_int, tau_inf: tauInf, delta: p.delta.slice(0, maxLag + 1), cphi: p.cphi.slice(0, maxLag + 1) };
